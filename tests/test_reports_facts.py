@@ -216,7 +216,7 @@ def _answered(desk: Desk, body: str) -> tuple[int, int]:
     desk.server.deliver(patient_mail(
         "Re: Reschedule my appointment", message_id="p2@patients.example", body=body,
         extra=f"In-Reply-To: {ours}\r\nReferences: <p1@patients.example> {ours}\r\n",
-        date=formatdate(at)))
+        date=formatdate(at)), internaldate=at)  # a wait runs from the arrival
     desk.sync()
     assert desk.db.conn.execute("SELECT rating FROM csat_requests WHERE conversation_id = ?",
                                 (conv,)).fetchone()[0] is not None

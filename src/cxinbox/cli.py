@@ -96,9 +96,11 @@ def print_page(page: Page, timezone: str, offset: int, as_json: bool) -> None:
     from datetime import UTC, datetime
     from zoneinfo import ZoneInfo
 
+    from cxinbox.domain.arrival import unscreened_mark
     from cxinbox.domain.intent_words import intent_word
 
     tz = ZoneInfo(timezone)
+    now = int(datetime.now(UTC).timestamp())
     lines = []
     for c in page.items:
         who = c.from_name or c.from_addr
@@ -109,6 +111,8 @@ def print_page(page: Page, timezone: str, offset: int, as_json: bool) -> None:
         flag = "RED!" if c.red_flag_open else "RFok" if c.red_flag_cleared else ""
         code = intent_word(c.intent, c.subject)
         intent = f"{code}: " if code else ""
+        if c.unscreened_received_at is not None:  # the detectors never read it: say so
+            intent = f"{unscreened_mark(c.unscreened_received_at, now)}: {intent}"
         when = datetime.fromtimestamp(c.last_message_at, UTC).astimezone(tz).strftime(
             "%Y-%m-%d %H:%M") if c.last_message_at else "-"
         lines.append(f"{unread}#{c.id:<6} {flag:<4} {c.status:<7} {when}"

@@ -12,6 +12,7 @@ import copy
 import json
 import os
 import sys
+import time
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Literal, NoReturn, Self
@@ -33,6 +34,7 @@ from cxinbox.cli import (
     version_line,
 )
 from cxinbox.contract.errors import ApiError
+from cxinbox.domain.arrival import ARRIVAL_SHOWN_S, UNSCREENED_WHY, unscreened_line
 from cxinbox.domain.sanitize import clean_line
 
 if TYPE_CHECKING:
@@ -459,11 +461,20 @@ def show(
                    f" {_fmt_time(done.at, tz)}: \"{done.reason}\"")
     elif s.red_flag_cleared:  # retention released the clear's event; the tags stay
         typer.echo("red flag cleared (who and when: past the audit retention)")
+    now = int(time.time())
+    if s.unscreened_received_at is not None:
+        typer.echo(f"{unscreened_line(s.unscreened_received_at, now)} ({UNSCREENED_WHY})")
     for m in detail.messages:
         typer.echo("")
         arrow = "->" if m.direction in ("out", "auto") else "<-"
         sender = f"{m.from_name} <{m.from_addr}>" if m.from_name else m.from_addr
-        typer.echo(f"{arrow} {sender}  {_fmt_time(m.date, tz)}")
+        # The Date: is what was sent; an arrival far from it is said beside it.
+        late = m.received_at is not None and abs(m.received_at - m.date) > ARRIVAL_SHOWN_S
+        typer.echo(f"{arrow} {sender}  {_fmt_time(m.date, tz)}"
+                   + (f"  (received {_fmt_time(m.received_at, tz)})"
+                      if late and m.received_at is not None else "")
+                   + (f"  [{unscreened_line(m.received_at or m.date, now)}]"
+                      if m.unscreened else ""))
         if m.to:
             typer.echo(f"   to {', '.join(m.to)}")
         if m.problems:

@@ -63,6 +63,10 @@ class ConversationSummary:
     red_flag_clear: RedFlagCleared | None = None  # while `red_flag_cleared`: the newest
     # clear's who, when and why, read with the row (a thread's header refreshed from its
     # summary needs no second, audited open); None also when retention released its event
+    unscreened_received_at: int | None = None  # set when a later sync stored a patient
+    # message long after it arrived (longer than `[triage] backlog_hours`): the detectors
+    # passed it over, so no red flag or intent was looked for; when the earliest such
+    # message arrived (epoch seconds), for "not screened: received 5 d ago"
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -95,6 +99,10 @@ class MessageView:
     seen: bool
     delivery: str = ""  # SMS only: the provider's status (queued ... delivered, undelivered)
     delivery_error: str = ""  # the carrier's error of an undelivered or failed text
+    received_at: int | None = None  # when the server (the SMS provider) received it; None:
+    # not known (`date` is the sender's Date:, what the thread shows as sent)
+    unscreened: bool = False  # a later sync stored it long after it arrived: the red-flag
+    # and intent detectors did not read it
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -11,7 +11,8 @@ It is the one rule action that speaks to a patient, so it refuses more than it s
   patient describing an emergency gets a clinician, not a template;
 - never to automatic mail, mailing lists, bounces or no-reply senders (RFC 3834,
   domain/autoreply.py), never to a number that texted STOP;
-- never to a message more than MAX_AGE_S old (a first sync brings in old mail);
+- never to a message that ARRIVED more than MAX_AGE_S ago (a first sync brings in old
+  mail); arrived: the server's time (`messages.received_at`), never the Date: header;
 - at most once per conversation and once per sender per clinic day (the `rule_acks`
   ledger, whose UNIQUE keys make a second one impossible even if two rules ask at once).
 
@@ -45,8 +46,10 @@ _DAYS_EN: Final = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Satu
                    "Sunday")
 _DAYS_ES: Final = ("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo")
 MAX_AGE_S: Final = 12 * 3600
-"""A patient message older than this gets no acknowledgement: the first sync of a mailbox,
-or a server back after a long outage, must not answer last month's mail."""
+"""A patient message that arrived longer ago than this gets no acknowledgement: the first
+sync of a mailbox, or a server back after a long outage, must not answer last month's mail.
+Arrived, by the server's clock: mail whose sender's Date: is a year off, received now, is
+answered."""
 
 
 class AckRefused(Exception):
@@ -108,7 +111,7 @@ class Acknowledger:
         message = _newest_inbound(tx, conv.id)
         if message is None:
             raise AckRefused("no patient message")
-        if at.timestamp() - message.date > MAX_AGE_S:
+        if at.timestamp() - message.arrived > MAX_AGE_S:
             raise AckRefused("old message")
         text_template = self.config.acknowledge.email if conv.channel == "email" \
             else self.config.acknowledge.sms
@@ -187,4 +190,4 @@ class Acknowledger:
 
 def _newest_inbound(tx: StoreTx, conv_id: int) -> MessageRecord | None:
     inbound = [m for m in tx.messages_of(conv_id) if m.direction == "in"]
-    return max(inbound, key=lambda m: (m.date, m.id)) if inbound else None
+    return max(inbound, key=lambda m: (m.arrived, m.id)) if inbound else None

@@ -301,7 +301,8 @@ def keyword_intent_why(row: ConversationRecord, messages: Sequence[MessageView],
 
 def summary_from_row(row: ConversationRecord, tags: list[str],
                      now: datetime | None = None,
-                     clear: RedFlagCleared | None = None) -> ConversationSummary:
+                     clear: RedFlagCleared | None = None,
+                     unscreened: int | None = None) -> ConversationSummary:
     sla = SlaService.status_of(row, now or datetime.now(UTC))
     return ConversationSummary(
         id=row.id, subject=clean_line(row.subject) or "(no subject)",
@@ -322,7 +323,7 @@ def summary_from_row(row: ConversationRecord, tags: list[str],
         red_flag_cleared=not row.red_flag_open and RED_FLAG_TAG in tags,
         intent_confidence=(None if row.intent_confidence is None
                            else round(float(row.intent_confidence), 2)),
-        red_flag_clear=clear,
+        red_flag_clear=clear, unscreened_received_at=unscreened,
     )
 
 
@@ -338,6 +339,7 @@ def _message_view(row: MessageRecord) -> MessageView:
         from_addr=clean_line(row.from_addr), to=_addr_list(row.to_addrs),
         cc=_addr_list(row.cc_addrs), date=row.date, body=clean_text(row.body_text),
         attachments=attachments, problems=clean_line(row.problems), seen=bool(row.seen),
+        received_at=row.received_at, unscreened=row.unscreened_at is not None,
     )
 
 
@@ -520,11 +522,15 @@ class InboxService:
         # the page and its count go out together, and the tags come with the COMMIT).
         # The audited read is appended right after the read commits, before anything is
         # returned (on PostgreSQL in the same round trip as the COMMIT and the tags).
+        unscreened: dict[int, int] = {}
+
         def audited(tx: StoreTx, got: ListView | None) -> ListView | None:
             if got is not None:
                 tx.record_after(self.actor, "conversation.list", "", {
                     "query": query, "offset": offset, "limit": limit, "count": got[1],
                     "shown": [r.id for r in got[0]]})
+                # Rows holding a message nobody screened, read with the page.
+                unscreened.update(tx.unscreened_of([r.id for r in got[0]]))
             return got
 
         with self.store.reading() as tx:
@@ -544,7 +550,8 @@ class InboxService:
         if any(not r.red_flag_open and RED_FLAG_TAG in tags[r.id] for r in rows):
             with self.store.reading() as tx:  # only a page that shows a cleared flag
                 clears = _last_clears(tx, rows, tags)
-        items = tuple(summary_from_row(r, tags[r.id], clear=clears.get(r.id)) for r in rows)
+        items = tuple(summary_from_row(r, tags[r.id], clear=clears.get(r.id),
+                                       unscreened=unscreened.get(r.id)) for r in rows)
         return Page(items=items, total=total, offset=offset, limit=limit)
 
     def matching_ids(self, query: str) -> list[int]:
@@ -568,12 +575,14 @@ class InboxService:
                                    n.created_at) for n in tx.notes_of(conv_id))
             assigns = tx.later_on_target(f"conversation:{conv_id}", 0, ["conversation.assign"])
             cleared = _last_clears(tx, [row], {conv_id: tags}).get(conv_id)
+            unscreened = tx.unscreened_of([conv_id]).get(conv_id)
             keywords = tx.sms_keywords([m.id for m in messages if m.direction == "in"]) \
                 if row.channel == "sms" and row.intent == "other" else {}
         by = assigns[-1].actor if assigns and row.assignee else ""
         if record_view:
             self.record_read("conversation.view", f"conversation:{conv_id}", {})
-        return ConversationDetail(summary_from_row(row, tags, clear=cleared), messages, notes,
+        return ConversationDetail(summary_from_row(row, tags, clear=cleared,
+                                                   unscreened=unscreened), messages, notes,
                                   clean_line(by[5:]) if by.startswith("rule:") else "",
                                   keyword_intent_why(row, messages, keywords))
 

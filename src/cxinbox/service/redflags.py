@@ -340,9 +340,12 @@ when not known, which counts as just now."""
 
 
 def stored_arrival(cand: TriageCandidate) -> int | None:
-    """What the store knows of a message's arrival: a text's stored time is the provider's
-    own (store/sms.py); an email's INTERNALDATE is not kept (only the backlog mark it gave
-    a first sync), so the sync that fetched it says (`triage_arrivals`'s `arrived`)."""
+    """What the store knows of a message's arrival: its `received_at` (migration 28: an
+    email's INTERNALDATE, a text's time at the provider); for a text stored before it, its
+    stored time, which is the provider's own (store/sms.py). The sync that fetched a
+    message may say too (`triage_arrivals`'s `arrived`)."""
+    if cand.received_at:
+        return cand.received_at
     return cand.date if cand.channel == "sms" else None
 
 

@@ -23,6 +23,7 @@ from cxinbox.store.records import (
     StaffState,
 )
 from cxinbox.store.schema_flag_order import FLAGGED_INDEXES
+from cxinbox.store.schema_received import clock_sql
 from cxinbox.store.schema_search import DUE_KEY, PRIORITY_RANK
 from cxinbox.store.triage import OPEN_SQL
 
@@ -420,8 +421,22 @@ def conversation(conn: sqlite3.Connection, conv_id: int) -> ConversationRecord |
 def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[MessageRecord]:
     return [MessageRecord(*r) for r in conn.execute(
         "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
-        " cc_addrs, date, body_text, attachments, problems, seen FROM messages"
+        " cc_addrs, date, body_text, attachments, problems, seen, received_at,"
+        " unscreened_at FROM messages"
         " WHERE conversation_id = ? AND gone_at IS NULL ORDER BY date, id", (conv_id,))]
+
+
+def unscreened_of(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, int]:
+    """Of `conv_ids`, those with a message the detectors passed over because a later sync
+    stored it long after it arrived (`messages.unscreened_at`, migration 28): when the
+    earliest such message arrived (its `received_at`, else its date)."""
+    if not conv_ids:
+        return {}
+    marks = ", ".join("?" * len(conv_ids))
+    return {int(r[0]): int(r[1]) for r in conn.execute(
+        "SELECT conversation_id, min(coalesce(received_at, date)) FROM messages"
+        f" WHERE conversation_id IN ({marks}) AND unscreened_at IS NOT NULL"
+        " AND gone_at IS NULL GROUP BY conversation_id", list(conv_ids))}
 
 
 def notes_of(conn: sqlite3.Connection, conv_id: int) -> list[NoteRecord]:
@@ -681,14 +696,18 @@ archive) is history, not a reply, while a reply from a patient whose clock runs 
 still counts."""
 
 
+_CLOCK = clock_sql()
+
+
 def reopen_on_inbound(conn: sqlite3.Connection, conv_id: int, at: int) -> bool:
-    """A patient message (e-mail or SMS, direction in) dated `at` landed in `conv_id`;
-    reopen the conversation if it was pending, snoozed or closed. Returns True if it did.
+    """A patient message (e-mail or SMS, direction in) that arrived at `at` (the
+    conversation's clock: migration 28) landed in `conv_id`; reopen the conversation if it
+    was pending, snoozed or closed. Returns True if it did.
 
     Call it for inbound messages only, before or after storing the message: our own
     replies (the Sent folder, outbound SMS) and auto-replies must not reopen anything.
     """
-    newer = conn.execute("SELECT 1 FROM messages WHERE conversation_id = ? AND date > ?"
+    newer = conn.execute(f"SELECT 1 FROM messages WHERE conversation_id = ? AND {_CLOCK} > ?"
                          " LIMIT 1", (conv_id, at + REOPEN_SLACK_S)).fetchone()
     if newer is not None:
         return False

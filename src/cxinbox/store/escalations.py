@@ -10,6 +10,7 @@ import sqlite3
 
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import EscalationCandidate
+from cxinbox.store.schema_received import clock_sql
 
 
 def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
@@ -29,7 +30,7 @@ def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
         # started the target) was stored as a first sync's backlog (migration 27).
         " (SELECT min(CASE WHEN b.backlog_at IS NULL THEN 0 ELSE 1 END) FROM messages b"
         "  WHERE b.conversation_id = c.id AND b.direction = 'in' AND b.gone_at IS NULL"
-        "  AND b.date >= coalesce(c.last_inbound_at, 0))"
+        f"  AND {clock_sql('b')} >= coalesce(c.last_inbound_at, 0))"
         f" FROM conversations c{dialect_of(conn).indexed_by('conversations_sla_due')}"
         " LEFT JOIN sla_escalations e ON e.conversation_id = c.id"
         " WHERE c.sla_due_at IS NOT NULL AND c.merged_into IS NULL"

@@ -410,15 +410,29 @@ def is_backlog(arrived: int | None, backlog_before: int | None) -> bool:
     return backlog_before is not None and arrived is not None and 0 < arrived < backlog_before
 
 
+def received_time(internal_date: int | None, now: int) -> int | None:
+    """The server's arrival time as kept (`messages.received_at`, migration 28): its
+    INTERNALDATE, None when it did not say or says a time too far ahead to be true. An
+    inbound message's time on its conversation's clock (created_at, last_inbound_at: the
+    list's Age and the SLA start) is this, else its Date: (schema_received.`clock_sql`)."""
+    return internal_date if internal_date and 0 < internal_date <= now + _FUTURE_SLACK_S \
+        else None
+
+
 def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, mailbox: str,
                     own: frozenset[str], now: int, *, outbound: bool = False,
                     batch: _PgBatch | None = None, touches: _Touches | None = None,
-                    backlog_before: int | None = None) -> tuple[int, int]:
+                    backlog_before: int | None = None,
+                    late_before: int | None = None) -> tuple[int, int]:
     p = m.parsed
-    at = _epoch(p, m.internal_date, now)
+    sent = _epoch(p, m.internal_date, now)
     from_email = p.from_addr.email if p.from_addr else ""
     from_name = p.from_addr.name if p.from_addr else ""
     direction = "out" if outbound or (from_email and from_email in own) else "in"
+    # The message keeps its Date: (`sent`); the conversation's clock runs from when the
+    # server received what the patient wrote.
+    received = received_time(m.internal_date, now)
+    at = received if direction == "in" and received is not None else sent
     addresses = [from_email] + [a.email for a in p.to] + [a.email for a in p.cc]
     norm = normalize_subject(p.subject)
     conv, chain = _choose_conversation(conn, p, norm, at, addresses, batch, touches)
@@ -444,9 +458,11 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
                 (direction, unread, addresses, own))
     values = (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
               p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
-              _addr_json(p.to), _addr_json(p.cc), at, p.body_text, _attachments_json(p),
+              _addr_json(p.to), _addr_json(p.cc), sent, p.body_text, _attachments_json(p),
               int(bool(p.attachments)), "; ".join(p.problems), int(seen),
               now if direction == "in" and is_backlog(m.internal_date, backlog_before)
+              else None, received,
+              now if direction == "in" and is_backlog(m.internal_date, late_before)
               else None)
     if batch is None:
         message_pk = _rowid(conn.execute(_MESSAGE_INSERT, values))
@@ -494,9 +510,10 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
 
 _MESSAGE_COLUMNS = ("raw_id, conversation_id, channel, direction, message_id, in_reply_to,"
                     " refs, subject, from_name, from_addr, sender, to_addrs, cc_addrs, date,"
-                    " body_text, attachments, has_attachment, problems, seen, backlog_at")
+                    " body_text, attachments, has_attachment, problems, seen, backlog_at,"
+                    " received_at, unscreened_at")
 _MESSAGE_INSERT = (f"INSERT INTO messages ({_MESSAGE_COLUMNS}) VALUES"
-                   " (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+                   " (?, ?, 'email', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
 
 
 _THREAD_INSERT = ("INSERT INTO thread_ids (message_id, conversation_id) VALUES (?, ?)"
@@ -1017,7 +1034,7 @@ class _PgBatch:
         self._store_new(conn)
         if self._pending:
             conn.executemany(f"INSERT INTO messages (id, {_MESSAGE_COLUMNS}) VALUES"
-                             f" ({', '.join('?' * 21)})",
+                             f" ({', '.join('?' * 23)})",
                              self._pending)
             self._pending = []
 
@@ -1106,6 +1123,9 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     of a first sync that was interrupted), its inbound messages that the server received
     (INTERNALDATE) before then are stored marked as backlog (`messages.backlog_at`,
     migration 27, `is_backlog`); the arrival rules and the SLA monitor read that mark.
+    On any later sync, inbound mail received before then is stored marked unscreened
+    (`messages.unscreened_at`, migration 28): the detectors pass it over by the same test.
+    Every message keeps its INTERNALDATE (`messages.received_at`).
 
     `outbound`: the folder is the mailbox's Sent folder. Everything in it is the clinic
     speaking (a reply from Outlook counts as the response and stops the SLA clock), and a
@@ -1123,13 +1143,14 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     with pipeline() if pipeline is not None else nullcontext():
         return _ingest(conn, folder, messages, fresh, own_addresses=own_addresses,
                        watermark=watermark, now=now, index_text=index_text, outbound=outbound,
-                       backlog_before=backlog_before if first_sync else None)
+                       backlog_before=backlog_before if first_sync else None,
+                       late_before=None if first_sync or outbound else backlog_before)
 
 
 def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
             fresh: dict[bytes, int], *, own_addresses: frozenset[str], watermark: int,
             now: int, index_text: bool, outbound: bool,
-            backlog_before: int | None = None) -> set[int]:
+            backlog_before: int | None = None, late_before: int | None = None) -> set[int]:
     touched: set[int] = set()
     revived: list[int] = []
     batch = _PgBatch(conn, messages, len(fresh), now) if _arrays(conn) else None
@@ -1144,7 +1165,7 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
     try:
         located = _store_each(conn, folder, messages, fresh, batch, touched, revived,
                               own_addresses=own_addresses, now=now, outbound=outbound,
-                              backlog_before=backlog_before)
+                              backlog_before=backlog_before, late_before=late_before)
     except BaseException:
         if held:  # a caller that commits what was stored keeps every row's facts
             _release(conn)
@@ -1172,7 +1193,7 @@ def _store_each(conn: sqlite3.Connection, folder: FolderState,
                 messages: Sequence[FetchedMessage], fresh: dict[bytes, int],
                 batch: _PgBatch | None, touched: set[int], revived: list[int], *,
                 own_addresses: frozenset[str], now: int, outbound: bool,
-                backlog_before: int | None = None
+                backlog_before: int | None = None, late_before: int | None = None
                 ) -> list[tuple[int, int, int, str, int | None]]:
     """`_ingest`'s messages one by one; their locations, for one insert."""
     located: list[tuple[int, int, int, str, int | None]] = []
@@ -1206,7 +1227,8 @@ def _store_each(conn: sqlite3.Connection, folder: FolderState,
         if msg_pk is None:
             msg_pk, conv = _insert_message(conn, raw_id, m, folder.account, own_addresses, now,
                                            outbound=outbound, batch=batch, touches=touches,
-                                           backlog_before=backlog_before)
+                                           backlog_before=backlog_before,
+                                           late_before=late_before)
             touched.add(conv)
         located.append((folder.id, m.uid, msg_pk, m.flags, m.modseq))
     if touches is not None:

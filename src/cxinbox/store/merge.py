@@ -15,7 +15,9 @@ from typing import Any
 
 from cxinbox.store.dialect import inserted_id
 from cxinbox.store.records import MergeCounts, SplitPlan
+from cxinbox.store.schema_received import clock_sql
 
+_CLOCK = clock_sql("m")  # a message's time on its conversation's clock (migration 28)
 
 def _addresses_in(conn: sqlite3.Connection, conv_id: int) -> set[str]:
     found: set[str] = set()
@@ -58,12 +60,12 @@ def recompute(conn: sqlite3.Connection, conv_id: int, candidates: Iterable[str])
         "   AND m.gone_at IS NULL AND m.seen = 0 AND m.direction = 'in'),"
         " has_attachment = coalesce((SELECT max(m.has_attachment) FROM messages m"
         "   WHERE m.conversation_id = :id AND m.gone_at IS NULL), 0),"
-        " created_at = coalesce((SELECT min(m.date) FROM messages m"
+        f" created_at = coalesce((SELECT min({_CLOCK}) FROM messages m"
         "   WHERE m.conversation_id = :id), created_at),"
-        " last_message_at = coalesce((SELECT max(m.date) FROM messages m"
+        f" last_message_at = coalesce((SELECT max({_CLOCK}) FROM messages m"
         "   WHERE m.conversation_id = :id), last_message_at),"
-        " last_inbound_at = (SELECT max(m.date) FROM messages m WHERE m.conversation_id = :id"
-        "   AND m.direction = 'in'),"
+        f" last_inbound_at = (SELECT max({_CLOCK}) FROM messages m"
+        "   WHERE m.conversation_id = :id AND m.direction = 'in'),"
         " first_response_at = (SELECT min(m.date) FROM messages m"
         "   WHERE m.conversation_id = :id AND m.direction = 'out'),"
         " last_response_at = (SELECT max(m.date) FROM messages m"

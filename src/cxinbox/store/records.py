@@ -150,6 +150,17 @@ class MessageRecord:
     attachments: str
     problems: str
     seen: int
+    received_at: int | None = None
+    """When the server (the SMS provider) received it; None: not known, or stored before
+    migration 28 (`arrived` reads its Date: then)."""
+    unscreened_at: int | None = None
+    """When a later sync stored it although it had arrived longer than `[triage]
+    backlog_hours` before: the detectors passed it over (migration 28)."""
+
+    @property
+    def arrived(self) -> int:
+        """When it arrived: the server's time, else its Date:."""
+        return self.received_at if self.received_at else self.date
 
 
 @dataclass(frozen=True, slots=True)
@@ -828,6 +839,7 @@ class TriageCandidate:
     head: bytes  # the start of an email's raw bytes (its header block); b"" for SMS
     sha256: bytes  # of the raw bytes: finds an assessment made while the batch was parsed
     sender: str = ""  # the stored From: address ("" when there was none)
+    received_at: int | None = None  # when the server received it (migration 28)
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,6 +25,7 @@ from cxinbox.domain.reports import (
     raw_intervals,
 )
 from cxinbox.store.dialect import dialect_of
+from cxinbox.store.schema_received import clock_sql
 
 _CHUNK = 500
 _PROBE_MOST = 3000
@@ -51,12 +52,18 @@ def _marks(n: int) -> str:
     return ",".join("?" * n)
 
 
+_CLOCK = clock_sql()
+"""A message's time in the kept intervals: a patient's message from when it arrived
+(migration 28, as the conversation's clock), so a response time is measured from when the
+desk could see it; the desk's by its date."""
+
+
 def _recompute(conn: sqlite3.Connection, ids: list[int]) -> None:
     marks = _marks(len(ids))
     messages: dict[int, list[MessageFact]] = defaultdict(list)
     for row in conn.execute(
-            "SELECT conversation_id, id, direction, date FROM messages"
-            f" WHERE conversation_id IN ({marks}) ORDER BY conversation_id, date, id", ids):
+            f"SELECT conversation_id, id, direction, {_CLOCK} FROM messages"
+            f" WHERE conversation_id IN ({marks}) ORDER BY conversation_id, 4, id", ids):
         messages[int(row[0])].append(MessageFact(int(row[0]), int(row[1]), str(row[2]),
                                                  int(row[3])))
     skip = {int(r[0]) for r in conn.execute(

@@ -314,7 +314,8 @@ def message_record(conn: sqlite3.Connection, message_pk: int) -> MessageRecord |
     """One message, as `messages_of` lists it (None: gone)."""
     row = conn.execute(
         "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
-        " cc_addrs, date, body_text, attachments, problems, seen FROM messages"
+        " cc_addrs, date, body_text, attachments, problems, seen, received_at,"
+        " unscreened_at FROM messages"
         " WHERE id = ? AND gone_at IS NULL", (message_pk,)).fetchone()
     return MessageRecord(*row) if row else None
 

@@ -181,6 +181,7 @@ from cxinbox.store.schema_ingest_hold import MIGRATION_INGEST_HOLD
 from cxinbox.store.schema_kb import MIGRATION_KB
 from cxinbox.store.schema_outbox import MIGRATION_4
 from cxinbox.store.schema_perf import MIGRATION_7
+from cxinbox.store.schema_received import MIGRATION_RECEIVED
 from cxinbox.store.schema_redflag import MIGRATION_REDFLAG
 from cxinbox.store.schema_report_assignees import MIGRATION_REPORT_ASSIGNEES
 from cxinbox.store.schema_report_facts import MIGRATION_REPORT_BUSINESS, MIGRATION_REPORT_FACTS
@@ -216,4 +217,5 @@ MIGRATIONS: list[str] = [MIGRATION_1, MIGRATION_2, MIGRATION_3, MIGRATION_4, MIG
                          MIGRATION_REPORT_ASSIGNEES,  # 24: kept assignee spans (backlog)
                          MIGRATION_STORE_SECRETS,  # 25: the store's secrets (text key)
                          MIGRATION_INGEST_HOLD,  # 26: report facts once per ingest batch
-                         MIGRATION_BACKLOG]  # 27: a first sync's backlog, marked when stored
+                         MIGRATION_BACKLOG,  # 27: a first sync's backlog, marked when stored
+                         MIGRATION_RECEIVED]  # 28: the server's arrival time, and unscreened

@@ -124,7 +124,9 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
     acknowledgement) leaves the response times, and so the SLA clock, alone.
     `backlog_before` (epoch seconds): an inbound text the provider received before then,
     stored by its clinic number's first poll (no cursor yet), is stored marked as backlog
-    (`messages.backlog_at` = `now`, migration 27; store/ingest.py `is_backlog`).
+    (`messages.backlog_at` = `now`, migration 27; store/ingest.py `is_backlog`); by a
+    later poll, marked unscreened (`messages.unscreened_at`, migration 28: the detectors
+    pass it over). A text's arrival (`received_at`) is the provider's time, its `date` too.
     """
     raw = rec.raw_bytes()
     if rec.direction not in ("in", "out", "auto"):
@@ -157,18 +159,19 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
                     "part_path": media_id or str(i), "inline": False}
                    for i, ((name, ctype, size), media_id) in enumerate(zip(rec.media, ids,
                                                                             strict=False), 1)]
-    backlog = inbound and is_backlog(rec.at, backlog_before) and poll_cursor(
-        conn, rec.clinic_number) is None
+    old = inbound and is_backlog(rec.at, backlog_before)
+    first_poll = old and poll_cursor(conn, rec.clinic_number) is None
+    stored_at = rec.at if now is None else now
     message_pk = inserted_id(conn.execute(
         "INSERT INTO messages (raw_id, conversation_id, channel, direction, message_id, subject,"
         " from_name, from_addr, sender, to_addrs, date, body_text, attachments, has_attachment,"
-        " seen, backlog_at) VALUES (?, ?, 'sms', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-        " RETURNING id",
+        " seen, backlog_at, received_at, unscreened_at)"
+        " VALUES (?, ?, 'sms', ?, ?, '', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         (raw_id, conv, rec.direction, rec.provider_id, rec.patient_name if inbound else "",
          sender, f"{rec.patient_name if inbound else ''} {sender}".strip(),
          json.dumps([["", recipient]]), rec.at, rec.body, json.dumps(attachments),
-         int(bool(attachments)), int(not inbound),
-         (rec.at if now is None else now) if backlog else None)))
+         int(bool(attachments)), int(not inbound), stored_at if first_poll else None,
+         rec.at, stored_at if old and not first_poll else None)))
     most = dialect_of(conn).greatest
     conn.execute(
         "UPDATE conversations SET message_count = message_count + 1,"

@@ -158,6 +158,9 @@ class SqliteTx:
     def tag_counts(self, limit: int) -> list[tuple[str, int]]:
         return convs.tag_counts(self.conn, limit)
 
+    def unscreened_of(self, conv_ids: Sequence[int]) -> dict[int, int]:
+        return convs.unscreened_of(self.conn, conv_ids)
+
     def messages_of(self, conv_id: int) -> list[MessageRecord]:
         return convs.messages_of(self.conn, conv_id)
 

@@ -42,7 +42,8 @@ def pending(conn: sqlite3.Connection, limit: int, *,
     if newest <= upto:
         return [], upto
     rows = conn.execute(
-        "SELECT m.id, m.conversation_id, m.channel, m.date, r.sha256, m.from_addr"
+        "SELECT m.id, m.conversation_id, m.channel, m.date, r.sha256, m.from_addr,"
+        " m.received_at"
         " FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
         " WHERE m.id > ? AND m.direction = 'in' AND m.backlog_at IS NULL"
         " ORDER BY m.id LIMIT ?", (upto, limit)).fetchall()
@@ -61,7 +62,7 @@ def pending(conn: sqlite3.Connection, limit: int, *,
             texts[int(pk)] = (str(subject), str(body), bytes(head or b""))
     return [TriageCandidate(int(r[0]), int(r[1]), str(r[2]), int(r[3]),
                             *texts.get(int(r[0]), ("", "", b"")), bytes(r[4]),
-                            str(r[5] or ""))
+                            str(r[5] or ""), None if r[6] is None else int(r[6]))
             for r in rows], newest
 
 

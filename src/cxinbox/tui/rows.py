@@ -16,6 +16,7 @@ longer names and tags.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,6 +26,7 @@ from rich.segment import Segment
 from rich.style import Style
 
 from cxinbox.contract.types import ConversationSummary
+from cxinbox.domain.arrival import unscreened_mark
 from cxinbox.domain.intent_words import intent_word
 from cxinbox.tui.ascii import UNICODE_GLYPHS as _UNICODE
 from cxinbox.tui.ascii import Glyphs
@@ -289,6 +291,12 @@ def _subject_cell(summary: ConversationSummary, cols: Columns, styles: RowStyles
             out.append(Segment(marker, style))
             out.append(Segment(" "))
             width = max(0, width - cell_len(marker) - 1)
+    if summary.unscreened_received_at is not None and width >= 16:
+        # Never read by the detectors (a later sync, long after it arrived): said first.
+        mark = unscreened_mark(summary.unscreened_received_at, int(time.time()))
+        out.append(Segment(fit(mark, min(cell_len(mark), width - 6), ell), styles.at_risk))
+        out.append(Segment(" "))
+        width -= min(cell_len(mark), width - 6) + 1
     code = intent_word(summary.intent, subject)
     if code and width >= 2 * (len(code) + 1):
         out.append(Segment(code + ":", styles.dim))  # the intent, as a word

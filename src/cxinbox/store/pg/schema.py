@@ -37,6 +37,7 @@ from cxinbox.store.schema_backlog import PG_MIGRATION_BACKLOG
 from cxinbox.store.schema_csat import PG_MIGRATION_CSAT
 from cxinbox.store.schema_flag_order import PG_MIGRATION_FLAG_ORDER
 from cxinbox.store.schema_ingest_hold import PG_MIGRATION_INGEST_HOLD
+from cxinbox.store.schema_received import PG_MIGRATION_RECEIVED
 from cxinbox.store.schema_redflag import PG_MIGRATION_REDFLAG
 from cxinbox.store.schema_report_assignees import PG_MIGRATION_REPORT_ASSIGNEES
 from cxinbox.store.schema_report_facts import (
@@ -551,7 +552,8 @@ PG_MIGRATIONS: Final[tuple[str, ...]] = (_BASELINE, _TEAMS, _KB, _RULES, _TRIAGE
                                          PG_MIGRATION_REPORT_ASSIGNEES,  # 24
                                          PG_MIGRATION_STORE_SECRETS,  # 25
                                          PG_MIGRATION_INGEST_HOLD,  # 26
-                                         PG_MIGRATION_BACKLOG)  # 27
+                                         PG_MIGRATION_BACKLOG,  # 27
+                                         PG_MIGRATION_RECEIVED)  # 28
 """PG_MIGRATIONS[k] brings a PostgreSQL store to SQLite's schema version PG_BASELINE + k."""
 
 

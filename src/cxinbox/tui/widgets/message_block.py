@@ -14,6 +14,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from cxinbox.contract.types import MessageView
+from cxinbox.domain.arrival import ARRIVAL_SHOWN_S, unscreened_line
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.bodyfold import BodyPart, split_body
 from cxinbox.tui.timefmt import clinic_datetime
@@ -65,11 +66,18 @@ def message_text(message: MessageView, *, tz: tzinfo, now: datetime, glyphs: Gly
         text.append("SENT ", style="bold reverse")
     text.append(sender, style="bold")
     text.append(f"  {clinic_datetime(message.date, tz, now)}", style="dim")
+    received = message.received_at
+    if received is not None and abs(received - message.date) > ARRIVAL_SHOWN_S:
+        # The Date: is the sender's; when the server got it is what the clock runs from.
+        text.append(f"  (received {clinic_datetime(received, tz, now)})", style="dim")
     if message.channel == "sms":
         text.append("  SMS", style="dim")
         if message.delivery and message.delivery not in _NOT_DELIVERED:
             text.append(f" {message.delivery}", style="dim")
     text.append("\n")
+    if message.unscreened:  # nobody may take it for screened (store/schema_received.py)
+        line = unscreened_line(received or message.date, int(now.timestamp()))
+        text.append(f"! {line}\n", style="bold reverse")
     if message.delivery in _NOT_DELIVERED:  # staff must not believe the patient got it
         why = f" ({message.delivery_error})" if message.delivery_error else ""
         text.append(f"! NOT DELIVERED: {message.delivery}{why}\n", style="bold reverse")

@@ -27,6 +27,7 @@ from cxinbox.contract.types import (
     ConversationSummary,
     MessageView,
 )
+from cxinbox.domain.arrival import UNSCREENED_WHY, unscreened_line
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.redflag import banner_text, cleared_text
@@ -57,6 +58,11 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
         if line:
             text.append(line, style="bold")
             text.append("\n")
+    if summary.unscreened_received_at is not None:  # nobody may take it as screened
+        moment = int((now or datetime.now(UTC)).timestamp())
+        text.append(unscreened_line(summary.unscreened_received_at, moment), style="bold reverse")
+        text.append(f" ({UNSCREENED_WHY})", style="bold")
+        text.append("\n")
     text.append(f"#{summary.id} ", style="bold")
     text.append(summary.subject, style="bold")
     text.append("\n")

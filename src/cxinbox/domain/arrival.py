@@ -1,0 +1,31 @@
+"""How staff are told that a patient message was never screened: a later sync stored it
+long after the server received it (an outage, mail moved in from elsewhere), so the
+red-flag and intent detectors passed it over (`messages.unscreened_at`, migration 28).
+Words, not colour, and the same words in `cxinbox show`, the list and the thread."""
+
+from __future__ import annotations
+
+ARRIVAL_SHOWN_S = 3600
+"""A message's arrival is given beside its Date: (as "received ...", in `show` and the
+thread) when the two differ by more than this."""
+
+
+def _ago(received_at: int, now: int) -> str:
+    seconds = max(0, now - received_at)
+    if seconds < 2 * 86400:
+        return f"{seconds // 3600} h"
+    return f"{seconds // 86400} d"
+
+
+def unscreened_line(received_at: int, now: int) -> str:
+    """"not screened: received 5 d ago"."""
+    return f"not screened: received {_ago(received_at, now)} ago"
+
+
+def unscreened_mark(received_at: int, now: int) -> str:
+    """The list's short form, for an 80-column row: "unscreened 5d"."""
+    return f"unscreened {_ago(received_at, now).replace(' ', '')}"
+
+
+UNSCREENED_WHY = ("the red-flag and intent detectors did not read it: it was fetched"
+                  " longer than [triage] backlog_hours after it arrived")
