@@ -121,7 +121,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", r"\b(?:you (?:all |guys )?tried|(?:ustedes )?lo intentaron)\b[^\n]{0,40}?\b(?:(?:i'?m|im|i am) done|i give up|me rindo|ya no puedo mas|ya no aguanto mas)(?=\s*(?:[.!]|$))"),
     # a picture of the means sent with "sorry" ("texted me a picture of a rope and 'sorry
     # mom'", "me mandó una foto de unas pastillas y 'perdóname mamá'"); not "sorry for" a blurry photo
-    ("suicide_self_harm", (r"\b(?:picture|pic|photo|foto|fotografia|imagen|selfie|snap)s? (?:of|de) (?:a |an |the |his |her |my |some |una |un |la |el |unas |unos |sus |mis )?(?:\w+ )?"
+    ("suicide_self_harm", (r"\b(?:picture|pic|photo|foto|fotografia|imagen|selfie|snap)s? (?:of|de|del) (?:a |an |the |his |her |my |some |una |un |la |el |unas |unos |sus |mis )?(?:\w+ ){0,3}?"
                            r"(?:rope|noose|gun|pistol|pills|razor|razors|blade|blades|bridge|ledge|train tracks?|soga|cuerda|pistola|arma|pastillas|navaja|cuchilla|puente|vias del tren)\b"
                            r"(?=[^\n]{0,80}?\b(?:(?:sorry|forgive me|goodbye|lo siento|perdoname|perdon|adios)(?= (?:mom|mum|dad|ma|pa|mama|papa|everyone|all|guys|sis|bro|todos|ma)\b|\s*[\"\u201d.!]|\s*$))|i love you|te quiero)")),
     # stroke seen by someone else on a call: half the face stopped moving, simple words lost
@@ -1610,7 +1610,7 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
     ("anaphylaxis", "breathing",
      (r"\A(?![\s\S]*\b(?:ate|eaten|eating|sting|stung|bee|wasp|peanuts?|nuts|shellfish|shrimp|hives|swell\w*|swollen|epi ?pen|comio|picadura|abeja|avispa|ronchas|hinch\w*|mani|mariscos)\b)"
       r"(?=[\s\S]*\b(?:asthma|asthmatic|asma|asmatic[oa]|inhaler|inhalador|albuterol|puffer|nebuli\w*)\b)"
-      r"[\s\S]*?\b(?:no (?:food |known |drug |med\w* )?allerg\w*|not allergic|sin alergias?|no (?:es|soy|tiene|tengo) alergic\w*|ninguna alergia)\b")),
+      r"[\s\S]*?\b(?:no (?:food |known |drug |med\w* )?allerg\w*|not allergic|sin alergias?|no (?:es|soy|tiene|tengo) alergic\w*|no (?:tiene|tengo|tenemos|tienen) (?:ninguna )?alergias?|ninguna alergia)\b")),
 )
 
 # -- pseudo-targets: idioms, clinical terms, other conditions ------------------------------
