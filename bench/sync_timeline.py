@@ -8,11 +8,14 @@ Times are milliseconds from the moment the sync process was started. The sync ru
 a small wrapper (written to a temporary directory) that times `ImapSession.fetch_bodies`,
 `MailSync._store_batch`, `_Indexer.finish` and every parse-pool task (in the worker, by
 wrapping the task's function), so the figures are for the critical path, not for CPU. The
-wrapper's own cost is a few clock readings per batch.
+wrapper's own cost is a few clock readings per batch. The start-up is timed too: when the
+sync service was built, the IMAP session opened, the folder selected and its UIDs searched
+("main, done:").
 
 The summary line per run: `fetched` (the last fetch's end), `tail` (from there to the
 process's exit), `last-wait` (how long the last store waited for its pool result), and the
-worker's busy time on the last batch.
+worker's busy time on the last batch; `pool-wait`, how long the stores waited for their
+batches' own pool tasks, in all.
 """
 
 from __future__ import annotations
@@ -66,11 +69,26 @@ _submit = cfp.ProcessPoolExecutor.submit
 def submit(self, fn, *args, **kwargs):
     t = time.monotonic()
     fut = _submit(self, _tl.timed, fn, *args, **kwargs)
-    rec = {"kind": "task", "fn": fn.__name__, "submit": t}
+    rec = {"kind": "task", "fn": fn.__name__, "submit": t, "batch": _NOW[0]}
     _EV.append(rec)
     fut.add_done_callback(lambda _f: rec.__setitem__("back", time.monotonic()))
     return fut
 cfp.ProcessPoolExecutor.submit = submit
+
+_NOW = [False]
+try:
+    import cxinbox.service.fetchahead as fa
+except ImportError:  # a tree from before the fetch-ahead: every task is a batch's
+    _NOW[0] = True
+else:
+    _now = fa.IdleFeeder.now
+    def now(self, *a, **k):
+        _NOW[0] = True
+        try:
+            return _now(self, *a, **k)
+        finally:
+            _NOW[0] = False
+    fa.IdleFeeder.now = now
 
 import cxinbox.channels.imap as imap
 _fetch = imap.ImapSession.fetch_bodies
@@ -89,6 +107,18 @@ def _store_batch(self, account, folder, state, own, watermark, *rest, **kw):
     _EV.append({"kind": "store", "start": t, "end": time.monotonic(), "last": watermark})
     return r
 s.MailSync._store_batch = _store_batch
+
+def _phase(owner, name):
+    inner = getattr(owner, name)
+    def timed(*a, **k):
+        r = inner(*a, **k)
+        _EV.append({"kind": "phase", "name": name, "start": time.monotonic()})
+        return r
+    setattr(owner, name, timed)
+for _name in ("__init__", "open_session"):
+    _phase(s.MailSync, _name)
+for _name in ("select", "uids_above"):
+    _phase(imap.ImapSession, _name)
 _finish = s._Indexer.finish
 def finish(self):
     t = time.monotonic()
@@ -145,6 +175,8 @@ def _report(name: str, run: dict[str, object]) -> dict[str, float]:
         back = f"{ms(t['back']):7.0f}" if "back" in t else ""  # type: ignore[arg-type]
         print(f"  {w['fn']:18} {w['n']:4} {ms(t['submit']):7.0f}"  # type: ignore[arg-type]
               f"  {ms(w['start']):7.0f}-{ms(w['end']):6.0f}  {back}")
+    print("  main, done: " + "  ".join(
+        f"{e['name']} {ms(e['start']):.0f}" for e in events if e["kind"] == "phase"))
     print("  main: fetch (last uid)        store (watermark)")
     for e in sorted(fetches + stores, key=lambda e: e["start"]):  # type: ignore[arg-type,return-value]
         print(f"  {e['kind']:6} {e['last']:6} {ms(e['start']):7.0f}-{ms(e['end']):6.0f}")  # type: ignore[arg-type]
@@ -153,6 +185,12 @@ def _report(name: str, run: dict[str, object]) -> dict[str, float]:
     for e in finish:
         print(f"  index finish {ms(e['start']):7.0f} -> {ms(e['end']):7.0f}")  # type: ignore[arg-type]
     last_fetch = ms(float(fetches[-1]["end"]))  # type: ignore[arg-type]
+    # How long the stores waited for their batches' own pool tasks, in all (the k-th
+    # batch task is the k-th store's: a batch joined with fetched-ahead messages may also
+    # wait for theirs, not counted here).
+    own = [t for t in tasks if t.get("batch") and "back" in t]
+    pool_wait = sum(max(0.0, ms(float(t["back"])) - ms(float(st["start"])))  # type: ignore[arg-type]
+                    for t, st in zip(own, stores, strict=False))
     last_store = stores[-1]
     last_task = batch_tasks[-1] if batch_tasks else None
     wait = (max(0.0, ms(float(last_task["back"])) - ms(float(last_store["start"])))  # type: ignore[arg-type]
@@ -162,6 +200,7 @@ def _report(name: str, run: dict[str, object]) -> dict[str, float]:
         "fetched": last_fetch,
         "tail": ms(float(run["wall"])) - last_fetch,  # type: ignore[arg-type]
         "last-wait": wait,
+        "pool-wait": pool_wait,
         "last-worker": (last_w["end"] - last_w["start"]) * 1000 if last_w else 0.0,
         "last-store": (float(last_store["end"]) - float(last_store["start"])) * 1000,  # type: ignore[arg-type]
         "after-store": ms(float(exit_["start"])) - ms(float(last_store["end"])),  # type: ignore[arg-type]
