@@ -14,6 +14,7 @@ from typing import Final
 
 from cxinbox.domain import hitjudge, redflag, textmodel
 from cxinbox.domain import intent as intent_mod
+from cxinbox.domain.assessment import Assessment
 from cxinbox.domain.newtext import new_text
 from cxinbox.domain.redflag_lexicon import CATEGORIES
 from cxinbox.domain.sanitize import clean_text
@@ -21,15 +22,6 @@ from cxinbox.domain.sanitize import clean_text
 __all__ = ["CATEGORIES", "INTENTS", "Assessment", "Detail", "assess", "assess_message",
            "inspect", "inspect_message", "language", "prepare_detectors"]
 INTENTS: Final = intent_mod.INTENTS
-
-
-@dataclass(frozen=True, slots=True)
-class Assessment:
-    red_flag: str | None  # one of CATEGORIES
-    matched: str  # the patient's matched words ("" when none)
-    intent: str  # one of INTENTS
-    confidence: float  # of the intent, 0.0-1.0
-    language: str  # "en" | "es"
 
 
 @dataclass(frozen=True, slots=True)
