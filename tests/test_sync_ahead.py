@@ -155,6 +155,29 @@ def test_force_hands_everything_over_and_failures_reach_the_caller() -> None:
         _wait(running)
 
 
+def test_ctrl_c_while_handing_a_task_over_stops_the_caller() -> None:
+    """A KeyboardInterrupt met while a waiting task goes to the pool is the sync's (the
+    thread that handed it over), not the task's: a task nobody reads, such as readying
+    the detectors, would have kept it and the sync gone on to exit 0."""
+    class Interrupted(ThreadPoolExecutor):
+        armed = False
+
+        def submit(self, fn: Any, /, *args: Any, **kwargs: Any) -> Future[Any]:
+            if self.armed:
+                raise KeyboardInterrupt
+            return super().submit(fn, *args, **kwargs)
+
+    with Interrupted(max_workers=2) as pool:
+        feeder = IdleFeeder(lambda: pool)
+        _wait(feeder.now(lambda: ([], {})))
+        pool.armed = True
+        with pytest.raises(KeyboardInterrupt):
+            feeder.later(print, "never")
+        pool.armed = False
+        waiting = feeder.later(str, "next")  # the feeder is not left stuck
+        assert _wait(waiting) == "next"
+
+
 def test_joined_reads_back_in_uid_order_and_raises_a_broken_pool() -> None:
     def raw(uid: int) -> FetchedRaw:
         return FetchedRaw(uid, "", None, None, f"m{uid}".encode())

@@ -152,10 +152,14 @@ class IdleFeeder:
             mine.set_exception(_shut())
             self._done(idle)
             return
-        except BaseException as exc:  # noqa: BLE001 - the waiting caller gets it
+        except Exception as exc:  # noqa: BLE001 - the waiting caller gets it
             mine.set_exception(exc)
             self._done(idle)
             return
+        except BaseException:  # Ctrl-C in the thread handing over: the sync's to stop,
+            mine.set_exception(_shut())  # not the task's (a task nobody reads, such as
+            self._done(idle)  # readying the detectors, would have swallowed it)
+            raise
         theirs.add_done_callback(lambda f: self._relay(f, mine, idle))
 
     def _relay(self, theirs: Future[Any], mine: Future[Any], idle: bool) -> None:
