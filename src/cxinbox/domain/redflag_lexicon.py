@@ -1246,6 +1246,9 @@ CUES: Final[dict[str, str]] = {
                # twenty-second pass: the children named, then their age ("twins are 8 months",
                # "los gemelos tienen 8 meses")
                r"(?:twins|triplets|babies|gemel[oa]s|mellizos|cuates|bebes) (?:are|were|just turned|son|tienen|cumplieron) " + _AGE + r"|"
+               # twenty-fourth pass: the same said of them ("the triplets have a fever ...
+               # theyre 5 months", "los tres tienen 5 meses")
+               r"(?:they'?re|theyre|they are|both are|all three are|ambos tienen|los dos tienen|los tres tienen|las tres tienen) " + _AGE + r"|"
                # nineteenth pass: an age alone at the head of a clause, set off by a comma
                # ("11 mo, fever 39.1", "el gemelo mayor, 8 meses, tiene calentura")
                r"(?:(?<=^)|(?<=[,.;:\n] )|(?<=[,.;:\n]))" + _AGE + r"(?=\s*,)|"
@@ -1586,6 +1589,12 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:me|nos|se) (?:intoxique|intoxicamos|intoxico|intoxicaron|empache|empachamos|empacho) (?:de|con) (?:tanto|tanta|tantos|tantas)\b|"
      r"\b(?:me |nos )?(?:quede|quedamos|quedo) sin aire (?:subiendo|corriendo|bajando|caminando|yendo)\b[^.!?\n]{0,30}\b(?:a|para|por) (?:buscar|traer|agarrar|recoger|alcanzar|sacar)\b|"
      r"\b(?:got|was|am|i'?m|im) (?:totally |so |completely |a bit |all )?(?:winded|out of breath) (?:running|rushing|climbing|going|walking|jogging)\b[^.!?\n]{0,30}\b(?:to|for) (?:grab|get|fetch|catch|find|pick up)\b|"
+     r"\b(?:cpr|first aid|bls|acls|stop the bleed|narcan|naloxone|rcp|primeros auxilios)\b[^.!?\n]{0,40}\b(?:class|course|training|certification|workshop|curso|clase|taller|capacitacion)\b(?: (?:on|about|with|for|covering|de|sobre|con|para)\b[^.!?,\n]{0,50})?|"
+     r"\b(?:curso|clase|taller|capacitacion|class|course|training) (?:de|of|in|en) (?:rcp|cpr|primeros auxilios|first aid|bls)\b(?: (?:de|sobre|con|para|on|about|for)\b[^.!?,\n]{0,50})?|"
+     r"\b(?:add|put|update|note|list|agreg\w+|anot\w+|pon\w*) (?:\w+ ){0,3}(?:to|on|in|a|en) (?:my|the|mi|su|el|la) (?:chart|record|allergy list|allergies|expediente|historia|lista de alergias)\b\s*:[^.!?\n]{0,60}|"
+     r"\b(?:suicide|suicidal|self-harm|depression)(?:[- ]risk)?(?: (?:and|&) (?:suicide|suicidal|self-harm)(?:[- ]risk)?)? (?:screening|screen|questionnaire|assessment|survey|form|scale)\b|"
+     r"\b(?:an?|una|un|the|la) (?:overdose|sobredosis)(?: \w+)? (?:can|may|could|puede|podria|pueden) (?:cause|lead|causar|provocar|llevar)\b|"
+     r"\b(?:prueba|test|examen|analisis) de (?:embarazo|hcg|beta)\b[^.!\n]{0,30}\b(?:la|el) (?:de|en) sangre\b|\b(?:blood|serum) (?:pregnancy|hcg|beta) test\b|"
      r"\b(?:can'?t|cant|cannot) breathe in (?:this|that|the|here)\b[^.!?\n]{0,40}\b(?:lol|lmao|haha\w*|jaja\w*|jeje\w*)\b|\bno (?:puedo|se puede) respirar en (?:este|esta|el|la|ese|esa)\b[^.!?\n]{0,40}\b(?:jaja\w*|jeje\w*|lol)\b"),
     # twenty-third pass (blind19's trap alarms): a game that took one's breath ("couldn't
     # breathe the whole last quarter"), a queue that was "un veneno", a recipe's colour
@@ -2019,6 +2028,15 @@ _SCAN_NORMAL_SINCE: Final = (
 # ("I lost a pregnancy at 10 weeks in the spring, heavy bleeding"); a stay in the hospital
 # after it ("the week inpatient after I told her ..."); each to the sentence's end or a word
 # that says now
+# a relative's illness told with its past episodes or how it was found ("mi hermana tiene
+# EPOC y ya la han intubado dos veces porque no podía respirar", "my dad had dementia after
+# years of boxing, lots of head injuries", "mi mamá tuvo cáncer de colon, la descubrieron
+# porque ..."): what follows in the sentence is theirs, up to a word that says now
+_RELATIVE_ILLNESS: Final = (
+    r"\b(?:my|mi) (?:dad|father|mom|mother|sister|brother|grandma|grandpa|grandmother|grandfather|aunt|uncle|twin(?: brother| sister)?|papa|padre|mama|madre|hermana|hermano|abuel[oa]|ti[oa]|gemel[oa])\b"
+    r"(?: \w+)? (?:had|has|has had|tiene|tuvo|tenia|ha tenido) (?:\w+ ){0,2}(?:dementia|cancer|copd|epoc|emphysema|enfisema|asthma|asma|cirrhosis|cirrosis|alzheimer\w*|parkinson\w*|epilepsy|epilepsia|heart failure|insuficiencia cardiaca|lupus|hemophilia|hemofilia|cancer de \w+|\w+ cancer)\b"
+    r"[^.!?\n]{0,25}?\b(?:after years of|despues de (?:anos|muchos anos) de|lots of|many times|muchas veces|dos veces|tres veces|twice|(?:la|lo|le) han (?:intubado|hospitalizado|internado)|(?:was|been) (?:intubated|hospitali[sz]ed|admitted)|(?:la|lo|se la|se lo) (?:descubrieron|encontraron|detectaron)|(?:was|were) found|they found it|because (?:she|he) (?:had|was))\b"
+    + _END_OF_HISTORY)
 _DATED_FAR: Final = (
     r"\b(?:(?:hace (?:como |unos |unas |mas de |casi |ya )?(?:\w+ )?(?:anos|meses|mes)|(?:\w+ )?(?:years|months) ago|(?:back )?in (?:19|20)\d\d|en (?:19|20)\d\d|el ano pasado|last year),(?: [^,.!?;\n]{2,60}),|"
     r"(?:porque|because|since) (?:hace (?:muchos |unos |varios )?anos|(?:many |a few |some )?years ago|a long time ago|hace mucho(?: tiempo)?)|"
@@ -2526,7 +2544,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       # hemofilia", "my mom and aunt both have hemophilia"): what follows in the sentence is theirs
       r"\b(?:tienen|tenian|han tenido|both (?:have|had)|all (?:have|had)) (?:hemofilia|hemophilia|haemophilia|von willebrand\w*|(?:a |un )?(?:bleeding disorder|trastorno de (?:la )?coagulacion))\b"
       r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY + "|"
-      + _DATED_BY_AGE + "|" + _RELATIVES_WHO_BLED + "|" + _DATED_FAR)),
+      + _DATED_BY_AGE + "|" + _RELATIVES_WHO_BLED + "|" + _DATED_FAR + "|" + _RELATIVE_ILLNESS)),
     # a wound that opened and is bleeding now, after a dated operation ("my incision from the
     # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
     ("current", "forward",
@@ -2617,6 +2635,8 @@ TERMINATORS: Final = (r"\b(?:but|however|although|though|except|yet|whereas|pero
 # patient describing symptoms (stroke-awareness mailings list every sign of a stroke).
 # A strong cue alone is enough; otherwise two of BULK_CUES.
 STRONG_BULK_CUES: Final = (
+    # twenty-fourth pass: "You received this because you subscribed to Wellness Weekly."
+    r"\byou (?:received|are receiving|get|got) this (?:email |message |newsletter )?because you (?:subscribed|signed up|opted in)\b|\b(?:recibe|recibio|recibes) este (?:correo|mensaje|boletin) porque (?:se suscribio|te suscribiste|se registro)\b",
     r"\bunsubscribe\b", r"\bview (?:this email )?in (?:your )?browser\b",
     r"\bmanage (?:your )?(?:email |subscription )?preferences\b", r"\bdarse de baja\b",
     r"\bcancelar (?:la )?suscripcion\b", r"\breply stop\b|\brespond[ae]? stop\b",
