@@ -18,6 +18,8 @@ here (none is a line of the set):
   reading that was fine), a stay in the hospital after it;
 - clinical terms: a first-aid class and its topics, a chart entry after a colon, a screening
   questionnaire, "an overdose can cause", a blood pregnancy test; a subscription footer;
+- a headache "de golpe" (all at once), the worst of one's life, is a stroke, not a blow;
+  early pregnancy with "un dolor fuertísimo en el lado derecho" is an emergency;
 - falling to one side is no "without" negation; twins whose age is told as "they're 2 months"
   are infants.
 
@@ -69,6 +71,14 @@ FAMILIES = [
     # falling to one side is no negation
     ("en", "can't walk without falling to the right since I woke up and half my face is numb", "stroke"),
     ("es", "no puedo caminar sin irme hacia la izquierda y tengo la cara dormida de un lado desde esta mañana", "stroke"),
+    # a sudden headache, the worst of one's life ("de golpe" is all at once, not a blow)
+    ("es", "de golpe me dio un dolor de cabeza terrible, el peor de mi vida, y ve doble", "stroke"),
+    ("es", "le dio un dolor de cabeza de golpe, la peor de su vida, y ve doble", "stroke"),
+    ("en", "the worst headache of my life came on all at once and now I'm seeing double", "stroke"),
+    ("es", "mi hija se pegó en la cabeza con la puerta y ahora ve doble", "head_injury"),
+    # early pregnancy and a strong pain on one side, said in Spanish's order
+    ("es", "tengo un dolor intensísimo del lado izquierdo y tengo 6 semanas de embarazo, estoy mareada", "pregnancy_emergency"),
+    ("en", "my pregnancy test was positive 5 days ago and I have a really sharp pain on my right side, I almost passed out", "pregnancy_emergency"),
     # infants whose age is told after them
     ("en", "the twins have a fever, 101 rectal, they're 2 months", "infant_fever"),
     ("es", "los gemelos tienen fiebre de 38.5, los dos tienen 2 meses", "infant_fever"),

@@ -1461,7 +1461,11 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("pregnancy_emergency", (r"\b(?:worst|severe|terrible|horrible|sharp|stabbing|really bad|unbearable|awful|fuerte|muy fuerte|insoportable|horrible|peor)\b (?:\w+ ){0,3}(?:cramps?|pain|ache|dolor|colicos?|retorcijon\w*|punzada)\b[^.!?\n]{0,30}?"
                              r"\b(?:on (?:the|my|her) (?:left|right)(?: side)?|(?:left|right) side|one side|lower (?:left|right)|del lado (?:izquierdo|derecho)|de un (?:solo )?lado|en un (?:solo )?lado|lado (?:izquierdo|derecho))\b|"
                              r"\b(?:cramps?|pain|dolor|colicos?)\b (?:\w+ ){0,2}(?:on (?:the|my|her) (?:left|right)(?: side)?|(?:left|right) side|del lado (?:izquierdo|derecho)|de un (?:solo )?lado)\b[^.!?\n]{0,40}?"
-                             r"\b(?:can'?t stand|cannot stand|doubled over|can'?t walk|no puedo (?:pararme|caminar|enderezarme)|no me puedo (?:parar|enderezar)|worst|peor|insoportable)\b"),
+                             r"\b(?:can'?t stand|cannot stand|doubled over|can'?t walk|no puedo (?:pararme|caminar|enderezarme)|no me puedo (?:parar|enderezar)|worst|peor|insoportable)\b|"
+                             # twenty-fourth pass (blind20): the strength said after the pain, in
+                             # Spanish's order ("un dolor fuertísimo en el lado derecho de la barriga")
+                             r"\b(?:dolor|colicos?|punzada)\b (?:\w+ )?(?:fuerte|muy fuerte|fuertisim[oa]|insoportable|horrible|terrible|intens[oa]|intensisim[oa]|agudo|tremendo)\b[^.!?\n]{0,30}?"
+                             r"\b(?:del lado (?:izquierdo|derecho)|de un (?:solo )?lado|en un (?:solo )?lado|(?:en el )?lado (?:izquierdo|derecho))\b"),
      "pregnancy"),
     # nineteenth pass: paracetamol taken every hour or two ("2 every 2 hours since yesterday")
     ("overdose_poisoning", r"\b(?:taking|taken|took|been taking|has taken|tomando|se toma|se tomo|se ha tomado|ha estado tomando|tomaba)\b (?:\w+ ){0,2}(?:\d|one|two|three|una|dos|tres) (?:\w+ ){0,1}(?:every|cada) (?:hour|1 hours?|2 hours|two hours|hora|1 hora|2 horas|dos horas|hr|1 hr|2 hrs?)\b",
@@ -1537,6 +1541,10 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?:mix\w*|mezcl\w+) (?:\w+ ){0,3}(?:bleach|cloro|lejia|clorox|ammonia|amoniaco)\b")),
     # thirteenth pass: a tight chest that wheezes or whistles is an airway, not a heart
     ("chest_pain", "breathing", r"\b(?:wheez\w*|silb\w+|whistl\w*|sibilan\w*)\b"),
+    # twenty-fourth pass (blind20): a headache "de golpe" (all at once), the worst of one's
+    # life, is the brain's, not a blow to the head
+    ("head_injury", "stroke",
+     r"\b(?:dolor de cabeza|migrana)\b (?:\w+ ){0,2}de golpe\b(?=[^.!?\n]{0,40}\b(?:el peor|la peor|peor de (?:mi|su) vida|veo doble|ve doble)\b)"),
     # fifth pass: a tight throat with the allergy ruled out by the writer is a breathing problem
     ("anaphylaxis", "breathing",
      r"\b(?:no|not|isn'?t|nothing) (?:an? )?(?:allergy|allergic|allergies) (?:stuff|thing|related|reaction)\b|\bno (?:es|fue|parece) (?:una )?(?:alergia|reaccion alergica)\b"),
