@@ -1989,9 +1989,11 @@ _NOW_AFTER_QUESTION: Final = (
     r"tiene \d+ (?:anos|meses|semanas|dias)")
 # twenty-fourth pass (blind20): the same question asked after its condition ("if my lips are
 # swelling right after the shrimp, do I come in?", "si se me está cerrando la garganta, ¿voy a
-# urgencias?"): the verb of coming in closes the question instead of opening it
+# urgencias?"): the verb of coming in closes the question instead of opening it, after a
+# comma or an opening "¿" (looked for only when a "?" closes the sentence: most "if"s and
+# "si"s are in sentences without one, and the look costs nothing there)
 _ASKED_AFTER: Final = (
-    r"(?=[^.!?\n]{0,200}?,? \u00bf?(?:(?:do|should|does|can|must|would) (?:i|we|he|she|they) (?:need to |have to |still )?"
+    r"(?=[^.!\n]{0,280}\?)(?=[^.!?\n]{0,200}?(?:,|\u00bf) ?\u00bf?(?:(?:do|should|does|can|must|would) (?:i|we|he|she|they) (?:need to |have to |still )?"
     r"(?:come in|go in|go to (?:the )?(?:er|ed|hospital|urgent care|emergency room)|be seen|call 911|bring (?:him|her|them|it) in|take (?:him|her|them) in)|"
     r"(?:voy|vamos|vengo|lo llevo|la llevo|le llevo|los llevo|tengo que ir|hay que ir|debo ir|necesito ir|llamo al 911)\b)[^.!\n]{0,40}\?)")
 _END_OF_HISTORY: Final = (
@@ -2046,7 +2048,7 @@ _RELATIVE_ILLNESS: Final = (
     r"[^.!?\n]{0,25}?\b(?:after years of|despues de (?:anos|muchos anos) de|lots of|many times|muchas veces|dos veces|tres veces|twice|(?:la|lo|le) han (?:intubado|hospitalizado|internado)|(?:was|been) (?:intubated|hospitali[sz]ed|admitted)|(?:la|lo|se la|se lo) (?:descubrieron|encontraron|detectaron)|(?:was|were) found|they found it|because (?:she|he) (?:had|was))\b"
     + _END_OF_HISTORY)
 _DATED_FAR: Final = (
-    r"\b(?:(?:hace (?:como |unos |unas |mas de |casi |ya )?(?:\w+ )?(?:anos|meses|mes)|(?:\w+ )?(?:years|months) ago|(?:back )?in (?:19|20)\d\d|en (?:19|20)\d\d|el ano pasado|last year),(?: [^,.!?;\n]{2,60}),|"
+    r"\b(?:(?:hace (?:como |unos |unas |mas de |casi |ya )?(?:\w+ )?(?:anos|meses|mes)|(?:years|months) ago|(?:back )?in (?:19|20)\d\d|en (?:19|20)\d\d|el ano pasado|last year),(?: [^,.!?;\n]{2,60}),|"
     r"(?:porque|because|since) (?:hace (?:muchos |unos |varios )?anos|(?:many |a few |some )?years ago|a long time ago|hace mucho(?: tiempo)?)|"
     r"(?:hospitalizacion|internacion|estancia|ingreso|ambulancia|consulta|visita) de (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b[^.!?\n]{0,30}?\bcuando|"
     r"(?:january|february|march|april|may|june|july|august|september|october|november|december) (?:stay|visit|admission|hospitali[sz]ation|er visit|ambulance ride)\b[^.!?\n]{0,30}?\bwhen|"
