@@ -165,6 +165,8 @@ def test_what_if_reaches_no_further_than_its_question() -> None:
 def test_the_coming_in_question_after_a_condition_not_dated_now_stays_hypothetical() -> None:
     assert_quiet("if my lips ever start swelling after shrimp, do I come in?")
     assert_quiet("si algún día se le hincha la cara con el maní, ¿la llevo a urgencias?")
+    # a state told after the question does not date its condition
+    assert_quiet("si mi papá se cae y se pega en la cabeza, ¿lo llevo a urgencias aunque se vea bien? Ahorita está bien, solo pregunto")
 
 
 def test_both_languages_are_covered() -> None:

@@ -2002,8 +2002,11 @@ _END_OF_HISTORY: Final = (
 """The rest of a sentence told as history, up to a word that says now (twenty-second pass)."""
 _CONDITION: Final = r"(?:[^.!?\n]|\.\d){0,200}"
 _ASKED_NOW: Final = (
-    rf"(?!(?:{_COME_IN_HEAD}(?={_CONDITION}\?)|{_ASKING_HEAD}|{_ASKED_AFTER})(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b)"
-    rf"(?={_CONDITION}?\b(?:{_NOW_IN_CONDITION})\b|{_CONDITION}\?[^?\n]{{0,100}}?\b(?:{_NOW_AFTER_QUESTION})\b))")
+    rf"(?!(?:{_COME_IN_HEAD}(?={_CONDITION}\?)|{_ASKING_HEAD})(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b)"
+    rf"(?={_CONDITION}?\b(?:{_NOW_IN_CONDITION})\b|{_CONDITION}\?[^?\n]{{0,100}}?\b(?:{_NOW_AFTER_QUESTION})\b))"
+    # the question asked after its condition: the condition itself is dated now (a state told
+    # after the question, "Ahorita está bien, solo pregunto", is no such date)
+    rf"(?!{_ASKED_AFTER}(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b)(?={_CONDITION}?\b(?:{_NOW_IN_CONDITION})\b))")
 """Put right after a conditional modifier's "if" or "si": the modifier does not match such an "if"
 (the pattern keeps its leading word boundary, so wordscan.py scans it fast)."""
 
