@@ -384,8 +384,10 @@ _SENTENCE_END: Final = re.compile(r"[.!?;]+(?=\s|$)|[¡¿]|\n\s*\n")
 _WORD: Final = re.compile(r"[\w']+")
 _STRONG_NOW: Final = re.compile(
     r"\b(?:again|(?:it'?s|its|is|came|come|coming) back(?! (?:all )?(?:clear|normal|negative|fine)\b)|still|right now|worse|ahorita|ahora mismo|"
-    r"otra vez|de nuevo|volvio|sigue|todavia|keeps? (?:on )?[a-z]+ing|won'?t stop|no deja de|continua)\b")
-"""Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it)."""
+    r"otra vez|de nuevo|volvio|sigue|todavia|keeps? (?:on )?[a-z]+ing|won'?t stop|no deja de|continua|"
+    r"(?:thoughts|urges|ideas|voices|feelings|cravings) (?:are|have come|came) back|(?:los|las) (?:pensamientos|ideas|ganas|voces) (?:volvieron|regresaron))\b")
+"""Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it); thoughts
+that are back after a stay ("discharged last week ... tonight the thoughts are back")."""
 _NOW: Final = re.compile(r"\b(?:now|ahora|ahorita)\b")
 _DANGER_NOW: Final = re.compile(
     r"\b(?:floppy|limp|lethargic|listless|unresponsive|(?:not|isn'?t|won'?t|can'?t|cannot|hard to)"

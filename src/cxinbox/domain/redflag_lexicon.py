@@ -629,7 +629,12 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                                r"sorry|goodbye|forgive|love you|i'?m gone|took|lo siento|perdon\w*|adios|te quiero|los quiero|ya no estoy", 40)),
     ("suicide_self_harm", r"\b(?:giving|gave|given|give|gives) away (?:all )?(?:of )?(?:his|her|my|their) (?:stuff|things|belongings|possessions|games|clothes|prized)\b|\b(?:regalando|regalo|regala|regale) (?:todas )?(?:sus|mis) cosas\b"),
     ("suicide_self_harm", r"\b(?:has|have|had|got|made|tiene|tengo|hizo|hice) (?:a |un )?plan (?:and|y|with) (?:a |the |una |la |un |el )?(?:date|day|time|method|way|fecha|dia|hora|metodo|forma)\b(?! (?:for|para|to (?:move|travel|visit|start))\b)"),
-    ("suicide_self_harm", r"\b(?:picturing|imagin\w+|(?:think\w*|thought) (?:about|of)|fantasi\w+|urges? to|tempted to|pensando en|me imagino|ganas de)\b[^.!?\n]{0,20}\b(?:driv\w+|crash\w*|swerv\w+|steer\w*|estrell\w+|chocar|chocando|aventar el (?:carro|coche)|manejar) (?:\w+ ){0,3}(?:into|off(?! to\b| for\b| on (?:a |my |our )?(?:trip|vacation|holiday)\b)|in front of|contra|de frente)\b"),
+    ("suicide_self_harm", (r"\b(?:picturing|imagin\w+|(?:think\w*|thought) (?:about|of)|fantasi\w+|urges? to|tempted to|pensando en|me imagino|ganas de)\b[^.!?\n]{0,20}\b(?:driv\w+|crash\w*|swerv\w+|steer\w*|estrell\w+|chocar|chocando|aventar el (?:carro|coche)|manejar) (?:\w+ ){0,3}(?:into|off(?! to\b| for\b| on (?:a |my |our )?(?:trip|vacation|holiday)\b)|in front of|contra|de frente)\b|"
+     # twenty-fourth pass (blind20): walking into water and not coming back ("I keep picturing
+     # walking into the river and not coming back out", "me imagino caminando hacia el mar y
+     # no regresando")
+     r"\b(?:picturing|imagin\w+|(?:think\w*|thought) (?:about|of)|fantasi\w+|pensando en|me imagino)\b[^.!?\n]{0,20}\b(?:walk\w*|wad\w+|swim\w*|stepp\w*|going|caminando|caminar|meterme|metiendome|entrando|nadando) (?:\w+ ){0,2}(?:into|in|hacia|al|a la|en el|en la) (?:the |a |el |la )?(?:river|lake|sea|ocean|water|waves|rio|mar|lago|agua|olas)\b"
+     r"(?=[^.!?\n]{0,30}\b(?:(?:and )?(?:not|never) (?:coming|come|swimming|walking|getting|going) (?:back|out)|y no (?:volver|regresar|salir|regresando|volviendo|saliendo)\w*)\b)")),
     ("suicide_self_harm", (r"\b(?:scared|afraid|frightened|terrified) of (?:myself|what i (?:might|could|will|would|'?ll) do)\b|\b(?:don'?t|do not|can'?t) trust myself\b(?! (?:with|to) (?:cook|drive|bake|choose|pick|decide|remember))|"
                           r"\bmiedo (?:de|a) (?:mi mism[oa]|lo que (?:pueda|puedo|voy a|podria) hacer(?:me)?)\b|\bno confio en mi mism[oa]\b|"
                           r"\b(?:keep|keeps|kept|can'?t stop|been) (?:looking|staring|thinking) (?:at|about) (?:the |my |his |her )?(?:knife|knives|knife drawer|razors?|blades?|rope|gun|bridge|train tracks|pills)\b(?! (?:schedule|list|chart|organi[sz]er|calendar|box|label|instructions|set|block|sharpener|on sale|deals?|sale))|"
@@ -698,7 +703,15 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                            r"(?=[^.!?;\n]{0,120}\b(?:all at once|all together|at the same time|de (?:una|un) (?:vez|jalon)|todas juntas|todos juntos|tomarmelas todas|tomarmelos todos|(?:just|gonna|going to|will|ill|i'?ll) (?:take|swallow) (?:them|em|all of them) all|(?:me|se) las (?:voy|va) a tomar todas)\b)")),
     ("suicide_self_harm", (r"\bthis (?:is|will be) (?:my )?(?:last|final) (?:message|text|email|note|letter|words?)\b(?! (?:before|until|till|for|about|on|regarding|of the day|today|this week|to (?:you )?(?:about|regarding)))|"
                            r"\b(?:este|esta) (?:es|sera) (?:mi )?(?:ultimo mensaje|ultima carta|ultimo correo|ultima nota|ultimo texto)\b(?! (?:antes|hasta|sobre|de (?:hoy|la semana)))|"
-                           r"\b(?:please )?(?:don'?t|do not) (?:try to|bother trying to) (?:find|save|stop) me\b|\bno (?:intenten|traten de) (?:buscarme|salvarme|detenerme)\b")),
+                           r"\b(?:please )?(?:don'?t|do not) (?:try to|bother trying to) (?:find|save|stop) me\b|\bno (?:intenten|traten de) (?:buscarme|salvarme|detenerme)\b|"
+                           # twenty-fourth pass (blind20): the last a family will hear ("sorry for
+                           # everything, love you all, this is the last time you'll hear from me",
+                           # "esta es la última vez que saben de mí"); it starts at "last" so the
+                           # words are not read as a time gone by
+                           r"\b(?<=the )last time (?:you'?ll|youll|you will|you guys will|y'?all will|anyone will) (?:ever )?(?:hear from|see|hear of) me\b(?! (?:about|regarding|on|until|till|before|for|this|today|tonight|unless|if|over)\b)|"
+                           r"\b(?<=la )ultima vez que (?:van a saber|saben|sabran|van a oir|oyen|me (?:ven|van a ver|veran)) (?:algo )?(?:de mi)?\b(?! (?:por|sobre|hasta|antes|con|si|este|esta|hoy)\b)|"
+                           r"\b(?:you|y'?all|you guys|nobody|no one) (?:won'?t|wont|will not|will never|will ever) (?:ever )?hear from me (?:again|anymore|ever again)\b(?! (?:until|till|before|for|about|on|this|today|tonight|over|regarding)\b)|"
+                           r"\bno (?:van a|vas a|volveran a|volveras a) (?:saber|oir) (?:nada )?(?:mas )?de mi\b(?! (?:hasta|antes|sobre|por))")),
     # bleeding: an amount with its colour ("a bunch of bright red blood"), a cupful; a
     # nosebleed that will not stop or that pinching does not help; stools that are all blood
     ("severe_bleeding", (r"\b(?:a bunch|lots|a lot|a ton|tons|a cup|a cupful|half a cup|a mug|a mouthful|mouthfuls|a handful|clumps|un monton|un chorro|una taza|un vaso|media taza|bocanadas)\b (?:of |de )?"
@@ -1280,6 +1293,9 @@ CUES: Final[dict[str, str]] = {
                # round 25 (blind21): a grandchild, niece or nephew, then the age ("granddaughter
                # 11 months, burning up", "mi nieto, 9 meses")
                r"(?:grand(?:daughter|son|baby|kid|child)|nieto|nieta|niece|nephew|sobrin[oa])\W+(?:(?:is|es|de|tiene|who'?s) )?" + _AGE + r"|"
+               # twenty-fourth pass: the same said of them ("the triplets have a fever ...
+               # theyre 5 months", "los tres tienen 5 meses")
+               r"(?:they'?re|theyre|they are|both are|all three are|ambos tienen|los dos tienen|los tres tienen|las tres tienen) " + _AGE + r"|"
                # nineteenth pass: an age alone at the head of a clause, set off by a comma
                # ("11 mo, fever 39.1", "el gemelo mayor, 8 meses, tiene calentura")
                r"(?:(?<=^)|(?<=[,.;:\n] )|(?<=[,.;:\n]))" + _AGE + r"(?=\s*,)|"
@@ -1506,7 +1522,11 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("pregnancy_emergency", (r"\b(?:worst|severe|terrible|horrible|sharp|stabbing|really bad|unbearable|awful|fuerte|muy fuerte|insoportable|horrible|peor)\b (?:\w+ ){0,3}(?:cramps?|pain|ache|dolor|colicos?|retorcijon\w*|punzada)\b[^.!?\n]{0,30}?"
                              r"\b(?:on (?:the|my|her) (?:left|right)(?: side)?|(?:left|right) side|one side|lower (?:left|right)|del lado (?:izquierdo|derecho)|de un (?:solo )?lado|en un (?:solo )?lado|lado (?:izquierdo|derecho))\b|"
                              r"\b(?:cramps?|pain|dolor|colicos?)\b (?:\w+ ){0,2}(?:on (?:the|my|her) (?:left|right)(?: side)?|(?:left|right) side|del lado (?:izquierdo|derecho)|de un (?:solo )?lado)\b[^.!?\n]{0,40}?"
-                             r"\b(?:can'?t stand|cannot stand|doubled over|can'?t walk|no puedo (?:pararme|caminar|enderezarme)|no me puedo (?:parar|enderezar)|worst|peor|insoportable)\b"),
+                             r"\b(?:can'?t stand|cannot stand|doubled over|can'?t walk|no puedo (?:pararme|caminar|enderezarme)|no me puedo (?:parar|enderezar)|worst|peor|insoportable)\b|"
+                             # twenty-fourth pass (blind20): the strength said after the pain, in
+                             # Spanish's order ("un dolor fuertísimo en el lado derecho de la barriga")
+                             r"\b(?:dolor|colicos?|punzada)\b (?:\w+ )?(?:fuerte|muy fuerte|fuertisim[oa]|insoportable|horrible|terrible|intens[oa]|intensisim[oa]|agudo|tremendo)\b[^.!?\n]{0,30}?"
+                             r"\b(?:del lado (?:izquierdo|derecho)|de un (?:solo )?lado|en un (?:solo )?lado|(?:en el )?lado (?:izquierdo|derecho))\b"),
      "pregnancy"),
     # nineteenth pass: paracetamol taken every hour or two ("2 every 2 hours since yesterday")
     ("overdose_poisoning", r"\b(?:taking|taken|took|been taking|has taken|tomando|se toma|se tomo|se ha tomado|ha estado tomando|tomaba)\b (?:\w+ ){0,2}(?:\d|one|two|three|una|dos|tres) (?:\w+ ){0,1}(?:every|cada) (?:hour|1 hours?|2 hours|two hours|hora|1 hora|2 horas|dos horas|hr|1 hr|2 hrs?)\b",
@@ -1582,6 +1602,10 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?:mix\w*|mezcl\w+) (?:\w+ ){0,3}(?:bleach|cloro|lejia|clorox|ammonia|amoniaco)\b")),
     # thirteenth pass: a tight chest that wheezes or whistles is an airway, not a heart
     ("chest_pain", "breathing", r"\b(?:wheez\w*|silb\w+|whistl\w*|sibilan\w*)\b"),
+    # twenty-fourth pass (blind20): a headache "de golpe" (all at once), the worst of one's
+    # life, is the brain's, not a blow to the head
+    ("head_injury", "stroke",
+     r"\b(?:dolor de cabeza|migrana)\b (?:\w+ ){0,2}de golpe\b(?=[^.!?\n]{0,40}\b(?:el peor|la peor|peor de (?:mi|su) vida|veo doble|ve doble)\b)"),
     # fifth pass: a tight throat with the allergy ruled out by the writer is a breathing problem
     ("anaphylaxis", "breathing",
      r"\b(?:no|not|isn'?t|nothing) (?:an? )?(?:allergy|allergic|allergies) (?:stuff|thing|related|reaction)\b|\bno (?:es|fue|parece) (?:una )?(?:alergia|reaccion alergica)\b"),
@@ -1595,6 +1619,12 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?<!no )(?:lo|la|me) (?:golpearon|asaltaron|agarraron a golpes)\b(?![^.!?\n]{0,40}\b(?:\w+ (?:years?|months?|weeks?) ago|last (?:year|month|summer|spring|fall|winter)|hace (?:\w+ )?(?:anos|meses|semanas)|el ano pasado|in (?:19|20)\d\d)\b)|"
       r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:hit|bumped|banged|knocked|smacked|whacked|hitting|bumping|banging) (?:\w+ ){0,2}(?:his|her|my|their|the) head\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )head (?:injury|knock|bump)\b|"
       r"\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )(?:se (?:dio|pego|golpeo)|me (?:di|pegue|golpee)|le (?:dieron|pegaron))\b[^.!?\n]{0,40}\bcabeza\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )golpe (?:\w+ ){0,2}(?:en )?la cabeza\b|\bcabezazo\b|\b(?<!no )(?<!not )(?<!n't )(?<!nt )(?<!never )(?<!without )(?<!sin )concussion\b|\bconmocion\b")),
+    # twenty-fourth pass (blind20): pills taken with a wish said to disappear or die, or after
+    # a breakup ("took a handful of my ibuprofen ... after her boyfriend broke up with her, she
+    # said she wanted to disappear")
+    ("overdose_poisoning", "suicide_self_harm",
+     (r"\b(?:said|says|told (?:me|us)|dijo|dice|me dijo|nos dijo|texted|wrote|escribio|porque)\b[^.!?\n]{0,20}\b(?:wanted to|wants to|queria|quiere|quisiera)\b (?:just )?(?:disappear|die|be dead|not wake up|sleep forever|end it|desaparecer|morir(?:se)?|no despertar|dormir para siempre|acabar con todo)\b|"
+     r"\bafter (?:his|her|my|their) (?:boyfriend|girlfriend|bf|gf|partner|husband|wife|ex) (?:broke up with|dumped|left)\b|\bdespues de que (?:su|mi) (?:novio|novia|pareja|esposo|esposa) (?:la|lo|me) (?:dejo|termino|corto)\b")),
     ("overdose_poisoning", "suicide_self_harm",
      r"\b(?:decided|decidi|made up my mind|mind is made up|my plan is)\b[^.!?\n]{0,40}\b(?:take|tomar|tomo|tomarme|me tomo|swallow)\b (?:\w+ ){0,1}(?:all|todas|todos|every)\b"),
     # twenty-first pass (blind17): breath short after choking on something is the airway, not a
@@ -1636,6 +1666,26 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:my |his |her )?head (?:is |was )?(?:going to|gonna|about to) explode\b(?=[^.!?\n]{0,30}\b(?:from|with|of|lol|lmao|haha|jaja|because|over)\b)|"
      r"\b(?:traffic|work|paperwork|the bill|this bill|insurance|parking|the commute|my commute|the drive|this week|school|el trafico|el papeleo|el seguro|el estacionamiento)\b (?:was|is|has been|fue|es|ha sido) (?:a |un )?(?:real |total |huge |such a |verdadero |tremendo )?(?:headache|dolor de cabeza)\b|"
      r"\bme va a explotar la cabeza (?:de|con|por)\b"),
+    # twenty-fourth pass (blind20's trap alarms): idioms in both languages: a head bitten or
+    # knocked off by a boss ("nearly knocked my head off", "casi me arranca la cabeza"); a
+    # battery or money bleeding; a thing one does not swallow called poison ("the parking
+    # meters are pure poison", "el estacionamiento es puro veneno"); poisoned by a feast ("me
+    # intoxiqué de tanto tamal"); out of breath on an errand ("me quedé sin aire subiendo a
+    # buscar el paraguas"); no air in a car with the heater, laughing ("can't breathe in this
+    # car with the heater lol")
+    (r"\b(?:knock\w*|bit|bite|bites|biting|rip\w*|tore|tear\w*|snap\w*|chew\w*) (?:my|his|her|your|our|their|the) heads? off\b|\b(?:me|le|te|nos) (?:arranca|arranco|arrancan|arrancaron|va a arrancar|quiere arrancar) la cabeza\b|"
+     r"\bbleeding (?:battery|batteries|money|cash|(?:me|us|them|him|her) dry)\b|\b(?:are|is|were) (?:my|the|her|his|your|our) bloods\b|\b(?:battery|bateria|pila)(?:'s| is| esta)? (?:\w+ )?(?:bleeding|sangrando)\b|"
+     r"\b(?:parking|meters?|traffic|prices?|rent|commute|boss|meetings?|politics|gossip|drama|line|queue|job|estacionamiento|parquimetros?|trafico|precios?|renta|jefe|jefa|fila|cola|chisme|trabajo)\b(?: [\w$]+){0,4} (?:is|are|was|were|es|son|era|fue|fueron|esta|estan) (?:pure |total |absolute |straight |just |literal |puro |pura |un |una )?(?:poison|toxic|veneno|toxico|toxica)\b|"
+     r"\b(?:me|nos|se) (?:intoxique|intoxicamos|intoxico|intoxicaron|empache|empachamos|empacho) (?:de|con) (?:tanto|tanta|tantos|tantas)\b|"
+     r"\b(?:me |nos )?(?:quede|quedamos|quedo) sin aire (?:subiendo|corriendo|bajando|caminando|yendo)\b[^.!?\n]{0,30}\b(?:a|para|por) (?:buscar|traer|agarrar|recoger|alcanzar|sacar)\b|"
+     r"\b(?:got|was|am|i'?m|im) (?:totally |so |completely |a bit |all )?(?:winded|out of breath) (?:running|rushing|climbing|going|walking|jogging)\b[^.!?\n]{0,30}\b(?:to|for) (?:grab|get|fetch|catch|find|pick up)\b|"
+     r"\b(?:cpr|first aid|bls|acls|stop the bleed|narcan|naloxone|rcp|primeros auxilios)\b[^.!?\n]{0,40}\b(?:class|course|training|certification|workshop|curso|clase|taller|capacitacion)\b(?: (?:on|about|with|for|covering|de|sobre|con|para)\b[^.!?,\n]{0,50})?|"
+     r"\b(?:curso|clase|taller|capacitacion|class|course|training) (?:de|of|in|en) (?:rcp|cpr|primeros auxilios|first aid|bls)\b(?: (?:de|sobre|con|para|on|about|for)\b[^.!?,\n]{0,50})?|"
+     r"\b(?:add|put|update|note|list|agreg\w+|anot\w+|pon\w*) (?:\w+ ){0,3}(?:to|on|in|a|en) (?:my|the|mi|su|el|la) (?:chart|record|allergy list|allergies|expediente|historia|lista de alergias)\b\s*:[^.!?\n]{0,60}|"
+     r"\b(?:suicide|suicidal|self-harm|depression)(?:[- ]risk)?(?: (?:and|&) (?:suicide|suicidal|self-harm)(?:[- ]risk)?)? (?:screening|screen|questionnaire|assessment|survey|form|scale)\b|"
+     r"\b(?:an?|una|un|the|la) (?:overdose|sobredosis)(?: \w+)? (?:can|may|could|puede|podria|pueden) (?:cause|lead|causar|provocar|llevar)\b|"
+     r"\b(?:prueba|test|examen|analisis) de (?:embarazo|hcg|beta)\b[^.!\n]{0,30}\b(?:la|el) (?:de|en) sangre\b|\b(?:blood|serum) (?:pregnancy|hcg|beta) test\b|"
+     r"\b(?:can'?t|cant|cannot) breathe in (?:this|that|the|here)\b[^.!?\n]{0,40}\b(?:lol|lmao|haha\w*|jaja\w*|jeje\w*)\b|\bno (?:puedo|se puede) respirar en (?:este|esta|el|la|ese|esa)\b[^.!?\n]{0,40}\b(?:jaja\w*|jeje\w*|lol)\b"),
     # twenty-third pass (blind19's trap alarms): a game that took one's breath ("couldn't
     # breathe the whole last quarter"), a queue that was "un veneno", a recipe's colour
     (r"\b(?:couldn'?t|could not|can'?t|cant) breathe (?:the (?:whole|entire) |during the |in the |all (?:through )?the |thru the |through the )(?:\w+ ){0,2}(?:quarter|inning|half|game|match|overtime|ot|period|set|final|finale|movie|show|episode|fourth|race)\b|"
@@ -2019,6 +2069,15 @@ _NOW_AFTER_QUESTION: Final = (
     r"(?:is|are) (?:still )?\w+ing|since|now|still|today|this morning|"
     r"me siento|se siente|estoy|esta|sigue|desde|ahora|hoy|ahorita|\w{3,}(?:ando|iendo)|"
     r"tiene \d+ (?:anos|meses|semanas|dias)")
+# twenty-fourth pass (blind20): the same question asked after its condition ("if my lips are
+# swelling right after the shrimp, do I come in?", "si se me está cerrando la garganta, ¿voy a
+# urgencias?"): the verb of coming in closes the question instead of opening it, after a
+# comma or an opening "¿" (looked for only when a "?" closes the sentence: most "if"s and
+# "si"s are in sentences without one, and the look costs nothing there)
+_ASKED_AFTER: Final = (
+    r"(?=[^.!\n]{0,280}\?)(?=[^.!?\n]{0,200}?(?:,|\u00bf) ?\u00bf?(?:(?:do|should|does|can|must|would) (?:i|we|he|she|they) (?:need to |have to |still )?"
+    r"(?:come in|go in|go to (?:the )?(?:er|ed|hospital|urgent care|emergency room)|be seen|call 911|bring (?:him|her|them|it) in|take (?:him|her|them) in)|"
+    r"(?:voy|vamos|vengo|lo llevo|la llevo|le llevo|los llevo|tengo que ir|hay que ir|debo ir|necesito ir|llamo al 911)\b)[^.!\n]{0,40}\?)")
 _END_OF_HISTORY: Final = (
     r"(?:(?!\b(?:but|pero|however|aunque|though|now|ahora|today|hoy|tonight|this (?:morning|afternoon|evening|week)|"
     r"esta (?:manana|noche|tarde|semana)|this time|esta vez|again|otra vez|de nuevo|right now|currently|still|todavia|sigue)\b)[^.!?;\n])*")
@@ -2026,7 +2085,10 @@ _END_OF_HISTORY: Final = (
 _CONDITION: Final = r"(?:[^.!?\n]|\.\d){0,200}"
 _ASKED_NOW: Final = (
     rf"(?!(?:{_COME_IN_HEAD}(?={_CONDITION}\?)|{_ASKING_HEAD})(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b)"
-    rf"(?={_CONDITION}?\b(?:{_NOW_IN_CONDITION})\b|{_CONDITION}\?[^?\n]{{0,100}}?\b(?:{_NOW_AFTER_QUESTION})\b))")
+    rf"(?={_CONDITION}?\b(?:{_NOW_IN_CONDITION})\b|{_CONDITION}\?[^?\n]{{0,100}}?\b(?:{_NOW_AFTER_QUESTION})\b))"
+    # the question asked after its condition: the condition itself is dated now (a state told
+    # after the question, "Ahorita está bien, solo pregunto", is no such date)
+    rf"(?!{_ASKED_AFTER}(?! (?:a|an|un|una|someone|somebody|anyone|alguien|uno|one)\b)(?={_CONDITION}?\b(?:{_NOW_IN_CONDITION})\b))")
 """Put right after a conditional modifier's "if" or "si": the modifier does not match such an "if"
 (the pattern keeps its leading word boundary, so wordscan.py scans it fast)."""
 
@@ -2047,8 +2109,38 @@ _RELATIVES_WHO_BLED: Final = (
     r"\b(?:my|mi) (?:mom|mother|grandma|grandmother|aunt|sister|dad|father|mama|madre|abuela|tia|hermana|papa|padre)s? (?:and|y) (?:my |mi )?(?:mom|mother|grandma|grandmother|aunts?|sisters?|dad|father|mama|madre|abuela|tias?|hermanas?|papa|padre)\b"
     r"(?: (?:both|las dos|ambas|los dos))? (?=(?:sangraban|sangraron|bled|had|have had|tenian|tuvieron|han tenido)\b)" + _END_OF_HISTORY)
 _SCAN_NORMAL_SINCE: Final = (
+    # twenty-fourth pass (blind20): said to be under control since ("lo de las ideas de
+    # hacerme daño de hace un mes está controlado con terapia")
+    r"\b(?<!not )(?<!no )(?:is|are|(?:has|have) been|esta|estan|(?:ha|han) estado) (?:now |ya |bien |totally |well |muy )?(?:controlad[oa]s?|under control|well controlled|managed|manejad[oa]s?|en remision|in remission) (?:with|con|by|por|since|desde)\b|"
     r"\b(?:(?:has|he'?s|she'?s|hes|shes|been) (?:been )?(?:totally |completely |just |back to )?(?:himself|herself|normal|his normal self|her normal self) (?:ever )?since|"
     r"(?:ct|cat scan|scan|mri|x-?rays?|tomografia|resonancia)(?: \w+){0,2},? (?:was |were |came back |all |salio |salieron |todo )*(?:normal|clear|fine|bien)|ha estado (?:normal|bien|como siempre) desde entonces)\b")
+
+# twenty-fourth pass (blind20's trap alarms): history told with its date far from the symptom
+# words: a date, then a phrase of its own between commas ("hace como diez años, cuando vivía
+# en Valparaíso, intenté ..."); a reason given years back ("I carry it because years ago a
+# wasp stung me ..."); a bill or stay of a past month "when" it happened ("la cuenta de la
+# hospitalización de enero cuando me dio la crisis de asma"); a pregnancy lost, dated after
+# ("I lost a pregnancy at 10 weeks in the spring, heavy bleeding"); a stay in the hospital
+# after it ("the week inpatient after I told her ..."); each to the sentence's end or a word
+# that says now
+# a relative's illness told with its past episodes or how it was found ("mi hermana tiene
+# EPOC y ya la han intubado dos veces porque no podía respirar", "my dad had dementia after
+# years of boxing, lots of head injuries", "mi mamá tuvo cáncer de colon, la descubrieron
+# porque ..."): what follows in the sentence is theirs, up to a word that says now
+_RELATIVE_ILLNESS: Final = (
+    r"\b(?:my|mi) (?:dad|father|mom|mother|sister|brother|grandma|grandpa|grandmother|grandfather|aunt|uncle|twin(?: brother| sister)?|papa|padre|mama|madre|hermana|hermano|abuel[oa]|ti[oa]|gemel[oa])\b"
+    r"(?: \w+)? (?:had|has|has had|tiene|tuvo|tenia|ha tenido) (?:\w+ ){0,2}(?:dementia|cancer|copd|epoc|emphysema|enfisema|asthma|asma|cirrhosis|cirrosis|alzheimer\w*|parkinson\w*|epilepsy|epilepsia|heart failure|insuficiencia cardiaca|lupus|hemophilia|hemofilia|cancer de \w+|\w+ cancer)\b"
+    r"[^.!?\n]{0,25}?\b(?:after years of|despues de (?:anos|muchos anos) de|lots of|many times|muchas veces|dos veces|tres veces|twice|(?:la|lo|le) han (?:intubado|hospitalizado|internado)|(?:was|been) (?:intubated|hospitali[sz]ed|admitted)|(?:la|lo|se la|se lo) (?:descubrieron|encontraron|detectaron)|(?:was|were) found|they found it|because (?:she|he) (?:had|was))\b"
+    + _END_OF_HISTORY)
+_DATED_FAR: Final = (
+    r"\b(?:(?:hace (?:como |unos |unas |mas de |casi |ya )?(?:\w+ )?(?:anos|meses|mes)|(?:years|months) ago|(?:back )?in (?:19|20)\d\d|en (?:19|20)\d\d|el ano pasado|last year),(?: [^,.!?;\n]{2,60}),|"
+    r"(?:porque|because|since) (?:hace (?:muchos |unos |varios )?anos|(?:many |a few |some )?years ago|a long time ago|hace mucho(?: tiempo)?)|"
+    r"(?:hospitalizacion|internacion|estancia|ingreso|ambulancia|consulta|visita) de (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)\b[^.!?\n]{0,30}?\bcuando|"
+    r"(?:january|february|march|april|may|june|july|august|september|october|november|december) (?:stay|visit|admission|hospitali[sz]ation|er visit|ambulance ride)\b[^.!?\n]{0,30}?\bwhen|"
+    r"(?:lost (?:a|the|my|our|her) (?:pregnancy|baby)|had a miscarriage|miscarried|perdi (?:un|el|mi) (?:embarazo|bebe)|tuve un aborto(?: espontaneo)?|tuve una perdida)\b"
+    r"(?=[^.!?\n]{0,40}\b(?:in the (?:spring|summer|fall|autumn|winter)|last (?:year|spring|summer|fall|winter|month)|in (?:19|20)\d\d|(?:\w+ )?(?:months|years) ago|hace (?:\w+ )?(?:meses|anos)|el (?:ano|verano|invierno|otono) pasado|la primavera pasada|en (?:19|20)\d\d)\b)|"
+    r"(?:the|my|that|la|mi|esa) (?:week|weeks|stay|days|time|admission|hospitali[sz]ation|semana|semanas|estancia|internacion|hospitalizacion)(?:(?: \w+){0,2} (?:inpatient|in (?:the )?hospital|at the hospital|in the unit|on the unit|in rehab|internad[oa]|en el hospital|en la clinica|hospitalizad[oa])| (?:there )?(?:after|despues de))\b)"
+    + _END_OF_HISTORY)
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # round 25 (blind21): pills counted as gone or missing are what was taken, not a symptom
@@ -2077,7 +2169,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     ("negated", "forward", r"\b(?:didn'?t|didnt|haven'?t|havent|hasn'?t|hasnt|have not|has not)\b(?= (?:hit|bang|bump|knock|strike|smack|whack)\b)"),
     # negated (forward)
     ("negated", "forward",
-     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|not|never|(?<!better off )without(?! (?:stopping|resting|pausing|sitting down|a break)\b| (?:a |his |her |my |their |any )?(?:helmet|seat ?belt|car ?seat|knowing|realizing|realising|thinking|meaning to))|denies|deny|denied|free of|nor|negative for|ruled out|"
+     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|not|never|(?<!better off )without(?! (?:stopping|resting|pausing|sitting down|a break|falling|tipping|leaning|veering|holding on|grabbing|help|support)\b| (?:a |his |her |my |their |any )?(?:helmet|seat ?belt|car ?seat|knowing|realizing|realising|thinking|meaning to))|denies|deny|denied|free of|nor|negative for|ruled out|"
      r"don'?t have|dont have|do not have|doesn'?t have|does not have|haven'?t had|havent had|"
      r"have not had|hasn'?t had|didn'?t have|did not have|not having|not experiencing|"
      r"no longer (?:have|having|feel|feeling)|no more|not any|never had|haven'?t been|"
@@ -2223,14 +2315,25 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # signs mean I should go to L&D? like bleeding or the baby not moving?"; "¿cuándo debo ir?
     # ¿como sangrado o que no se mueva?")
     ("hypothetical", "forward",
-     r"(?:(?<=\? )|(?<=\?)|(?<=\? \u00bf)|(?<=\?\u00bf))(?:like|such as|e\.?g\.?|for example|como|tipo|por ejemplo)\b(?=[^.!?\n]{0,60}\b(?:or|o)\b[^.!?\n]{0,40}\?)"),
+     (r"(?:(?<=\? )|(?<=\?)|(?<=\? \u00bf)|(?<=\?\u00bf))(?:like|such as|e\.?g\.?|for example|como|tipo|por ejemplo)\b(?=[^.!?\n]{0,60}\b(?:or|o)\b[^.!?\n]{0,40}\?)|"
+      # twenty-fourth pass (blind20): a list after a question that asks which signs count,
+      # closed by "what else?" ("¿qué síntomas son de emergencia? sangrado, dolores, ¿qué más?")
+      r"\?(?=\s*[^.!?\n\u00bf]{3,80}\u00bf?\s*(?:que mas|algo mas|what else|anything else|o que mas|or what)\s*\?)")),
     # a subject line that names a topic and asks about it ("concussion question")
     ("hypothetical", "backward", r"\b(?:question|questions|q|pregunta|preguntas|duda|dudas|info|informacion|signs|symptoms|warning signs|sintomas|senales)\b(?=[ \t]*\n\n)"),
     # a question about what would count ("what kind of bleeding would be an emergency?"),
     # a conditional about someone or something ("si a mi hija le da ...", "si no para ...?")
     ("question", "forward",
-     (r"\b(?:what (?:kind|type|sort|amount) of|how (?:much|many)|que (?:tipo|clase) de)\b(?=[^.!\n]*\?)|"
-      + r"\bif" + _ASKED_NOW + r" (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s)\b(?=[^.!\n]*\?)|"
+     (r"\b(?:what (?:kind|type|sort|amount) of|how (?:much|many)|que (?:tipo|clase) de|"
+      # twenty-fourth pass (blind20): what a thing feels or looks like ("what does a
+      # mini-stroke feel like?"); "what if" asked of someone ahead of time, not of oneself now
+      r"what (?:does|do|would|will|might|should) (?:an?|the first signs? of an?)\b[^.!?\n]{0,40}?\b(?:feel|look|seem|sound) like|"
+      r"what if(?! (?:i'?m|im|i am|this is|it'?s|its|he'?s|she'?s|hes|shes|he is|she is)\b)(?![^.!?\n]*\b(?:right now|now|as we speak)\b))\b(?=[^.!\n]*\?)|"
+      + r"\bif" + _ASKED_NOW + r" (?:it|this|that|there|the|a|an|she|he|they|we|i'?m|i am|she'?s|he'?s|someone|somebody|anyone)\b(?=[^.!\n]*\?)|"
+      # a story on a screen or in a book, told of its characters ("in the movie last night the
+      # grandma has a stroke", "en la película al abuelo le da un derrame")
+      r"\bin the (?:movie|film|show|series|episode|book|novel|play)\b(?! theat)(?= (?:[\w']+ ){0,4}(?:the|a|this|that|his|her) (?:grandma|grandpa|grandmother|grandfather|mom|dad|mother|father|guy|girl|woman|man|kid|boy|character|hero|villain|wife|husband|old \w+|main \w+|lead)\b)|"
+      r"\ben (?:la (?:pelicula|serie|novela|obra)|el (?:libro|capitulo|episodio))\b(?= (?:[\w']+ ){0,4}(?:el|la|al|a la|un|una) (?:abuel[oa]|mama|papa|senor|senora|chic[oa]|muchach[oa]|personaje|protagonista|espos[oa]|viej[oa]|prota)\b)|"
       + r"\bsi" + _ASKED_NOW + r" (?:no|a (?:mi|su|tu|la|el)|al|estoy|esta|estas|ella|el|usted|su|tu|se|ya)\b(?=[^.!\n]*\?)")),
     ("hypothetical", "forward",
      (r"\b(?:acuda|llame|vaya|busque (?:atencion|ayuda)|consulte)\b(?: \w+){0,4} si\b|\bsi" + _ASKED_NOW + r" (?:usted )?tiene\b|\bsi (?:su|tu) (?:hij[oa]|bebe|nin[oa]|pareja|familiar)\b|"
@@ -2558,7 +2661,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       # hemofilia", "my mom and aunt both have hemophilia"): what follows in the sentence is theirs
       r"\b(?:tienen|tenian|han tenido|both (?:have|had)|all (?:have|had)) (?:hemofilia|hemophilia|haemophilia|von willebrand\w*|(?:a |un )?(?:bleeding disorder|trastorno de (?:la )?coagulacion))\b"
       r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY + "|"
-      + _DATED_BY_AGE + "|" + _RELATIVES_WHO_BLED)),
+      + _DATED_BY_AGE + "|" + _RELATIVES_WHO_BLED + "|" + _DATED_FAR + "|" + _RELATIVE_ILLNESS)),
     # a wound that opened and is bleeding now, after a dated operation ("my incision from the
     # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
     ("current", "forward",
@@ -2596,6 +2699,10 @@ EPISODE_ENDED: Final = (
     r"(?:totally |completely |perfectly |absolutely |doing )?(?:fine|ok|okay|normal|back to normal|great|well)\b|"
     r"\b(?:shes|hes|im) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)\b|"
     rf"\bya (?:esta|estoy|estan|anda) (?:bien{_INTENSE}|perfect\w+|normal|como si nada)\b|\b(?:esta|estoy|anda) (?:perfectamente|como si nada)\b|"
+    # twenty-fourth pass (blind20): playing or running around as always; a reading taken
+    # after it that was fine ("BP fine", "la presión salió bien")
+    r"\b(?:ya )?(?:esta|anda) (?:jugando|corriendo|comiendo|hablando) (?:como siempre|normal|bien|como si nada)\b|\b(?:he'?s|she'?s|hes|shes|is) (?:back to )?(?:playing|running around|eating|talking) (?:like (?:normal|always|usual)|normally|as usual)\b|"
+    r"\b(?:bp|blood pressure|pressure|sugar|glucose|vitals|ekg|ecg|heart rate|presion|azucar|glucosa|signos vitales)(?: (?:was|were|is|are|came back|stayed|se mantuvo|estaba|estuvo|salio|salieron))? (?:fine|normal|ok|okay|stable|good|bien|estable|normales?)\b(?![^.!?\n]{0,20}\b(?:until|till|hasta|but|pero)\b)|"
     # fifteenth pass: better, himself again, doing well at home, recovered and home
     r"\b(?:i'?m|im|i am|he'?s|she'?s|hes|shes|he is|she is) (?:way|much|a lot|so much|lots) better(?: now)?\b|"
     r"\b(?:he'?s|she'?s|hes|shes|he has|she has) been (?:totally |completely |just |back to )?(?:himself|herself)\b|"
@@ -2645,6 +2752,8 @@ TERMINATORS: Final = (r"\b(?:but|however|although|though|except|yet|whereas|pero
 # patient describing symptoms (stroke-awareness mailings list every sign of a stroke).
 # A strong cue alone is enough; otherwise two of BULK_CUES.
 STRONG_BULK_CUES: Final = (
+    # twenty-fourth pass: "You received this because you subscribed to Wellness Weekly."
+    r"\byou (?:received|are receiving|get|got) this (?:email |message |newsletter )?because you (?:subscribed|signed up|opted in)\b|\b(?:recibe|recibio|recibes) este (?:correo|mensaje|boletin) porque (?:se suscribio|te suscribiste|se registro)\b",
     r"\bunsubscribe\b", r"\bview (?:this email )?in (?:your )?browser\b",
     r"\bmanage (?:your )?(?:email |subscription )?preferences\b", r"\bdarse de baja\b",
     r"\bcancelar (?:la )?suscripcion\b", r"\breply stop\b|\brespond[ae]? stop\b",
