@@ -997,9 +997,11 @@ class _PgBatch:
         wanted = sorted(conv for conv in ids if conv in self._unlocked)
         if not wanted:
             return
-        read = {int(row[0]): tuple(row[1:]) for row in conn.execute(
+        # Planned with its array each time, as `write_conversations`: a plan made once
+        # while the table is small would go on reading all of it.
+        read = {int(row[0]): tuple(row[1:]) for row in conn.execute(  # type: ignore[call-arg]
             _CONVERSATION_ROW + " WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE",
-            (wanted,))}
+            (wanted,), prepare=False)}
         for conv in wanted:
             if read.get(conv) != self._unlocked.pop(conv):
                 raise StaleConversation(conv)
