@@ -55,7 +55,6 @@ the rows); the last column adds that step's wall time to the sync's.
 from __future__ import annotations
 
 import argparse
-import inspect
 import os
 import resource
 import shutil
@@ -601,18 +600,13 @@ def child(config_path: Path) -> None:
 def index_child(url: str) -> None:
     """The search vectors the sync left for later, made as the sync's pass after it makes
     them (transactions of 500; none where the store makes them with the rows)."""
-    from cxinbox.store import fts
     from cxinbox.store.pg.store import PgStore
 
     store = PgStore(url)
-    # As the pass of the source run (--src) makes them: without waiting for the disk
-    # where its index_pending can.
-    alone = "alone" in inspect.signature(fts.index_pending).parameters
     try:
         while True:
             with store.writing() as tx:
-                if (tx.index_pending(500, alone=True) if alone
-                        else tx.index_pending(500)) == 0:
+                if tx.index_pending(500) == 0:
                     break
         with store.reading() as tx:
             left = tx.conn.execute("SELECT count(*) FROM messages WHERE search IS NULL"

@@ -1127,7 +1127,7 @@ class _Indexer:
                         self._again = False
                     while not self._stop.is_set():
                         with self.db.writing() as tx:
-                            if tx.index_pending(self._AFTER_CHUNK, alone=True) == 0:
+                            if tx.index_pending(self._AFTER_CHUNK) == 0:
                                 break
         except Exception as exc:  # noqa: BLE001 - logged; the rows stay marked for the next pass
             log_failure(log, "search indexing after the sync failed", exc)

@@ -22,23 +22,14 @@ def pending(conn: sqlite3.Connection) -> int:
     return max(0, int(row[0]))
 
 
-def index_pending(conn: sqlite3.Connection, limit: int = 5000, *, alone: bool = False) -> int:
+def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
     """Index up to `limit` unindexed messages in the caller's write transaction.
 
     On PostgreSQL a message's `tsvector` is made with its row, except for the rows a bulk
     sync stored without it (`defer_search`): their NULL vectors are the marker, made here
     oldest first, in the same transaction that clears it. Rows another transaction holds
-    (a staff change, another server's indexer) are left for a later call.
-
-    `alone` (the transaction does nothing else: the pass after a bulk sync): on
-    PostgreSQL its commit does not wait for the WAL to reach the disk. A crash can then
-    lose the last such transactions, each whole, vectors and markers together: their
-    rows stay marked and the next pass makes them again. The pass's transactions write
-    every row again (the vector, and each of the row's index entries), and waiting for
-    each to be flushed kept it off the CPU."""
+    (a staff change, another server's indexer) are left for a later call."""
     if not dialect_of(conn).fts_by_watermark:
-        if alone:
-            conn.execute("SET LOCAL synchronous_commit = off")
         return conn.execute(
             "UPDATE messages SET search = cxinbox_message_search(subject, sender, body_text)"
             " WHERE id IN (SELECT id FROM messages WHERE search IS NULL ORDER BY id LIMIT ?"

@@ -983,12 +983,10 @@ class StoreTx(Protocol):
         """The server expunged these UIDs (a sweep follows)."""
         ...
 
-    def index_pending(self, limit: int = 5000, *, alone: bool = False) -> int:
+    def index_pending(self, limit: int = 5000) -> int:
         """Full-text index up to `limit` messages that trail ingest; how many it indexed
         (SQLite: those past the index's watermark; PostgreSQL: those a bulk sync stored
-        without their search vector, which a search meanwhile tests on their text).
-        `alone`: the transaction does nothing else, so on PostgreSQL its commit does not
-        wait for the disk (a crash may lose its vectors, never marked made without them)."""
+        without their search vector, which a search meanwhile tests on their text)."""
         ...
 
 

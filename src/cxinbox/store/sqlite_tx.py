@@ -962,5 +962,5 @@ class SqliteTx:
     def drop_locations(self, folder_id: int, uids: Sequence[int]) -> None:
         ingest.drop_locations(self.conn, folder_id, uids)
 
-    def index_pending(self, limit: int = 5000, *, alone: bool = False) -> int:
-        return fts.index_pending(self.conn, limit, alone=alone)
+    def index_pending(self, limit: int = 5000) -> int:
+        return fts.index_pending(self.conn, limit)
