@@ -36,6 +36,18 @@ class ScriptProcess:
         """The lines whose first word is `word`, with when they came."""
         return [(t, line) for t, line in list(self.lines) if line.split(" ", 1)[0] == word]
 
+    def freeze(self) -> None:
+        """SIGSTOP the process and everything it started: it stays where it is until
+        killed, however long a starved test takes to get there."""
+        try:
+            os.killpg(self.proc.pid, signal.SIGSTOP)
+        except ProcessLookupError:
+            pass
+
+    def read_all(self, timeout: float = 30) -> None:
+        """Once it has ended: wait until every line it printed has been read."""
+        self._reader.join(timeout)
+
     def kill(self) -> None:
         """SIGKILL the process and everything it started (its own process group)."""
         try:

@@ -9,10 +9,11 @@ either keeps the whole batch or none of it, and a replayed batch inserts nothing
 from __future__ import annotations
 
 import json
+import logging
 import sqlite3
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import nullcontext
 from datetime import UTC, datetime
+from functools import partial
 from typing import Any
 
 from cxinbox.domain.addresses import canonical_address
@@ -36,6 +37,8 @@ from cxinbox.store.merge import live_conversation
 # Their home is store/records.py (the service reads them); named here for the SQL callers.
 from cxinbox.store.records import FetchedMessage as FetchedMessage  # noqa: PLC0414
 from cxinbox.store.records import FolderState as FolderState  # noqa: PLC0414
+
+log = logging.getLogger(__name__)
 
 _FUTURE_SLACK_S = 24 * 3600
 
@@ -522,6 +525,27 @@ _THREAD_INSERT = ("INSERT INTO thread_ids (message_id, conversation_id) VALUES (
 _CONVERSATION_ROW = ("SELECT id, norm_subject, merged_into, participants, created_at, from_addr,"
                      " status, contact_id, channel, last_message_at FROM conversations")
 
+_CANDIDATE_COLUMNS = ("id, last_message_at, participants, created_at, from_addr, status,"
+                      " contact_id")
+"""What the subject match reads of a candidate: its own columns and the rest of
+`_CONVERSATION_ROW` (whose norm_subject, merged_into and channel the read fixes), so a
+row it picks is counted in without a read of its own (`_PgBatch.touch`)."""
+
+
+def _candidate(norm: str, row: Sequence[Any], seen: dict[int, tuple[Any, ...]]
+               ) -> SubjectCandidate:
+    """A candidate of the subject match from a `_CANDIDATE_COLUMNS` row; its columns
+    kept in `seen` as `_Conversation`'s arguments."""
+    cid, last, participants, created_at, from_addr, status, contact_id = row
+    seen[int(cid)] = (norm, None, participants, created_at, from_addr, status, contact_id,
+                      "email", last)
+    return SubjectCandidate(int(cid), int(last), frozenset(str(participants).split()))
+
+
+class StaleConversation(RuntimeError):
+    """A conversation the batch counted messages into, as read with the batch, changed
+    before the batch locked it: the batch is stored again (`ingest_batch`)."""
+
 # The changes of a batch's messages to their conversations, one row per conversation, in
 # one statement: what `_touch_conversation`'s UPDATEs make of the row, message by message.
 _CONVERSATION_WRITE = (
@@ -609,11 +633,16 @@ class _PgBatch:
     """
 
     __slots__ = ("_asked", "_contacts", "_convs", "_ids", "_looked", "_made", "_new", "_next",
-                 "_pending", "_real", "_real_contact", "_released", "_subjects",
-                 "_thread_rows", "_threads", "_wanted", "_windows")
+                 "_optimistic", "_pending", "_real", "_real_contact", "_released", "_seen",
+                 "_subjects", "_thread_rows", "_threads", "_unlocked", "_wanted", "_windows")
 
     def __init__(self, conn: sqlite3.Connection, messages: Sequence[FetchedMessage],
-                 expected: int, now: int) -> None:
+                 expected: int, now: int, *, optimistic: bool = True) -> None:
+        # Rows the subject match read (by id: `_Conversation`'s arguments as read), and
+        # the ones a message was counted into from that read, not locked yet (`_lock`).
+        self._optimistic = optimistic
+        self._seen: dict[int, tuple[Any, ...]] = {}
+        self._unlocked: dict[int, tuple[Any, ...]] = {}
         lookup: dict[str, None] = {}
         senders: dict[str, None] = {}
         norms: dict[str, None] = {}
@@ -656,7 +685,7 @@ class _PgBatch:
             "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'"
             " AND answer_until >= ?", (earliest,))
         subjects = self._read_subjects(conn, list(norms), earliest - SUBJECT_WINDOW_S,
-                                       latest + SUBJECT_WINDOW_S)
+                                       latest + SUBJECT_WINDOW_S, self._seen)
         drawn = self._send_draw(conn, expected)
         self._threads: dict[str, int] = {str(mid): int(conv) for mid, conv in threads}
         self._thread_rows: list[tuple[str, int]] = []
@@ -683,29 +712,30 @@ class _PgBatch:
             self._take(drawn)
 
     @staticmethod
-    def _read_subjects(conn: sqlite3.Connection, norms: list[str], low: int, high: int
+    def _read_subjects(conn: sqlite3.Connection, norms: list[str], low: int, high: int,
+                       seen: dict[int, tuple[Any, ...]]
                        ) -> Callable[[], dict[str, list[SubjectCandidate]]]:
         """The subject match's candidates for every subject the batch may match by, in one
         statement: each subject's e-mail conversations active within the window around
         any of the batch's messages, newest first. A subject with more than
         _SUBJECT_ROWS of them is left out (its matches read each message's own window,
         all of the batch's in one statement: `_window`). The
-        statement is sent now and its answer read by the function returned."""
+        statement is sent now and its answer read by the function returned, which also
+        keeps each row's columns in `seen` (`touch`)."""
         found: dict[str, list[SubjectCandidate]] = {norm: [] for norm in norms}
         if not norms:
             return lambda: found
         cursor = conn.execute(
-            "SELECT n.norm, c.id, c.last_message_at, c.participants FROM"
-            " unnest(?::text[]) AS n (norm) CROSS JOIN LATERAL (SELECT id,"
-            " last_message_at, participants FROM conversations WHERE norm_subject ="
+            "SELECT n.norm, c.* FROM"
+            " unnest(?::text[]) AS n (norm) CROSS JOIN LATERAL (SELECT"
+            f" {_CANDIDATE_COLUMNS} FROM conversations WHERE norm_subject ="
             " n.norm AND channel = 'email' AND merged_into IS NULL AND last_message_at"
             " BETWEEN ? AND ? ORDER BY last_message_at DESC LIMIT ?) AS c",
             (norms, low, high, _SUBJECT_ROWS + 1))
 
         def read() -> dict[str, list[SubjectCandidate]]:
-            for norm, cid, last, participants in cursor:
-                found[str(norm)].append(SubjectCandidate(
-                    int(cid), int(last), frozenset(str(participants).split())))
+            for row in cursor:
+                found[str(row[0])].append(_candidate(str(row[0]), row[1:], seen))
             return {norm: rows for norm, rows in found.items() if len(rows) <= _SUBJECT_ROWS}
 
         return read
@@ -771,13 +801,13 @@ class _PgBatch:
         elif window is not None:  # this message's window, read with the batch's others
             found = [cand for cand in window if cand.conversation_id not in mine]
         else:
-            found = [SubjectCandidate(int(r[0]), int(r[1]), frozenset(r[2].split()))
-                     for r in conn.execute(
-                         "SELECT id, last_message_at, participants FROM conversations"
-                         " WHERE norm_subject = ? AND channel = 'email' AND merged_into IS"
-                         " NULL AND last_message_at BETWEEN ? AND ? ORDER BY"
-                         " last_message_at DESC LIMIT ?", (norm, low, high, 20 + len(mine)))
-                     if int(r[0]) not in mine]
+            found = [cand for cand in (
+                _candidate(norm, r, self._seen) for r in conn.execute(
+                    f"SELECT {_CANDIDATE_COLUMNS} FROM conversations"
+                    " WHERE norm_subject = ? AND channel = 'email' AND merged_into IS"
+                    " NULL AND last_message_at BETWEEN ? AND ? ORDER BY"
+                    " last_message_at DESC LIMIT ?", (norm, low, high, 20 + len(mine))))
+                     if cand.conversation_id not in mine]
         for cid, c in mine.items():
             last = c.last_message_at()
             if c.channel == "email" and c.merged_into is None and low <= last <= high:
@@ -809,21 +839,21 @@ class _PgBatch:
                 for c in (*self._released.values(), *self._convs.values()):
                     holding[c.norm] = holding.get(c.norm, 0) + 1
                 depth = [20 + holding.get(want, 0) + ahead[want] for want, _ in self._wanted]
-                for n, cid, last, participants in conn.execute(
-                        "SELECT w.n, c.id, c.last_message_at, c.participants FROM"
+                for row in conn.execute(
+                        "SELECT w.n, c.* FROM"
                         " unnest(?::text[], ?::bigint[], ?::int[]) WITH ORDINALITY AS w"
-                        " (norm, at, depth, n) CROSS JOIN LATERAL (SELECT id,"
-                        " last_message_at, participants FROM conversations WHERE"
+                        " (norm, at, depth, n) CROSS JOIN LATERAL (SELECT"
+                        f" {_CANDIDATE_COLUMNS} FROM conversations WHERE"
                         " norm_subject = w.norm AND channel = 'email' AND merged_into IS"
                         " NULL AND last_message_at BETWEEN w.at - ? AND w.at + ? ORDER BY"
                         " last_message_at DESC LIMIT w.depth) AS c ORDER BY w.n,"
                         " c.last_message_at DESC",
                         ([want for want, _ in self._wanted], [t for _, t in self._wanted],
                          depth, SUBJECT_WINDOW_S, SUBJECT_WINDOW_S)):
-                    key = self._wanted[int(n) - 1]
-                    self._windows.setdefault(key, (depth[int(n) - 1], []))[1].append(
-                        SubjectCandidate(int(cid), int(last),
-                                         frozenset(str(participants).split())))
+                    n = int(row[0])
+                    key = self._wanted[n - 1]
+                    self._windows.setdefault(key, (depth[n - 1], []))[1].append(
+                        _candidate(key[0], row[1:], self._seen))
                 for i, key in enumerate(self._wanted):
                     self._windows.setdefault(key, (depth[i], []))
         read = self._windows.get((norm, at))
@@ -838,9 +868,17 @@ class _PgBatch:
         conv = self.real(conv)
         c = self._convs.get(conv)
         if c is None:
-            row = conn.execute(_CONVERSATION_ROW + " WHERE id = ? FOR UPDATE",
-                               (conv,)).fetchone()
-            c = self._convs[conv] = _Conversation(*row[1:])
+            seen = self._seen.get(conv) if self._optimistic else None
+            if seen is not None and conv not in self._released:
+                # A row the subject match read with the batch (its only way here): taken
+                # as read, and locked with the batch's others before it is written
+                # (`_lock`), which makes sure it did not change meanwhile.
+                self._unlocked[conv] = seen
+                c = self._convs[conv] = _Conversation(*seen)
+            else:
+                row = conn.execute(_CONVERSATION_ROW + " WHERE id = ? FOR UPDATE",
+                                   (conv,)).fetchone()
+                c = self._convs[conv] = _Conversation(*row[1:])
         before = (str(c.status), c.contact_id)
         self._apply(c, p, at, direction, unread, addresses, own)
         return before
@@ -880,6 +918,7 @@ class _PgBatch:
             (norm is None and conv is None) or c.norm == norm or cid == conv)]
         if not rows:
             return
+        self._lock(conn, [row[0] for row in rows])
         # Planned with its arrays each time (never prepared): a plan made once, for the
         # array's length guessed and an inbox still small, keeps scanning the whole table
         # for its join as the inbox grows; planned with the values, it reads each row by
@@ -897,6 +936,7 @@ class _PgBatch:
         self._store_new(conn)
         conv = self.real(conv)
         self.write_conversations(conn, conv=conv)
+        self._lock(conn, [conv])
         left = self._convs.pop(conv, None)
         if left is not None:  # the subject match still needs its time and participants
             self._released[conv] = left
@@ -954,6 +994,7 @@ class _PgBatch:
         with the conversation's row if that is not written yet, else as an UPDATE."""
         conv = self.real(conv)
         if conv > 0:
+            self._lock(conn, [conv])  # the contact it had is the one it was read with
             if contact_id < 0:
                 self._store_new(conn)
                 contact_id = self._real_contact.get(contact_id, contact_id)
@@ -962,6 +1003,25 @@ class _PgBatch:
         known = self._convs.get(conv)
         if known is not None:
             known.contact_id = contact_id
+
+    def _lock(self, conn: sqlite3.Connection, ids: Sequence[int]) -> None:
+        """Lock the rows of `ids` that `touch` took as the subject match read them, all in
+        one statement (in id order, as the batch's first rows), and check that each is
+        still what was read: a change committed meanwhile by staff or another server's
+        request (other intakes wait on the intake lock) raises `StaleConversation`, and
+        the batch is stored again, each such row read and locked as it is touched
+        (`ingest_batch`). One wait for the batch's rows, not two for each."""
+        wanted = sorted(conv for conv in ids if conv in self._unlocked)
+        if not wanted:
+            return
+        # Planned with its array each time, as `write_conversations`: a plan made once
+        # while the table is small would go on reading all of it.
+        read = {int(row[0]): tuple(row[1:]) for row in conn.execute(  # type: ignore[call-arg]
+            _CONVERSATION_ROW + " WHERE id = ANY(?::bigint[]) ORDER BY id FOR UPDATE",
+            (wanted,), prepare=False)}
+        for conv in wanted:
+            if read.get(conv) != self._unlocked.pop(conv):
+                raise StaleConversation(conv)
 
     def real(self, conv: int) -> int:
         """The conversation's id in the database, for a stand-in id already written."""
@@ -1139,21 +1199,38 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     first_sync = backlog_before is not None and not outbound and first_pass(conn, folder.id)
     # The raw bytes first (on PostgreSQL by a COPY, which a pipeline does not allow).
     fresh = _insert_raw(conn, messages)
+    store = partial(_ingest, conn, folder, messages, fresh, own_addresses=own_addresses,
+                    watermark=watermark, now=now, index_text=index_text, outbound=outbound,
+                    backlog_before=backlog_before if first_sync else None,
+                    late_before=None if first_sync or outbound else backlog_before)
     pipeline = getattr(conn, "pipeline", None)  # PostgreSQL: writes need not wait
-    with pipeline() if pipeline is not None else nullcontext():
-        return _ingest(conn, folder, messages, fresh, own_addresses=own_addresses,
-                       watermark=watermark, now=now, index_text=index_text, outbound=outbound,
-                       backlog_before=backlog_before if first_sync else None,
-                       late_before=None if first_sync or outbound else backlog_before)
+    if pipeline is None:
+        return store()
+    with pipeline():
+        # The subject match's rows are counted in as the batch read them and locked
+        # together (`_PgBatch._lock`); if one changed meanwhile, the batch is stored
+        # again from here, each such row read and locked as it is touched.
+        conn.execute("SAVEPOINT cxinbox_batch")
+        try:
+            touched = store()
+        except StaleConversation as exc:
+            log.info("a conversation changed while its mail was stored (#%s): the batch"
+                     " is stored again", exc.args[0])
+            conn.execute("ROLLBACK TO SAVEPOINT cxinbox_batch")
+            touched = store(optimistic=False)
+        conn.execute("RELEASE SAVEPOINT cxinbox_batch")
+        return touched
 
 
 def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[FetchedMessage],
             fresh: dict[bytes, int], *, own_addresses: frozenset[str], watermark: int,
             now: int, index_text: bool, outbound: bool,
-            backlog_before: int | None = None, late_before: int | None = None) -> set[int]:
+            backlog_before: int | None = None, late_before: int | None = None,
+            optimistic: bool = True) -> set[int]:
     touched: set[int] = set()
     revived: list[int] = []
-    batch = _PgBatch(conn, messages, len(fresh), now) if _arrays(conn) else None
+    batch = (_PgBatch(conn, messages, len(fresh), now, optimistic=optimistic)
+             if _arrays(conn) else None)
     held = batch is None and bool(fresh)
     if held:  # SQLite: the per-row report triggers wait for the batch (migration 26)
         conn.execute(ingest_hold.HOLD)
