@@ -357,7 +357,8 @@ def dated_on_arrival(cand: TriageCandidate) -> int | None:
 def triage_arrivals(tx: StoreTx, config: Config, now: int,
                     ready: Mapping[bytes, Assessment | None] | None = None, *,
                     keywords: Collection[int] = (),
-                    arrived: Arrived | None = None) -> list[Raised]:
+                    arrived: Arrived | None = None,
+                    oldest: int | None = None) -> list[Raised]:
     """Assess every inbound message stored since the last call, in the caller's (ingest)
     transaction; returns the red flags raised, for `notify_raised` after the commit.
 
@@ -367,10 +368,12 @@ def triage_arrivals(tx: StoreTx, config: Config, now: int,
     is assessed here. `keywords`: the ids of texts that are only an SMS keyword (STOP,
     HELP..., the SMS poller's `asks_nothing`): filed under intent `other`, never read as a
     request. `arrived`: when each message was received (the sync's INTERNALDATEs, by raw
-    hash), where the store does not know (`stored_arrival`). Never raises: ingest must
-    not fail because of detection."""
+    hash), where the store does not know (`stored_arrival`). `oldest`: the cut-off the
+    caller's ingest marked late mail by (`messages.unscreened_at`) and its parse pool
+    judged by, so no message falls between the two (default: `now` less
+    `[triage] backlog_hours`). Never raises: ingest must not fail because of detection."""
     try:
-        return _triage(tx, config, now, ready or {}, keywords, arrived)
+        return _triage(tx, config, now, ready or {}, keywords, arrived, oldest)
     except Exception as exc:  # noqa: BLE001 - detection must never fail ingest
         log_failure(log, "triage at ingest failed; messages stored unassessed", exc)
         return []
@@ -378,9 +381,11 @@ def triage_arrivals(tx: StoreTx, config: Config, now: int,
 
 def _triage(tx: StoreTx, config: Config, now: int,
             ready: Mapping[bytes, Assessment | None],
-            keywords: Collection[int] = (), arrived: Arrived | None = None) -> list[Raised]:
+            keywords: Collection[int] = (), arrived: Arrived | None = None,
+            oldest: int | None = None) -> list[Raised]:
     raised: list[Raised] = []
-    oldest = now - config.triage.backlog_hours * 3600
+    if oldest is None:
+        oldest = now - config.triage.backlog_hours * 3600
 
     def arrival(cand: TriageCandidate) -> int | None:
         given = arrived(cand) if arrived is not None else None

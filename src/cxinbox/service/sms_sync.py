@@ -426,7 +426,8 @@ class SmsPoller:
                 tx.index_pending()  # row (what it leaves is the mail sync's pass after it)
             # Red flags and intent: the one place texts are assessed (service/redflags.py).
             raised = redflags.triage_arrivals(tx, self.config, now_s, ready,
-                                              keywords=frozenset(keywords)) \
+                                              keywords=frozenset(keywords),
+                                              oldest=oldest) \
                 if new_count else []
             if new_count:
                 # The message ids the ingest stored between: a replay (`rules test`, also

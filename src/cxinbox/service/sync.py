@@ -553,7 +553,7 @@ class MailSync:
             # old or not by when the server received it, never by its Date:.
             raised = redflags.triage_arrivals(
                 tx, self.config, now, ready,
-                arrived=lambda cand: received.get(cand.sha256))
+                arrived=lambda cand: received.get(cand.sha256), oldest=oldest)
             if messages:
                 # The message ids this inbound ingest stored between: a replay (`rules
                 # test`, also of a rule not enabled yet) hides what came later.
