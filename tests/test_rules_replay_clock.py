@@ -78,3 +78,36 @@ def test_the_replay_reads_arrival_not_the_date_a_sender_wrote(
     assert _replayed(rig, "billing desk") == sorted(
         [(ann, ["tag +billing-desk"]), (bo, ["tag +billing-desk"])])
     assert _replayed(rig, "billing again") == [(cy, ["tag +billing-again"])]
+
+
+def test_without_ingest_ids_a_moment_keeps_what_was_received_by_then(
+        rig_factory: Any) -> None:  # noqa: F811
+    """An older cxinbox's ingest named no message ids: the replay then takes out what
+    arrived after the moment by the same clock (not by Date:), in a rehearsal that leaves
+    the store as it was."""
+    rig = rig_factory(RULES)
+    now = datetime.now(UTC)
+    thread = "In-Reply-To: <first@p.example>\r\n"
+    mails = (  # (message id, Date:, received)
+        ("first@p.example", now - timedelta(days=365), now - timedelta(hours=2)),
+        ("ahead@p.example", now + timedelta(hours=20), now - timedelta(minutes=30)),
+        ("stuck@p.example", now - timedelta(days=365), now))
+    for n, (mid, date, received) in enumerate(mails):
+        rig.dovecot.deliver(patient_mail("my bill" if n == 0 else "Re: my bill",
+                                         message_id=mid, body=BILL,
+                                         date=format_datetime(date),
+                                         extra=thread if n else "",
+                                         sender="Ann <ann@patients.example>"),
+                            internaldate=received)
+    rig.sync()
+    conv = rig.conv("first@p.example")
+    ids = dict(rig.db.conn.execute("SELECT message_id, id FROM messages").fetchall())
+    assert {rig.conv(m) for m, _, _ in mails} == {conv}
+    moment = int((now - timedelta(minutes=10)).timestamp())
+    with rig.db.rehearsing() as tx:
+        assert tx.latest_inbound(conv, None, moment) == (ids["ahead@p.example"], False)
+        assert tx.hide_later_messages(conv, None, moment) == 1
+        kept = {m.message_id for m in tx.messages_of(conv)}
+    assert kept == {"first@p.example", "ahead@p.example"}
+    assert rig.db.conn.execute("SELECT count(*) FROM messages WHERE conversation_id = ?",
+                               (conv,)).fetchone()[0] == 3  # rolled back
