@@ -180,3 +180,63 @@ def test_a_cap_page_that_never_ends_is_given_up_after_three_pagings(
     assert "did not go after 3 tries" in alert.message
     router.round(now + 15)  # given up: nothing more
     assert len(_events(any_store, flag, TOLD)) == 2
+
+
+def test_cap_pages_given_up_for_two_flags_are_both_named_by_the_alert(
+        any_store: Any, tmp_path: Path) -> None:
+    """Two red flags whose three pagings all died: both given up, and the one health alert
+    names both (a second given up used to replace the line of the first), in a line the
+    status line still shortens to its short form."""
+    from cxinbox.contract.types import Alert
+    from cxinbox.service.inbox import SYSTEM_ACTOR
+    from cxinbox.service.redflag_routing import (
+        PAGE_ALERT,
+        PAGING,
+        TOLD,
+        WAITING,
+        given_up_ids,
+        paging_marks,
+    )
+    from cxinbox.tui.alertline import SHORT_FORMS, alert_forms
+
+    log = tmp_path / "hook.jsonl"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ncat >> {log}\necho >> {log}\n")
+    hook.chmod(0o755)
+    config = _config("cap = 1", f'[triage]\nnotify_command = ["{hook}"]\n')
+    desk = InboxService(any_store, config, "ana")
+    for uid, who in ((1, "nora"), (2, "bo")):
+        conv, _ = arrive(any_store, uid, "Please send my lab results.",
+                         sender=f"{who}@patient.example")
+        desk.assign(conv, who)
+    now = int(time.time())
+    gone = subprocess.Popen(["true"])
+    gone.wait()
+    dead = {**paging_marks(600, time.time()), "pid": gone.pid}
+    router = RedFlagRouter(any_store, config)
+    flags: list[int] = []
+    for uid in (3, 4):
+        flag, _ = arrive(any_store, uid, CHEST, sender=f"c{uid}@patient.example")
+        _route(any_store, config, flag, now)
+        target = f"conversation:{flag}"
+        with any_store.writing() as tx:
+            first = tx.append_event(SYSTEM_ACTOR, WAITING, target, {
+                "conversation": flag, "team": "nurses", "reason": "at cap", "cap": 1,
+                "why": "test", **dead})
+            for _ in range(2):
+                tx.append_event(SYSTEM_ACTOR, PAGING, target, {
+                    "conversation": flag, "team": "nurses", "cap": 1, "resumed": first,
+                    **dead})
+        router.round(now + 10 * uid)
+        told = _events(any_store, flag, TOLD)[-1]
+        assert told.details["gave_up"] is True
+        flags.append(flag)
+        with any_store.reading() as tx:
+            alert = tx.alert(PAGE_ALERT)
+        assert alert is not None
+        assert given_up_ids(alert.message) == flags  # the earlier one still named
+    assert not log.exists() or log.read_text().strip() == ""  # neither paged again
+    assert alert.message == (f"the pages for 2 red flags (#{flags[0]}, #{flags[1]}) did not"
+                             " go after 3 tries each: see cxinbox list is:red-flag")
+    forms = alert_forms(Alert(PAGE_ALERT, "error", alert.message, 0), more=1)
+    assert f"{SHORT_FORMS[PAGE_ALERT]} (cxinbox status) +1" in forms

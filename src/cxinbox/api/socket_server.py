@@ -83,6 +83,7 @@ from cxinbox.service.notify_check import HookWatch
 from cxinbox.service.notify_record import NotifyRecorder
 from cxinbox.service.rules import RuleEngine
 from cxinbox.service.runtime import Worker, background_workers, supervise
+from cxinbox.service.sla_monitor import hook_timeout_s
 from cxinbox.service.watchdog import Watchdog
 from cxinbox.store.db import Database
 from cxinbox.store.interface import Store, Watch
@@ -97,6 +98,17 @@ PROTOCOL: Final = 1
 SOCKET_MODE: Final = 0o660
 API_THREADS: Final = 8
 WORKER_JOIN_S: Final = 10.0
+HOOK_STOP_MARGIN_S: Final = 10.0
+"""How much longer than a notify hook may run a stopping server waits for its workers: the
+red-flag router lets a page in flight end (its hook is bounded by the hook timeout) and
+writes its told record after it, so the next start does not page it again."""
+
+
+def stop_wait_s() -> float:
+    """Seconds a stopping server waits for all its workers together: WORKER_JOIN_S, or a
+    hook's timeout and HOOK_STOP_MARGIN_S when that is longer (20 s with the 10 s hooks;
+    the systemd unit's TimeoutStopSec is 60 s)."""
+    return max(WORKER_JOIN_S, hook_timeout_s() + HOOK_STOP_MARGIN_S)
 
 
 class ServeError(Exception):
@@ -725,10 +737,12 @@ def serve(config: Config, open_store: Callable[[], Store], *,
             stop.set()
             hooks_stop.set()
             set_failure_sink(None)
+            wait_s = stop_wait_s()
+            deadline = time.monotonic() + wait_s
             for thread in threads:
-                thread.join(WORKER_JOIN_S)
+                thread.join(max(0.0, deadline - time.monotonic()))
                 if thread.is_alive():
-                    log.warning("%s did not stop within %.0f s", thread.name, WORKER_JOIN_S)
+                    log.warning("%s did not stop within %.0f s", thread.name, wait_s)
             db.close()
 
 

@@ -34,6 +34,7 @@ Runs once for the desk: on a shared store under the leader lease (service/leader
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -77,7 +78,9 @@ MAX_PAGINGS: Final = 3
 its server down with it does not page forever); the desk is then told by a health
 alert instead."""
 PAGE_ALERT: Final = "redflag:waiting-page"
-"""The health alert of a cap page given up after MAX_PAGINGS."""
+"""The health alert of the cap pages given up after MAX_PAGINGS: one alert whose line
+names every red flag whose page was given up (`given_up_line`), so a second one given up
+adds to it rather than hides the first."""
 ROSTER_ALERT: Final = "redflag:roster"
 """The health alert while the round cannot read the roster (away staff, team rotas)."""
 OFFERED: Final = "redflag.offered"
@@ -604,8 +607,9 @@ class RedFlagRouter:
                 tx.append_event(SYSTEM_ACTOR, TOLD, target, {
                     "conversation": conv_id, "paging": page.last.seq, "sent": None,
                     "gave_up": True})
-                line = (f"the page for red flag #{conv_id} (team {team} at the cap) did not"
-                        f" go after {page.pagings} tries: see cxinbox list is:red-flag")
+                before = tx.alert(PAGE_ALERT)
+                given_up = sorted({conv_id, *given_up_ids(before.message if before else "")})
+                line = given_up_line(given_up, team, page.pagings)
                 tx.put_alert(PAGE_ALERT, "error", line, self.store.now_ms())
                 tx.append_event(SYSTEM_ACTOR, "health.alert", PAGE_ALERT,
                                 {"severity": "error", "message": line})
@@ -651,6 +655,29 @@ class RedFlagRouter:
         # by its timeout), rather than leave it owed for the next start to page again.
         for thread in self._threads:
             thread.join(self.notify_timeout_s + 5.0)
+
+
+_GIVEN_UP = re.compile(r"the page for red flag #(\d+) |the pages for \d+ red flags \(([#\d, ]+)\)")
+
+
+def given_up_line(ids: Sequence[int], team: str, tries: int) -> str:
+    """The PAGE_ALERT line naming the red flags (`ids`, ascending) whose cap pages were
+    given up: one with its team, several by count and number, none hidden."""
+    if len(ids) == 1:
+        return (f"the page for red flag #{ids[0]} (team {team} at the cap) did not go after"
+                f" {tries} tries: see cxinbox list is:red-flag")
+    return (f"the pages for {len(ids)} red flags ({', '.join(f'#{i}' for i in ids)}) did not"
+            f" go after {tries} tries each: see cxinbox list is:red-flag")
+
+
+def given_up_ids(line: str) -> list[int]:
+    """The red flags a PAGE_ALERT line (`given_up_line`) names, [] for any other line."""
+    found = _GIVEN_UP.match(line)
+    if found is None:
+        return []
+    if found.group(1):
+        return [int(found.group(1))]
+    return [int(n) for n in re.findall(r"\d+", found.group(2))]
 
 
 def offer_due(tx: StoreTx, config: Config, flags: Sequence[Waiting],

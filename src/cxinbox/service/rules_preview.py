@@ -49,7 +49,8 @@ the rehearsal's write lock and never stored, up to MAX_ASSESSED; the rest are co
 Not rewound (the README lists these for people): pause time an SLA gathered after the
 trigger, whether a message had been read yet (`is:unread`), and, for mail stored by an
 older cxinbox (its ingest event names no message ids), which messages had arrived: those
-dated after the trigger are taken out instead.
+received after the trigger (by the clock the live rules read, store/schema_received.py
+`clock_sql`: a patient's message by its arrival, else its Date:) are taken out instead.
 
 Nothing is changed. The one write is the audit record of the read: the answer shows
 subjects of patient conversations, so it is recorded like a list (`rules.test`, with the

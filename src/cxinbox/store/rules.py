@@ -15,6 +15,12 @@ from cxinbox.domain.intent_kept import conversation_intent
 from cxinbox.store.dialect import inserted_id
 from cxinbox.store.merge import recompute
 from cxinbox.store.records import ArrivalRecord, MessageRecord, PastState, PastTrigger
+from cxinbox.store.schema_received import clock_sql
+
+_CLOCK = clock_sql()
+"""A message's time as the live rules read it (migration 28): a patient's by its arrival
+(INTERNALDATE, the SMS provider's time), else its Date:; ours by its date. The replay's
+windows and "later" read this, not the Date: a sender wrote."""
 
 
 def max_message_pk(conn: sqlite3.Connection) -> int:
@@ -221,18 +227,22 @@ def _stored_by_ingest(stored_by: Sequence[tuple[int, int, int, int]],
 
 def _later_inbound(conn: sqlite3.Connection, since_s: int,
                    after_pk: int | None) -> dict[int, list[tuple[int, int]]]:
-    """Live conversation -> (id, date) of its patient messages dated since `since_s` or
-    stored after message `after_pk` (by an ingest of the window) that were not its first
-    message (SMS keywords are neither: `arrivals_after`)."""
+    """Live conversation -> (id, arrival) of its patient messages received since `since_s`
+    (their Date: when the server gave no arrival time: `_CLOCK`) or stored after message
+    `after_pk` (by an ingest of the window) that were not its first message (SMS keywords
+    are neither: `arrivals_after`). A year-old Date: received in the window is in it; a
+    future Date: received before it is not."""
     out: dict[int, list[tuple[int, int]]] = {}
+    clock = clock_sql("m")
     for conv, message_pk, date in conn.execute(
-            "SELECT m.conversation_id, m.id, m.date FROM messages m JOIN conversations c"
-            " ON c.id = m.conversation_id WHERE m.direction = 'in' AND (m.date >= ? OR m.id > ?)"
+            f"SELECT m.conversation_id, m.id, {clock} FROM messages m JOIN conversations c"
+            f" ON c.id = m.conversation_id WHERE m.direction = 'in' AND ({clock} >= ?"
+            " OR m.id > ?)"
             f" AND c.merged_into IS NULL AND {_not_keyword('m')}"
             " AND EXISTS (SELECT 1 FROM messages o"
             f" WHERE o.conversation_id = m.conversation_id AND o.id < m.id"
             f" AND {_not_keyword('o')})"
-            " ORDER BY m.date, m.id",
+            f" ORDER BY {clock}, m.id",
             (since_s, after_pk if after_pk is not None else 2**62)):
         out.setdefault(int(conv), []).append((int(message_pk), int(date)))
     return out
@@ -287,11 +297,13 @@ def _live(conn: sqlite3.Connection, conv_id: int) -> bool:
 
 def _intent_by(conn: sqlite3.Connection, conv_id: int, at: int) -> str | None:
     """The conversation's intent at `at`: its assessed patient messages of then, taken in
-    the order ingest assessed them, as ingest files them (`store.triage.set_intent`)."""
+    the order ingest assessed them, as ingest files them (`store.triage.set_intent`). "Of
+    then" is received by `at` (`_CLOCK`): a reply received then with a Date: in the future
+    counts."""
     held: tuple[str, float] | None = None
     for intent, confidence in conn.execute(
             "SELECT intent, intent_confidence FROM messages WHERE conversation_id = ?"
-            " AND direction = 'in' AND intent IS NOT NULL AND date <= ? ORDER BY id",
+            f" AND direction = 'in' AND intent IS NOT NULL AND {_CLOCK} <= ? ORDER BY id",
             (conv_id, at)):
         held = conversation_intent(held, (str(intent), float(confidence or 0.0)))
     return None if held is None else held[0]
@@ -300,9 +312,9 @@ def _intent_by(conn: sqlite3.Connection, conv_id: int, at: int) -> str | None:
 def latest_inbound(conn: sqlite3.Connection, conv_id: int, upto: int | None,
                    at: int) -> tuple[int, bool] | None:
     """(id, stored as a first sync's backlog) of the conversation's latest patient message
-    stored by a past moment (message id at most `upto`, or dated by `at` when the ingest
-    named no ids)."""
-    bound = "id <= ?" if upto is not None else "date <= ?"
+    stored by a past moment (message id at most `upto`, or received by `at` when the ingest
+    named no ids: `_CLOCK`)."""
+    bound = "id <= ?" if upto is not None else f"{_CLOCK} <= ?"
     row = conn.execute(f"SELECT id, backlog_at FROM messages WHERE conversation_id = ?"
                        f" AND direction = 'in' AND gone_at IS NULL AND {bound}"
                        f" ORDER BY id DESC LIMIT 1",
@@ -401,12 +413,14 @@ def hide_later_messages(conn: sqlite3.Connection, conv_id: int, upto: int | None
                         at: int) -> int:
     """Take out of a conversation the messages stored after message id `upto` (our own
     outbound ones sent by `at` stay: they are stored between ingests), or, when `upto` is
-    unknown, those dated after `at`; its counts, times and senders are recomputed from
+    unknown, those received after `at` (`_CLOCK`: a patient's by its arrival, else its
+    Date:); its counts, times and senders are recomputed from
     what is left. Only ever inside a rehearsal: the messages go to a scratch conversation
     that the rollback takes away with everything else. Returns how many were taken."""
     if upto is None:
         ids = [r[0] for r in conn.execute(
-            "SELECT id FROM messages WHERE conversation_id = ? AND date > ?", (conv_id, at))]
+            f"SELECT id FROM messages WHERE conversation_id = ? AND {_CLOCK} > ?",
+            (conv_id, at))]
     else:
         ids = [r[0] for r in conn.execute(
             "SELECT id FROM messages WHERE conversation_id = ? AND id > ?"
