@@ -4,6 +4,7 @@ PostgreSQL."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import subprocess
 import time
@@ -240,3 +241,36 @@ def test_cap_pages_given_up_for_two_flags_are_both_named_by_the_alert(
                              " go after 3 tries each: see cxinbox list is:red-flag")
     forms = alert_forms(Alert(PAGE_ALERT, "error", alert.message, 0), more=1)
     assert f"{SHORT_FORMS[PAGE_ALERT]} (cxinbox status) +1" in forms
+
+
+def test_cap_pages_of_one_round_each_have_time_for_the_hooks_before_them(
+        any_store: Any, tmp_path: Path) -> None:
+    """A round's cap pages run one after another on one thread: the n-th page's record
+    says its hook ends n hooks later, so a server taking over (PostgreSQL) or a restart
+    does not think a page still waiting its turn was lost and page it twice."""
+    from cxinbox.service.redflag_routing import TOLD, WAITING
+
+    hook = tmp_path / "hook.sh"
+    hook.write_text("#!/bin/sh\ncat > /dev/null\n")
+    hook.chmod(0o755)
+    config = _config("cap = 1", f'[triage]\nnotify_command = ["{hook}"]\n')
+    desk = InboxService(any_store, config, "ana")
+    for uid, who in ((1, "nora"), (2, "bo")):
+        conv, _ = arrive(any_store, uid, "Please send my lab results.",
+                         sender=f"{who}@patient.example")
+        desk.assign(conv, who)
+    flags = [arrive(any_store, uid, CHEST, sender=f"p{uid}@patient.example")[0]
+             for uid in (3, 4, 5)]
+    now = int(time.time())
+    for flag in flags:
+        _route(any_store, config, flag, now)
+    timeout = 40.0
+    done = RedFlagRouter(any_store, config, notify_timeout_s=timeout).round(now)
+    assert sorted(c.conversation_id for c in done.at_cap) == sorted(flags)
+    for flag in flags:
+        wait_until(lambda flag=flag: len(_events(any_store, flag, TOLD)) == 1,
+                   "each page told gone", timeout=60.0)
+    untils = sorted(int(_events(any_store, f, WAITING)[0].details["until"]) for f in flags)
+    gaps = [b - a for a, b in itertools.pairwise(untils)]
+    # each a hook's timeout after the one before (the clock read for each: within 5 s)
+    assert all(timeout * 1000 - 5000 <= g <= timeout * 1000 + 5000 for g in gaps), gaps

@@ -187,12 +187,15 @@ def _facts(tx: StoreTx, spec: TeamSpec) -> tuple[frozenset[str], dict[str, int],
 
 def take_up_waiting(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, now: int,
                     who_back: str | None = None,
-                    paging: dict[str, object] | None = None) -> RoutingRound:
+                    paging: Callable[[int], dict[str, object]] | None = None
+                    ) -> RoutingRound:
     """Give each waiting red flag routed to a team (`flags`, oldest first) to that team by
     its strategy, within its cap, as the routing rule; tell once per raise those still held
     by caps alone. `who_back`: the person whose return asked (`away off`), named in the
-    reason; else the reason names who the pick found available now. `paging`: the marks
-    of the page each cap tell records (`paging_marks`; None: no hook to run)."""
+    reason; else the reason names who the pick found available now. `paging(n)`: the marks
+    of the n-th page (from 0) the round's cap tells record (`paging_marks`; the round's
+    pages run one after another, so the n-th one's `until` is n hooks later; None: no hook
+    to run)."""
     from cxinbox.service.teams import assign_to_team, rule_routing_actor
 
     done = RoutingRound()
@@ -206,7 +209,8 @@ def take_up_waiting(tx: StoreTx, config: Config, flags: Sequence[Waiting], *, no
         preview = choose(spec, away=away, open_counts=counts, cursor=cursor, now=at)
         if preview.member is None:
             if who_back is None and team_available(spec, away, at):
-                told = _tell_at_cap(tx, spec, flag, preview.explanation, paging)
+                told = _tell_at_cap(tx, spec, flag, preview.explanation,
+                                    paging(len(done.at_cap)) if paging else None)
                 if told is not None:
                     done.at_cap.append(told)
             continue
@@ -507,8 +511,8 @@ class RedFlagRouter:
             if routed:
                 done = take_up_waiting(
                     tx, config, flags, now=now,
-                    paging=paging_marks(self.notify_timeout_s, self.clock()) if argv
-                    else None)
+                    paging=(lambda n: paging_marks(self.notify_timeout_s * (n + 1),
+                                                   self.clock())) if argv else None)
             if newly:
                 done.offered = offer_on_shift(tx, config, flags, newly, now=now)
             elif first:
@@ -565,7 +569,11 @@ class RedFlagRouter:
         with self._lock:
             todo = dict(self._untold)
         for paging, (conv_id, sent) in todo.items():
-            self._write_told(conv_id, paging, sent)
+            try:
+                self._write_told(conv_id, paging, sent)
+            except Exception as exc:  # noqa: BLE001 - kept for the next round; routing goes on
+                log_failure(log, "red-flag page told write failed again (retried)", exc)
+                continue
             with self._lock:
                 self._untold.pop(paging, None)
 
