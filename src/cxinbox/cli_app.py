@@ -1160,14 +1160,19 @@ def _server_answers(path: Path) -> str | None:
     return None
 
 
-def _server_alerts(path: Path) -> list[Any] | None:
+def _server_alerts(config: Config) -> list[Any] | None:
     """The server's alerts asked on its socket (for doctor, when the store is not its to
-    read); None when the server does not answer them (not running, refused)."""
-    from cxinbox.api.socket_client import probe
+    read); None when the server does not answer them (not running, refused). Only a
+    server this config's clients would trust, serving this config's store, is asked."""
+    from cxinbox.api.socket_client import probe, trusted_server_uids
     from cxinbox.api.socket_probe import call_once
+    from cxinbox.wiring import same_store_as
 
+    path = config.socket_path
     try:
-        found = probe(path, timeout=2.0)
+        found = probe(path, timeout=2.0,
+                      trusted=trusted_server_uids(path, (config.db_path.parent,)),
+                      db_path=config.store_identity, same_store=same_store_as(config))
         if found is None:
             return None
         try:

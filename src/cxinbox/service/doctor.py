@@ -124,7 +124,7 @@ backend); raises StoreError with one line when it cannot."""
 PgStoreOpener = Callable[[Config], Store]
 """Opens the PostgreSQL store `[store] url` names (given by the CLI, like StoreOpener)."""
 
-ServerAlerts = Callable[[Path], "Sequence[Alert] | None"]
+ServerAlerts = Callable[["Config"], "Sequence[Alert] | None"]
 """Asks the server on its socket for its alerts (given by the CLI), for a doctor that
 cannot read the store itself (root on the service user's data directory); None when the
 server does not answer them."""
@@ -168,7 +168,7 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
         _check_sms(report, config)
     if not report.alerts_read and server_alerts is not None and \
             config.server.socket is not None:
-        told = server_alerts(config.socket_path)  # the store was not ours to read
+        told = server_alerts(config)  # the store was not ours to read
         if told is not None:
             _report_alerts(report, told, config)
     _check_notify(report, config)
