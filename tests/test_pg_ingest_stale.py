@@ -57,6 +57,8 @@ def test_a_row_changed_before_the_batch_locks_it_is_read_again(
             # Staff close the conversation after the batch read it as the subject
             # match's candidate and before its row is locked.
             with psycopg.connect(pg_url, autocommit=True) as staff:
+                # a row the batch already held would fail here, not hang the test
+                staff.execute("SET lock_timeout = '20s'")
                 staff.execute("UPDATE conversations SET status = 'closed' WHERE id = %s",
                               (conv,))
             changed.append(conv)

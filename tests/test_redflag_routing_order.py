@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import subprocess
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -137,9 +136,9 @@ def test_a_cap_page_that_never_ends_is_given_up_after_three_pagings(
     flag, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
     now = int(time.time())
     _route(any_store, config, flag, now)
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    dead = {**paging_marks(600, time.time()), "pid": gone.pid}
+    # a pid no process can have (above the kernel's limit): never reused by another
+    gone = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+    dead = {**paging_marks(600, time.time()), "pid": gone}
     target = f"conversation:{flag}"
     with any_store.writing() as tx:
         first = tx.append_event(SYSTEM_ACTOR, WAITING, target, {
@@ -211,9 +210,9 @@ def test_cap_pages_given_up_for_two_flags_are_both_named_by_the_alert(
                          sender=f"{who}@patient.example")
         desk.assign(conv, who)
     now = int(time.time())
-    gone = subprocess.Popen(["true"])
-    gone.wait()
-    dead = {**paging_marks(600, time.time()), "pid": gone.pid}
+    # a pid no process can have (above the kernel's limit): never reused by another
+    gone = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+    dead = {**paging_marks(600, time.time()), "pid": gone}
     router = RedFlagRouter(any_store, config)
     flags: list[int] = []
     for uid in (3, 4):

@@ -55,6 +55,7 @@ async def test_a_red_flag_toast_on_screen_when_the_lock_comes_up_is_held(
         inbox: Inbox) -> None:
     config = clinical(inbox.demo.config)
     app = make_app(inbox, config=config, verifier=Verifier())
+    app.NOTIFICATION_TIMEOUT = 120  # still up when f12 is pressed on a starved machine
     async with app.run_test(size=(80, 24), notifications=True) as pilot:
         seen = Recorder(app)
         await wait_rows(pilot, app)
