@@ -241,6 +241,16 @@ def test_cap_pages_given_up_for_two_flags_are_both_named_by_the_alert(
     forms = alert_forms(Alert(PAGE_ALERT, "error", alert.message, 0), more=1)
     assert f"{SHORT_FORMS[PAGE_ALERT]} (cxinbox status) +1" in forms
 
+    # The desk deals with them: the alert stays while one still waits, then ends.
+    desk.assign(flags[0], "nora")
+    router.round(now + 60)
+    with any_store.reading() as tx:
+        assert tx.alert(PAGE_ALERT) is not None
+    desk.assign(flags[1], "bo")
+    router.round(now + 70)
+    with any_store.reading() as tx:
+        assert tx.alert(PAGE_ALERT) is None
+
 
 def test_cap_pages_of_one_round_each_have_time_for_the_hooks_before_them(
         any_store: Any, tmp_path: Path) -> None:

@@ -476,6 +476,7 @@ class RedFlagRouter:
         at = datetime.fromtimestamp(now, UTC)
         self._write_untold()
         away, ids, available = self._roster(at)
+        self._end_given_up(ids)
         red_teams = config.red_flag_teams()
         # Back from away is `away off`'s to tell; coming on shift by the clock is ours.
         # The first round (a server starting, a leader taking over) offers to those on
@@ -530,6 +531,24 @@ class RedFlagRouter:
         return done
 
     # -- the cap pages: at least once, and again only when their server died -----------------
+
+    def _end_given_up(self, ids: Sequence[int]) -> None:
+        """The alert of cap pages given up ends once none of the red flags it names still
+        waits (taken up, cleared or closed): it must not stay on everyone's status line
+        after the desk dealt with them. A line that names none is left as it is."""
+        with self.store.reading() as tx:
+            alert = tx.alert(PAGE_ALERT)
+            if alert is None:
+                return
+            named = set(given_up_ids(alert.message))
+            waiting = {f.conversation_id for f in waiting_flags(
+                tx, [i for i in ids if i in named])} if named else set()
+        if not named or waiting:
+            return
+        with self.store.writing() as tx:
+            if tx.clear_alert(PAGE_ALERT):
+                tx.append_event(SYSTEM_ACTOR, "health.ok", PAGE_ALERT, {})
+        log.info("red-flag cap pages given up: none still waits; alert ended")
 
     def _page(self, items: Sequence[AtCap]) -> None:
         pages = [i for i in items if i.paging]
