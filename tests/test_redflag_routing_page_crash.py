@@ -76,6 +76,15 @@ actions = {{ assign = "team:nurses" }}
     return cfg
 
 
+def _running(pid: int) -> bool:
+    """Whether the process runs (a zombie nobody reaped yet has ended)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False
+
+
 def hold_first_page(tmp: Path) -> tuple[Path, Path]:
     """The hook: it reads the page; the FIRST red-flag waiting page waits on a fifo (its
     pid in held/pid) before it counts as gone (a line in paged.jsonl); others at once."""
@@ -177,7 +186,11 @@ def test_a_server_killed_while_paging_a_cap_pages_again_once(
         finally:
             if server.proc is not None and server.proc.poll() is None:
                 server.stop(signal.SIGKILL)
-        os.kill(held_pid, signal.SIGKILL)  # ...and its hook with it: the page never went
+        # ...and its hook with it (killed as its server's thread ended): the page never
+        # went, and no hook of a dead server pages on behind the restarted one
+        pid = held_pid
+        wait_until(lambda: not _running(pid), "the hook killed with its server",
+                   timeout=30.0)
         held_pid = None
         assert pages(paged) == []
 

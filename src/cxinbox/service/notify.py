@@ -18,6 +18,7 @@ exit status, never anything the hook printed.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import os
@@ -71,6 +72,32 @@ def _tell(outcome: NotifyOutcome, log: logging.Logger) -> None:
         log.warning("notify failure not recorded: %s", error_class(exc))
 
 
+_PR_SET_PDEATHSIG: Final = 1
+
+
+@functools.cache
+def _dies_with_us() -> Callable[[], None] | None:
+    """For the hook's child process (Linux): killed when the thread that started it ends,
+    so a server SIGKILLed mid-page leaves no hook paging on behind it (the restarted server
+    pages again: the page is at least once, never one from a dead server and one more).
+    The libc call is looked up here, in the parent; the child only calls it."""
+    try:
+        import ctypes
+        import signal
+
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError, ImportError):
+        return None
+    parent = os.getpid()
+
+    def child() -> None:
+        prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        if os.getppid() != parent:  # the server died before the call: nothing to page for
+            os._exit(1)
+
+    return child
+
+
 def run_notify(argv: Sequence[str] | None, *, env: Mapping[str, str],
                details: Mapping[str, object], log: logging.Logger, what: str,
                conversation: int | None = None, timeout_s: float = NOTIFY_TIMEOUT_S) -> bool:
@@ -88,7 +115,8 @@ def run_notify(argv: Sequence[str] | None, *, env: Mapping[str, str],
     try:
         done = subprocess.run(list(argv), input=line.encode("utf-8"), env=full_env,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=timeout_s, check=False)
+                              timeout=timeout_s, check=False,
+                              preexec_fn=_dies_with_us())
     except subprocess.TimeoutExpired:
         log.warning("%s timed out after %g s%s", what, timeout_s, where, extra=extra)
         error = f"timeout after {timeout_s:g} s"
