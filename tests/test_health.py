@@ -103,6 +103,24 @@ def test_reports_are_idempotent_and_a_new_server_starts_clean(tmp_path: Path) ->
         db.close()
 
 
+def test_a_restart_keeps_the_alert_of_red_flag_pages_never_paged(tmp_path: Path) -> None:
+    """A restart ends what its workers will say again, not the red-flag cap pages given up:
+    those were never paged and nothing would raise them again (the routing round ends that
+    alert once none of its flags still waits)."""
+    from cxinbox.service.health import KEPT_ACROSS_RESTARTS
+    from cxinbox.service.redflag_routing import PAGE_ALERT
+
+    assert KEPT_ACROSS_RESTARTS == {PAGE_ALERT}
+    db, health, _log = _setup(tmp_path)
+    try:
+        health.problem(account_key("billing"), "billing: Microsoft sign-in expired")
+        health.problem(PAGE_ALERT, "the page for red flag #5 did not go after 3 tries")
+        Health(db, health.config).start_fresh()
+        assert [a.key for a in store.current(db.conn)] == [PAGE_ALERT]
+    finally:
+        db.close()
+
+
 def test_doctor_fails_while_the_server_reports_a_problem(tmp_path: Path) -> None:
     from cxinbox.service.doctor import run_doctor
     from cxinbox.wiring import open_audit_reader, open_store

@@ -16,6 +16,7 @@ import logging
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Final
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import DatabaseDown
@@ -29,6 +30,11 @@ log = logging.getLogger("cxinbox.health")
 
 ACTOR = "system"
 
+KEPT_ACROSS_RESTARTS: Final = frozenset({"redflag:waiting-page"})
+"""Alerts a restart does not end: red-flag cap pages given up (service/redflag_routing.py
+PAGE_ALERT) were never paged, and no worker would raise them again; the routing round
+ends the alert once none of its flags still waits."""
+
 
 class Health:
     """Thread-safe; one per server process (in-process TUIs get their own)."""
@@ -41,10 +47,13 @@ class Health:
         self._clear: set[str] = set()  # keys known to have no row: ok() is then free
 
     def start_fresh(self) -> None:
-        """Forget problems a previous server recorded: its workers are gone, ours will say."""
+        """Forget problems a previous server recorded: its workers are gone, ours will say.
+        Kept: what no worker will say again (`KEPT_ACROSS_RESTARTS`), which ends by itself."""
         with self._lock, self._writing() as tx:
-            for key in tx.clear_alerts():
-                tx.append_event(ACTOR, "health.ok", key, {"reason": "server restarted"})
+            for alert in tx.alerts():
+                if alert.key not in KEPT_ACROSS_RESTARTS and tx.clear_alert(alert.key):
+                    tx.append_event(ACTOR, "health.ok", alert.key,
+                                    {"reason": "server restarted"})
             self._known.clear()
             self._clear.clear()
 
