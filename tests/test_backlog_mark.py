@@ -252,6 +252,37 @@ def test_texts_are_backlog_only_on_the_numbers_first_poll(any_store: Any) -> Non
     assert marks == {"SMold": now, "SMnew": None, "SMout": None, "SMlate": None}
 
 
+def test_a_quiet_numbers_first_late_text_is_not_backlog(any_store: Any) -> None:
+    """A number whose polls finished but found nothing (no text stored, so no newest time
+    in its cursor): its first late text is a later poll's, marked not screened, not
+    backlog (qa27 F4); and the outbox's own folder, whose pass never ends, does not hold
+    the backlog page back (qa27 F5b)."""
+    from cxinbox.store.records import OUTBOUND_FOLDER, SmsRecord
+
+    store = any_store
+    now = int(time.time())
+    before = now - 72 * 3600
+    with store.writing() as tx:
+        tx.advance_sms_cursor("+15550100000", None, now - 600)  # a poll that found nothing
+        tx.store_sms(SmsRecord("SMlate", "+15550100000", "+15557770101", "in", "hello",
+                               now - 5 * 86400), now=now, backlog_before=before)
+    [(backlog, unscreened)] = _rows(
+        store, "SELECT backlog_at, unscreened_at FROM messages WHERE message_id = 'SMlate'")
+    assert backlog is None and unscreened == now
+
+    with store.writing() as tx:  # a first poll of another number stores backlog ...
+        tx.store_sms(SmsRecord("SMold", "+15550100001", "+15557770102", "in", "hi",
+                               now - 5 * 86400), now=now, backlog_before=before)
+    with store.reading() as tx:
+        assert tx.backlog_storing(now + 5)
+    with store.writing() as tx:  # ... and ends; a reply was sent meanwhile (outbox folder)
+        tx.advance_sms_cursor("+15550100001", None, now)
+        tx.conn.execute("INSERT INTO folders (account, name, last_uid) VALUES (?, ?, 7)",
+                        ("desk", OUTBOUND_FOLDER))
+    with store.reading() as tx:
+        assert not tx.backlog_storing(now + 5)
+
+
 OWN = frozenset({"appointments@riverside-clinic.example"})
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import sqlite3
 
 from cxinbox.store.dialect import dialect_of
-from cxinbox.store.records import EscalationCandidate
+from cxinbox.store.records import OUTBOUND_FOLDER, EscalationCandidate
 from cxinbox.store.schema_received import clock_sql
 
 
@@ -83,11 +83,13 @@ def backlog_storing(conn: sqlite3.Connection, now: int) -> bool:
                        " WHERE backlog_at IS NOT NULL").fetchone()
     if row is None or row[0] is None or int(row[0]) <= recent:
         return False
+    # The outbox's own folder (the replies cxinbox sent) is no mailbox folder: no pass of
+    # it ever ends.
     if conn.execute("SELECT 1 FROM folders WHERE last_sync_at IS NULL AND last_uid > 0"
-                    " LIMIT 1").fetchone() is not None:
+                    " AND name <> ? LIMIT 1", (OUTBOUND_FOLDER,)).fetchone() is not None:
         return True
     return conn.execute(
         "SELECT 1 FROM messages m JOIN sms_messages s ON s.message_pk = m.id"
         " WHERE m.backlog_at > ? AND NOT EXISTS (SELECT 1 FROM sms_cursors c"
-        "  WHERE c.clinic_number = s.clinic_number AND c.date_sent_max IS NOT NULL)"
+        "  WHERE c.clinic_number = s.clinic_number AND c.last_poll_at IS NOT NULL)"
         " LIMIT 1", (recent,)).fetchone() is not None

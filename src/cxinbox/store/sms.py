@@ -160,7 +160,9 @@ def store_sms(conn: sqlite3.Connection, rec: SmsRecord, *, index_text: bool = Tr
                    for i, ((name, ctype, size), media_id) in enumerate(zip(rec.media, ids,
                                                                             strict=False), 1)]
     old = inbound and is_backlog(rec.at, backlog_before)
-    first_poll = old and poll_cursor(conn, rec.clinic_number) is None
+    # The number's first poll is the one before any poll of it finished (a listing that
+    # found nothing counts: a quiet number's first late text is not backlog).
+    first_poll = old and not polled_before(conn, rec.clinic_number)
     stored_at = rec.at if now is None else now
     message_pk = inserted_id(conn.execute(
         "INSERT INTO messages (raw_id, conversation_id, channel, direction, message_id, subject,"
@@ -384,6 +386,13 @@ def poll_cursor(conn: sqlite3.Connection, clinic_number: str) -> int | None:
     row = conn.execute("SELECT date_sent_max FROM sms_cursors WHERE clinic_number = ?",
                        (clinic_number,)).fetchone()
     return None if row is None or row[0] is None else int(row[0])
+
+
+def polled_before(conn: sqlite3.Connection, clinic_number: str) -> bool:
+    """Whether a complete listing of the number has committed (`advance_cursor`)."""
+    row = conn.execute("SELECT last_poll_at FROM sms_cursors WHERE clinic_number = ?",
+                       (clinic_number,)).fetchone()
+    return row is not None and row[0] is not None
 
 
 def advance_cursor(conn: sqlite3.Connection, clinic_number: str, date_sent_max: int | None,
