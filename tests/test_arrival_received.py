@@ -210,7 +210,7 @@ def test_show_list_and_json_say_not_screened(rig_factory: Any) -> None:  # noqa:
     shown = cx("show", str(conv), "--config", str(rig.path))
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
-    assert lines[2].startswith("not screened: received 5 d ago (the red-flag and intent")
+    assert lines[2].startswith("not screened: received 5 d ago (no red-flag check read it")
     [arrow] = [ln for ln in lines if ln.startswith("<- ")]
     assert "(received " in arrow and arrow.endswith("[not screened: received 5 d ago]")
     as_json = cx("show", str(conv), "--json", "--config", str(rig.path))

@@ -112,7 +112,7 @@ def print_page(page: Page, timezone: str, offset: int, as_json: bool) -> None:
         code = intent_word(c.intent, c.subject)
         intent = f"{code}: " if code else ""
         if c.unscreened_received_at is not None:  # the detectors never read it: say so
-            intent = f"{unscreened_mark(c.unscreened_received_at, now)}: {intent}"
+            intent = f"{unscreened_mark(c.unscreened_received_at, now)} {intent}"
         when = datetime.fromtimestamp(c.last_message_at, UTC).astimezone(tz).strftime(
             "%Y-%m-%d %H:%M") if c.last_message_at else "-"
         lines.append(f"{unread}#{c.id:<6} {flag:<4} {c.status:<7} {when}"

@@ -23,9 +23,10 @@ def unscreened_line(received_at: int, now: int) -> str:
 
 
 def unscreened_mark(received_at: int, now: int) -> str:
-    """The list's short form, for an 80-column row: "unscreened 5d"."""
-    return f"unscreened {_ago(received_at, now).replace(' ', '')}"
+    """The list's short form, for an 80-column row: "unscreened 5d:" (the colon sets it
+    apart from the subject that follows)."""
+    return f"unscreened {_ago(received_at, now).replace(' ', '')}:"
 
 
-UNSCREENED_WHY = ("the red-flag and intent detectors did not read it: it was fetched"
-                  " longer than [triage] backlog_hours after it arrived")
+UNSCREENED_WHY = ("no red-flag check read it: it was fetched long after it arrived;"
+                  " read it now for anything urgent")
