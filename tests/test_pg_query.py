@@ -15,6 +15,7 @@ import hashlib
 import itertools
 import os
 import pwd
+import secrets
 import sqlite3
 import subprocess
 import sys
@@ -173,7 +174,9 @@ def inbox(tmp_path: Path) -> Iterator[Inbox]:
 
 
 def fresh_database(cluster: PgCluster) -> str:
-    name = f"copy_{os.getpid()}_{next(_databases)}"
+    # unique even when this module is imported twice in one worker (as itself and as
+    # tests.test_pg_query by another file), each import with its own counter
+    name = f"copy_{os.getpid()}_{next(_databases)}_{secrets.token_hex(3)}"
     cluster.psql(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''
                  " LC_COLLATE 'C.UTF-8' LC_CTYPE 'C.UTF-8'")
     return name

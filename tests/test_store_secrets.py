@@ -151,11 +151,14 @@ def test_postgresql_keeps_its_key_in_store_secrets_too(pg_cluster: PgCluster) ->
     old = new_key_text()
     with psycopg.connect(pg_cluster.dsn(name), autocommit=True) as conn:
         migrate(conn)
-        # back to the schema before 25 (and 26, 27), holding its key where that build kept it
+        # back to the schema before 25 (and 26, 27, 28), holding its key where that build kept it
         conn.execute("DROP TABLE store_secrets")
         conn.execute("DROP TABLE ingest_held")
         conn.execute("DROP INDEX messages_backlog")  # and 27's backlog mark
         conn.execute("ALTER TABLE messages DROP COLUMN backlog_at")
+        conn.execute("DROP INDEX messages_unscreened")  # and 28's arrival columns
+        conn.execute("ALTER TABLE messages DROP COLUMN received_at")
+        conn.execute("ALTER TABLE messages DROP COLUMN unscreened_at")
         conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('text_key', %s)", (old,))
         before = 24
         conn.execute("UPDATE cxinbox_meta SET value = %s WHERE key = 'schema_version'",
