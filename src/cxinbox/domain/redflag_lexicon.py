@@ -2199,9 +2199,9 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # round 26 (blind22): a student's assignment asks how a clinic tells the signs ("to ask a
     # real clinic how they tell patients to recognise anaphylaxis", "which signs do your nurses
     # treat as 'go now' - lip swelling, hives ...?", "¿cómo les enseñan a reconocer un derrame?")
-    ("question", "forward", r"\bhow (?:\w+ ){0,6}?(?:to )?(?:recogni[sz]e|spot|identify|detect|tell apart|screen for)\b|\b(?:como|cuando) (?:\w+ ){0,6}?(?:a )?(?:reconocer|identificar|detectar|distinguir)\b|"
+    ("question", "forward", (r"\bhow (?:\w+ ){0,6}?(?:to )?(?:recogni[sz]e|spot|identify|detect|tell apart|screen for)\b|\b(?:como|cuando) (?:\w+ ){0,6}?(?:a )?(?:reconocer|identificar|detectar|distinguir)\b|"
                             r"\b(?:which|what) (?:signs?|symptoms?) (?:do|does|would|should|make|count) (?:\w+ ){0,4}?(?:treat|count|consider|see|send|call|flag|use)\w* (?:as|for)\b\W{0,4}(?:[\w']+\W{1,4}){0,3}?|"
-                            r"\b(?:que|cuales) (?:senales|sintomas|signos) (?:\w+ ){0,4}?(?:consideran|toman|cuentan|tratan) (?:como|por)\b\W{0,4}(?:[\w']+\W{1,4}){0,3}?"),
+                            r"\b(?:que|cuales) (?:senales|sintomas|signos) (?:\w+ ){0,4}?(?:consideran|toman|cuentan|tratan) (?:como|por)\b\W{0,4}(?:[\w']+\W{1,4}){0,3}?")),
     # round 26 (blind22): "past" said of a place gone by is no history ("i keep driving past
     # the overpass and thinking about ..."); a daycare or school that sent a child home has not
     # seen to the fever ("she's got a 101 fever today and daycare sent her home")
@@ -2210,16 +2210,16 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # planning a pregnancy after a complication: the complication told of an earlier one
     # ("With my second, at 34 weeks I had pre-eclampsia ...", "con mi segundo embarazo tuve
     # preeclampsia")
-    ("historical", "forward", r"\b(?:with|in|during|for) my (?:first|second|third|fourth|last|previous|prior|older|oldest|other|earlier)(?: (?:pregnancy|baby|one|child|daughter|son|kid|delivery|birth))?\b(?! (?:now|right now|this|today)\b)|"
-                              r"\b(?:con|en|durante) (?:mi|el) (?:primer|segundo|tercer|cuarto|ultimo|anterior) (?:embarazo|bebe|hijo|hija|parto)\b(?! (?:ahora|ahorita|hoy)\b)"),
+    ("historical", "forward", (r"\b(?:with|in|during|for) my (?:first|second|third|fourth|last|previous|prior|older|oldest|other|earlier)(?: (?:pregnancy|baby|one|child|daughter|son|kid|delivery|birth))?\b(?! (?:now|right now|this|today)\b)|"
+                              r"\b(?:con|en|durante) (?:mi|el) (?:primer|segundo|tercer|cuarto|ultimo|anterior) (?:embarazo|bebe|hijo|hija|parto)\b(?! (?:ahora|ahorita|hoy)\b)")),
     # a relative's stroke told for the rest of a life ("my mother's left her unable to speak
     # for the last years of her life", "la dejó sin hablar los últimos años de su vida")
-    ("historical", "backward", r"\bfor the (?:last|final|remaining|rest of (?:the|her|his)) (?:\w+ )?(?:years?|months?|decades?)(?: of (?:her|his|their) li(?:fe|ves))?\b|\b(?:the rest of|until the end of) (?:her|his|their) li(?:fe|ves)\b|"
-                               r"\b(?:los|sus) ultimos (?:\w+ )?(?:anos|meses) de (?:su )?vida\b|\bel resto de su vida\b|\bhasta (?:que murio|su muerte)\b"),
+    ("historical", "backward", (r"\bfor the (?:last|final|remaining|rest of (?:the|her|his)) (?:\w+ )?(?:years?|months?|decades?)(?: of (?:her|his|their) li(?:fe|ves))?\b|\b(?:the rest of|until the end of) (?:her|his|their) li(?:fe|ves)\b|"
+                               r"\b(?:los|sus) ultimos (?:\w+ )?(?:anos|meses) de (?:su )?vida\b|\bel resto de su vida\b|\bhasta (?:que murio|su muerte)\b")),
     # a thank-you for an emergency already seen to ("when my husband couldn't catch his
     # breath, you told us to go straight in, and they found the blood clot in time")
-    ("historical", "backward", r"\byou (?:told|sent|got) (?:us|me|him|her) (?:to )?(?:go |come )?(?:straight |right |directly )?(?:in|to the (?:er|hospital|emergency room))\b|\b(?:found|caught) (?:the |a |his |her )?(?:\w+ )?(?:clot|bleed|blockage|stroke|tumor|problem|it) (?:just )?in time\b|"
-                               r"\b(?:nos|me|le) (?:dijo|dijeron|mando|mandaron) (?:que (?:fueramos|fuera|vinieramos) |ir )?(?:directo|de inmediato|enseguida|a urgencias|al hospital)\b|\b(?:lo|la) (?:encontraron|detectaron|agarraron) a tiempo\b"),
+    ("historical", "backward", (r"\byou (?:told|sent|got) (?:us|me|him|her) (?:to )?(?:go |come )?(?:straight |right |directly )?(?:in|to the (?:er|hospital|emergency room))\b|\b(?:found|caught) (?:the |a |his |her )?(?:\w+ )?(?:clot|bleed|blockage|stroke|tumor|problem|it) (?:just )?in time\b|"
+                               r"\b(?:nos|me|le) (?:dijo|dijeron|mando|mandaron) (?:que (?:fueramos|fuera|vinieramos) |ir )?(?:directo|de inmediato|enseguida|a urgencias|al hospital)\b|\b(?:lo|la) (?:encontraron|detectaron|agarraron) a tiempo\b")),
     # round 25 (blind21): pills counted as gone or missing are what was taken, not a symptom
     # gone ("chewed her blood pressure pills, 2 or 3 gone", "faltan 3 pastillas")
     ("current", "backward",
