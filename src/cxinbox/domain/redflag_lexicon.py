@@ -1704,7 +1704,10 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:program|programme|group|programa|grupo) (?:for|on|about|de|para|sobre) (?:self[- ]?harm|autolesiones)\b"),
     # a past complication named with its symptoms ("pre-eclampsia with terrible headaches"):
     # the headaches are the complication's, which is read by its own name
-    r"(?:(?<=eclampsia with )|(?<=eclampsia con )|(?<=toxemia with )|(?<=toxemia con ))(?:\w+ ){0,2}(?:headaches?|dolores? de cabeza|migranas?)\b",
+    # (it starts at a word, as every entry here must: the list is scanned as one pattern with
+    # the fast skip)
+    (r"\bwith (?<=eclampsia with )(?:\w+ ){0,2}headaches?\b|\bwith (?<=toxemia with )(?:\w+ ){0,2}headaches?\b|"
+     r"\bcon (?<=eclampsia con )(?:\w+ ){0,2}(?:dolores? de cabeza|migranas?)\b|\bcon (?<=toxemia con )(?:\w+ ){0,2}(?:dolores? de cabeza|migranas?)\b"),
     # round 25 (blind21): a headache told by a simile of a blow ("worst headache of my life hit
     # me like a bat at the back of my head", "como si me hubieran dado un batazo"): no blow
     (r"\b(?:hit|hits|struck|slammed|came on|came) (?:me|him|her|on) like an? (?:\w+ ){0,2}?(?:bat|baseball bat|hammer|sledgehammer|brick|bricks|truck|train|lightning|bolt|thunderclap|punch|2x4)\b|"
