@@ -68,6 +68,7 @@ from cxinbox.tui.messages import (
     DetailLoaded,
     EndCounted,
     EventsPolled,
+    MailStateLoaded,
     PageFailed,
     PageLoaded,
     PollFailed,
@@ -194,6 +195,9 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """A poll failed: when one succeeds again, read the roster again."""
         self._poll_timer: Timer | None = None
         self._counts_dirty = True
+        self._mail_dirty = False
+        """Locked: the server's alerts or sync state may have changed (the status line
+        reads them alone then, not the counts)."""
         self._news = 0  # change-feed batches applied (the list and counts go stale)
         self._news_at = 0.0
         self._page_news = 0  # the news the shown rows were read after
@@ -740,6 +744,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """Counts and SLA views go stale by the clock alone (ok -> at risk -> breached);
         so does whether a clinician is on shift."""
         self._counts_dirty = True
+        self._mail_dirty = True
         self._fetch_roster()  # the server says who is on shift now (then _check_clinicians)
         if "sla:" in self._view.query and not self._locked:
             self.conversation_list.mark_stale()
@@ -750,6 +755,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             return
         if self._locked:
             self._counts_dirty = True
+            self._mail_dirty = True  # an alert raised or ended: the lock's status line
             gone = [int(t) for e in relevant if e.action == "redflag.cleared"
                     and (t := e.target.removeprefix("conversation:")).isdigit()]
             if gone:  # no longer waiting: the lock line stops counting them
@@ -784,7 +790,14 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._refresh_counts_if_dirty()
 
     def _refresh_counts_if_dirty(self) -> None:
-        if self._locked or not self._first_rows_shown:
+        if self._locked:
+            # The counts are reads of patient lists: paused. The status line keeps
+            # following the server's alerts and sync state, which name no patient.
+            if self._mail_dirty:
+                self._mail_dirty = False
+                self._load_mail_state()
+            return
+        if not self._first_rows_shown:
             return
         late = self._counts_news < self._news and \
             time.monotonic() - self._news_at > COUNTS_WAIT_S
@@ -805,15 +818,28 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                 counts[count.key] = None
             else:
                 counts[count.key] = page.total
+        mail = await self._read_mail_state()
+        return CountsLoaded(counts, mail.mail, mail.mail_problem, shorter=mail.shorter,
+                            news=news, late=late)
+
+    async def _read_mail_state(self) -> MailStateLoaded:
+        """The server's alerts and the mail sync state, as the status line says them."""
         try:
             folders = await self.api.sync_status()
             alerts = await self.api.alerts()
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
-            return CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True,
-                                news=news, late=late)
+            return MailStateLoaded(f"mail sync unknown: {error_line(exc)}", True)
         forms, problem = mail_sync_forms(folders, self.tz, alerts)
-        return CountsLoaded(counts, forms[0], problem, shorter=forms[1:], news=news,
-                            late=late)
+        return MailStateLoaded(forms[0], problem, forms[1:])
+
+    @work(exclusive=True, exit_on_error=False, group="lock-mail")
+    async def _load_mail_state(self) -> None:
+        self.post_message(await self._read_mail_state())
+
+    def on_mail_state_loaded(self, message: MailStateLoaded) -> None:
+        """While locked: the alerts and sync state alone (the counts wait for the unlock)."""
+        self.status_line.set_mail(message.mail, problem=message.mail_problem,
+                                  shorter=message.shorter)
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         if message.news < self._counts_news:
@@ -1087,6 +1113,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         if self._locked:
             return
         self._locked = True
+        self._mail_dirty = True  # from now on the status line reads the alerts alone
         self._preview.cancel()
         now = time.monotonic()
         for toast, until in self._flags_on_screen:  # the bell rang for these: keep them

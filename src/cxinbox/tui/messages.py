@@ -132,6 +132,17 @@ class CountsLoaded(Message):
         self.shorter = tuple(shorter)  # the mail line's shorter forms (an alert's)
 
 
+class MailStateLoaded(Message):
+    """The server's alerts and mail sync state alone, for the status line while locked
+    (no view is counted then: those are reads of patient lists)."""
+
+    def __init__(self, mail: str, mail_problem: bool, shorter: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.mail = mail
+        self.mail_problem = mail_problem
+        self.shorter = tuple(shorter)
+
+
 class AttachmentSaved(Message):
     def __init__(self, text: str, ok: bool) -> None:
         super().__init__()
