@@ -441,6 +441,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     def on_conversation_list_window_wanted(self, message: ConversationList.WindowWanted) -> None:
         message.stop()
+        if self._locked:
+            return  # no patient list is read under the lock: the unlock asks again
         self._list_cap = views.count_cap(message.offset, message.limit, self._list_cap,
                                          views.count_step(self._view))
         self._fetch_window(message.generation, self._view.query, message.offset, message.limit,
@@ -485,6 +487,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
     @work(exclusive=True, exit_on_error=False, group="list-window")
     async def _fetch_window(self, generation: int, query: str, offset: int, limit: int,
                             cap: int) -> None:
+        if self._locked:
+            return  # locked before it ran: the unlock asks again (mark_stale)
         news = self._news
         try:
             page = await self.api.list_conversations(query, offset, limit, cap)
@@ -811,7 +815,12 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     async def _read_counts(self, news: int, *, late: bool = False) -> CountsLoaded:
         counts: dict[str, int | None] = {}
+        whole = True
         for count in COUNTS:
+            if self._locked:  # locked meanwhile: no patient list is read; all again later
+                counts[count.key] = None
+                whole = False
+                continue
             try:
                 page = await self.api.list_conversations(count.query, 0, 1, views.count_cap(0, 1))
             except Exception:  # noqa: BLE001 - a view the server cannot count shows no number
@@ -820,7 +829,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                 counts[count.key] = page.total
         mail = await self._read_mail_state()
         return CountsLoaded(counts, mail.mail, mail.mail_problem, shorter=mail.shorter,
-                            news=news, late=late)
+                            news=news, late=late, whole=whole)
 
     async def _read_mail_state(self) -> MailStateLoaded:
         """The server's alerts and the mail sync state, as the status line says them."""
@@ -837,11 +846,17 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self.post_message(await self._read_mail_state())
 
     def on_mail_state_loaded(self, message: MailStateLoaded) -> None:
-        """While locked: the alerts and sync state alone (the counts wait for the unlock)."""
+        """While locked: the alerts and sync state alone (the counts wait for the unlock).
+        Unlocked, the counts bring them (a read from before the unlock is dropped)."""
+        if not self._locked:
+            return
         self.status_line.set_mail(message.mail, problem=message.mail_problem,
                                   shorter=message.shorter)
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
+        if self._locked or not message.whole:  # read around a lock: all again once unlocked
+            self._counts_dirty = True
+            return
         if message.news < self._counts_news:
             return  # read before counts already shown
         if message.news > self._page_news and not message.late:
