@@ -68,6 +68,7 @@ from cxinbox.tui.messages import (
     DetailLoaded,
     EndCounted,
     EventsPolled,
+    MailStateLoaded,
     PageFailed,
     PageLoaded,
     PollFailed,
@@ -194,6 +195,9 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """A poll failed: when one succeeds again, read the roster again."""
         self._poll_timer: Timer | None = None
         self._counts_dirty = True
+        self._mail_dirty = False
+        """Locked: the server's alerts or sync state may have changed (the status line
+        reads them alone then, not the counts)."""
         self._news = 0  # change-feed batches applied (the list and counts go stale)
         self._news_at = 0.0
         self._page_news = 0  # the news the shown rows were read after
@@ -437,6 +441,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     def on_conversation_list_window_wanted(self, message: ConversationList.WindowWanted) -> None:
         message.stop()
+        if self._locked:
+            return  # no patient list is read under the lock: the unlock asks again
         self._list_cap = views.count_cap(message.offset, message.limit, self._list_cap,
                                          views.count_step(self._view))
         self._fetch_window(message.generation, self._view.query, message.offset, message.limit,
@@ -481,6 +487,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
     @work(exclusive=True, exit_on_error=False, group="list-window")
     async def _fetch_window(self, generation: int, query: str, offset: int, limit: int,
                             cap: int) -> None:
+        if self._locked:
+            return  # locked before it ran: the unlock asks again (mark_stale)
         news = self._news
         try:
             page = await self.api.list_conversations(query, offset, limit, cap)
@@ -740,6 +748,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         """Counts and SLA views go stale by the clock alone (ok -> at risk -> breached);
         so does whether a clinician is on shift."""
         self._counts_dirty = True
+        self._mail_dirty = True
         self._fetch_roster()  # the server says who is on shift now (then _check_clinicians)
         if "sla:" in self._view.query and not self._locked:
             self.conversation_list.mark_stale()
@@ -750,6 +759,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             return
         if self._locked:
             self._counts_dirty = True
+            self._mail_dirty = True  # an alert raised or ended: the lock's status line
             gone = [int(t) for e in relevant if e.action == "redflag.cleared"
                     and (t := e.target.removeprefix("conversation:")).isdigit()]
             if gone:  # no longer waiting: the lock line stops counting them
@@ -784,7 +794,14 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._refresh_counts_if_dirty()
 
     def _refresh_counts_if_dirty(self) -> None:
-        if self._locked or not self._first_rows_shown:
+        if self._locked:
+            # The counts are reads of patient lists: paused. The status line keeps
+            # following the server's alerts and sync state, which name no patient.
+            if self._mail_dirty:
+                self._mail_dirty = False
+                self._load_mail_state()
+            return
+        if not self._first_rows_shown:
             return
         late = self._counts_news < self._news and \
             time.monotonic() - self._news_at > COUNTS_WAIT_S
@@ -798,24 +815,48 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     async def _read_counts(self, news: int, *, late: bool = False) -> CountsLoaded:
         counts: dict[str, int | None] = {}
+        whole = True
         for count in COUNTS:
+            if self._locked:  # locked meanwhile: no patient list is read; all again later
+                counts[count.key] = None
+                whole = False
+                continue
             try:
                 page = await self.api.list_conversations(count.query, 0, 1, views.count_cap(0, 1))
             except Exception:  # noqa: BLE001 - a view the server cannot count shows no number
                 counts[count.key] = None
             else:
                 counts[count.key] = page.total
+        mail = await self._read_mail_state()
+        return CountsLoaded(counts, mail.mail, mail.mail_problem, shorter=mail.shorter,
+                            news=news, late=late, whole=whole)
+
+    async def _read_mail_state(self) -> MailStateLoaded:
+        """The server's alerts and the mail sync state, as the status line says them."""
         try:
             folders = await self.api.sync_status()
             alerts = await self.api.alerts()
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
-            return CountsLoaded(counts, f"mail sync unknown: {error_line(exc)}", True,
-                                news=news, late=late)
+            return MailStateLoaded(f"mail sync unknown: {error_line(exc)}", True)
         forms, problem = mail_sync_forms(folders, self.tz, alerts)
-        return CountsLoaded(counts, forms[0], problem, shorter=forms[1:], news=news,
-                            late=late)
+        return MailStateLoaded(forms[0], problem, forms[1:])
+
+    @work(exclusive=True, exit_on_error=False, group="lock-mail")
+    async def _load_mail_state(self) -> None:
+        self.post_message(await self._read_mail_state())
+
+    def on_mail_state_loaded(self, message: MailStateLoaded) -> None:
+        """While locked: the alerts and sync state alone (the counts wait for the unlock).
+        Unlocked, the counts bring them (a read from before the unlock is dropped)."""
+        if not self._locked:
+            return
+        self.status_line.set_mail(message.mail, problem=message.mail_problem,
+                                  shorter=message.shorter)
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
+        if self._locked or not message.whole:  # read around a lock: all again once unlocked
+            self._counts_dirty = True
+            return
         if message.news < self._counts_news:
             return  # read before counts already shown
         if message.news > self._page_news and not message.late:
@@ -1087,6 +1128,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         if self._locked:
             return
         self._locked = True
+        self._mail_dirty = True  # from now on the status line reads the alerts alone
         self._preview.cancel()
         now = time.monotonic()
         for toast, until in self._flags_on_screen:  # the bell rang for these: keep them

@@ -122,14 +122,27 @@ class CountsLoaded(Message):
     """View counts for the header, and the mail sync state for the status line."""
 
     def __init__(self, counts: Mapping[str, int | None], mail: str, mail_problem: bool,
-                 shorter: Sequence[str] = (), *, news: int = 0, late: bool = False) -> None:
+                 shorter: Sequence[str] = (), *, news: int = 0, late: bool = False,
+                 whole: bool = True) -> None:
         super().__init__()
         self.counts = counts
+        self.whole = whole  # False: the lock came up midway and the rest were not read
         self.news = news  # the change-feed news they were read after
         self.late = late  # read because no page brought counts after that news
         self.mail = mail
         self.mail_problem = mail_problem
         self.shorter = tuple(shorter)  # the mail line's shorter forms (an alert's)
+
+
+class MailStateLoaded(Message):
+    """The server's alerts and mail sync state alone, for the status line while locked
+    (no view is counted then: those are reads of patient lists)."""
+
+    def __init__(self, mail: str, mail_problem: bool, shorter: Sequence[str] = ()) -> None:
+        super().__init__()
+        self.mail = mail
+        self.mail_problem = mail_problem
+        self.shorter = tuple(shorter)
 
 
 class AttachmentSaved(Message):
