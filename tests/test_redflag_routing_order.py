@@ -39,6 +39,21 @@ def _nurses_from_eight(cap: int) -> Any:
         ' timezone = "UTC" } }')
 
 
+def _capped_desk(store: Any, tmp_path: Path, log: Path) -> tuple[Any, InboxService]:
+    """A nurses team of nora and bo, cap 1, each already holding a conversation (a new red
+    flag waits at the cap), and a notify hook that appends each page it reads to `log`."""
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ncat >> {log}\necho >> {log}\n")
+    hook.chmod(0o755)
+    config = _config("cap = 1", f'[triage]\nnotify_command = ["{hook}"]\n')
+    desk = InboxService(store, config, "ana")
+    for uid, who in ((1, "nora"), (2, "bo")):
+        conv, _ = arrive(store, uid, "Please send my lab results.",
+                         sender=f"{who}@patient.example")
+        desk.assign(conv, who)
+    return config, desk
+
+
 def test_the_older_raise_goes_first_though_its_second_is_later(any_store: Any) -> None:
     """Two flags raised 1 s apart by the clock their writers read, in the other order by
     when their raises were written (a writer reads the time, then waits for the write
@@ -124,15 +139,7 @@ def test_a_cap_page_that_never_ends_is_given_up_after_three_pagings(
     )
 
     log = tmp_path / "hook.jsonl"
-    hook = tmp_path / "hook.sh"
-    hook.write_text(f"#!/bin/sh\ncat >> {log}\necho >> {log}\n")
-    hook.chmod(0o755)
-    config = _config("cap = 1", f'[triage]\nnotify_command = ["{hook}"]\n')
-    desk = InboxService(any_store, config, "ana")
-    for uid, who in ((1, "nora"), (2, "bo")):
-        conv, _ = arrive(any_store, uid, "Please send my lab results.",
-                         sender=f"{who}@patient.example")
-        desk.assign(conv, who)
+    config, _ = _capped_desk(any_store, tmp_path, log)
     flag, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
     now = int(time.time())
     _route(any_store, config, flag, now)
@@ -200,15 +207,7 @@ def test_cap_pages_given_up_for_two_flags_are_both_named_by_the_alert(
     from cxinbox.tui.alertline import SHORT_FORMS, alert_forms
 
     log = tmp_path / "hook.jsonl"
-    hook = tmp_path / "hook.sh"
-    hook.write_text(f"#!/bin/sh\ncat >> {log}\necho >> {log}\n")
-    hook.chmod(0o755)
-    config = _config("cap = 1", f'[triage]\nnotify_command = ["{hook}"]\n')
-    desk = InboxService(any_store, config, "ana")
-    for uid, who in ((1, "nora"), (2, "bo")):
-        conv, _ = arrive(any_store, uid, "Please send my lab results.",
-                         sender=f"{who}@patient.example")
-        desk.assign(conv, who)
+    config, desk = _capped_desk(any_store, tmp_path, log)
     now = int(time.time())
     # a pid no process can have (above the kernel's limit): never reused by another
     gone = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
@@ -259,15 +258,7 @@ def test_cap_pages_of_one_round_each_have_time_for_the_hooks_before_them(
     does not think a page still waiting its turn was lost and page it twice."""
     from cxinbox.service.redflag_routing import TOLD, WAITING
 
-    hook = tmp_path / "hook.sh"
-    hook.write_text("#!/bin/sh\ncat > /dev/null\n")
-    hook.chmod(0o755)
-    config = _config("cap = 1", f'[triage]\nnotify_command = ["{hook}"]\n')
-    desk = InboxService(any_store, config, "ana")
-    for uid, who in ((1, "nora"), (2, "bo")):
-        conv, _ = arrive(any_store, uid, "Please send my lab results.",
-                         sender=f"{who}@patient.example")
-        desk.assign(conv, who)
+    config, _ = _capped_desk(any_store, tmp_path, Path("/dev/null"))
     flags = [arrive(any_store, uid, CHEST, sender=f"p{uid}@patient.example")[0]
              for uid in (3, 4, 5)]
     now = int(time.time())
