@@ -12,6 +12,13 @@ from typing import Any, Final
 
 SCHEMA: Final = 1
 
+ROSTER_ALERT: Final = "redflag:roster"
+"""The health alert while the red-flag round cannot read the roster (away staff, rotas)."""
+PAGE_ALERT: Final = "redflag:waiting-page"
+"""The health alert of the red-flag cap pages given up (service/redflag_routing.py)."""
+BACKLOG_ALERT: Final = "sla:backlog-page"
+"""The health alert of a first sync's backlog page given up (service/sla_monitor.py)."""
+
 
 @dataclass(frozen=True, slots=True)
 class Check:

@@ -20,6 +20,7 @@ from typing import Final
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import DatabaseDown
+from cxinbox.contract.health_types import PAGE_ALERT
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.notify import run_notify
 from cxinbox.store.fence import unfenced
@@ -30,9 +31,8 @@ log = logging.getLogger("cxinbox.health")
 
 ACTOR = "system"
 
-KEPT_ACROSS_RESTARTS: Final = frozenset({"redflag:waiting-page"})
-"""Alerts a restart does not end: red-flag cap pages given up (service/redflag_routing.py
-PAGE_ALERT) were never paged, and no worker would raise them again; the routing round
+KEPT_ACROSS_RESTARTS: Final = frozenset({PAGE_ALERT})
+"""Alerts a restart does not end: red-flag cap pages given up (PAGE_ALERT) were never paged, and no worker would raise them again; the routing round
 ends the alert once none of its flags still waits."""
 
 

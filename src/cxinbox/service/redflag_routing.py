@@ -44,6 +44,8 @@ from typing import Final
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import DatabaseDown
+from cxinbox.contract.health_types import PAGE_ALERT as PAGE_ALERT  # noqa: PLC0414
+from cxinbox.contract.health_types import ROSTER_ALERT as ROSTER_ALERT  # noqa: PLC0414
 from cxinbox.contract.routing_types import TeamAssignment
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.teams import (
@@ -77,12 +79,10 @@ MAX_PAGINGS: Final = 3
 """Pagings of one cap page that never ended before it is given up (a hook that takes
 its server down with it does not page forever); the desk is then told by a health
 alert instead."""
-PAGE_ALERT: Final = "redflag:waiting-page"
-"""The health alert of the cap pages given up after MAX_PAGINGS: one alert whose line
-names every red flag whose page was given up (`given_up_line`), so a second one given up
-adds to it rather than hides the first."""
-ROSTER_ALERT: Final = "redflag:roster"
-"""The health alert while the round cannot read the roster (away staff, team rotas)."""
+# PAGE_ALERT (contract/health_types.py): the health alert of the cap pages given up after
+# MAX_PAGINGS: one alert whose line names every red flag whose page was given up
+# (`given_up_line`), so a second one given up adds to it rather than hides the first.
+# ROSTER_ALERT: while the round cannot read the roster (away staff, team rotas).
 OFFERED: Final = "redflag.offered"
 """Someone red flags wait for came on shift while some wait that no rule gave a team."""
 SHIFT: Final = "staff.shift"

@@ -29,6 +29,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from cxinbox.config import Config
+from cxinbox.contract.health_types import BACKLOG_ALERT as BACKLOG_ALERT  # noqa: PLC0414
 from cxinbox.contract.team_types import Escalation
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import heartbeat
@@ -55,8 +56,7 @@ HEARTBEAT: Final = "sla monitor"
 """Its name in service/heartbeat.py: each finished round is noted (the health report)."""
 
 BACKLOG_TARGET = "sla:backlog"
-BACKLOG_ALERT = "sla:backlog-page"
-"""The health alert of a backlog page given up after MAX_PAGINGS (nobody was paged)."""
+# BACKLOG_ALERT (contract/health_types.py): a backlog page given up after MAX_PAGINGS.
 """The events' target of the backlog's escalation counts (`sla.backlog`), of the one
 summary page about to go (`sla.backlog_paging`) and of the page gone (`sla.backlog_told`):
 the summary still due is read from these, so it survives a restart."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from cxinbox.contract.health_types import BACKLOG_ALERT, PAGE_ALERT, ROSTER_ALERT
 from cxinbox.contract.hook_alert import BROKEN, UNSAFE, parse_setup_key
 from cxinbox.contract.types import Alert
 
@@ -28,13 +29,12 @@ _PATH = re.compile(r"(?<![\w.])/(?:[^\s/:()]+/)*([^\s/:()]+)")
 VERDICTS: Final = {UNSAFE: "HOOK UNSAFE", BROKEN: "HOOK BROKEN"}
 
 SHORT_FORMS: Final = {
-    "redflag:roster": "RED FLAGS NOT ROUTED: roster unreadable",
-    "redflag:waiting-page": "RED FLAG PAGE GIVEN UP",
-    "sla:backlog-page": "BACKLOG PAGE GIVEN UP",
+    ROSTER_ALERT: "RED FLAGS NOT ROUTED: roster unreadable",
+    PAGE_ALERT: "RED FLAG PAGE GIVEN UP",
+    BACKLOG_ALERT: "BACKLOG PAGE GIVEN UP",
 }
-"""The server's alerts about red flags nobody may hear of, by key (service/redflag_routing.py
-ROSTER_ALERT, PAGE_ALERT; service/sla_monitor.py BACKLOG_ALERT): what the status line keeps
-when the whole line does not fit."""
+"""The server's alerts about red flags nobody may hear of, by key: what the status line
+keeps when the whole line does not fit."""
 
 
 def hook_verdict(key: str, problem: str = "") -> str | None:
