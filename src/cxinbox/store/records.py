@@ -164,6 +164,17 @@ class MessageRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class UnscreenedMark:
+    """A conversation's "not screened" mark (store/unscreened.py): when the earliest
+    unread, unanswered message the detectors never read arrived (epoch seconds), why
+    (`late` | `backlog`), and the marked messages' ids (the thread says it on each)."""
+
+    received_at: int
+    reason: str
+    message_ids: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class NoteRecord:
     id: int
     conversation_id: int

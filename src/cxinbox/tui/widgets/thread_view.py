@@ -27,7 +27,7 @@ from cxinbox.contract.types import (
     ConversationSummary,
     MessageView,
 )
-from cxinbox.domain.arrival import UNSCREENED_WHY, unscreened_line
+from cxinbox.domain.arrival import unscreened_line, unscreened_why
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.redflag import banner_text, cleared_text
@@ -61,7 +61,7 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
     if summary.unscreened_received_at is not None:  # nobody may take it as screened
         moment = int((now or datetime.now(UTC)).timestamp())
         text.append(unscreened_line(summary.unscreened_received_at, moment), style="bold reverse")
-        text.append(f" ({UNSCREENED_WHY})", style="bold")
+        text.append(f" ({unscreened_why(summary.unscreened_reason)})", style="bold")
         text.append("\n")
     text.append(f"#{summary.id} ", style="bold")
     text.append(summary.subject, style="bold")
