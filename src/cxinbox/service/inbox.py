@@ -6,7 +6,7 @@ import dataclasses
 import json
 import re
 import time
-from collections.abc import Callable, Container, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -332,9 +332,12 @@ def summary_from_row(row: ConversationRecord, tags: list[str],
     )
 
 
-def _message_view(row: MessageRecord, marked: Container[int] = ()) -> MessageView:
-    """`marked`: the messages the conversation's "not screened" mark is about (a first
-    sync's backlog among them says so too; a late one always does)."""
+def _message_view(row: MessageRecord, backlog_since: int | None = None) -> MessageView:
+    """`backlog_since`: a first sync's backlog that arrived since then says "not screened"
+    on its own line in the thread, whatever the conversation's mark (read or answered:
+    still never read by the detectors); a late one always does; older history does not."""
+    backlog = (row.backlog_at is not None and row.direction == "in"
+               and backlog_since is not None and row.arrived >= backlog_since)
     attachments = tuple(
         AttachmentView(clean_line(a.get("filename", "")), clean_line(a.get("content_type", "")),
                        int(a.get("size", 0)), clean_line(str(a.get("part_path", ""))))
@@ -347,7 +350,7 @@ def _message_view(row: MessageRecord, marked: Container[int] = ()) -> MessageVie
         cc=_addr_list(row.cc_addrs), date=row.date, body=clean_text(row.body_text),
         attachments=attachments, problems=clean_line(row.problems), seen=bool(row.seen),
         received_at=row.received_at,
-        unscreened=row.unscreened_at is not None or row.id in marked,
+        unscreened=row.unscreened_at is not None or backlog,
     )
 
 
@@ -583,9 +586,9 @@ class InboxService:
             if row.merged_into:
                 raise NotFound(f"conversation #{conv_id} was merged into #{row.merged_into}")
             tags = tx.tags_for([conv_id])[conv_id]
-            unscreened = tx.unscreened_of([conv_id], self._backlog_since()).get(conv_id)
-            marked = unscreened.message_ids if unscreened else ()
-            messages = _with_delivery(tx, tuple(_message_view(m, marked)
+            since = self._backlog_since()
+            unscreened = tx.unscreened_of([conv_id], since).get(conv_id)
+            messages = _with_delivery(tx, tuple(_message_view(m, since)
                                                 for m in tx.messages_of(conv_id)))
             notes = tuple(NoteView(n.id, clean_line(n.author), clean_text(n.body),
                                    n.created_at) for n in tx.notes_of(conv_id))

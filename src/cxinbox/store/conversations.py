@@ -424,7 +424,7 @@ def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[MessageRecord]:
     return [MessageRecord(*r) for r in conn.execute(
         "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
         " cc_addrs, date, body_text, attachments, problems, seen, received_at,"
-        " unscreened_at FROM messages"
+        " unscreened_at, backlog_at FROM messages"
         " WHERE conversation_id = ? AND gone_at IS NULL ORDER BY date, id", (conv_id,))]
 
 

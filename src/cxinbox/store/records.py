@@ -156,6 +156,8 @@ class MessageRecord:
     unscreened_at: int | None = None
     """When a later sync stored it although it had arrived longer than `[triage]
     backlog_hours` before: the detectors passed it over (migration 28)."""
+    backlog_at: int | None = None
+    """When a first sync stored it as backlog (migration 27): the detectors passed it over."""
 
     @property
     def arrived(self) -> int:
@@ -166,12 +168,11 @@ class MessageRecord:
 @dataclass(frozen=True, slots=True)
 class UnscreenedMark:
     """A conversation's "not screened" mark (store/unscreened.py): when the earliest
-    unread, unanswered message the detectors never read arrived (epoch seconds), why
-    (`late` | `backlog`), and the marked messages' ids (the thread says it on each)."""
+    unread, unanswered message the detectors never read arrived (epoch seconds), and why
+    (`late` | `backlog`)."""
 
     received_at: int
     reason: str
-    message_ids: tuple[int, ...]
 
 
 @dataclass(frozen=True, slots=True)

@@ -85,14 +85,9 @@ def page_sql(conv_ids: Sequence[int], since: int | None) -> tuple[str, list[obje
 def marks_of_rows(rows: Sequence[Sequence[Any]]) -> dict[int, UnscreenedMark]:
     """`page_sql`'s rows as one mark per conversation: the earliest arrival and its
     kind (a late one first when two arrived at the same second)."""
-    by_conv: dict[int, list[tuple[int, str, int]]] = {}
-    for conv, at, reason, msg in rows:
-        by_conv.setdefault(int(conv), []).append((int(at), str(reason), int(msg)))
     out: dict[int, UnscreenedMark] = {}
-    for conv, found in by_conv.items():
-        found.sort(key=lambda f: (f[0], f[1] != LATE, f[2]))
-        at, reason, _ = found[0]
-        out[conv] = UnscreenedMark(at, reason, tuple(sorted(f[2] for f in found)))
+    for conv, at, reason, _ in sorted(rows, key=lambda r: (int(r[1]), r[2] != LATE, int(r[3]))):
+        out.setdefault(int(conv), UnscreenedMark(int(at), str(reason)))
     return out
 
 

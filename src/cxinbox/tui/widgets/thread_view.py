@@ -11,6 +11,7 @@ and older ones are mounted on request (`o`), a batch at a time, above the others
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import ClassVar
@@ -219,6 +220,13 @@ class ThreadView(VerticalScroll, can_focus=True):
         if self.detail is None or self.detail.summary.id != summary.id:
             return
         by = self.detail.assigned_by if summary.assignee == self.detail.summary.assignee else ""
+        opened = self.detail.summary
+        if summary.unscreened_received_at is None and opened.unscreened_received_at is not None:
+            # Opening it marked it read, which ends the list's "not screened" mark: the
+            # thread keeps saying it to the person reading, until it is opened again.
+            summary = dataclasses.replace(summary,
+                                          unscreened_received_at=opened.unscreened_received_at,
+                                          unscreened_reason=opened.unscreened_reason)
         self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes, by,
                                          self.detail.intent_why)
         self._header_sla = self._sla_cell(summary, now)
