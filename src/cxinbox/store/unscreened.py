@@ -92,8 +92,19 @@ def marks_of_rows(rows: Sequence[Sequence[Any]]) -> dict[int, UnscreenedMark]:
 
 
 def marked_sql(since: int | None) -> tuple[str, list[object]]:
-    """`is:unscreened`: a condition over `conversations c` and its parameters."""
+    """`is:unscreened`: a condition over `conversations c` and its parameters.
+
+    Narrowed before the rule is tested on a conversation's messages: a late message is in
+    the partial index `messages_unscreened` (few), and a conversation holding a recent
+    backlog message had its last message at or after `since` (its clock is at least that
+    message's; a merged one holds no messages), which the status index
+    (`conversations_by_status`, merged ones left out) ranges over: the inbox is never
+    scanned."""
     cond, params = _candidates(since)
-    sql = (f"(c.status IN ({_STATUSES}) AND EXISTS (SELECT 1 FROM messages u"
+    late = "SELECT l.conversation_id FROM messages l WHERE l.unscreened_at IS NOT NULL"
+    recent = (f"SELECT s.id FROM conversations s WHERE s.status IN ({_STATUSES})"
+              " AND s.last_message_at >= ? AND s.merged_into IS NULL UNION ALL ")
+    narrow = f"c.id IN ({'' if since is None else recent}{late})"
+    sql = (f"(c.status IN ({_STATUSES}) AND {narrow} AND EXISTS (SELECT 1 FROM messages u"
            f" WHERE u.conversation_id = c.id AND {cond}))")
-    return sql, params
+    return sql, ([] if since is None else [since]) + params
