@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import time
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
@@ -119,7 +120,8 @@ def test_recent_backlog_is_marked_until_read_answered_closed_or_followed(
         any_store: Any, dovecot: Any, tmp_path: Path) -> None:
     """F5 on both stores: the 6-day-old backlog says "not screened" (kind "backlog", its
     arrival), the 40-day-old does not; each of close, mark read, a newer screened mail
-    and a sent staff reply ends the mark of its own conversation only."""
+    and a sent staff reply ends the mark of its own conversation only; a snooze hides it
+    until the conversation wakes."""
     store = any_store
     sink = SmtpSink(tmp_path, user=dovecot.user, password=dovecot.password,
                     tls_dir=dovecot.root / "tls").start()
@@ -158,6 +160,12 @@ def test_recent_backlog_is_marked_until_read_answered_closed_or_followed(
         assert sink.wait_for(1)
         assert _marked(inbox) == {conv["chest"]}
         assert _marks(inbox)[conv["chest"]][0] == "backlog"
+
+        # Snoozed: put aside till a time a person chose; it wakes open and marked again.
+        inbox.set_status(conv["chest"], "snoozed", until=int(time.time()) + 3600)
+        assert _marked(inbox) == set()
+        assert inbox.wake_snoozed(int(time.time()) + 7200) == 1
+        assert _marked(inbox) == {conv["chest"]}
 
         # [triage] backlog_mark_days: 5 days leaves the 6-day-old unmarked, 0 never marks.
         for days in (5, 0):
