@@ -382,7 +382,8 @@ Fields:
   status:open|pending|snoozed|closed    priority:urgent|high|normal|low
   assignee:me|none|LOGIN    tag:NAME    mailbox:NAME    channel:email|sms
   from:TEXT   to:TEXT      sla:breached|at-risk|ok|paused
-  is:unread|unassigned|mine|red-flag    has:attachment    id:1,2,3
+  is:unread|unassigned|mine|red-flag|unscreened    has:attachment    id:1,2,3
+  (is:unscreened: marked "not screened", no red-flag check read it)
   intent:NAME (billing_insurance, prescription_refill ...)
   red-flag:any|none|CATEGORY (chest-pain, breathing ...)
   hours:open|closed  (the clinic's [acknowledge] calendar, now)
