@@ -257,7 +257,9 @@ def test_a_text_polled_days_after_it_arrived_is_not_screened(
     assert old[2] is not None and old[3] is None and old[4] is None
     assert now_[2] is None and now_[3] is None and now_[4]
     with any_store.reading() as tx:
-        assert tx.unscreened_of([old[5], now_[5]]) == {old[5]: old[0]}
+        marks = tx.unscreened_of([old[5], now_[5]], None)
+    assert list(marks) == [old[5]]
+    assert (marks[old[5]].received_at, marks[old[5]].reason) == (old[0], "late")
 
 
 def test_migration_28_keeps_every_row_of_a_version_27_database(tmp_path: Path) -> None:
@@ -287,7 +289,7 @@ INSERT INTO messages (id, raw_id, conversation_id, direction, date, backlog_at)
                                    " ORDER BY id").fetchall()
             convs = tx.conn.execute("SELECT id, created_at, last_message_at"
                                     " FROM conversations").fetchall()
-            assert tx.unscreened_of([1]) == {}
+            assert tx.unscreened_of([1], 0) == {}
             assert [m.arrived for m in tx.messages_of(1)] == [100, 200]
     finally:
         db.close()

@@ -232,7 +232,7 @@ QUERIES = [
     "-mailbox:desk", "channel:sms", "has:attachment referral", "channel:email", "has:attachment", "-has:attachment",
     "mentions:jsmith", "mentions:me", "mentions:none", "-mentions:jsmith",
     "intent:appointment-book", "-intent:appointment-book", "red-flag:chest-pain", "red-flag:any",
-    "red-flag:none", "is:red-flag", "-red-flag:chest-pain",
+    "red-flag:none", "is:red-flag", "-red-flag:chest-pain", "is:unscreened", "-is:unscreened",
     # dates, SLA, ids, grouping
     "after:2025-03-03", "before:2025-03-03", "after:7d", "-after:2d", "sla:breached",
     "sla:at-risk", "sla:ok", "sla:paused", "-sla:breached", "id:1,3,5", "-id:2",

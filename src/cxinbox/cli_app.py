@@ -34,7 +34,7 @@ from cxinbox.cli import (
     version_line,
 )
 from cxinbox.contract.errors import ApiError
-from cxinbox.domain.arrival import ARRIVAL_SHOWN_S, UNSCREENED_WHY, unscreened_line
+from cxinbox.domain.arrival import ARRIVAL_SHOWN_S, unscreened_line, unscreened_why
 from cxinbox.domain.sanitize import clean_line
 
 if TYPE_CHECKING:
@@ -382,7 +382,8 @@ Fields:
   status:open|pending|snoozed|closed    priority:urgent|high|normal|low
   assignee:me|none|LOGIN    tag:NAME    mailbox:NAME    channel:email|sms
   from:TEXT   to:TEXT      sla:breached|at-risk|ok|paused
-  is:unread|unassigned|mine|red-flag    has:attachment    id:1,2,3
+  is:unread|unassigned|mine|red-flag|unscreened    has:attachment    id:1,2,3
+  (is:unscreened: marked "not screened", no red-flag check read it)
   intent:NAME (billing_insurance, prescription_refill ...)
   red-flag:any|none|CATEGORY (chest-pain, breathing ...)
   hours:open|closed  (the clinic's [acknowledge] calendar, now)
@@ -463,7 +464,8 @@ def show(
         typer.echo("red flag cleared (who and when: past the audit retention)")
     now = int(time.time())
     if s.unscreened_received_at is not None:
-        typer.echo(f"{unscreened_line(s.unscreened_received_at, now)} ({UNSCREENED_WHY})")
+        typer.echo(f"{unscreened_line(s.unscreened_received_at, now)}"
+                   f" ({unscreened_why(s.unscreened_reason)})")
     for m in detail.messages:
         typer.echo("")
         arrow = "->" if m.direction in ("out", "auto") else "<-"

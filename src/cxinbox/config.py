@@ -739,6 +739,11 @@ class TriageConfig:
     """Messages the server (or the SMS provider) received longer ago than this when they
     are stored (a new mailbox's history) are not assessed: an alarm about last year's
     mail helps nobody. Received, never dated: the Date: header is the sender's to set."""
+    backlog_mark_days: int = 14
+    """Such a first sync's message (`messages.backlog_at`) still says "not screened" in
+    the list, `show` and the thread when it arrived within this many days and is the
+    open conversation's newest, unread, unanswered patient message (store/unscreened.py);
+    older history stays unmarked. 0: never."""
     notify_command: tuple[str, ...] | None = None
     """Run (argv, no shell) once per new red flag, with the category and conversation
     number only (CXINBOX_EVENT=red_flag, CXINBOX_CATEGORY, CXINBOX_CONVERSATION, and one
@@ -1453,6 +1458,7 @@ def _parse_triage(table: _Table, sla: _Table) -> TriageConfig:
         red_flag_policy=policy, emergency_text=texts["emergency_text"],
         emergency_text_es=texts["emergency_text_es"],
         backlog_hours=table.integer("backlog_hours", 72, 1, 24 * 366),
+        backlog_mark_days=table.integer("backlog_mark_days", 14, 0, 3660),
         notify_command=table.string_list("notify_command", "the command and its arguments"))
 
 

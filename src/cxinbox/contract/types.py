@@ -63,10 +63,14 @@ class ConversationSummary:
     red_flag_clear: RedFlagCleared | None = None  # while `red_flag_cleared`: the newest
     # clear's who, when and why, read with the row (a thread's header refreshed from its
     # summary needs no second, audited open); None also when retention released its event
-    unscreened_received_at: int | None = None  # set when a later sync stored a patient
-    # message long after it arrived (longer than `[triage] backlog_hours`): the detectors
-    # passed it over, so no red flag or intent was looked for; when the earliest such
+    unscreened_received_at: int | None = None  # set while the conversation's newest patient
+    # message(s) were never read by the detectors (store/unscreened.py: a later sync stored
+    # it long after it arrived, or a recent first sync's backlog) and nobody has read or
+    # answered them: no red flag or intent was looked for; when the earliest such
     # message arrived (epoch seconds), for "not screened: received 5 d ago"
+    unscreened_reason: str | None = None  # with `unscreened_received_at`, why the detectors
+    # did not read it: "late" (a later sync fetched it long after it arrived) or "backlog"
+    # (a first sync's old mail or texts, arrived within [triage] backlog_mark_days)
 
     def to_dict(self) -> dict[str, Any]:
         d = asdict(self)

@@ -122,7 +122,7 @@ ENUMERATED_VALUES: dict[str, tuple[str, ...]] = {
     "priority": ("urgent", "high", "normal", "low"),
     "channel": ("email", "sms"),
     "sla": ("breached", "at-risk", "ok", "paused"),
-    "is": ("unread", "unassigned", "mine", "red-flag"),
+    "is": ("unread", "unassigned", "mine", "red-flag", "unscreened"),
     "intent": INTENT_NAMES,
     "red-flag": (*RED_FLAG_NAMES, "any", "none"),
     "has": ("attachment",),
@@ -313,6 +313,9 @@ class QueryContext:
     now: datetime
     tz: tzinfo
     clinic_open: bool | None = None
+    backlog_mark_days: int = 14
+    """`[triage] backlog_mark_days`: how recent a first sync's backlog must be for
+    `is:unscreened` to select it (store/unscreened.py); 0: never."""
 
     def __post_init__(self) -> None:
         if self.now.tzinfo is None or self.now.utcoffset() is None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from cxinbox.contract.types import (
     RedFlagCleared,
 )
 from cxinbox.domain.addresses import AddressError, normalize_address, stored_address
+from cxinbox.domain.arrival import backlog_since
 from cxinbox.domain.query import ParsedQuery, QueryContext, QueryError, parse
 from cxinbox.domain.sanitize import clean_line, clean_text
 from cxinbox.domain.sla import PAUSING_STATUSES
@@ -45,6 +47,7 @@ from cxinbox.store.records import (
     EventSpec,
     MessageRecord,
     StaffState,
+    UnscreenedMark,
 )
 
 if TYPE_CHECKING:
@@ -302,7 +305,7 @@ def keyword_intent_why(row: ConversationRecord, messages: Sequence[MessageView],
 def summary_from_row(row: ConversationRecord, tags: list[str],
                      now: datetime | None = None,
                      clear: RedFlagCleared | None = None,
-                     unscreened: int | None = None) -> ConversationSummary:
+                     unscreened: UnscreenedMark | None = None) -> ConversationSummary:
     sla = SlaService.status_of(row, now or datetime.now(UTC))
     return ConversationSummary(
         id=row.id, subject=clean_line(row.subject) or "(no subject)",
@@ -323,11 +326,18 @@ def summary_from_row(row: ConversationRecord, tags: list[str],
         red_flag_cleared=not row.red_flag_open and RED_FLAG_TAG in tags,
         intent_confidence=(None if row.intent_confidence is None
                            else round(float(row.intent_confidence), 2)),
-        red_flag_clear=clear, unscreened_received_at=unscreened,
+        red_flag_clear=clear,
+        unscreened_received_at=unscreened.received_at if unscreened else None,
+        unscreened_reason=unscreened.reason if unscreened else None,
     )
 
 
-def _message_view(row: MessageRecord) -> MessageView:
+def _message_view(row: MessageRecord, backlog_since: int | None = None) -> MessageView:
+    """`backlog_since`: a first sync's backlog that arrived since then says "not screened"
+    on its own line in the thread, whatever the conversation's mark (read or answered:
+    still never read by the detectors); a late one always does; older history does not."""
+    backlog = (row.backlog_at is not None and row.direction == "in"
+               and backlog_since is not None and row.arrived >= backlog_since)
     attachments = tuple(
         AttachmentView(clean_line(a.get("filename", "")), clean_line(a.get("content_type", "")),
                        int(a.get("size", 0)), clean_line(str(a.get("part_path", ""))))
@@ -339,7 +349,8 @@ def _message_view(row: MessageRecord) -> MessageView:
         from_addr=clean_line(row.from_addr), to=_addr_list(row.to_addrs),
         cc=_addr_list(row.cc_addrs), date=row.date, body=clean_text(row.body_text),
         attachments=attachments, problems=clean_line(row.problems), seen=bool(row.seen),
-        received_at=row.received_at, unscreened=row.unscreened_at is not None,
+        received_at=row.received_at,
+        unscreened=row.unscreened_at is not None or backlog,
     )
 
 
@@ -484,7 +495,8 @@ class InboxService:
             # hours: is the clinic open now (a list reads the present, see domain/query.py)
             hours = clinic_open(opening_hours(self.config), now) \
                 if reads_hours(parsed.where) else None
-            ctx = QueryContext(me=self.actor, now=now, tz=self.tz, clinic_open=hours)
+            ctx = QueryContext(me=self.actor, now=now, tz=self.tz, clinic_open=hours,
+                               backlog_mark_days=self.config.triage.backlog_mark_days)
             selection = self.store.select(parsed.where, ctx, sla=self.sla.enabled)
         except QueryError as exc:
             raise BadQuery(exc.render(query), exc.caret_line(query)) from None
@@ -522,7 +534,8 @@ class InboxService:
         # the page and its count go out together, and the tags come with the COMMIT).
         # The audited read is appended right after the read commits, before anything is
         # returned (on PostgreSQL in the same round trip as the COMMIT and the tags).
-        unscreened: dict[int, int] = {}
+        unscreened: dict[int, UnscreenedMark] = {}
+        since = self._backlog_since()
 
         def audited(tx: StoreTx, got: ListView | None) -> ListView | None:
             if got is not None:
@@ -530,7 +543,7 @@ class InboxService:
                     "query": query, "offset": offset, "limit": limit, "count": got[1],
                     "shown": [r.id for r in got[0]]})
                 # Rows holding a message nobody screened, read with the page.
-                unscreened.update(tx.unscreened_of([r.id for r in got[0]]))
+                unscreened.update(tx.unscreened_of([r.id for r in got[0]], since))
             return got
 
         with self.store.reading() as tx:
@@ -554,6 +567,10 @@ class InboxService:
                                        unscreened=unscreened.get(r.id)) for r in rows)
         return Page(items=items, total=total, offset=offset, limit=limit)
 
+    def _backlog_since(self) -> int | None:
+        """From when a first sync's backlog is marked "not screened" (store/unscreened.py)."""
+        return backlog_since(int(time.time()), self.config.triage.backlog_mark_days)
+
     def matching_ids(self, query: str) -> list[int]:
         selection = self.selection(query)
         self.refresh_sla()
@@ -569,13 +586,14 @@ class InboxService:
             if row.merged_into:
                 raise NotFound(f"conversation #{conv_id} was merged into #{row.merged_into}")
             tags = tx.tags_for([conv_id])[conv_id]
-            messages = _with_delivery(tx, tuple(_message_view(m)
+            since = self._backlog_since()
+            unscreened = tx.unscreened_of([conv_id], since).get(conv_id)
+            messages = _with_delivery(tx, tuple(_message_view(m, since)
                                                 for m in tx.messages_of(conv_id)))
             notes = tuple(NoteView(n.id, clean_line(n.author), clean_text(n.body),
                                    n.created_at) for n in tx.notes_of(conv_id))
             assigns = tx.later_on_target(f"conversation:{conv_id}", 0, ["conversation.assign"])
             cleared = _last_clears(tx, [row], {conv_id: tags}).get(conv_id)
-            unscreened = tx.unscreened_of([conv_id]).get(conv_id)
             keywords = tx.sms_keywords([m.id for m in messages if m.direction == "in"]) \
                 if row.channel == "sms" and row.intent == "other" else {}
         by = assigns[-1].actor if assigns and row.assignee else ""

@@ -468,7 +468,8 @@ class RuleEngine:
         if not rules or not remaining:
             return firing
         at = datetime.fromtimestamp(now, UTC)
-        ctx = QueryContext(me="", now=at, tz=self.tz, clinic_open=clinic_open(self._hours, at))
+        ctx = QueryContext(me="", now=at, tz=self.tz, clinic_open=clinic_open(self._hours, at),
+                           backlog_mark_days=self.config.triage.backlog_mark_days)
         for rule in rules:
             if not remaining:
                 break

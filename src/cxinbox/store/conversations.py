@@ -21,11 +21,13 @@ from cxinbox.store.records import (
     PauseRecord,
     SlaFactsRecord,
     StaffState,
+    UnscreenedMark,
 )
 from cxinbox.store.schema_flag_order import FLAGGED_INDEXES
 from cxinbox.store.schema_received import clock_sql
 from cxinbox.store.schema_search import DUE_KEY, PRIORITY_RANK
 from cxinbox.store.triage import OPEN_SQL
+from cxinbox.store.unscreened import marks_of_rows, page_sql
 
 PAUSING = ("pending", "snoozed")
 
@@ -422,21 +424,19 @@ def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[MessageRecord]:
     return [MessageRecord(*r) for r in conn.execute(
         "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
         " cc_addrs, date, body_text, attachments, problems, seen, received_at,"
-        " unscreened_at FROM messages"
+        " unscreened_at, backlog_at FROM messages"
         " WHERE conversation_id = ? AND gone_at IS NULL ORDER BY date, id", (conv_id,))]
 
 
-def unscreened_of(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, int]:
-    """Of `conv_ids`, those with a message the detectors passed over because a later sync
-    stored it long after it arrived (`messages.unscreened_at`, migration 28): when the
-    earliest such message arrived (its `received_at`, else its date)."""
+def unscreened_of(conn: sqlite3.Connection, conv_ids: Sequence[int],
+                  backlog_since: int | None) -> dict[int, UnscreenedMark]:
+    """Of `conv_ids`, those marked "not screened" (store/unscreened.py: a patient message
+    the detectors never read, late or a first sync's backlog arrived at or after
+    `backlog_since`, still unread and unanswered): when the earliest arrived, and why."""
     if not conv_ids:
         return {}
-    marks = ", ".join("?" * len(conv_ids))
-    return {int(r[0]): int(r[1]) for r in conn.execute(
-        "SELECT conversation_id, min(coalesce(received_at, date)) FROM messages"
-        f" WHERE conversation_id IN ({marks}) AND unscreened_at IS NOT NULL"
-        " AND gone_at IS NULL GROUP BY conversation_id", list(conv_ids))}
+    sql, params = page_sql(conv_ids, backlog_since)
+    return marks_of_rows(conn.execute(sql, params).fetchall())
 
 
 def notes_of(conn: sqlite3.Connection, conv_id: int) -> list[NoteRecord]:

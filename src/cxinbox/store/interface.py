@@ -80,6 +80,7 @@ from cxinbox.store.records import (
     StoredEvent,
     StoredSms,
     TriageCandidate,
+    UnscreenedMark,
 )
 
 SlaRow = tuple[str | None, str | None, int | None, int | None, int]
@@ -160,10 +161,13 @@ class StoreTx(Protocol):
 
     def messages_of(self, conv_id: int) -> list[MessageRecord]: ...
 
-    def unscreened_of(self, conv_ids: Sequence[int]) -> dict[int, int]:
-        """Of `conv_ids`, those holding a message the detectors passed over (a later sync
-        stored it longer than `[triage] backlog_hours` after it arrived): when the earliest
-        such message arrived (epoch seconds)."""
+    def unscreened_of(self, conv_ids: Sequence[int],
+                      backlog_since: int | None) -> dict[int, UnscreenedMark]:
+        """Of `conv_ids`, those marked "not screened" (store/unscreened.py): a patient
+        message the detectors never read (a later sync stored it long after it arrived,
+        or a first sync's backlog that arrived at or after `backlog_since`; None: backlog
+        is never marked), still unread, unanswered and the newest inbound: when the
+        earliest such message arrived, why, and which messages."""
         ...
 
     def notes_of(self, conv_id: int) -> list[NoteRecord]: ...

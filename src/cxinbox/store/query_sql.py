@@ -17,6 +17,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import ClassVar, Final, assert_never
 
+from cxinbox.domain.arrival import backlog_since
 from cxinbox.domain.query import (
     FIELD_NAMES,
     And,
@@ -33,6 +34,7 @@ from cxinbox.domain.query import (
     resolve_date,
 )
 from cxinbox.store import triage
+from cxinbox.store.unscreened import marked_sql
 
 __all__ = ["NARROWED", "NO_HOURS", "SQLITE", "Dialect", "SlaSql", "compile_query", "compile_with",
            "narrowed_by_subquery", "reads_ids_only", "reads_status_and_ids", "sla_condition"]
@@ -372,6 +374,10 @@ class _Compiler:
                              node.position, node.length)
         if node.name == "hours":
             return self._hours(node)
+        if node.name == "is" and node.value.lower() == "unscreened":
+            # The list's "not screened" mark, by its one rule (store/unscreened.py).
+            return marked_sql(backlog_since(math.floor(self._ctx.now.timestamp()),
+                                            self._ctx.backlog_mark_days))
         dialect = self._dialect
         fixed = dialect.fixed_sql.get((node.name, node.value.lower()))
         if fixed is not None:

@@ -156,11 +156,23 @@ class MessageRecord:
     unscreened_at: int | None = None
     """When a later sync stored it although it had arrived longer than `[triage]
     backlog_hours` before: the detectors passed it over (migration 28)."""
+    backlog_at: int | None = None
+    """When a first sync stored it as backlog (migration 27): the detectors passed it over."""
 
     @property
     def arrived(self) -> int:
         """When it arrived: the server's time, else its Date:."""
         return self.received_at if self.received_at else self.date
+
+
+@dataclass(frozen=True, slots=True)
+class UnscreenedMark:
+    """A conversation's "not screened" mark (store/unscreened.py): when the earliest
+    unread, unanswered message the detectors never read arrived (epoch seconds), and why
+    (`late` | `backlog`)."""
+
+    received_at: int
+    reason: str
 
 
 @dataclass(frozen=True, slots=True)

@@ -86,6 +86,7 @@ from cxinbox.store.records import (
     StoredEvent,
     StoredSms,
     TriageCandidate,
+    UnscreenedMark,
 )
 from cxinbox.store.sqlite import SqlSelection
 
@@ -158,8 +159,9 @@ class SqliteTx:
     def tag_counts(self, limit: int) -> list[tuple[str, int]]:
         return convs.tag_counts(self.conn, limit)
 
-    def unscreened_of(self, conv_ids: Sequence[int]) -> dict[int, int]:
-        return convs.unscreened_of(self.conn, conv_ids)
+    def unscreened_of(self, conv_ids: Sequence[int],
+                      backlog_since: int | None) -> dict[int, UnscreenedMark]:
+        return convs.unscreened_of(self.conn, conv_ids, backlog_since)
 
     def messages_of(self, conv_id: int) -> list[MessageRecord]:
         return convs.messages_of(self.conn, conv_id)

@@ -11,6 +11,7 @@ and older ones are mounted on request (`o`), a batch at a time, above the others
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from datetime import UTC, datetime, tzinfo
 from typing import ClassVar
@@ -27,7 +28,7 @@ from cxinbox.contract.types import (
     ConversationSummary,
     MessageView,
 )
-from cxinbox.domain.arrival import UNSCREENED_WHY, unscreened_line
+from cxinbox.domain.arrival import unscreened_line, unscreened_why
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.redflag import banner_text, cleared_text
@@ -61,7 +62,7 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
     if summary.unscreened_received_at is not None:  # nobody may take it as screened
         moment = int((now or datetime.now(UTC)).timestamp())
         text.append(unscreened_line(summary.unscreened_received_at, moment), style="bold reverse")
-        text.append(f" ({UNSCREENED_WHY})", style="bold")
+        text.append(f" ({unscreened_why(summary.unscreened_reason)})", style="bold")
         text.append("\n")
     text.append(f"#{summary.id} ", style="bold")
     text.append(summary.subject, style="bold")
@@ -219,6 +220,13 @@ class ThreadView(VerticalScroll, can_focus=True):
         if self.detail is None or self.detail.summary.id != summary.id:
             return
         by = self.detail.assigned_by if summary.assignee == self.detail.summary.assignee else ""
+        opened = self.detail.summary
+        if summary.unscreened_received_at is None and opened.unscreened_received_at is not None:
+            # Opening it marked it read, which ends the list's "not screened" mark: the
+            # thread keeps saying it to the person reading, until it is opened again.
+            summary = dataclasses.replace(summary,
+                                          unscreened_received_at=opened.unscreened_received_at,
+                                          unscreened_reason=opened.unscreened_reason)
         self.detail = ConversationDetail(summary, self.detail.messages, self.detail.notes, by,
                                          self.detail.intent_why)
         self._header_sla = self._sla_cell(summary, now)
