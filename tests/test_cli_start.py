@@ -105,13 +105,16 @@ def test_completion_script_and_completions(home: Path) -> None:
     (["outbox", "frob"], "'frob' is not one of 'list', 'retry', 'cancel', 'confirm'"),
     (["list", "--limit", "0"], "0 is not in the range 1<=x<=1000"),
     (["list", "--limit", "many"], "'many' is not a valid integer"),
-    (["lsit"], "no such command 'lsit'"),
+    (["lsit"], "no such command 'lsit'; did you mean 'list'"),
+    (["unassign", "3"], "no such command 'unassign'; did you mean: cxinbox assign 3 --unassign"),
+    (["close", "#4"], "no such command 'close'; did you mean: cxinbox status '#4' closed"),
     (["list", "a", "b"], "got unexpected extra argument (b)"),
 ])
 def test_usage_errors_are_one_line(home: Path, args: list[str], says: str) -> None:
     proc = run(*args, home=home, real=args == ["list", "--frob"])  # one child: exit, stderr
     line = assert_one_line_error(proc, 2)
     assert says in line, line
+    assert line.lower().count("did you mean") <= 1, line  # qa27 F7: it was said twice
     assert proc.stdout == "" and "Usage:" not in proc.stderr and "\u256d" not in proc.stderr
 
 

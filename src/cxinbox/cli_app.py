@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shlex
 import sys
 import time
 from datetime import UTC, datetime
@@ -1247,6 +1248,38 @@ def _usage_line(exc: click.UsageError) -> str:
     return f"{text} (try {where} --help)"
 
 
+_VERB_FORMS: dict[str, tuple[str, str]] = {
+    "unassign": ("assign", "--unassign"),
+    "close": ("status", "closed"),
+    "reopen": ("status", "open"),
+    "open": ("status", "open"),
+    "snooze": ("status", "snoozed --until WHEN"),
+}
+"""Verbs people type that are a form of another command: one verb per change (as the
+TUI's keys and the wire's calls have), so `cxinbox unassign 3` is told the whole
+command that does it rather than a near spelling."""
+
+
+def _no_such_command(exc: click.UsageError, args: list[str]) -> str | None:
+    """An unknown command as one line, each suggestion said once (click 8.4+ and typer
+    each append their own "Did you mean"); None for any other usage error. A verb that is
+    a form of another command gets that exact command, with the arguments given."""
+    name = getattr(exc, "command_name", None)  # click's NoSuchCommand (8.4+)
+    if not isinstance(name, str):
+        return None
+    where = exc.ctx.command_path if exc.ctx is not None else "cxinbox"
+    form = _VERB_FORMS.get(name.lower())
+    if form is not None:
+        after = args[args.index(name) + 1:] if name in args else []
+        given = " ".join(shlex.quote(a) for a in after) or "QUERY"
+        return f"no such command {name!r}; did you mean: {where} {form[0]} {given} {form[1]}"
+    possible = getattr(exc, "possibilities", None)
+    if possible:
+        named = ", ".join(repr(p) for p in possible)
+        return f"no such command {name!r}; did you mean {named}? (try {where} --help)"
+    return f"no such command {name!r} (try {where} --help)"
+
+
 _ROOT_VALUE_OPTIONS = frozenset({"--config", "-c"})
 
 
@@ -1288,7 +1321,7 @@ def run(args: list[str]) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click.UsageError as exc:
-        sys.stderr.write(f"cxinbox: {_usage_line(exc)}\n")
+        sys.stderr.write(f"cxinbox: {_no_such_command(exc, args) or _usage_line(exc)}\n")
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         sys.stderr.write(f"cxinbox: {' '.join(exc.format_message().split())}\n")
