@@ -43,6 +43,7 @@ from cxinbox.api.download import save_bytes
 from cxinbox.api.interface import InboxAPI
 from cxinbox.config import Config
 from cxinbox.contract.errors import ApiError, BadQuery
+from cxinbox.contract.health_types import ROSTER_ALERT
 from cxinbox.contract.types import (
     Alert,
     AttachmentView,
@@ -829,7 +830,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                 counts[count.key] = page.total
         mail = await self._read_mail_state()
         return CountsLoaded(counts, mail.mail, mail.mail_problem, shorter=mail.shorter,
-                            news=news, late=late, whole=whole)
+                            news=news, late=late, whole=whole,
+                            roster_unreadable=mail.roster_unreadable)
 
     async def _read_mail_state(self) -> MailStateLoaded:
         """The server's alerts and the mail sync state, as the status line says them."""
@@ -839,7 +841,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
             return MailStateLoaded(f"mail sync unknown: {error_line(exc)}", True)
         forms, problem = mail_sync_forms(folders, self.tz, alerts)
-        return MailStateLoaded(forms[0], problem, forms[1:])
+        return MailStateLoaded(forms[0], problem, forms[1:],
+                               roster_unreadable=any(a.key == ROSTER_ALERT for a in alerts))
 
     @work(exclusive=True, exit_on_error=False, group="lock-mail")
     async def _load_mail_state(self) -> None:
@@ -852,6 +855,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             return
         self.status_line.set_mail(message.mail, problem=message.mail_problem,
                                   shorter=message.shorter)
+        self._roster_readable(not message.roster_unreadable)
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         if self._locked or not message.whole:  # read around a lock: all again once unlocked
@@ -865,6 +869,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self.header_bar.set_counts(message.counts, views.count_cap(0, 1))
         self.status_line.set_mail(message.mail, problem=message.mail_problem,
                                   shorter=message.shorter)
+        self._roster_readable(not message.roster_unreadable)
 
     def _tick(self) -> None:
         self._heap.idle(self._idle_clock() - self._last_input)

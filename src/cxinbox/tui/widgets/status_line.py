@@ -94,7 +94,8 @@ class StatusLine(Widget):
             ", ".join([me_short, *away, *present]),
             ", ".join([me_short, *away]) + more,
             ", ".join([me_short, *away[:1]]) + tail,
-            f"{me_short} +{len(others)}" + (f" ({len(away)} away)" if away else ""),
+            (f"{me_short} +{len(others)}" if others else me_short)
+            + (f" ({len(away)} away)" if away else ""),
         ]
         mails = (self._mail, *self._mail_shorter)
         # Names give way (`+3`) before an alert's words do, and do not come back once its
