@@ -198,6 +198,27 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, Server]]:
             yield cfg, server
 
 
+def test_doctor_does_not_call_a_server_of_another_store_its_own(
+        served: tuple[Path, Server], home: Path, tmp_path: Path) -> None:
+    """review27 #6: doctor asked the socket's server without checking it serves this
+    config's store, so a stale server left on the socket (another database) read as
+    "answering" for this config. It is asked as the CLI's other probes ask it."""
+    cfg, _server = served
+    other = tmp_path / "other"
+    other.mkdir(mode=0o700)
+    moved = other / "config.toml"
+    moved.write_text(cfg.read_text().replace(str(load_config(cfg).db_path),
+                                             str(other / "data" / "cxinbox.db")))
+    mine = json.loads(run("doctor", "--json", "--config", str(cfg), home=home).stdout)
+    sock = load_config(cfg).socket_path
+    assert {"level": "ok", "text": f"cxinbox server answering on {sock}"} \
+        in mine["findings"], mine
+    theirs = json.loads(run("doctor", "--json", "--config", str(moved), home=home).stdout)
+    [said] = [f for f in theirs["findings"] if f["text"].startswith("cxinbox server")]
+    assert said["level"] == "fail", theirs
+    assert "not talking to it" in said["text"] and str(other / "data") in said["text"], said
+
+
 LIST_AND_MODULES = ("import json, sys\nfrom cxinbox.cli import main\nmain(sys.argv[1:])\n"
                     "print(json.dumps(sorted(sys.modules)), file=sys.stderr)\n")
 

@@ -1142,13 +1142,20 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
         raise typer.Exit(EXIT_ERROR)
 
 
-def _server_answers(path: Path) -> str | None:
-    """None when a cxinbox server answers on `path`, else why not (for doctor)."""
-    from cxinbox.api.socket_client import probe
+def _server_answers(config: Config) -> str | None:
+    """None when a cxinbox server answers on the config's socket, else why not (for
+    doctor). Asked as the CLI's other probes ask: only a server this config's clients
+    would trust, serving this config's store (a stale server on the socket serving
+    another store is that store's, not this config's: a FAIL saying both)."""
+    from cxinbox.api.socket_client import probe, trusted_server_uids
     from cxinbox.contract.errors import Forbidden
+    from cxinbox.wiring import same_store_as
 
+    path = config.socket_path
     try:
-        found = probe(path, timeout=2.0)
+        found = probe(path, timeout=2.0,
+                      trusted=trusted_server_uids(path, (config.db_path.parent,)),
+                      db_path=config.store_identity, same_store=same_store_as(config))
     except Forbidden as exc:
         # The server's own user is on no staff roster: refused as staff, yet the server
         # answered, which is all this check asks (README: doctor as the service user).

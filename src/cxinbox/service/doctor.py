@@ -133,9 +133,10 @@ ServerAlerts = Callable[["Config"], "Sequence[Alert] | None"]
 cannot read the store itself (root on the service user's data directory); None when the
 server does not answer them."""
 
-ServerCheck = Callable[[Path], "str | None"]
-"""Asks the front-desk server's socket (given by the CLI: the client side lives in api/);
-None when it answers, else the reason."""
+ServerCheck = Callable[[Config], "str | None"]
+"""Asks the front-desk server on the config's socket whether it serves this config's
+store (given by the CLI: the client side lives in api/); None when it answers, else the
+reason."""
 
 
 def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
@@ -551,7 +552,7 @@ def _check_server(report: _Report, config: Config, server_answers: ServerCheck) 
     if config.server.socket is None:
         return
     path = config.socket_path
-    why = server_answers(path)
+    why = server_answers(config)
     if why == "nothing answers":
         report.warn(f"no cxinbox server answers on {path}; clients work on their own"
                     " (start one with cxinbox serve)")
