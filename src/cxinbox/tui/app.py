@@ -619,6 +619,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
     @work(exclusive=True, exit_on_error=False, group="open-summary")
     async def _refresh_open_summary(self, conv_id: int) -> None:
         """The open thread's header from its summary alone: no remount, no scroll jump."""
+        if self._locked:
+            return  # no patient list is read while locked: the unlock reloads it
         try:
             page = await self.api.list_conversations(f"id:{conv_id}", 0, 1)
         except Exception:  # noqa: BLE001 - the next page or reload brings it
@@ -1183,7 +1185,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         try:
             page = await self.api.list_conversations(
                 "id:" + ",".join(str(c) for c in convs), 0, len(convs))
-            states = {s.id: FlagState(s.red_flag_open, s.assignee or None)
+            states = {s.id: FlagState(s.red_flag_open, s.assignee or None,
+                                      s.from_name or s.from_addr)
                       for s in page.items}
         except Exception:  # noqa: BLE001,S110 - not read: shown as held, not lost
             pass
