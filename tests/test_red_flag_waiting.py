@@ -186,6 +186,39 @@ def test_a_flag_held_by_caps_is_told_once_then_taken_when_a_place_frees(
     assert len(log.read_text().splitlines()) == 2  # the take-up pages nobody again
 
 
+def test_a_waiting_flag_a_clinician_clears_is_hers_to_follow_up(any_store: Any) -> None:
+    """qa27 F7: a red flag that waited at the cap, then cleared by a clinician, was left
+    unassigned and in no team: nobody owned the call-back. Whoever clears a flag on a
+    conversation nobody holds owns its follow-up (a shared inbox's "assign on reply"); a
+    conversation someone holds stays theirs."""
+    config = _config('cap = 1', '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\n'
+                                'clinical = true\n')
+    desk = InboxService(any_store, config, "ana")
+    for uid, who in ((1, "nora"), (2, "bo")):
+        conv, _ = arrive(any_store, uid, "Please send my lab results.",
+                         sender=f"{who}@patient.example")
+        desk.assign(conv, who)
+    flag, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
+    held, _ = arrive(any_store, 4, CHEST, sender="d@patient.example")
+    now = int(time.time())
+    _route(any_store, config, flag, now)
+    router = RedFlagRouter(any_store, config)
+    assert [c.conversation_id for c in router.round(now).at_cap] == [flag]
+    assert _holder(any_store, config, flag) is None
+    desk.assign(held, "nora")
+    lee = InboxService(any_store, config, "drlee")
+    lee.clear_red_flag(flag, "called her: reflux, seen tomorrow")
+    assert _holder(any_store, config, flag) == "drlee"
+    [assign] = _events(any_store, flag, "conversation.assign")
+    assert assign.actor == "drlee"
+    assert (assign.details["from"], assign.details["to"]) == (None, "drlee")
+    assert "cleared the red flag" in assign.details["why"]
+    lee.clear_red_flag(held, "spoke to the patient")
+    assert _holder(any_store, config, held) == "nora"  # held by someone: stays hers
+    assert [e.actor for e in _events(any_store, held, "conversation.assign")] == ["ana"]
+    assert lee.list_conversations("assignee:me", 0, 10).total == 1
+
+
 def test_without_a_routing_rule_a_clinician_coming_on_shift_is_offered_what_waits(
         any_store: Any) -> None:
     day = _tomorrow()
