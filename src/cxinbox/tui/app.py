@@ -58,6 +58,7 @@ from cxinbox.tui import actions, triage, views
 from cxinbox.tui.alertline import alert_forms
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.away import AwayMixin
+from cxinbox.tui.countpace import CountPace
 from cxinbox.tui.heap import HeapKeeper
 from cxinbox.tui.heldtoasts import FlagState, FlagToast, HeldToasts, lock_line
 from cxinbox.tui.leaving import keep_drafts
@@ -203,6 +204,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._news_at = 0.0
         self._page_news = 0  # the news the shown rows were read after
         self._counts_news = 0  # the news the header's counts were read after
+        self._count_pace = CountPace()
         self._first_rows_shown = False
         self._reading_mode = False
         self.undo_history = UndoHistory()
@@ -499,8 +501,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self.post_message(PageFailed(generation, error_line(exc), False))
         else:
             # After news, the header's counts come with the rows, shown in the same frame:
-            # never "Mine 0" over a row that says "me".
-            counts = await self._read_counts(news) if news > self._counts_news else None
+            # never "Mine 0" over a row that says "me"; in a storm of changes, with one
+            # page in a few seconds (tui/countpace.py), the rows between coming alone.
+            counts = await self._read_counts(news) if news > self._counts_news \
+                and self._count_pace.take(time.monotonic()) else None
             self.post_message(PageLoaded(generation, page, cap, news=news, counts=counts))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
