@@ -102,3 +102,14 @@ def test_json_human_and_usage_errors(cfg_path: Path) -> None:
     one_line_error(cx("audit", "--json", "--csv", "--config", str(cfg_path)), 2)
     one_line_error(cx_here("audit", "--since", "last blue moon", "--config", str(cfg_path)), 2)
     one_line_error(cx_here("audit", "stauts:open", "--config", str(cfg_path)), 4)
+
+
+def test_since_takes_seconds_as_every_duration_does(cfg_path: Path) -> None:
+    """qa27 F7: `audit --since 40s` was refused while `30m` went; an amount in seconds is
+    read by the one grammar of a duration, here as in a snooze or a query's age."""
+    _seed(cfg_path)
+    recent = cx_here("audit", "--json", "--since", "40s", "--config", str(cfg_path))
+    assert recent.returncode == 0, recent.stderr
+    assert [e["action"] for e in json.loads(recent.stdout)][:2] == [
+        "conversation.tag", "conversation.note"]
+    one_line_error(cx_here("audit", "--since", "40x", "--config", str(cfg_path)), 2)

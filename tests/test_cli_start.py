@@ -105,13 +105,16 @@ def test_completion_script_and_completions(home: Path) -> None:
     (["outbox", "frob"], "'frob' is not one of 'list', 'retry', 'cancel', 'confirm'"),
     (["list", "--limit", "0"], "0 is not in the range 1<=x<=1000"),
     (["list", "--limit", "many"], "'many' is not a valid integer"),
-    (["lsit"], "no such command 'lsit'"),
+    (["lsit"], "no such command 'lsit'; did you mean 'list'"),
+    (["unassign", "3"], "no such command 'unassign'; did you mean: cxinbox assign 3 --unassign"),
+    (["close", "#4"], "no such command 'close'; did you mean: cxinbox status '#4' closed"),
     (["list", "a", "b"], "got unexpected extra argument (b)"),
 ])
 def test_usage_errors_are_one_line(home: Path, args: list[str], says: str) -> None:
     proc = run(*args, home=home, real=args == ["list", "--frob"])  # one child: exit, stderr
     line = assert_one_line_error(proc, 2)
     assert says in line, line
+    assert line.lower().count("did you mean") <= 1, line  # qa27 F7: it was said twice
     assert proc.stdout == "" and "Usage:" not in proc.stderr and "\u256d" not in proc.stderr
 
 
@@ -193,6 +196,27 @@ def served(tmp_path: Path) -> Iterator[tuple[Path, Server]]:
         db.close()
         with Server(cfg, sock) as server:
             yield cfg, server
+
+
+def test_doctor_does_not_call_a_server_of_another_store_its_own(
+        served: tuple[Path, Server], home: Path, tmp_path: Path) -> None:
+    """review27 #6: doctor asked the socket's server without checking it serves this
+    config's store, so a stale server left on the socket (another database) read as
+    "answering" for this config. It is asked as the CLI's other probes ask it."""
+    cfg, _server = served
+    other = tmp_path / "other"
+    other.mkdir(mode=0o700)
+    moved = other / "config.toml"
+    moved.write_text(cfg.read_text().replace(str(load_config(cfg).db_path),
+                                             str(other / "data" / "cxinbox.db")))
+    mine = json.loads(run("doctor", "--json", "--config", str(cfg), home=home).stdout)
+    sock = load_config(cfg).socket_path
+    assert {"level": "ok", "text": f"cxinbox server answering on {sock}"} \
+        in mine["findings"], mine
+    theirs = json.loads(run("doctor", "--json", "--config", str(moved), home=home).stdout)
+    [said] = [f for f in theirs["findings"] if f["text"].startswith("cxinbox server")]
+    assert said["level"] == "fail", theirs
+    assert "not talking to it" in said["text"] and str(other / "data") in said["text"], said
 
 
 LIST_AND_MODULES = ("import json, sys\nfrom cxinbox.cli import main\nmain(sys.argv[1:])\n"

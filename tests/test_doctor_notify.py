@@ -4,6 +4,7 @@ name says which PATH it was found on; rules that notify with no hook to run FAIL
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from pathlib import Path
@@ -259,3 +260,45 @@ def test_a_full_path_mended_since_the_servers_alert_says_the_alert_is_older(
     assert found[1].text.endswith("the server's alert about it above is older: a running"
                                   " server ends it within a minute, a stopped one at its"
                                   " start"), found[1].text
+
+
+def test_a_hook_whose_runs_fail_gets_its_setup_said_as_setup(tmp_path: Path) -> None:
+    """qa27 F7: `FAIL server reports: notify_command failed 3 time(s) ...` then `ok
+    [sla] notify_command: ... is an executable file` read as a contradiction, and the FAIL
+    sent the reader to doctor, where they already were. The alert says what to do; the
+    `ok` is said of the setup alone and points at the hook's own run."""
+    from cxinbox.contract.types import Alert
+    from cxinbox.service.doctor import _report_alerts
+    from cxinbox.service.health import Health
+    from cxinbox.service.notify import run_notify, set_failure_sink
+    from cxinbox.service.notify_record import NotifyRecorder
+    from cxinbox.store.db import Database
+
+    hook = _hook(tmp_path)
+    hook.write_text("#!/bin/sh\nexit 3\n")
+    config = load_config_text(f'[store]\npath = "{tmp_path / "db" / "cx.db"}"\n'
+                              f'[sla]\nnotify_command = ["{hook}"]\n')
+    db = Database(config.db_path)
+    set_failure_sink(NotifyRecorder(db, Health(db, config)))
+    try:
+        assert not run_notify([str(hook)], env={}, details={"state": "breached"},
+                              log=logging.getLogger("cxinbox.test"),
+                              what="sla notify_command", conversation=4)
+        with db.reading() as tx:
+            alerts = [Alert(a.key, a.severity, a.message, 0) for a in tx.alerts()]
+    finally:
+        set_failure_sink(None)
+        db.close()
+    [alert] = alerts
+    assert "run cxinbox doctor" not in alert.message
+    assert "run it by hand as the server's user and read its own log" in alert.message
+    found: list[Finding] = []
+    report = _Report(lambda _line: None, found)
+    _report_alerts(report, alerts, config)
+    _check_notify(report, config)
+    assert [f.level for f in found] == ["fail", "ok"]
+    me = user_name(os.geteuid())
+    assert found[1].text == (
+        f"[sla] notify_command setup only: {hook} is an executable file only {me} or root"
+        f" can change, yet its runs fail (above): run it by hand as {me} and read its own log")
+    assert not found[1].text.startswith("[sla] notify_command: ")

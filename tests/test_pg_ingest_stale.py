@@ -29,11 +29,22 @@ def _mail(message_id: str, subject: str, hour: int) -> bytes:
             f"Message-ID: <{message_id}>\r\n\r\nHello\r\n").encode()
 
 
+CC = "cc@other-clinic.example"
+"""An address another server's reply copied in (a change to the row's participants that
+the batch does not make itself): a batch writing the row as it read it would drop it."""
+
+
 def _row(store: PgStore) -> tuple[Any, ...]:
     return tuple(store.conn.execute(
         "SELECT c.status, c.message_count, (SELECT count(*) FROM messages m WHERE"
         " m.conversation_id = c.id) FROM conversations c JOIN thread_ids t ON"
         " t.conversation_id = c.id WHERE t.message_id = 'k1@pg.example'").fetchone())
+
+
+def _participants(store: PgStore) -> list[str]:
+    return str(store.conn.execute(
+        "SELECT c.participants FROM conversations c JOIN thread_ids t ON t.conversation_id"
+        " = c.id WHERE t.message_id = 'k1@pg.example'").fetchone()[0]).split()
 
 
 @pytest.mark.parametrize("staff_closes", [False, True])
@@ -58,9 +69,9 @@ def test_a_row_changed_before_the_batch_locks_it_is_read_again(
             # match's candidate and before its row is locked.
             with psycopg.connect(pg_url, autocommit=True) as staff:
                 # a row the batch already held would fail here, not hang the test
-                staff.execute("SET lock_timeout = '20s'")
-                staff.execute("UPDATE conversations SET status = 'closed' WHERE id = %s",
-                              (conv,))
+                staff.execute("SET lock_timeout = '5s'")
+                staff.execute("UPDATE conversations SET status = 'closed', participants ="
+                              " participants || ' ' || %s WHERE id = %s", (CC, conv))
             changed.append(conv)
         return touch(self, conn, conv, *args)
 
@@ -82,11 +93,15 @@ def test_a_row_changed_before_the_batch_locks_it_is_read_again(
         if staff_closes:
             assert changed == [conv]
             assert len(again) == 1
-            # Read as it now is: the patient's message reopens what staff closed.
+            # Read as it now is: the patient's message reopens what staff closed, and
+            # the address copied in meanwhile stays. Written as first read, the row
+            # stays closed (no reopen seen) and loses the address: both tell it.
             assert _row(store) == ("open", 2, 2)
+            assert CC in _participants(store)
         else:
             assert not again
             assert _row(store) == ("open", 2, 2)
+            assert CC not in _participants(store)
         assert store.conn.execute("SELECT count(*), count(DISTINCT raw_id) FROM messages"
                                   ).fetchone() == (2, 2)
         assert store.conn.execute("SELECT count(*) FROM conversations").fetchone()[0] == 1

@@ -380,7 +380,7 @@ def test_design_example() -> None:
         ("-OR a", 0, 1, "'-' must be directly followed"),
         ("before:2024-02-30", 7, 10, "invalid date '2024-02-30' for 'before:' (use YYYY-MM-DD"),
         ("after:soon", 6, 4, "invalid date 'soon' for 'after:'"),
-        ("after:7w", 6, 2, "invalid date"),
+        ("after:7y", 6, 2, "invalid date"),
         ("after:2024-5-1", 6, 8, "invalid date"),
         ("after:99999999d", 6, 9, "invalid date"),
         ("id:abc", 3, 3, "invalid conversation id 'abc' (use 1024, #1024 or 1024,1025)"),

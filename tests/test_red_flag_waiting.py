@@ -186,6 +186,39 @@ def test_a_flag_held_by_caps_is_told_once_then_taken_when_a_place_frees(
     assert len(log.read_text().splitlines()) == 2  # the take-up pages nobody again
 
 
+def test_a_waiting_flag_a_clinician_clears_is_hers_to_follow_up(any_store: Any) -> None:
+    """qa27 F7: a red flag that waited at the cap, then cleared by a clinician, was left
+    unassigned and in no team: nobody owned the call-back. Whoever clears a flag on a
+    conversation nobody holds owns its follow-up (a shared inbox's "assign on reply"); a
+    conversation someone holds stays theirs."""
+    config = _config('cap = 1', '[[staff]]\nos_user = "drlee"\nname = "Dr Lee"\n'
+                                'clinical = true\n')
+    desk = InboxService(any_store, config, "ana")
+    for uid, who in ((1, "nora"), (2, "bo")):
+        conv, _ = arrive(any_store, uid, "Please send my lab results.",
+                         sender=f"{who}@patient.example")
+        desk.assign(conv, who)
+    flag, _ = arrive(any_store, 3, CHEST, sender="c@patient.example")
+    held, _ = arrive(any_store, 4, CHEST, sender="d@patient.example")
+    now = int(time.time())
+    _route(any_store, config, flag, now)
+    router = RedFlagRouter(any_store, config)
+    assert [c.conversation_id for c in router.round(now).at_cap] == [flag]
+    assert _holder(any_store, config, flag) is None
+    desk.assign(held, "nora")
+    lee = InboxService(any_store, config, "drlee")
+    lee.clear_red_flag(flag, "called her: reflux, seen tomorrow")
+    assert _holder(any_store, config, flag) == "drlee"
+    [assign] = _events(any_store, flag, "conversation.assign")
+    assert assign.actor == "drlee"
+    assert (assign.details["from"], assign.details["to"]) == (None, "drlee")
+    assert "cleared the red flag" in assign.details["why"]
+    lee.clear_red_flag(held, "spoke to the patient")
+    assert _holder(any_store, config, held) == "nora"  # held by someone: stays hers
+    assert [e.actor for e in _events(any_store, held, "conversation.assign")] == ["ana"]
+    assert lee.list_conversations("assignee:me", 0, 10).total == 1
+
+
 def test_without_a_routing_rule_a_clinician_coming_on_shift_is_offered_what_waits(
         any_store: Any) -> None:
     day = _tomorrow()
@@ -560,3 +593,48 @@ def test_a_cap_tell_whose_write_fails_is_told_at_the_next_round(any_store: Any) 
     assert _events(any_store, flag, WAITING) == []
     assert [c.conversation_id for c in router.round(now + 5).at_cap] == [flag]
     assert len(_events(any_store, flag, WAITING)) == 1
+
+
+async def test_the_at_cap_alert_ends_while_the_roster_is_unreadable(tmp_path: Path) -> None:
+    """qa27 F7: with the roster unreadable (the red-flag round says so: `redflag:roster`),
+    `TEAM NURSES ALL AT CAP` stayed on the status line from an old roster. It ends while
+    the server cannot read who is at the cap, and comes back once it reads again."""
+    from cxinbox.service.health import Health
+
+    inbox = make_inbox(tmp_path, conversations=60)
+    inbox.db.conn.execute("UPDATE triage_cursor SET upto = (SELECT max(id) FROM messages)")
+    routed = _team_config(inbox.demo.config)
+    [team] = routed.teams
+    config = dataclasses.replace(routed, teams=(dataclasses.replace(team, cap=1),))
+    service = InboxService(inbox.db, config, ME)
+    mine = service.list_conversations("status:open -is:red-flag", 0, 1).items[0].id
+    service.assign(mine, ME)
+    app = make_app(dataclasses.replace(inbox, service=service, api=InProcessAPI(service)),
+                   config=config)
+    router = RedFlagRouter(inbox.db, config, health=Health(inbox.db, config))
+
+    def rename(old: str, new: str) -> None:
+        with inbox.db.writing() as tx:
+            tx.conn.execute(f"ALTER TABLE {old} RENAME TO {new}")  # type: ignore[attr-defined]
+
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        status = app.status_line
+        await wait_for(pilot, lambda: "TEAM NURSES ALL AT CAP" in str(status.render()),
+                       what="the at-cap alert")
+        rename("staff_away", "staff_away_gone")
+        try:
+            try:
+                await asyncio.to_thread(router.round, int(time.time()))
+            except Exception as exc:  # noqa: BLE001 - the round fails, and says so
+                assert "staff_away" in str(exc)
+            await wait_for(pilot, lambda: "roster unreadable" in str(status.render()),
+                           what="the roster alert")
+            line = str(status.render())
+            assert "ALL AT CAP" not in line and "+0" not in line, line
+        finally:
+            rename("staff_away_gone", "staff_away")
+        await asyncio.to_thread(router.round, int(time.time()))
+        await wait_for(pilot, lambda: "TEAM NURSES ALL AT CAP" in str(status.render())
+                       and "roster unreadable" not in str(status.render()),
+                       what="the at-cap alert back once the roster reads")

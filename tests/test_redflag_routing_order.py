@@ -251,6 +251,53 @@ def test_cap_pages_given_up_for_two_flags_are_both_named_by_the_alert(
         assert tx.alert(PAGE_ALERT) is None
 
 
+def test_the_given_up_alert_names_a_few_and_counts_the_rest(
+        any_store: Any, tmp_path: Path) -> None:
+    """Five red flags whose pages were all given up: the alert's line names the first
+    three and "and 2 more", bounded however many there are; the two it does not name by
+    number still hold it up until the desk has dealt with them too."""
+    from cxinbox.service.inbox import SYSTEM_ACTOR
+    from cxinbox.service.redflag_routing import PAGE_ALERT, PAGING, WAITING, paging_marks
+
+    config, desk = _capped_desk(any_store, tmp_path, tmp_path / "hook.jsonl")
+    now = int(time.time())
+    gone = int(Path("/proc/sys/kernel/pid_max").read_text()) + 1
+    dead = {**paging_marks(600, time.time()), "pid": gone}
+    router = RedFlagRouter(any_store, config)
+    flags: list[int] = []
+    for uid in range(3, 8):
+        flag, _ = arrive(any_store, uid, CHEST, sender=f"c{uid}@patient.example")
+        _route(any_store, config, flag, now)
+        target = f"conversation:{flag}"
+        with any_store.writing() as tx:
+            first = tx.append_event(SYSTEM_ACTOR, WAITING, target, {
+                "conversation": flag, "team": "nurses", "reason": "at cap", "cap": 1,
+                "why": "test", **dead})
+            for _ in range(2):
+                tx.append_event(SYSTEM_ACTOR, PAGING, target, {
+                    "conversation": flag, "team": "nurses", "cap": 1, "resumed": first,
+                    **dead})
+        flags.append(flag)
+    router.round(now + 10)
+    flags.sort()
+    with any_store.reading() as tx:
+        alert = tx.alert(PAGE_ALERT)
+    assert alert is not None
+    assert alert.message == (
+        f"the pages for 5 red flags (#{flags[0]}, #{flags[1]}, #{flags[2]} and 2 more) did"
+        " not go after 3 tries each: see cxinbox list is:red-flag")
+    for flag, who in zip(flags[:3], ("nora", "bo", "nora"), strict=True):
+        desk.assign(flag, who)
+    router.round(now + 60)
+    with any_store.reading() as tx:
+        assert tx.alert(PAGE_ALERT) is not None  # two it counts but does not number wait
+    for flag in flags[3:]:
+        desk.assign(flag, "bo")
+    router.round(now + 70)
+    with any_store.reading() as tx:
+        assert tx.alert(PAGE_ALERT) is None
+
+
 def test_cap_pages_of_one_round_each_have_time_for_the_hooks_before_them(
         any_store: Any, tmp_path: Path) -> None:
     """A round's cap pages run one after another on one thread: the n-th page's record

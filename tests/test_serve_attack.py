@@ -282,6 +282,36 @@ def test_a_member_off_the_roster_is_refused_and_audited_once(desk: Desk) -> None
     assert "permission denied" in err, err
 
 
+def test_doctor_as_the_servers_own_user_is_no_intrusion_a_stranger_still_is(
+        desk: Desk) -> None:
+    """qa27 F7: each `cxinbox doctor` run as the service user (on no roster) left
+    `warning ... refused ...: not on the staff roster` in the server's log. The server's
+    own user knocking is a probe: no warning, no access.denied; a member off the roster
+    still gets both."""
+    member = desk.users.member
+    cfg = write_config(desk.base, desk.sock, {desk.users.agent.name: "admin"},
+                       name="no-root.toml")
+    cfg.chmod(0o644)
+    with Server(cfg, desk.sock) as server:
+        doctor = subprocess.run([sys.executable, "-m", "cxinbox", "doctor", "--json",
+                                 "--config", str(cfg)], capture_output=True, text=True,
+                                env=env(), timeout=180, check=False)
+        findings = json.loads(doctor.stdout)["findings"]
+        assert {"level": "ok", "text": f"cxinbox server answering on {desk.sock}"} \
+            in findings, findings
+        hello = run_as(member, _hello_only, str(desk.sock))
+        assert hello["error"]["type"].endswith(":Forbidden"), hello
+        deadline = time.monotonic() + 30
+        while f"refused {member.name}" not in server.log:
+            assert time.monotonic() < deadline, server.log
+            time.sleep(0.05)
+        warnings = [line for line in server.log.splitlines() if "level=warning" in line]
+    assert not [line for line in warnings if f"refused {ME}" in line], warnings
+    assert [line for line in warnings if f"refused {member.name}" in line], warnings
+    denied = [actor for actor, _ in _events(desk.db_path, "access.denied")]
+    assert denied == [member.name], denied
+
+
 # -- staff input -------------------------------------------------------------------------------
 
 BAD_FIELDS: list[tuple[str, list[Any], dict[str, Any], str]] = [

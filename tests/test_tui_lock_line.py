@@ -111,3 +111,45 @@ async def test_the_locked_status_line_shows_alerts_raised_and_ended_while_locked
         await wait_for(pilot, lambda: not app.locked, what="unlocked")
         await wait_for(pilot, lambda: bool(app.conversation_list.loaded_summaries()),
                        what="the list back after the unlock")
+
+
+async def test_a_red_flag_raised_while_locked_is_named_only_after_the_unlock(
+        tmp_path: Path) -> None:
+    """A red flag raised while locked on a conversation the list has not loaded: its
+    toast wanted the patient's name, an `id:` list read, made with the lock up. No list
+    is read while locked; the held toast is named at the unlock, from the read of the
+    held flags the unlock makes anyway."""
+    from tests.test_tui_escalations import Recorder
+    from tests.test_tui_redflag import clinical
+
+    from cxinbox.service.inbox import InboxService
+
+    inbox = make_inbox(tmp_path, conversations=160)
+    inbox.db.conn.execute("UPDATE triage_cursor SET upto = (SELECT max(id) FROM messages)")
+    config = clinical(inbox.demo.config)
+    watching = LockWatchingApi(inbox.api.inner, inbox)
+    inbox.api = watching
+    app = make_app(inbox, config=config, verifier=Verifier())
+    watching.app = app
+    async with app.run_test(size=(80, 24)) as pilot:
+        seen = Recorder(app)
+        await wait_rows(pilot, app)
+        await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        loaded = {s.id for s in app.conversation_list.loaded_summaries()}
+        colleague = InboxService(inbox.db, config, "maria")
+        far = next(s for s in colleague.list_conversations("", 0, 500).items
+                   if s.id not in loaded and not s.red_flag_open and s.from_name)
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), what="locked")
+        colleague.tag(far.id, add=["red-flag"])
+        await wait_for(pilot, lambda: seen.bells >= 1, what="the bell over the lock")
+        # held once its worker is done: any name read it made was asked before that
+        await wait_for(pilot, lambda: app._held.red, what="the toast held")
+        assert watching.locked_reads == [], watching.locked_reads
+        assert far.from_name not in screen_text(app)
+        await pilot.press(*"right horse", "enter")
+        await wait_for(pilot, lambda: not app.locked, what="unlocked")
+        line = f"RED FLAG tagged by staff: #{far.id} {far.from_name}"
+        await wait_for(pilot, lambda: any(t.startswith(line) for t in seen.toasts),
+                       what="the held toast, named at the unlock")
+        assert watching.locked_reads == [], watching.locked_reads

@@ -84,3 +84,29 @@ def test_a_title_before_the_name_is_not_the_label() -> None:
     names = short_names([("nnoble", "Nurse Nora Noble"), ("pruiz", "Dra. Paula Ruiz"),
                          ("npatel", "Nurse Nikhil Patel")], 5)
     assert names == {"nnoble": "Nora", "pruiz": "Paula", "npatel": "NP"}  # Nikhil: 6 cells
+
+
+def test_names_go_before_an_alerts_reason_and_do_not_come_back() -> None:
+    """qa27 F7: at 80 columns `TEAM NURSES ALL AT CAP · live · HOOK UNSAFE · online: you,
+    Ana, Cy, Nurse`: the hook's reason was cut while the colleagues' names stayed. Names
+    give way (`+3`) first; a shorter alert form keeps them given way."""
+    from cxinbox.contract.types import Alert
+    from cxinbox.tui.alertline import alert_forms
+
+    line = StatusLine(me="qa27nurse", glyphs=UNICODE_GLYPHS)
+    line.set_sync("live")
+    line.set_alert("team nurses all at cap")
+    line.set_online(("qa27nurse", "Ana", "Cy", "Nurse"))
+    alert = Alert("notify-setup:unsafe:[sla]@desk-a:/run/cx.sock", "error",
+                  "[sla] notify_command: /tmp/qa27/hooks/notify.sh is writable by its group"
+                  " (chmod g-w /tmp/qa27/hooks/notify.sh): others can change it to silence"
+                  " SLA escalations", 0)
+    whole, *shorter = alert_forms(alert)
+    line.set_mail(whole, problem=True, shorter=shorter)
+    for room in (78, 90, 100, 110):
+        right = line._right(room).plain
+        assert len(right) <= room, (room, right)
+        assert "TEAM NURSES ALL AT CAP" in right and "HOOK UNSAFE" in right, right
+        if "writable by its group" not in right:  # the reason was cut: no names kept
+            assert right.endswith("online: you +3 "), (room, right)
+    assert "writable by its group" in line._right(110).plain

@@ -128,3 +128,31 @@ def test_an_upper_bound_on_a_bare_day_is_the_end_of_that_day(text: str,
     from cxinbox.domain.when import parse_until
 
     assert parse_until(text, now=NOW, tz=ZoneInfo("America/New_York")) == expected
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("40s", 40), ("1m30s", 90), ("2h", 7200), ("1d12h", 129_600), ("1w", 604_800),
+    ("1h 30m", 5400)])
+def test_every_duration_reader_takes_the_same_amounts(text: str, seconds: int) -> None:
+    """One grammar of an amount: `--since`/`--until`, a rule's snooze, a config duration
+    and a query's `after:` age read the same text as the same number of seconds."""
+    from cxinbox.domain.query import Field, QueryContext, parse_query, resolve_date
+    from cxinbox.domain.rules import parse_duration
+    from cxinbox.domain.when import amount_seconds
+
+    assert amount_seconds(text) == seconds
+    assert parse_when(text, now=NOW, tz=CHICAGO, direction="past") == NOW - timedelta(
+        seconds=seconds)
+    assert parse_duration(text) == seconds
+    if " " not in text:  # a query term is one word
+        term = parse_query(f"after:{text}")
+        assert isinstance(term, Field)
+        ctx = QueryContext(me="jo", now=NOW, tz=CHICAGO)
+        assert resolve_date(term, ctx) == NOW - timedelta(seconds=seconds)
+
+
+@pytest.mark.parametrize("text", ["40", "s", "30x", "1s1m", ""])
+def test_not_an_amount(text: str) -> None:
+    from cxinbox.domain.when import amount_seconds
+
+    assert amount_seconds(text) is None

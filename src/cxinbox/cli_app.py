@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import shlex
 import sys
 import time
 from datetime import UTC, datetime
@@ -1143,13 +1144,20 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
         raise typer.Exit(EXIT_ERROR)
 
 
-def _server_answers(path: Path) -> str | None:
-    """None when a cxinbox server answers on `path`, else why not (for doctor)."""
-    from cxinbox.api.socket_client import probe
+def _server_answers(config: Config) -> str | None:
+    """None when a cxinbox server answers on the config's socket, else why not (for
+    doctor). Asked as the CLI's other probes ask: only a server this config's clients
+    would trust, serving this config's store (a stale server on the socket serving
+    another store is that store's, not this config's: a FAIL saying both)."""
+    from cxinbox.api.socket_client import probe, trusted_server_uids
     from cxinbox.contract.errors import Forbidden
+    from cxinbox.wiring import same_store_as
 
+    path = config.socket_path
     try:
-        found = probe(path, timeout=2.0)
+        found = probe(path, timeout=2.0,
+                      trusted=trusted_server_uids(path, (config.db_path.parent,)),
+                      db_path=config.store_identity, same_store=same_store_as(config))
     except Forbidden as exc:
         # The server's own user is on no staff roster: refused as staff, yet the server
         # answered, which is all this check asks (README: doctor as the service user).
@@ -1249,6 +1257,38 @@ def _usage_line(exc: click.UsageError) -> str:
     return f"{text} (try {where} --help)"
 
 
+_VERB_FORMS: dict[str, tuple[str, str]] = {
+    "unassign": ("assign", "--unassign"),
+    "close": ("status", "closed"),
+    "reopen": ("status", "open"),
+    "open": ("status", "open"),
+    "snooze": ("status", "snoozed --until WHEN"),
+}
+"""Verbs people type that are a form of another command: one verb per change (as the
+TUI's keys and the wire's calls have), so `cxinbox unassign 3` is told the whole
+command that does it rather than a near spelling."""
+
+
+def _no_such_command(exc: click.UsageError, args: list[str]) -> str | None:
+    """An unknown command as one line, each suggestion said once (click 8.4+ and typer
+    each append their own "Did you mean"); None for any other usage error. A verb that is
+    a form of another command gets that exact command, with the arguments given."""
+    name = getattr(exc, "command_name", None)  # click's NoSuchCommand (8.4+)
+    if not isinstance(name, str):
+        return None
+    where = exc.ctx.command_path if exc.ctx is not None else "cxinbox"
+    form = _VERB_FORMS.get(name.lower())
+    if form is not None:
+        after = args[args.index(name) + 1:] if name in args else []
+        given = " ".join(shlex.quote(a) for a in after) or "QUERY"
+        return f"no such command {name!r}; did you mean: {where} {form[0]} {given} {form[1]}"
+    possible = getattr(exc, "possibilities", None)
+    if possible:
+        named = ", ".join(repr(p) for p in possible)
+        return f"no such command {name!r}; did you mean {named}? (try {where} --help)"
+    return f"no such command {name!r} (try {where} --help)"
+
+
 _ROOT_VALUE_OPTIONS = frozenset({"--config", "-c"})
 
 
@@ -1290,7 +1330,7 @@ def run(args: list[str]) -> None:
         exc.show()
         sys.exit(exc.exit_code)
     except click.UsageError as exc:
-        sys.stderr.write(f"cxinbox: {_usage_line(exc)}\n")
+        sys.stderr.write(f"cxinbox: {_no_such_command(exc, args) or _usage_line(exc)}\n")
         sys.exit(EXIT_USAGE)
     except click.ClickException as exc:
         sys.stderr.write(f"cxinbox: {' '.join(exc.format_message().split())}\n")

@@ -1462,19 +1462,16 @@ def _parse_triage(table: _Table, sla: _Table) -> TriageConfig:
         notify_command=table.string_list("notify_command", "the command and its arguments"))
 
 
-_DURATION = re.compile(r"(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?")
-
-
 def _duration(table: _Table, key: str) -> int | None:
+    from cxinbox.domain.when import amount_seconds
+
     value = table.raw(key)
     if value is None:
         return None
-    text = value.strip().lower() if isinstance(value, str) else ""
-    match = _DURATION.fullmatch(text) if text else None
-    if match is None or not any(match.groups()):
-        table.fail(key, f'expected a duration such as "30m", "1h30m" or "2d", got {_describe(value)}')
-    d, h, m, sec = (int(g) if g else 0 for g in match.groups())
-    seconds = d * 86400 + h * 3600 + m * 60 + sec
+    seconds = amount_seconds(value) if isinstance(value, str) else None
+    if seconds is None:
+        table.fail(key, 'expected a duration such as "40s", "30m", "1h30m" or "2d", got'
+                        f" {_describe(value)}")
     if seconds <= 0:
         table.fail(key, "must be longer than zero")
     return seconds

@@ -51,6 +51,7 @@ from typing import TypeAlias
 from cxinbox.domain.intent_words import INTENT_CODES
 from cxinbox.domain.phonematch import phone_end, search_digits
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.when import amount_seconds
 
 __all__ = [
     "ENUMERATED_VALUES",
@@ -152,7 +153,7 @@ _FIELD_HINTS: dict[str, str] = {
     "hour": "hours",
 }
 
-_DATE_HELP = "use YYYY-MM-DD, today, yesterday, or an age such as 7d, 12h, 30m"
+_DATE_HELP = "use YYYY-MM-DD, today, yesterday, or an age such as 7d, 12h, 30m, 40s"
 _ID_HELP = "use 1024, #1024 or 1024,1025"
 _CONTACT_HELP = "use the contact's number, e.g. contact:42"
 
@@ -741,8 +742,6 @@ class _Ago:
 
 
 _ISO_DAY = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
-_AGE = re.compile(r"(\d{1,9})([dhm])")
-_AGE_UNITS = {"d": 86_400, "h": 3_600, "m": 60}
 
 
 def _parse_when(value: str) -> _CalendarDay | _Ago | None:
@@ -756,9 +755,8 @@ def _parse_when(value: str) -> _CalendarDay | _Ago | None:
             return _CalendarDay(date(int(iso[1]), int(iso[2]), int(iso[3])))
         except ValueError:
             return None
-    age = _AGE.fullmatch(value)
-    if age:
-        seconds = int(age[1]) * _AGE_UNITS[age[2]]
+    seconds = amount_seconds(value)
+    if seconds is not None:
         return _Ago(seconds) if seconds <= _MAX_AGO_SECONDS else None
     return None
 

@@ -22,6 +22,7 @@ from typing import Final
 
 from cxinbox.domain.query import And, Field, Node, Not, Or, QueryError, find_field, parse_query
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.when import amount_seconds
 
 TRIGGERS: Final = ("arrival", "patient-reply", "sla-at-risk", "sla-breached", "closed")
 """When a rule runs: a new patient conversation, a patient writing again, the SLA monitor's
@@ -44,7 +45,6 @@ TEAM_PREFIX: Final = "team:"
 ACK_FIELDS: Final = ("next_open", "clinic")
 """The `{placeholders}` an acknowledgement text may use."""
 
-_DURATION: Final = re.compile(r"(?:(\d{1,3})d)?(?:(\d{1,4})h)?(?:(\d{1,6})m)?")
 _NAME: Final = re.compile(r"[^\x00-\x1f\x7f\"]{1,80}")
 
 ActionValue = str | tuple[str, ...] | int | bool
@@ -104,13 +104,9 @@ class Vocabulary:
 
 
 def parse_duration(text: str) -> int | None:
-    """Seconds of "30m", "4h", "1d12h"; None when `text` is not such an amount."""
-    match = _DURATION.fullmatch(text.strip().lower())
-    if match is None or not any(match.groups()):
-        return None
-    d, h, m = (int(g) if g else 0 for g in match.groups())
-    seconds = d * 86400 + h * 3600 + m * 60
-    return seconds or None
+    """Seconds of "40s", "30m", "4h", "1d12h" (domain/when.py's one grammar of an amount);
+    None when `text` is not such an amount or is zero."""
+    return amount_seconds(text) or None
 
 
 def check_name(value: object) -> str:

@@ -23,11 +23,12 @@ from zoneinfo import ZoneInfo
 Direction = Literal["future", "past"]
 
 WHEN_HELP: Final = ("use an ISO date or time (2026-11-30, 2026-11-30T09:00, with or without an"
-                    " offset), an amount such as 30m, 2h, 3d, 1w or 1h30m, today/tomorrow/"
+                    " offset), an amount such as 40s, 30m, 2h, 3d, 1w or 1h30m, today/tomorrow/"
                     "yesterday or a weekday (mon, friday) with an optional time such as 9:00"
                     " or 5pm, or a time alone (3pm, 15:30)")
 
-_AMOUNT: Final = re.compile(r"(?:(\d{1,5})w)?(?:(\d{1,6})d)?(?:(\d{1,7})h)?(?:(\d{1,9})m)?")
+_AMOUNT: Final = re.compile(
+    r"(?:(\d{1,5})w)?(?:(\d{1,6})d)?(?:(\d{1,7})h)?(?:(\d{1,9})m)?(?:(\d{1,11})s)?")
 _CLOCK: Final = re.compile(r"(\d{1,2})(?::(\d{2}))?\s*(am|pm)?")
 _DAYS: Final = {"today": 0, "tomorrow": 1, "yesterday": -1}
 _WEEKDAYS: Final = {
@@ -110,12 +111,24 @@ def _occurrence(now: datetime, tz: ZoneInfo, clock: time, weekday: int | None,
     raise AssertionError("a weekday recurs within eight days")
 
 
-def _amount(value: str) -> timedelta | None:
-    match = _AMOUNT.fullmatch(value.replace(" ", ""))
+def amount_seconds(text: str) -> int | None:
+    """Seconds of an amount such as `40s`, `30m`, `2h`, `3d`, `1w` or `1h30m` (units in
+    that order, spaces ignored); None when `text` is not one. The one grammar of a
+    duration: `--since`/`--until`, the snooze prompt, a rule's `snooze`, the config's
+    durations and the query's `after:`/`before:` ages all read amounts here, so a form
+    one of them takes the others take too."""
+    match = _AMOUNT.fullmatch(text.strip().lower().replace(" ", ""))
     if match is None or not any(match.groups()):
         return None
-    weeks, days, hours, minutes = (int(g) if g else 0 for g in match.groups())
-    amount = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes)
+    weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    return (((weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+def _amount(value: str) -> timedelta | None:
+    seconds = amount_seconds(value)
+    if seconds is None:
+        return None
+    amount = timedelta(seconds=seconds)
     if amount > _MAX_AMOUNT:
         raise WhenError(f"{value!r} is more than ten years away")
     return amount

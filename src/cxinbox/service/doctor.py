@@ -36,6 +36,7 @@ from cxinbox.service.notify_check import (
     this_process,
     user_name,
 )
+from cxinbox.service.notify_record import ALERT_KEY as NOTIFY_ALERT
 from cxinbox.store.interface import Store
 
 if TYPE_CHECKING:
@@ -101,6 +102,9 @@ class _Report:
         self.server_hook_alerts: set[str] = set()
         """Keys of the alerts the server raised about hooks it cannot trust
         (`notify-setup:...`): doctor says no `ok` of its own about such a hook."""
+        self.failing_hooks: set[str] = set()
+        """Programs whose runs the server reports failing (`notify:PROGRAM`): doctor's
+        `ok` for such a hook is said of its setup, not as if the hook worked."""
 
     def _add(self, level: str, label: str, what: str) -> None:
         self.findings.append(Finding(level, what))
@@ -129,9 +133,10 @@ ServerAlerts = Callable[["Config"], "Sequence[Alert] | None"]
 cannot read the store itself (root on the service user's data directory); None when the
 server does not answer them."""
 
-ServerCheck = Callable[[Path], "str | None"]
-"""Asks the front-desk server's socket (given by the CLI: the client side lives in api/);
-None when it answers, else the reason."""
+ServerCheck = Callable[[Config], "str | None"]
+"""Asks the front-desk server on the config's socket whether it serves this config's
+store (given by the CLI: the client side lives in api/); None when it answers, else the
+reason."""
 
 
 def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
@@ -386,6 +391,8 @@ def _report_alerts(report: _Report, alerts: Sequence[Alert | AlertRecord],
         setup = parse_setup_key(alert.key)
         if setup is not None:
             report.server_hook_alerts.add(alert.key)
+        elif alert.key.startswith(f"{NOTIFY_ALERT}:"):
+            report.failing_hooks.add(alert.key.removeprefix(f"{NOTIFY_ALERT}:"))
         if setup is not None and ":" in setup.server and setup.server != mine:
             who = f"server {clean_line(setup.server, max_len=120)}"  # which of several
         if alert.severity == "error":
@@ -480,6 +487,13 @@ def _check_notify(report: _Report, config: Config) -> None:
             # alert is then older than this look, and says so.
             older = ("; the server's alert about it above is older: a running server ends"
                      " it within a minute, a stopped one at its start") if reported else ""
+            if hook.argv[0] in report.failing_hooks:
+                # Next to the server's FAIL for its runs, an `ok` read as a contradiction.
+                report.ok(f"{hook.key} setup only: {_where_found(hook.argv[0], runner)} is"
+                          f" an executable file only {user_name(runner.uid)} or root can change,"
+                          f" yet its runs fail (above): run it by hand as"
+                          f" {user_name(runner.uid)} and read its own log{older}")
+                continue
             report.ok(f"{hook.key}: {_where_found(hook.argv[0], runner)} is an executable file"
                       f" only {user_name(runner.uid)} ({runner.name}'s user) or root can"
                       f" change{older}")
@@ -538,7 +552,7 @@ def _check_server(report: _Report, config: Config, server_answers: ServerCheck) 
     if config.server.socket is None:
         return
     path = config.socket_path
-    why = server_answers(path)
+    why = server_answers(config)
     if why == "nothing answers":
         report.warn(f"no cxinbox server answers on {path}; clients work on their own"
                     " (start one with cxinbox serve)")

@@ -892,8 +892,28 @@ class InboxService:
                 tx.append_event(self.actor, "access.denied", f"conversation:{conv_id}",
                                 {"what": "flag clear", "role": self.role})
         with self.store.writing() as tx:
-            return redflags.clear(tx, self.config, self.actor, self.role, conv_id, reason,
-                                  self._now())
+            seq = redflags.clear(tx, self.config, self.actor, self.role, conv_id, reason,
+                                 self._now())
+            self._own_after_clear(tx, conv_id)
+            return seq
+
+    def _own_after_clear(self, tx: StoreTx, conv_id: int) -> None:
+        """Who owns the follow-up of a red flag cleared on a conversation nobody holds
+        (one that waited at the cap, or for a shift): the person who cleared it, as a
+        shared inbox gives a conversation to whoever answers it (Front's and Help
+        Scout's "assign on reply"). They spoke to the patient or judged the words, so
+        the call-back and the notes are theirs; left unassigned, nobody's list showed it.
+        A conversation someone holds stays theirs."""
+        row = tx.conversation(conv_id)
+        if row is None or row.assignee:
+            return
+        changes: dict[str, object] = {"assignee": self.actor}
+        if self.sla.enabled:
+            changes["sla_dirty"] = 1
+        tx.update_state(conv_id, **changes)
+        tx.append_event(self.actor, "conversation.assign", f"conversation:{conv_id}",
+                        {"from": None, "to": self.actor,
+                         "why": "cleared the red flag: the follow-up is theirs"})
 
     # -- bulk staff state --------------------------------------------------------------------
     #

@@ -65,7 +65,8 @@ class NotifyRecorder:
             self.health.problem(key, (
                 f"notify_command failed {count} time(s) since"
                 f" {datetime.fromtimestamp(since, UTC):%H:%M} UTC; last: {outcome.error}"
-                f" ({outcome.what}{where}): pages are not going out, run cxinbox doctor"))
+                f" ({outcome.what}{where}): pages are not going out; its output is not"
+                f" kept: run it by hand as the server's user and read its own log"))
 
     def _succeeded(self, key: str) -> None:
         with self._lock:

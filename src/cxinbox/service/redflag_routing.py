@@ -540,7 +540,7 @@ class RedFlagRouter:
             alert = tx.alert(PAGE_ALERT)
             if alert is None:
                 return
-            named = set(given_up_ids(alert.message))
+            named = set(_given_up_named(tx, alert.message))
             waiting = {f.conversation_id for f in waiting_flags(
                 tx, [i for i in ids if i in named])} if named else set()
         if not named or waiting:
@@ -635,11 +635,12 @@ class RedFlagRouter:
                     "conversation": conv_id, "paging": page.last.seq, "sent": None,
                     "gave_up": True})
                 before = tx.alert(PAGE_ALERT)
-                given_up = sorted({conv_id, *given_up_ids(before.message if before else "")})
+                given_up = sorted({conv_id, *(_given_up_named(tx, before.message)
+                                              if before else [])})
                 line = given_up_line(given_up, team, page.pagings)
                 tx.put_alert(PAGE_ALERT, "error", line, self.store.now_ms())
                 tx.append_event(SYSTEM_ACTOR, "health.alert", PAGE_ALERT,
-                                {"severity": "error", "message": line})
+                                {"severity": "error", "message": line, "ids": given_up})
                 log.warning("red-flag cap page given up after %d attempt(s) that did not"
                             " end", page.pagings, extra=fields(conversation=conv_id))
                 return
@@ -684,21 +685,42 @@ class RedFlagRouter:
             thread.join(self.notify_timeout_s + 5.0)
 
 
-_GIVEN_UP = re.compile(r"the page for red flag #(\d+) |the pages for \d+ red flags \(([#\d, ]+)\)")
+_GIVEN_UP = re.compile(r"the page for red flag #(\d+) |the pages for \d+ red flags \(([#\d, ]+)")
+GIVEN_UP_SHOWN = 3
+"""How many red flags a PAGE_ALERT line names by number before "and N more": the line
+is read on a status line and in `cxinbox status`, and `cxinbox list is:red-flag` lists
+them all."""
 
 
 def given_up_line(ids: Sequence[int], team: str, tries: int) -> str:
     """The PAGE_ALERT line naming the red flags (`ids`, ascending) whose cap pages were
-    given up: one with its team, several by count and number, none hidden."""
+    given up: one with its team; several by count, the first few by number and how many
+    more ("#12, #14, #19 and 7 more"): none hidden from the count, the line bounded."""
     if len(ids) == 1:
         return (f"the page for red flag #{ids[0]} (team {team} at the cap) did not go after"
                 f" {tries} tries: see cxinbox list is:red-flag")
-    return (f"the pages for {len(ids)} red flags ({', '.join(f'#{i}' for i in ids)}) did not"
+    shown = ", ".join(f"#{i}" for i in ids[:GIVEN_UP_SHOWN])
+    if len(ids) > GIVEN_UP_SHOWN:
+        shown += f" and {len(ids) - GIVEN_UP_SHOWN} more"
+    return (f"the pages for {len(ids)} red flags ({shown}) did not"
             f" go after {tries} tries each: see cxinbox list is:red-flag")
 
 
+def _given_up_named(tx: StoreTx, line: str) -> list[int]:
+    """Every red flag the PAGE_ALERT `line` stands for: the ids its `health.alert` event
+    recorded (the line names only the first few), else those the line names (an alert
+    written before the events carried them)."""
+    newest = tx.newest_on_targets([PAGE_ALERT], "health.alert").get(PAGE_ALERT)
+    if newest is not None and newest[0].details.get("message") == line:
+        ids = newest[0].details.get("ids")
+        if isinstance(ids, list) and ids and all(isinstance(i, int) for i in ids):
+            return [int(i) for i in ids]
+    return given_up_ids(line)
+
+
 def given_up_ids(line: str) -> list[int]:
-    """The red flags a PAGE_ALERT line (`given_up_line`) names, [] for any other line."""
+    """The red flags a PAGE_ALERT line (`given_up_line`) names by number, [] for any
+    other line (the first few only, once there are more: `_given_up_named` has all)."""
     found = _GIVEN_UP.match(line)
     if found is None:
         return []

@@ -43,6 +43,7 @@ from cxinbox.api.download import save_bytes
 from cxinbox.api.interface import InboxAPI
 from cxinbox.config import Config
 from cxinbox.contract.errors import ApiError, BadQuery
+from cxinbox.contract.health_types import ROSTER_ALERT
 from cxinbox.contract.types import (
     Alert,
     AttachmentView,
@@ -57,6 +58,7 @@ from cxinbox.tui import actions, triage, views
 from cxinbox.tui.alertline import alert_forms
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.away import AwayMixin
+from cxinbox.tui.countpace import CountPace
 from cxinbox.tui.heap import HeapKeeper
 from cxinbox.tui.heldtoasts import FlagState, FlagToast, HeldToasts, lock_line
 from cxinbox.tui.leaving import keep_drafts
@@ -202,6 +204,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._news_at = 0.0
         self._page_news = 0  # the news the shown rows were read after
         self._counts_news = 0  # the news the header's counts were read after
+        self._count_pace = CountPace()
         self._first_rows_shown = False
         self._reading_mode = False
         self.undo_history = UndoHistory()
@@ -498,8 +501,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self.post_message(PageFailed(generation, error_line(exc), False))
         else:
             # After news, the header's counts come with the rows, shown in the same frame:
-            # never "Mine 0" over a row that says "me".
-            counts = await self._read_counts(news) if news > self._counts_news else None
+            # never "Mine 0" over a row that says "me"; in a storm of changes, with one
+            # page in a few seconds (tui/countpace.py), the rows between coming alone.
+            counts = await self._read_counts(news) if news > self._counts_news \
+                and self._count_pace.take(time.monotonic()) else None
             self.post_message(PageLoaded(generation, page, cap, news=news, counts=counts))
 
     def on_page_loaded(self, message: PageLoaded) -> None:
@@ -618,6 +623,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
     @work(exclusive=True, exit_on_error=False, group="open-summary")
     async def _refresh_open_summary(self, conv_id: int) -> None:
         """The open thread's header from its summary alone: no remount, no scroll jump."""
+        if self._locked:
+            return  # no patient list is read while locked: the unlock reloads it
         try:
             page = await self.api.list_conversations(f"id:{conv_id}", 0, 1)
         except Exception:  # noqa: BLE001 - the next page or reload brings it
@@ -829,7 +836,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                 counts[count.key] = page.total
         mail = await self._read_mail_state()
         return CountsLoaded(counts, mail.mail, mail.mail_problem, shorter=mail.shorter,
-                            news=news, late=late, whole=whole)
+                            news=news, late=late, whole=whole,
+                            roster_unreadable=mail.roster_unreadable)
 
     async def _read_mail_state(self) -> MailStateLoaded:
         """The server's alerts and the mail sync state, as the status line says them."""
@@ -839,7 +847,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         except Exception as exc:  # noqa: BLE001 - the line says so; the inbox keeps working
             return MailStateLoaded(f"mail sync unknown: {error_line(exc)}", True)
         forms, problem = mail_sync_forms(folders, self.tz, alerts)
-        return MailStateLoaded(forms[0], problem, forms[1:])
+        return MailStateLoaded(forms[0], problem, forms[1:],
+                               roster_unreadable=any(a.key == ROSTER_ALERT for a in alerts))
 
     @work(exclusive=True, exit_on_error=False, group="lock-mail")
     async def _load_mail_state(self) -> None:
@@ -852,6 +861,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             return
         self.status_line.set_mail(message.mail, problem=message.mail_problem,
                                   shorter=message.shorter)
+        self._roster_readable(not message.roster_unreadable)
 
     def on_counts_loaded(self, message: CountsLoaded) -> None:
         if self._locked or not message.whole:  # read around a lock: all again once unlocked
@@ -865,6 +875,7 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self.header_bar.set_counts(message.counts, views.count_cap(0, 1))
         self.status_line.set_mail(message.mail, problem=message.mail_problem,
                                   shorter=message.shorter)
+        self._roster_readable(not message.roster_unreadable)
 
     def _tick(self) -> None:
         self._heap.idle(self._idle_clock() - self._last_input)
@@ -1178,7 +1189,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         try:
             page = await self.api.list_conversations(
                 "id:" + ",".join(str(c) for c in convs), 0, len(convs))
-            states = {s.id: FlagState(s.red_flag_open, s.assignee or None)
+            states = {s.id: FlagState(s.red_flag_open, s.assignee or None,
+                                      s.from_name or s.from_addr)
                       for s in page.items}
         except Exception:  # noqa: BLE001,S110 - not read: shown as held, not lost
             pass

@@ -145,6 +145,19 @@ class AwayMixin:
 
     def _away_init(self: Any) -> None:
         self._am_away = False
+        self._roster_unreadable = False
+
+    def _roster_readable(self: Any, readable: bool) -> None:
+        """The server says whether its red-flag round reads the roster (`redflag:roster`).
+        While it cannot, who is at the cap or on shift is not known: the status line's
+        team alert ends (the server's alert says why red flags are not routed) rather
+        than keep saying what an old roster said; once it reads again, so do we."""
+        if readable == (not self._roster_unreadable):
+            return
+        self._roster_unreadable = not readable
+        self._check_clinicians()
+        if readable:
+            self._fetch_roster()
 
     def _roster_changed(self: Any) -> None:
         """A fresh roster says whether I am away (set by me elsewhere, or a supervisor)."""
@@ -159,7 +172,8 @@ class AwayMixin:
         away, or a shift ending: the roster is read again on the SLA clock's timer and
         when the server is back after a restart), and the red-flag banner names who is
         on shift."""
-        self.status_line.set_alert(red_flag_alert(self._roster))
+        self.status_line.set_alert("" if self._roster_unreadable
+                                   else red_flag_alert(self._roster))
         self.thread.set_staff(banner_clinicians(self._roster),
                               {s.os_user: s.name for s in self._roster if s.name})
 

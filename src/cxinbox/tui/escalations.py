@@ -133,6 +133,9 @@ def announce(app: Any, found: list[Escalated]) -> None:
         return
 
     async def fetch() -> None:
+        if app.locked:  # no patient list is read while locked: held with the numbers
+            toast()
+            return
         try:
             page = await app.api.list_conversations(
                 "id:" + ",".join(str(conv) for conv in missing), 0, len(missing))

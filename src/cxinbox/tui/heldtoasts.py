@@ -55,6 +55,7 @@ class FlagState:
 
     open: bool
     assignee: str | None
+    name: str = ""  # the patient's, for a toast held before its name was read
 
 
 def lock_line(red_flags: int) -> str:
@@ -82,9 +83,12 @@ def replayed(toast: FlagToast, state: FlagState | None, me: str) -> tuple[str, s
     if toast.kind == YOURS and state.assignee != me:
         now = f"{who} has it" if who else "unassigned again"
         return f"RED FLAG #{conv} was given to you, now {now}", "warning"
+    text = toast.text
+    if toast.kind == RAISED and text.endswith(f"#{conv}") and state.name:
+        text = f"{text} {clean_line(state.name, max_len=24)}"  # named now, not while locked
     if toast.kind == RAISED and who and state.assignee != me:
-        return f"{toast.text} ({who} has it)", toast.severity
-    return toast.text, toast.severity
+        return f"{text} ({who} has it)", toast.severity
+    return text, toast.severity
 
 
 @dataclass(slots=True)

@@ -123,9 +123,10 @@ class CountsLoaded(Message):
 
     def __init__(self, counts: Mapping[str, int | None], mail: str, mail_problem: bool,
                  shorter: Sequence[str] = (), *, news: int = 0, late: bool = False,
-                 whole: bool = True) -> None:
+                 whole: bool = True, roster_unreadable: bool = False) -> None:
         super().__init__()
         self.counts = counts
+        self.roster_unreadable = roster_unreadable  # the server's `redflag:roster` alert
         self.whole = whole  # False: the lock came up midway and the rest were not read
         self.news = news  # the change-feed news they were read after
         self.late = late  # read because no page brought counts after that news
@@ -138,11 +139,13 @@ class MailStateLoaded(Message):
     """The server's alerts and mail sync state alone, for the status line while locked
     (no view is counted then: those are reads of patient lists)."""
 
-    def __init__(self, mail: str, mail_problem: bool, shorter: Sequence[str] = ()) -> None:
+    def __init__(self, mail: str, mail_problem: bool, shorter: Sequence[str] = (), *,
+                 roster_unreadable: bool = False) -> None:
         super().__init__()
         self.mail = mail
         self.mail_problem = mail_problem
         self.shorter = tuple(shorter)
+        self.roster_unreadable = roster_unreadable  # the server's `redflag:roster` alert
 
 
 class AttachmentSaved(Message):

@@ -320,6 +320,10 @@ class RedFlagMixin:
             # A flag raised by new mail comes before the list shows its row: the patient's
             # name is asked for (a list query, as the list itself asks; no thread is read).
             for conv in missing:
+                if self._locked:
+                    # Nothing of a patient's is read while locked: held with its number,
+                    # named at the unlock (`_release_held` reads the held flags then).
+                    break
                 try:
                     page = await self.api.list_conversations(f"id:{conv}", 0, 1)
                 except Exception:  # noqa: BLE001,S112 - the toast goes without the name

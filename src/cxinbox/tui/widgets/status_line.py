@@ -94,11 +94,16 @@ class StatusLine(Widget):
             ", ".join([me_short, *away, *present]),
             ", ".join([me_short, *away]) + more,
             ", ".join([me_short, *away[:1]]) + tail,
-            f"{me_short} +{len(others)}" + (f" ({len(away)} away)" if away else ""),
+            (f"{me_short} +{len(others)}" if others else me_short)
+            + (f" ({len(away)} away)" if away else ""),
         ]
         mails = (self._mail, *self._mail_shorter)
-        # names give way before an alert's words, then its shorter forms are tried
-        forms: list[tuple[str, str]] = [(m, p) for m in mails for p in people]
+        # Names give way (`+3`) before an alert's words do, and do not come back once its
+        # shorter forms are tried: a cut reason beside colleagues' names reads as if the
+        # names mattered more. Dropping who is away comes last, with the shortest alert.
+        forms: list[tuple[str, str]] = [(mails[0], p) for p in people[:3]]
+        forms += [(m, people[2]) for m in mails[1:]]
+        forms += [(mails[-1], p) for p in people[3:]]
         if not self._mail_problem:  # a mailbox in trouble stays said, whatever it costs
             forms += [("", p) for p in people]
         best = Text(no_wrap=True)
