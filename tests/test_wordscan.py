@@ -76,3 +76,68 @@ def test_top_level_splits_only_outside_groups_sets_and_escapes() -> None:
 
     assert _top_level(r"\ba|\b(?:b|c)|[|]|\|d") == [r"\ba", r"\b(?:b|c)", "[|]", r"\|d"]
     assert _top_level("plain") == ["plain"]
+
+
+SPLIT_PATTERNS = [
+    # overlapping alternatives: the first in order wins at a place, not the longest
+    r"\bchest|\bchest pain|\bpain in (?:my|the) chest|\bno pain",
+    r"\bab|\ba|\babc(?=d)|\b(?<=x)bc|\bcd",
+    # a named group and a reference to it inside one alternative; one with no needs
+    r"\bcalled (?P<q>[\"'])[^\"'\n]{1,9}(?P=q)(?!\w)|\bx+|\b\w?|\bnot|\bnothing",
+    r"\bhi\b|\bhip(?:s|ped)|\bpi?n|\bé\w*|\bré",
+]
+SPLIT_ALPHABET = "abcdx nothipnsré'\"-.|0123456789_é\nl"
+
+
+@settings(max_examples=800, deadline=None)
+@given(text=st.text(alphabet=SPLIT_ALPHABET, max_size=80), which=st.sampled_from(SPLIT_PATTERNS))
+def test_a_split_alternation_matches_as_the_whole_one(text: str, which: str) -> None:
+    """The same spans as the pattern read whole (WordPattern unsplit; the test above
+    compares that one with `re`)."""
+    split = WordPattern(which, split=True)
+    assert split.split is not None
+    whole = WordPattern(which)
+    assert [(m.start(), m.end()) for m in split.finditer(text)] == \
+        [(m.start(), m.end()) for m in whole.finditer(text)]
+
+
+def test_a_split_alternation_on_written_examples() -> None:
+    pattern = WordPattern(SPLIT_PATTERNS[0], split=True)
+    assert [m.group() for m in pattern.finditer("chest pain, no pain in my chest")] == \
+        ["chest", "no pain", "chest"]
+    assert list(pattern.finditer("nothing here")) == []
+    quoted = WordPattern(SPLIT_PATTERNS[2], split=True)
+    assert [m.group() for m in quoted.finditer("a leaflet called 'fever' xx")] == \
+        ["a", "", "l", "", "called 'fever'", "xx", ""]
+
+
+def test_alternations_that_cannot_be_split_are_read_whole() -> None:
+    assert WordPattern(r"\b(a)x|\b\1y", split=True).split is None  # a group by number
+    assert WordPattern(r"(?i)\ba|\bb", split=True).split is None  # a flag for all of it
+    assert WordPattern(r"\b(?:a|b)|c", split=True).split is None  # not word-anchored
+    assert WordPattern(r"\ba(?P<n>b)|\b(?P=n)", split=True).split is None  # a name across
+
+
+def test_the_pseudo_phrases_split_find_what_the_whole_pattern_finds() -> None:
+    """Over every labelled message: the lexicon's pseudo phrases searched alternative by
+    alternative give the spans of the one compiled alternation."""
+    import json
+    from pathlib import Path
+
+    from cxinbox.domain import redflag
+    from cxinbox.domain import redflag_lexicon as lex
+
+    split = redflag._compiled().pseudo
+    assert split.split is not None
+    whole = re.compile("|".join(lex.PSEUDO))
+    data = Path(__file__).resolve().parent.parent / "bench" / "data"
+    texts = [redflag.fold(json.loads(line)["body"])[0]
+             for path in sorted(data.glob("triage_*.jsonl"))
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(texts) > 10000
+    found = 0
+    for text in texts:
+        spans = [m.span() for m in split.finditer(text)]
+        assert spans == [m.span() for m in whole.finditer(text)]
+        found += len(spans)
+    assert found > 100

@@ -105,6 +105,8 @@ class _Compiled:
 
 _TARGETS: Final = NeedIndex()
 """The target patterns' own prefilter index (wordscan.py): one answer per text for them."""
+_BULK: Final = NeedIndex()
+"""The mailing cues' own prefilter index."""
 
 
 @cache
@@ -115,13 +117,16 @@ def _compiled() -> _Compiled:
         cues={name: WordPattern(p) for name, p in lex.CUES.items()},
         older_age=WordPattern(lex.OLDER_AGE),
         not_pregnant=WordPattern(lex.NOT_PREGNANT),
-        pseudo=WordPattern("|".join(lex.PSEUDO)),
+        # a few hundred alternatives, read for their spans: each text is scanned with the
+        # few it could match (wordscan._Split)
+        pseudo=WordPattern("|".join(lex.PSEUDO), split=True),
         modifiers=tuple((k, d, WordPattern(p)) for k, d, p in lex.MODIFIERS),
         terminators=WordPattern(lex.TERMINATORS),
         breakers=WordPattern(lex.NEGATION_BREAKERS),
-        # read over a text nothing else reads (subject and body together): scanned
-        bulk=tuple(WordPattern(p, None) for p in lex.BULK_CUES),
-        strong_bulk=tuple(WordPattern(p, None) for p in lex.STRONG_BULK_CUES),
+        # read over a text nothing else reads (subject and body together): an index of
+        # their own, asked once per text, so the cues it holds none of are not scanned
+        bulk=tuple(WordPattern(p, _BULK) for p in lex.BULK_CUES),
+        strong_bulk=tuple(WordPattern(p, _BULK) for p in lex.STRONG_BULK_CUES),
         recategorise=tuple((a, b, WordPattern(p)) for a, b, p in lex.RECATEGORISE),
         figurative=WordPattern(lex.FIGURATIVE),
         ended=WordPattern(lex.EPISODE_ENDED),
@@ -251,11 +256,7 @@ def find(text: str, *, bulk: bool | None = None, setting: str = "") -> list[Find
     spans = _capped(_targets(folded, c, fold(setting)[0] if setting else ""))
     if not spans:
         return []
-    pseudo = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
-    figures = _figure_spans(folded, c)
-    bounds = _clause_bounds(text, folded, c)
-    mods = [(kind, direction, m.start(), m.end())
-            for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]
+    pseudo, figures, bounds, mods = _scopes(folded)
     findings = []
     for category, start, end in spans:
         matched = _original(text, where, start, end)
@@ -415,16 +416,35 @@ _LIST_WORD: Final = re.compile(r"\b(?:or|nor|ni|o)\b")
 _BARE_NEGATION: Final = re.compile(r"(?:no|not|ni|sin|never|nunca)")
 
 
-def _clause_bounds(text: str, folded: str, c: _Compiled) -> list[int]:
+Spans = tuple[tuple[int, int], ...]
+Modifiers = list[tuple[str, str, int, int]]
+
+
+@lru_cache(maxsize=8)
+def _scopes(folded: str) -> tuple[Spans, Spans, list[int], Modifiers]:
+    """What the context checks read of a whole folded text, found once per text (`find`
+    and then `context_status` for each word the model leans on read the same one): the
+    pseudo phrases' spans, the figures of speech's sentences, the clause bounds and every
+    modifier (kind, direction, start, end). Callers must not change the lists."""
+    c = _compiled()
+    pseudo = tuple((m.start(), m.end()) for m in c.pseudo.finditer(folded))
+    figures = tuple(_figure_spans(folded, c))
+    mods = [(kind, direction, m.start(), m.end())
+            for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]
+    return pseudo, figures, _clause_bounds(folded, c), mods
+
+
+def _clause_bounds(folded: str, c: _Compiled) -> list[int]:
     """Sorted positions where a modifier's scope ends."""
     bounds = {m.start() for m in _SENTENCE_END.finditer(folded)}
     bounds.update(m.start() for m in c.terminators.finditer(folded))
     line_start = 0
-    for i, ch in enumerate(folded):
-        if ch == "\n":
-            if i - line_start < SHORT_LINE:
-                bounds.add(i)
-            line_start = i + 1
+    i = folded.find("\n")
+    while i >= 0:
+        if i - line_start < SHORT_LINE:
+            bounds.add(i)
+        line_start = i + 1
+        i = folded.find("\n", line_start)
     return sorted(bounds)
 
 
@@ -753,20 +773,16 @@ def context_status(text: str, category: str, start: int, end: int) -> tuple[Stat
     handling as a lexicon target, and the banner quotes the clause they sit in."""
     c = _compiled()
     folded, where = fold(text)
-    bounds = _clause_bounds(text, folded, c)
+    pseudo, figures, bounds, mods = _scopes(folded)
     left, right = _clause(bounds, start, end, len(folded))
     while left < right and not folded[left].isalnum():
         left += 1
     while right > left and not folded[right - 1].isalnum():
         right -= 1
     quote = _original(text, where, left, right) if right > left else ""
-    spans = [(m.start(), m.end()) for m in c.pseudo.finditer(folded)]
-    if category not in NOT_A_FIGURE:
-        spans += _figure_spans(folded, c)
+    spans = pseudo if category in NOT_A_FIGURE else pseudo + figures
     if any(a <= start < b or a < end <= b for a, b in spans):
         return "pseudo", quote
-    mods = [(kind, direction, m.start(), m.end())
-            for kind, direction, pattern in c.modifiers for m in pattern.finditer(folded)]
     return _context(folded, category, start, end, bounds, mods, c)[0], quote
 
 

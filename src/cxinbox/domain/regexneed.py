@@ -291,6 +291,24 @@ def _grams(s: str) -> frozenset[str]:
     return frozenset(s[i:i + GRAM] for i in range(len(s) - GRAM + 1))
 
 
+_TEXT_GRAMS_KEEP: Final = 16
+_text_grams: dict[str, frozenset[str]] = {}
+_grams_lock: Final = threading.Lock()
+
+
+def text_grams(text: str) -> frozenset[str]:
+    """`_grams(text)` for a text being read, kept for the last few texts: every index
+    (the targets', the intent rules', each split alternation's) asks about the same text."""
+    found = _text_grams.get(text)
+    if found is None:
+        found = _grams(text)
+        with _grams_lock:
+            if len(_text_grams) >= _TEXT_GRAMS_KEEP:
+                _text_grams.pop(next(iter(_text_grams)), None)
+            _text_grams[text] = found
+    return found
+
+
 _LETTERS_BY_USE: Final = " etaoinsrhldcumfpgwybvkxjqz"
 """Roughly from commonest to rarest in English and Spanish mail: a needed string is
 indexed under its rarest piece, so few texts wake it."""
@@ -353,8 +371,8 @@ class NeedIndex:
         found = self._answers.get(text)
         if found is not None and found.filed == self._count:
             return found
+        have = text_grams(text)
         with self._lock:
-            have = _grams(text)
             hits: set[int] = set()
             by_key = self._by_key
             for key in have.intersection(by_key):
