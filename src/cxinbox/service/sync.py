@@ -407,9 +407,11 @@ class MailSync:
             if feeder is not None and not sent:
                 # The pool's worker readies the detectors a part at a time when it has
                 # no batch to parse (service/fetchahead.py), before the recent mail is
-                # assessed: a batch waits for one part at most.
+                # assessed: a batch waits for one part at most. It starts now, with the
+                # pool, while the first batch is fetched.
                 for _ in range(READY_TASKS):
                     feeder.later(prepare_step)
+                feeder.start()
             # Bulk mode: the engine defers its housekeeping (the indexer thread does it off
             # the critical path, see _Indexer) and caches more.
             with self.db.bulk_writes() if use_pool else nullcontext():
