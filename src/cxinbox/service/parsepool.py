@@ -3,10 +3,11 @@ intent detectors beside it), in a module of its own so a worker imports only tha
 parsing, the detectors and nothing of the store or the service around them (a worker
 that unpickled its task from service/sync.py imported the whole service, twice the time).
 
-`prepare` makes the detectors' lexicons, model and judge ready in a worker before the
-recent mail comes (service/fetchahead.py gives it to the pool when the pool has no batch
-to parse); a worker that meets a message to assess before that readies them then, the
-same way (`mark_worker`, the pool's initializer), from the pattern file.
+`prepare_step` makes the detectors' lexicons, model and judge ready in a worker, a part
+per pool task, before the recent mail comes (service/fetchahead.py gives those tasks to
+the pool between batches, from before the first); a worker that meets a message to assess
+before that readies the rest then (`prepare`; `mark_worker`, the pool's initializer), from
+the pattern file.
 """
 
 from __future__ import annotations
