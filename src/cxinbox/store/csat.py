@@ -11,7 +11,6 @@ import json
 import sqlite3
 from typing import TYPE_CHECKING
 
-from cxinbox.domain.csat import read_rating
 from cxinbox.store import records
 from cxinbox.store.conversations import insert_note
 from cxinbox.store.db import append_event
@@ -128,6 +127,10 @@ def take_answer(conn: sqlite3.Connection, conv_id: int, message_pk: int, body: s
         " AND asked_at <= ? AND answer_until >= ?", (conv_id, at, at)).fetchone()
     if row is None:
         return False
+    # here: only a reply to an open question reads it (a sync's process need not load the
+    # answer reader and the quoted-text splitter otherwise)
+    from cxinbox.domain.csat import read_rating
+
     rating, more = read_rating(body, str(row[1] or "en"), channel)
     if rating is None:
         return False
