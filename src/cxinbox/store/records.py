@@ -41,7 +41,7 @@ else:
         return hold
 
 _held: dict[str, tuple[type, dict[str, Any]]] = {}
-_making: Final = threading.Lock()
+_making: Final = threading.RLock()
 
 STAFF_FLAG: Final = ""
 """`conversations.red_flag` of an open flag a person raised with the `red-flag` tag (a
