@@ -29,13 +29,13 @@ from cxinbox.store.conversations import insert_note, reopen_on_inbound
 from cxinbox.store.csat import take_answer
 from cxinbox.store.dialect import dialect_of, inserted_id, returned_id
 from cxinbox.store.ingest import is_backlog
+from cxinbox.store.records import SmsRecord as SmsRecord  # noqa: PLC0414 - offered here
 
 if TYPE_CHECKING:
     from cxinbox.store.records import (
         DeliveryStatus,
         KnownSms,
         SmsMessageMedia,
-        SmsRecord,
     )
 
 # A late-listed patient text older than the conversation's last message by more than this
