@@ -133,6 +133,32 @@ def test_the_feeder_waits_for_the_first_batch_and_for_fewer_batches_in_flight() 
     assert ran == ["prepare", "assess", "batch0", "more", "last", "batch1"]
 
 
+def test_a_started_feeder_hands_over_before_the_first_batch_one_task_at_a_time() -> None:
+    """`start`: readying the detectors goes while the first batch is fetched; the batch
+    then waits for the one task handed over, not for every one waiting."""
+    hold = threading.Event()
+    ran: list[str] = []
+
+    def part(name: str) -> None:
+        assert hold.wait(30)
+        ran.append(name)
+
+    with ThreadPoolExecutor(max_workers=3) as pool:
+        feeder = IdleFeeder(lambda: pool)
+        first = feeder.later(part, "first")
+        second = feeder.later(part, "second")
+        assert not first.running()
+        feeder.start()
+        assert first.running() and not second.running()  # one at a time
+        batch = feeder.now(lambda: ran.append("batch") or ([], {}))
+        _wait(batch)  # beside the running part (a pool of three)
+        assert not second.running()
+        hold.set()
+        _wait(first)
+        _wait(second)
+    assert ran == ["batch", "first", "second"]
+
+
 def test_force_hands_everything_over_and_failures_reach_the_caller() -> None:
     hold = threading.Event()
 

@@ -37,7 +37,6 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from cxinbox.domain.dburl import with_connect_timeout
 from cxinbox.domain.retention import Span, parse_span
 from cxinbox.domain.rules import Rule, red_flag_teams
-from cxinbox.domain.teams import STRATEGIES, TeamSpec
 from cxinbox.paths import (  # noqa: F401 - the names this module always offered
     APP_NAME,
     CONFIG_ENV_VAR,
@@ -50,6 +49,8 @@ from cxinbox.paths import (  # noqa: F401 - the names this module always offered
 
 if TYPE_CHECKING:
     from _typeshed import DataclassInstance
+
+    from cxinbox.domain.teams import TeamSpec
 
 EXAMPLE_CONFIG_NAME: Final = "config.example.toml"
 AUDIT_KEY_NAME: Final = "audit-signing.key"
@@ -2209,9 +2210,12 @@ def _parse_teams(tables: list[_Table], staff: tuple[StaffMember, ...], sla: SlaC
 
     Why so strict: a typo in a member's login would silently shrink the team, and a
     shift-aware team with a member who has no rota would never (or always) pick them."""
+    if not tables:  # the common case: nothing to check, and the team and SLA code unloaded
+        return ()
     import difflib
 
     from cxinbox.domain.sla import BusinessCalendar, SlaSpecError
+    from cxinbox.domain.teams import STRATEGIES, TeamSpec
 
     logins = [m.os_user for m in staff if m.role != "monitor"]
     teams: list[TeamSpec] = []

@@ -12,8 +12,6 @@ from typing import TYPE_CHECKING
 
 from cxinbox.channels.credentials import resolve_password
 from cxinbox.channels.oauth import BearerToken, Credential
-from cxinbox.channels.oauth_broker import broker_for
-from cxinbox.channels.oauth_store import token_dir
 
 if TYPE_CHECKING:
     from cxinbox.config import AccountConfig, Config
@@ -25,6 +23,10 @@ def credential_for(account: AccountConfig, db_path: Path, *, force: bool = False
     """The password or a live access token for `account`; CredentialError (OAuthError for
     a sign-in problem) in one line otherwise. `force` renews a token the server refused."""
     if account.auth == "oauth2":
+        # here: a password account (and every sync of one) need not load the OAuth2 broker
+        from cxinbox.channels.oauth_broker import broker_for
+        from cxinbox.channels.oauth_store import token_dir
+
         return broker_for(token_dir(db_path)).token(account, force=force)
     return resolve_password(account.name, account.credentials)
 

@@ -50,7 +50,9 @@ class IdleFeeder:
     one task at a time and only while at most `_BESIDE` batch tasks are in flight, in the
     order given;
     `force` hands everything still waiting to the pool. Nothing is given before the first
-    batch: the pool's first work is the first batch, which the ingest waits for.
+    batch (the pool's first work is the first batch, which the ingest waits for) unless
+    `start` says so: readying the detectors, in parts, may begin while the first batch is
+    fetched.
 
     `pool` is called for the pool at each hand-over (the sync replaces a broken one).
     After `close` the tasks still waiting fail with BrokenProcessPool (their batches are
@@ -85,6 +87,13 @@ class IdleFeeder:
         future.add_done_callback(self._batch_done)
         self._kick()
         return future
+
+    def start(self) -> None:
+        """Let what waits go to the pool now, before the first batch (which then waits for
+        one task at most: one is handed over at a time)."""
+        with self._lock:
+            self._started = True
+        self._kick()
 
     def later(self, fn: Callable[..., Any], *args: Any) -> Future[Any]:
         """A future for `fn(*args)` run on the pool when it is idle (or forced)."""

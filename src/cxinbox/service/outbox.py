@@ -43,7 +43,7 @@ import time
 import weakref
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.channels.credentials import CredentialError, resolve_password
 from cxinbox.channels.imap import ImapError, ImapSession
@@ -63,8 +63,13 @@ from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import error_class, fields, log_failure
 from cxinbox.service.redflags import canned_left, library_handouts, red_flag_open
+from cxinbox.store import records
 from cxinbox.store.interface import Store, StoreTx, SyncLease
-from cxinbox.store.records import OutboxItem, SmsRecord
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        OutboxItem,
+    )
 
 log = logging.getLogger("cxinbox.outbox")
 
@@ -754,7 +759,7 @@ class OutboxWorker:
         """sent + the text in its conversation + the audit "send", in one transaction."""
         to = row.to[0]
         now = self.clock()
-        rec = SmsRecord(provider_id=sid, clinic_number=row.sender, patient_number=to,
+        rec = records.SmsRecord(provider_id=sid, clinic_number=row.sender, patient_number=to,
                         direction="out", body=row.body, at=int(now), raw=raw,
                         status=status or "queued")
         with self.store.writing() as tx:

@@ -3,17 +3,18 @@ intent detectors beside it), in a module of its own so a worker imports only tha
 parsing, the detectors and nothing of the store or the service around them (a worker
 that unpickled its task from service/sync.py imported the whole service, twice the time).
 
-`prepare` makes the detectors' lexicons, model and judge ready in a worker before the
-recent mail comes (service/fetchahead.py gives it to the pool when the pool has no batch
-to parse); a worker that meets a message to assess before that readies them then, the
-same way (`mark_worker`, the pool's initializer), from the pattern file.
+`prepare_step` makes the detectors' lexicons, model and judge ready in a worker, a part
+per pool task, before the recent mail comes (service/fetchahead.py gives those tasks to
+the pool between batches, from before the first); a worker that meets a message to assess
+before that readies the rest then (`prepare`; `mark_worker`, the pool's initializer), from
+the pattern file.
 """
 
 from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Final
 
 from cxinbox.domain.mime import parse_message
@@ -72,6 +73,12 @@ def arrived_too_early(arrived: int | None, oldest: int) -> bool:
 
 _worker = False
 _ready = False
+_readying: Iterator[None] | None = None
+
+READY_TASKS: Final = 5
+"""How many `prepare_step` tasks ready the detectors: one per step of
+service/pattern_cache.py's `readying` (the import, then each detector's part). Only a
+matter of cost: a step left over is taken by `prepare`, a task too many does nothing."""
 
 
 def mark_worker() -> None:
@@ -83,14 +90,30 @@ def mark_worker() -> None:
 
 def prepare() -> None:
     """Worker task: the detectors ready to read (see the module docstring), their lexicon
-    patterns kept from one sync to the next (service/pattern_cache.py). Once a process."""
-    global _ready
+    patterns kept from one sync to the next (service/pattern_cache.py). Once a process;
+    what `prepare_step` tasks did already is not done again."""
+    while not _ready:
+        prepare_step()
+
+
+def prepare_step() -> None:
+    """Worker task: the next part of `prepare` (tens of milliseconds of CPU), so that a
+    batch given to the pool meanwhile waits for one part, not for all of them."""
+    global _ready, _readying
     if _ready:
         return
-    from cxinbox.service.pattern_cache import ready_detectors
+    if _readying is None:
+        from cxinbox.service.pattern_cache import readying
 
-    ready_detectors()
-    _ready = True
+        _readying = readying()
+    try:
+        next(_readying)
+    except StopIteration:
+        _ready = True
+        _readying = None
+    except BaseException:
+        _readying = None  # the next call starts again (as `prepare` did after a failure)
+        raise
 
 
 def assess_parsed(raw: bytes, parsed: ParsedMessage, *,

@@ -25,6 +25,7 @@ import marshal
 import os
 import stat
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
 
@@ -115,15 +116,39 @@ def ready_detectors() -> None:
     taken from the file where it has them, and the file written again when some were not
     there (a new lexicon, a first run) or were refused by the engine (parsed again here:
     the file is repaired rather than read in vain at every sync)."""
-    from cxinbox.domain.triage import prepare_detectors
+    for _ in readying():
+        pass
 
+
+def detector_steps() -> tuple[Callable[[], object], ...]:
+    """domain/triage.py's `prepare_detectors` in parts of similar cost (tens of milliseconds
+    each), in order: the lexicons' patterns, the intent rules, the model, then the rest
+    (the judge, and whatever else `prepare_detectors` readies: what the earlier parts made
+    is kept, so it is not made twice)."""
+    from cxinbox.domain import intent, redflag, textmodel, triage
+
+    return (redflag._compiled, intent.prepare, textmodel.shipped, triage.prepare_detectors)
+
+
+def readying() -> Iterator[None]:
+    """`ready_detectors` a part at a time: each step (importing the detectors, then each of
+    `detector_steps`) ends at a yield, the file's last step with the generator. A parse
+    worker takes one step per pool task, so a batch to parse waits for one part (~50 ms),
+    not for all of them."""
+    import cxinbox.domain.triage  # noqa: F401 - the first step: the detectors' imports
+
+    yield
     key, path = _key(), _path()
-    if key is None or path is None:
-        prepare_detectors()
+    given = _load(path, key) if key is not None and path is not None else None
+    if given is not None:
+        regexneed.keep_made(given)
+    steps = detector_steps()
+    for i, step in enumerate(steps):
+        step()
+        if i < len(steps) - 1:
+            yield
+    if given is None or key is None or path is None:
         return
-    given = _load(path, key)
-    regexneed.keep_made(given)
-    prepare_detectors()
     made = regexneed.made()
     if made.keys() - given.keys() or any(made[s] != given[s] for s in made.keys() & given.keys()):
         _store(path, key, made)

@@ -45,7 +45,7 @@ from cxinbox.service import redflags, signals
 from cxinbox.service.fetchahead import Ahead, IdleFeeder, Parsing
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import fields, log_failure
-from cxinbox.service.parsepool import mark_worker, parse_and_assess, prepare
+from cxinbox.service.parsepool import READY_TASKS, mark_worker, parse_and_assess, prepare_step
 from cxinbox.store.fence import current_fence, fenced
 from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
@@ -405,9 +405,13 @@ class MailSync:
         pending: deque[_Batch] = deque()
         with self._feeding() if use_pool else nullcontext() as feeder:
             if feeder is not None and not sent:
-                # The pool's worker readies the detectors when it first has no batch to
-                # parse (service/fetchahead.py), before the recent mail is assessed.
-                feeder.later(prepare)
+                # The pool's worker readies the detectors a part at a time when it has
+                # no batch to parse (service/fetchahead.py), before the recent mail is
+                # assessed: a batch waits for one part at most. It starts now, with the
+                # pool, while the first batch is fetched.
+                for _ in range(READY_TASKS):
+                    feeder.later(prepare_step)
+                feeder.start()
             # Bulk mode: the engine defers its housekeeping (the indexer thread does it off
             # the critical path, see _Indexer) and caches more.
             with self.db.bulk_writes() if use_pool else nullcontext():

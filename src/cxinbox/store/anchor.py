@@ -15,11 +15,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import Self
+from typing import TYPE_CHECKING, Self
 
 from cxinbox.contract.errors import StoreError
+from cxinbox.store import records
 from cxinbox.store.db import ChainWalk, walk_event_chain
-from cxinbox.store.records import AuditKeyRecord, ChainHeadRecord
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        AuditKeyRecord,
+    )
 
 GUARD_TRIGGERS: dict[str, str] = {
     "events_no_update": "CREATE TRIGGER events_no_update BEFORE UPDATE ON events "
@@ -32,7 +37,7 @@ normal API; compared with whitespace folded, so a trigger swapped for a harmless
 same name counts as gone."""
 
 
-ChainHead = ChainHeadRecord
+ChainHead = records.ChainHeadRecord
 
 
 def chain_head(conn: sqlite3.Connection) -> ChainHead:

@@ -11,10 +11,17 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
+from cxinbox.store import records
 from cxinbox.store.db import encode_event_details, event_hash, now_ms
 from cxinbox.store.dialect import dialect_of
-from cxinbox.store.records import EventRecord, EventSpec
+from cxinbox.store.records import EventSpec
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        EventRecord,
+    )
 
 
 def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSpec], *,
@@ -79,6 +86,6 @@ def find_events(conn: sqlite3.Connection, *, since_ms: int | None = None,
     if limit is not None:
         sql += " LIMIT ?"
         params.append(limit)
-    rows = [EventRecord(*r) for r in conn.execute(sql, params)]
+    rows = [records.EventRecord(*r) for r in conn.execute(sql, params)]
     rows.reverse()
     return rows

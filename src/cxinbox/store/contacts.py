@@ -9,6 +9,7 @@ texts and later e-mails shows up as one person once staff link the two addresses
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
 from cxinbox.domain.addresses import (  # noqa: F401 - the names this module offered
     AddressError,
@@ -16,8 +17,13 @@ from cxinbox.domain.addresses import (  # noqa: F401 - the names this module off
     normalize_address,
     stored_address,
 )
+from cxinbox.store import records
 from cxinbox.store.dialect import inserted_id
-from cxinbox.store.records import ContactConversationRecord, ContactRecord
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        ContactConversationRecord,
+    )
 
 
 def contact_of_address(conn: sqlite3.Connection, address: str) -> int | None:
@@ -113,7 +119,7 @@ def contact_id_of_conversation(conn: sqlite3.Connection, conv_id: int) -> int | 
     return int(row[0]) if row and row[0] is not None else None
 
 
-ContactRow = ContactRecord
+ContactRow = records.ContactRecord
 
 
 def get_contact(conn: sqlite3.Connection, contact_id: int) -> ContactRow | None:
@@ -129,7 +135,7 @@ def get_contact(conn: sqlite3.Connection, contact_id: int) -> ContactRow | None:
 
 def conversations_of_contact(conn: sqlite3.Connection,
                              contact_id: int) -> list[ContactConversationRecord]:
-    return [ContactConversationRecord(*r) for r in conn.execute(
+    return [records.ContactConversationRecord(*r) for r in conn.execute(
         "SELECT id, subject, channel, mailbox, status, from_addr, last_message_at"
         " FROM conversations WHERE contact_id = ? AND merged_into IS NULL"
         " ORDER BY last_message_at DESC, id DESC", (contact_id,))]

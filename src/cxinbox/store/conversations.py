@@ -6,28 +6,31 @@ import sqlite3
 from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cxinbox.store import records
 from cxinbox.store.db import append_event
 from cxinbox.store.dialect import dialect_of, inserted_id
 from cxinbox.store.query_sql import narrowed_by_subquery, reads_ids_only, reads_status_and_ids
-from cxinbox.store.records import (
-    ConversationRecord,
-    EventRecord,
-    FolderRecord,
-    MentionRecord,
-    MessageRecord,
-    NoteRecord,
-    PauseRecord,
-    SlaFactsRecord,
-    StaffState,
-    UnscreenedMark,
-)
 from cxinbox.store.schema_flag_order import FLAGGED_INDEXES
 from cxinbox.store.schema_received import clock_sql
 from cxinbox.store.schema_search import DUE_KEY, PRIORITY_RANK
 from cxinbox.store.triage import OPEN_SQL
 from cxinbox.store.unscreened import marks_of_rows, page_sql
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        ConversationRecord,
+        EventRecord,
+        FolderRecord,
+        MentionRecord,
+        MessageRecord,
+        NoteRecord,
+        PauseRecord,
+        SlaFactsRecord,
+        StaffState,
+        UnscreenedMark,
+    )
 
 PAUSING = ("pending", "snoozed")
 
@@ -146,7 +149,7 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
                          f" AND NOT ({OPEN_SQL}) AND ({unflagged[0]})", unflagged[1])))
     first_rest = (conn.execute(_page_sql(_live_where(where), sort), [*params, limit, 0])
                   if not offset and dialect.pipelined_reads else None)
-    head = _in_order([ConversationRecord(*r) for r in head_rows], sort)
+    head = _in_order([records.ConversationRecord(*r) for r in head_rows], sort)
     total = int(counted.fetchone()[0])
     if count_up_to is not None:
         total = min(total, count_up_to)
@@ -173,7 +176,7 @@ def list_page(conn: sqlite3.Connection, where: str, params: Sequence[object], of
         keys = sorted(sort.key(r) for r in few)
         window = None
         if first_rest is not None and start == 0 and want + len(keys) == limit:
-            window = (_in_order([ConversationRecord(*r) for r in first_rest], sort)
+            window = (_in_order([records.ConversationRecord(*r) for r in first_rest], sort)
                       if known > 0 else [])
         rest = _between_flags(conn, where, params, start, want, sort, keys, known, window)
     else:
@@ -227,7 +230,7 @@ def _ordered(conn: sqlite3.Connection, base: str, params: Sequence[object], offs
              limit: int, sort: _Order) -> list[ConversationRecord]:
     """The rows at `offset` of `base` in `sort` order, `limit` of them at most: the ids
     walked on an index in list order, then their full rows."""
-    return _in_order([ConversationRecord(*r) for r in conn.execute(
+    return _in_order([records.ConversationRecord(*r) for r in conn.execute(
         _page_sql(base, sort), [*params, limit, offset])], sort)
 
 
@@ -291,7 +294,7 @@ def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], 
             " JOIN conversations c ON c.id = p.id", [*params, limit, offset]).fetchall()
         if found:
             # The count rides along as the last column of every row.
-            rows = [ConversationRecord(*r[:-1]) for r in found]
+            rows = [records.ConversationRecord(*r[:-1]) for r in found]
             rows.sort(key=sort.key, reverse=sort.reverse)
             if red_flags_first:  # stable: each part keeps its order
                 rows.sort(key=lambda r: r.red_flag is None)
@@ -350,7 +353,7 @@ def with_count(count_sql: str, page_sql: str) -> str:
 
 def counted_records(found: Sequence[Sequence[Any]]) -> tuple[list[ConversationRecord], int]:
     """The page's records (in the statement's order) and the count of a `with_count` read."""
-    return ([ConversationRecord(*r[1:]) for r in found if r[1] is not None],
+    return ([records.ConversationRecord(*r[1:]) for r in found if r[1] is not None],
             int(found[0][0]))
 
 
@@ -417,11 +420,11 @@ def conversation(conn: sqlite3.Connection, conv_id: int) -> ConversationRecord |
     row = conn.execute(
         f"SELECT {_LIST_COLUMNS}, c.merged_into FROM conversations c WHERE c.id = ?",
         (conv_id,)).fetchone()
-    return None if row is None else ConversationRecord(*row)
+    return None if row is None else records.ConversationRecord(*row)
 
 
 def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[MessageRecord]:
-    return [MessageRecord(*r) for r in conn.execute(
+    return [records.MessageRecord(*r) for r in conn.execute(
         "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"
         " cc_addrs, date, body_text, attachments, problems, seen, received_at,"
         " unscreened_at, backlog_at FROM messages"
@@ -441,7 +444,7 @@ def unscreened_of(conn: sqlite3.Connection, conv_ids: Sequence[int],
 
 def notes_of(conn: sqlite3.Connection, conv_id: int) -> list[NoteRecord]:
     """Notes shown on a conversation: retracted ones stay in the table, not in the list."""
-    return [NoteRecord(*r) for r in conn.execute(
+    return [records.NoteRecord(*r) for r in conn.execute(
         "SELECT id, conversation_id, author, body, created_at, retracted_at FROM notes"
         " WHERE conversation_id = ? AND retracted_at IS NULL ORDER BY created_at, id",
         (conv_id,))]
@@ -522,14 +525,14 @@ def update_state_unheld(conn: sqlite3.Connection, conv_id: int, **columns: objec
 
 
 def folder_rows(conn: sqlite3.Connection) -> list[FolderRecord]:
-    return [FolderRecord(*r) for r in conn.execute(
+    return [records.FolderRecord(*r) for r in conn.execute(
         "SELECT f.account, f.name, f.uidvalidity, f.last_uid, f.highestmodseq, f.quarantine,"
         " f.last_sync_at, (SELECT count(*) FROM locations l WHERE l.folder_id = f.id) AS messages"
         " FROM folders f ORDER BY f.account, f.name")]
 
 
 def events_after(conn: sqlite3.Connection, seq: int, limit: int) -> list[EventRecord]:
-    return [EventRecord(*r) for r in conn.execute(
+    return [records.EventRecord(*r) for r in conn.execute(
         "SELECT seq, at, actor, action, target, details FROM events"
         " WHERE seq > ? ORDER BY seq LIMIT ?", (seq, limit))]
 
@@ -540,7 +543,7 @@ def events_of_kinds(conn: sqlite3.Connection, after: int, upto: int, actions: Se
     Others (the audit records every read leaves) are skipped inside SQLite, without being
     handed to Python, so a feed reader behind many reads pays little for them."""
     marks = ", ".join("?" for _ in actions)
-    return [EventRecord(*r) for r in conn.execute(
+    return [records.EventRecord(*r) for r in conn.execute(
         "SELECT seq, at, actor, action, target, details FROM events"
         f" WHERE seq > ? AND seq <= ? AND action IN ({marks})"
         " ORDER BY seq LIMIT ?", (after, upto, *actions, limit))]
@@ -594,7 +597,7 @@ def has_sla_dirty(conn: sqlite3.Connection) -> bool:
 
 
 def sla_dirty_rows(conn: sqlite3.Connection, limit: int) -> list[SlaFactsRecord]:
-    return [SlaFactsRecord(*r) for r in conn.execute(
+    return [records.SlaFactsRecord(*r) for r in conn.execute(
         "SELECT id, status, created_at, last_inbound_at, first_response_at, last_response_at,"
         " sla_paused_s, sla_paused_since FROM conversations WHERE sla_dirty = 1 LIMIT ?",
         (limit,))]
@@ -622,7 +625,7 @@ def store_sla(conn: sqlite3.Connection,
 def matching_states(conn: sqlite3.Connection, where: str,
                     params: Sequence[object]) -> list[StaffState]:
     """Staff state of every conversation a query matches, in one statement (bulk actions)."""
-    return [StaffState(*r) for r in conn.execute(
+    return [records.StaffState(*r) for r in conn.execute(
         "SELECT c.id, c.subject, c.status, c.snoozed_until, c.assignee, c.priority,"
         " c.sla_policy, c.sla_paused_s, c.sla_paused_since, c.sla_pause_end"
         " FROM conversations c"
@@ -716,7 +719,7 @@ def reopen_on_inbound(conn: sqlite3.Connection, conv_id: int, at: int) -> bool:
 
 def snoozed_due(conn: sqlite3.Connection, now: int) -> list[ConversationRecord]:
     """Snoozed conversations whose wake-up time has come."""
-    return [ConversationRecord(*r) for r in conn.execute(
+    return [records.ConversationRecord(*r) for r in conn.execute(
         f"SELECT {_LIST_COLUMNS} FROM conversations c WHERE c.status = 'snoozed'"
         " AND c.snoozed_until IS NOT NULL AND c.snoozed_until <= ? AND c.merged_into IS NULL"
         " ORDER BY c.snoozed_until, c.id", (now,))]
@@ -724,7 +727,7 @@ def snoozed_due(conn: sqlite3.Connection, now: int) -> list[ConversationRecord]:
 
 def unsettled_pauses(conn: sqlite3.Connection) -> list[PauseRecord]:
     """Conversations no longer paused whose last pause has not been added up yet."""
-    return [PauseRecord(*r) for r in conn.execute(
+    return [records.PauseRecord(*r) for r in conn.execute(
         "SELECT id, sla_policy, sla_paused_s, sla_paused_since, sla_pause_end FROM conversations"
         " WHERE sla_dirty = 1 AND sla_paused_since IS NOT NULL"
         " AND status NOT IN ('pending', 'snoozed')")]
@@ -743,7 +746,7 @@ def get_note(conn: sqlite3.Connection, note_id: int) -> NoteRecord | None:
     row = conn.execute(
         "SELECT id, conversation_id, author, body, created_at, retracted_at FROM notes"
         " WHERE id = ?", (note_id,)).fetchone()
-    return None if row is None else NoteRecord(*row)
+    return None if row is None else records.NoteRecord(*row)
 
 
 def retract_note(conn: sqlite3.Connection, note_id: int, at: int) -> None:
@@ -760,7 +763,7 @@ def mentions_of(conn: sqlite3.Connection, user: str, unread_only: bool,
                 limit: int) -> list[MentionRecord]:
     """Notes mentioning `user`, newest first, with their conversation's subject."""
     unread = " AND mn.read_at IS NULL" if unread_only else ""
-    return [MentionRecord(*r) for r in conn.execute(
+    return [records.MentionRecord(*r) for r in conn.execute(
         "SELECT n.id AS note_id, n.conversation_id, n.author, n.body, n.created_at,"
         " mn.read_at, c.subject FROM mentions mn JOIN notes n ON n.id = mn.note_id"
         " JOIN conversations c ON c.id = n.conversation_id"

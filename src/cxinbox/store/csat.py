@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
+from typing import TYPE_CHECKING
 
-from cxinbox.domain.csat import read_rating
+from cxinbox.store import records
 from cxinbox.store.conversations import insert_note
 from cxinbox.store.db import append_event
-from cxinbox.store.records import CsatDue, CsatRatingRow, CsatStatusChange
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        CsatDue,
+        CsatRatingRow,
+        CsatStatusChange,
+    )
 
 ACTOR = "csat"
 
@@ -50,7 +57,7 @@ def status_changes_after(conn: sqlite3.Connection, seq: int,
         except ValueError:
             continue
         to = details.get("to") if isinstance(details, dict) else None
-        out.append(CsatStatusChange(int(row[0]), int(row[1]) // 1000, str(row[2]),
+        out.append(records.CsatStatusChange(int(row[0]), int(row[1]) // 1000, str(row[2]),
                                     int(target[13:]), str(to or "")))
     return out
 
@@ -83,7 +90,7 @@ def csat_due(conn: sqlite3.Connection, now: int, limit: int = 100) -> list[CsatD
     for r in rows:
         tags = tuple(t[0] for t in conn.execute(
             "SELECT tag FROM conversation_tags WHERE conversation_id = ? ORDER BY tag", (r[1],)))
-        out.append(CsatDue(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]),
+        out.append(records.CsatDue(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]), str(r[5]),
                            str(r[6] or ""), bool(r[7]), tags))
     return out
 
@@ -120,6 +127,10 @@ def take_answer(conn: sqlite3.Connection, conv_id: int, message_pk: int, body: s
         " AND asked_at <= ? AND answer_until >= ?", (conv_id, at, at)).fetchone()
     if row is None:
         return False
+    # here: only a reply to an open question reads it (a sync's process need not load the
+    # answer reader and the quoted-text splitter otherwise)
+    from cxinbox.domain.csat import read_rating
+
     rating, more = read_rating(body, str(row[1] or "en"), channel)
     if rating is None:
         return False
@@ -142,7 +153,7 @@ def take_answer(conn: sqlite3.Connection, conv_id: int, message_pk: int, body: s
 
 def csat_ratings(conn: sqlite3.Connection, since: int, until: int) -> list[CsatRatingRow]:
     """Answers given in [since, until), with the staff and mailbox they count for."""
-    return [CsatRatingRow(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5]))
+    return [records.CsatRatingRow(int(r[0]), int(r[1]), int(r[2]), str(r[3]), str(r[4]), str(r[5]))
             for r in conn.execute(
                 "SELECT r.conversation_id, r.rating, r.rated_at, r.staff, c.mailbox, c.channel"
                 " FROM csat_requests r JOIN conversations c ON c.id = r.conversation_id"

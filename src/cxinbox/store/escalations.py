@@ -7,10 +7,17 @@ happens once per transition even across restarts of the server.
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
+from cxinbox.store import records
 from cxinbox.store.dialect import dialect_of
-from cxinbox.store.records import OUTBOUND_FOLDER, EscalationCandidate
+from cxinbox.store.records import OUTBOUND_FOLDER
 from cxinbox.store.schema_received import clock_sql
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        EscalationCandidate,
+    )
 
 
 def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
@@ -18,7 +25,7 @@ def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
 
     Due times are stored (see service/sla.py), so this is a scan of the running ones only.
     """
-    return [EscalationCandidate(
+    return [records.EscalationCandidate(
         r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8], r[9],
         arm_of(r[4], r[7], (r[10] or 0) if r[11] else None), str(r[12] or "email"),
         str(r[13] or ""), str(r[14] or ""), bool(r[15])) for r in conn.execute(

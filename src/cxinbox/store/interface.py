@@ -26,62 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.query import Node, QueryContext
-from cxinbox.store.records import (
-    AlertRecord,
-    ArrivalRecord,
-    AuditKeyRecord,
-    AwayRecord,
-    Bases,
-    ChainHeadRecord,
-    ChainWalkRecord,
-    ContactConversationRecord,
-    ContactRecord,
-    ConversationRecord,
-    CsatDue,
-    CsatRatingRow,
-    CsatStatusChange,
-    DeliveryStatus,
-    Diagnosis,
-    DraftRecord,
-    EscalationCandidate,
-    EventRecord,
-    EventSpec,
-    FetchedMessage,
-    FolderCheckpoint,
-    FolderRecord,
-    FolderState,
-    GuardChange,
-    KbArticleRecord,
-    KbHitRecord,
-    KbRevisionRecord,
-    KnownSms,
-    MentionRecord,
-    MergeCounts,
-    MessageRecord,
-    Needs,
-    NoteRecord,
-    OutboxCounts,
-    OutboxItem,
-    PastState,
-    PastTrigger,
-    PauseRecord,
-    RedFlagState,
-    ReplyFile,
-    ReplyFileInfo,
-    ReplyParent,
-    ReportData,
-    SlaFactsRecord,
-    SmsCursor,
-    SmsMessageMedia,
-    SmsPlaceholder,
-    SmsRecord,
-    SplitPlan,
-    StaffState,
-    StoredEvent,
-    StoredSms,
-    TriageCandidate,
-    UnscreenedMark,
-)
+from cxinbox.store.records import EventSpec
 
 SlaRow = tuple[str | None, str | None, int | None, int | None, int]
 """(policy, target, due_at, at_risk_at, conversation id): due times the SLA service computed."""
@@ -92,6 +37,61 @@ if TYPE_CHECKING:
     from cxinbox.contract.types import Presence
     from cxinbox.domain.reports import KeptBusiness
     from cxinbox.store.anchor import EventStamp
+    from cxinbox.store.records import (
+        AlertRecord,
+        ArrivalRecord,
+        AuditKeyRecord,
+        AwayRecord,
+        Bases,
+        ChainHeadRecord,
+        ChainWalkRecord,
+        ContactConversationRecord,
+        ContactRecord,
+        ConversationRecord,
+        CsatDue,
+        CsatRatingRow,
+        CsatStatusChange,
+        DeliveryStatus,
+        Diagnosis,
+        DraftRecord,
+        EscalationCandidate,
+        EventRecord,
+        FetchedMessage,
+        FolderCheckpoint,
+        FolderRecord,
+        FolderState,
+        GuardChange,
+        KbArticleRecord,
+        KbHitRecord,
+        KbRevisionRecord,
+        KnownSms,
+        MentionRecord,
+        MergeCounts,
+        MessageRecord,
+        Needs,
+        NoteRecord,
+        OutboxCounts,
+        OutboxItem,
+        PastState,
+        PastTrigger,
+        PauseRecord,
+        RedFlagState,
+        ReplyFile,
+        ReplyFileInfo,
+        ReplyParent,
+        ReportData,
+        SlaFactsRecord,
+        SmsCursor,
+        SmsMessageMedia,
+        SmsPlaceholder,
+        SmsRecord,
+        SplitPlan,
+        StaffState,
+        StoredEvent,
+        StoredSms,
+        TriageCandidate,
+        UnscreenedMark,
+    )
     from cxinbox.store.retention import TrailStart
 
 
@@ -102,7 +102,7 @@ class Selection:
     __slots__ = ()
 
 
-ListView = tuple[list[ConversationRecord], int, Callable[[], dict[int, list[str]]]]
+ListView = tuple[list["ConversationRecord"], int, Callable[[], dict[int, list[str]]]]
 """A list's page, its count and its tags (`StoreTx.list_view`)."""
 
 

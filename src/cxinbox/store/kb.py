@@ -20,11 +20,18 @@ import functools
 import re
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.kb import fold
+from cxinbox.store import records
 from cxinbox.store.dialect import dialect_of, inserted_id
-from cxinbox.store.records import KbArticleRecord, KbHitRecord, KbRevisionRecord
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        KbArticleRecord,
+        KbHitRecord,
+        KbRevisionRecord,
+    )
 
 _ARTICLE_COLUMNS = ("id, slug, title, tags, audience, body, link, source, revision,"
                     " created_at, updated_at, updated_by, retired")
@@ -36,7 +43,7 @@ SNIPPET_TOKENS = 14
 def _article(row: tuple[Any, ...]) -> KbArticleRecord:
     (id_, slug, title, tags, audience, body, link, source, revision, created, updated,
      by, retired) = row
-    return KbArticleRecord(int(id_), str(slug), str(title), str(tags), str(audience),
+    return records.KbArticleRecord(int(id_), str(slug), str(title), str(tags), str(audience),
                            str(body), str(link), str(source), int(revision),
                            int(created), int(updated), str(by), bool(retired))
 
@@ -100,7 +107,7 @@ def search(conn: sqlite3.Connection, words: Sequence[tuple[str, bool]],
     for article_id in order:  # one by one: FTS5 takes `rowid = ?` but scans for `IN (...)`
         r = conn.execute(fetch, (expression, article_id)).fetchone()
         if r is not None:
-            hits.append(KbHitRecord(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]),
+            hits.append(records.KbHitRecord(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]),
                                     int(r[5]), int(r[6]), str(r[7])))
     return hits
 
@@ -122,7 +129,7 @@ def _search_pg(conn: sqlite3.Connection, words: Sequence[tuple[str, bool]],
                limit: int) -> list[KbHitRecord]:
     terms = [word.replace("\x00", " ") for word, _ in words]
     prefixes = [not phrase for _, phrase in words]
-    return [KbHitRecord(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5]),
+    return [records.KbHitRecord(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]), int(r[5]),
                         int(r[6]), _snippet(str(r[7]), words))
             for r in conn.execute(_PG_SEARCH, (terms, prefixes, terms, prefixes, limit))]
 
@@ -231,6 +238,6 @@ def revisions(conn: sqlite3.Connection, slug: str) -> list[KbRevisionRecord]:
         "SELECT r.revision, r.at, r.author, r.changed, r.note, r.title, r.tags, r.audience,"
         " r.body, r.link FROM kb_revisions r JOIN kb_articles a ON a.id = r.article_id"
         " WHERE a.slug = ? ORDER BY r.revision DESC", (slug,)).fetchall()
-    return [KbRevisionRecord(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
+    return [records.KbRevisionRecord(int(r[0]), int(r[1]), str(r[2]), str(r[3]), str(r[4]),
                              str(r[5]), str(r[6]), str(r[7]), str(r[8]), str(r[9]))
             for r in rows]

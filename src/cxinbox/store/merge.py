@@ -11,11 +11,17 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from cxinbox.store import records
 from cxinbox.store.dialect import inserted_id
-from cxinbox.store.records import MergeCounts, SplitPlan
 from cxinbox.store.schema_received import clock_sql
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        MergeCounts,
+        SplitPlan,
+    )
 
 _CLOCK = clock_sql("m")  # a message's time on its conversation's clock (migration 28)
 
@@ -151,7 +157,7 @@ def merge(conn: sqlite3.Connection, into_id: int, other_id: int) -> MergeCounts:
     gained = tuple(t for t in theirs if t not in had)
     undo["tags"] = theirs
     undo["gained"] = list(gained)
-    return MergeCounts(messages, notes, gained, undo)
+    return records.MergeCounts(messages, notes, gained, undo)
 
 
 def last_merge_record(conn: sqlite3.Connection, into_id: int,
@@ -296,7 +302,7 @@ def plan_split(conn: sqlite3.Connection, message_pk: int) -> SplitPlan | None:
                     ids.add(mid)
                 changed = True
     ordered = tuple(int(r[0]) for r in rows if int(r[0]) in moved)
-    return SplitPlan(int(start[1]), ordered, str(start[4] or conv[2]), str(conv[0]),
+    return records.SplitPlan(int(start[1]), ordered, str(start[4] or conv[2]), str(conv[0]),
                      str(conv[1]), len(ordered) == len(rows))
 
 

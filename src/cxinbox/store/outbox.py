@@ -17,23 +17,23 @@ import hashlib
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.models import ParsedMessage
-from cxinbox.store import ingest
+from cxinbox.store import ingest, records
 from cxinbox.store.dialect import dialect_of, inserted_id
-from cxinbox.store.records import (
-    OUTBOUND_FOLDER,
-    Bases,
-    DraftRecord,
-    GuardChange,
-    OutboxItem,
-    ReplyFile,
-    ReplyFileInfo,
-    ReplyParent,
-    draft_snapshot,
-    file_ids,
-)
+from cxinbox.store.records import OUTBOUND_FOLDER, draft_snapshot, file_ids
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        Bases,
+        DraftRecord,
+        GuardChange,
+        OutboxItem,
+        ReplyFile,
+        ReplyFileInfo,
+        ReplyParent,
+    )
 
 _DRAFT_COLUMNS = (
     "id, conversation_id, author, mode, account, to_addrs, cc_addrs, subject, body, attachments,"
@@ -59,12 +59,12 @@ def bases(conn: sqlite3.Connection, conv_id: int | None) -> Bases:
     seq = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
     outbox = conn.execute("SELECT coalesce(max(id), 0) FROM outbox").fetchone()[0]
     if conv_id is None:
-        return Bases(int(seq), 0, 0, int(outbox))
+        return records.Bases(int(seq), 0, 0, int(outbox))
     message = conn.execute("SELECT coalesce(max(id), 0) FROM messages WHERE conversation_id = ?",
                            (conv_id,)).fetchone()[0]
     note = conn.execute("SELECT coalesce(max(id), 0) FROM notes WHERE conversation_id = ?",
                         (conv_id,)).fetchone()[0]
-    return Bases(int(seq), int(message), int(note), int(outbox))
+    return records.Bases(int(seq), int(message), int(note), int(outbox))
 
 
 def insert_draft(conn: sqlite3.Connection, *, conversation_id: int | None, author: str,
@@ -84,24 +84,24 @@ def insert_draft(conn: sqlite3.Connection, *, conversation_id: int | None, autho
 def get_draft(conn: sqlite3.Connection, draft_id: int) -> DraftRecord | None:
     row = conn.execute(f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE id = ?",
                        (draft_id,)).fetchone()
-    return None if row is None else DraftRecord(*row)
+    return None if row is None else records.DraftRecord(*row)
 
 
 def draft_of(conn: sqlite3.Connection, conv_id: int, author: str) -> DraftRecord | None:
     row = conn.execute(
         f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE conversation_id = ? AND author = ?",
         (conv_id, author)).fetchone()
-    return None if row is None else DraftRecord(*row)
+    return None if row is None else records.DraftRecord(*row)
 
 
 def drafts_of(conn: sqlite3.Connection, conv_id: int) -> list[DraftRecord]:
-    return [DraftRecord(*r) for r in conn.execute(
+    return [records.DraftRecord(*r) for r in conn.execute(
         f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE conversation_id = ?"
         " ORDER BY updated_ms DESC, id", (conv_id,))]
 
 
 def drafts_by(conn: sqlite3.Connection, author: str) -> list[DraftRecord]:
-    return [DraftRecord(*r) for r in conn.execute(
+    return [records.DraftRecord(*r) for r in conn.execute(
         f"SELECT {_DRAFT_COLUMNS} FROM drafts WHERE author = ?"
         " ORDER BY updated_ms DESC, id", (author,))]
 
@@ -140,13 +140,13 @@ def file_infos(conn: sqlite3.Connection, ids: Sequence[int]) -> dict[int, ReplyF
     marks = ",".join("?" * len(ids))
     rows = conn.execute(f"SELECT id, filename, content_type, size, sha256 FROM reply_files"
                         f" WHERE id IN ({marks})", list(ids))
-    return {int(r[0]): ReplyFileInfo(*r) for r in rows}
+    return {int(r[0]): records.ReplyFileInfo(*r) for r in rows}
 
 
 def file_data(conn: sqlite3.Connection, file_id: int) -> ReplyFile | None:
     row = conn.execute("SELECT id, filename, content_type, size, data FROM reply_files"
                        " WHERE id = ?", (file_id,)).fetchone()
-    return None if row is None else ReplyFile(row[0], row[1], row[2], row[3], bytes(row[4]))
+    return None if row is None else records.ReplyFile(row[0], row[1], row[2], row[3], bytes(row[4]))
 
 
 def delete_files(conn: sqlite3.Connection, ids: Sequence[int]) -> int:
@@ -232,18 +232,18 @@ def changes_since(conn: sqlite3.Connection, conv_id: int, base_message: int, bas
         if mine is not None or r["direction"] == "auto":  # an auto-responder is nobody's reply
             continue
         kind = "message" if r["direction"] == "in" else "reply"
-        out.append(GuardChange(kind, r["id"], r["from_name"] or r["from_addr"], r["date"],
+        out.append(records.GuardChange(kind, r["id"], r["from_name"] or r["from_addr"], r["date"],
                                r["body_text"][:300]))
     for r in conn.execute(
             "SELECT id, author, body, created_at FROM notes WHERE conversation_id = ? AND id > ?"
             " AND author != ? ORDER BY id", (conv_id, base_note, me)):
-        out.append(GuardChange("note", r["id"], r["author"], r["created_at"], r["body"][:300]))
+        out.append(records.GuardChange("note", r["id"], r["author"], r["created_at"], r["body"][:300]))
     for r in conn.execute(
             "SELECT id, author, body, subject, created_ms, state FROM outbox"
             " WHERE conversation_id = ? AND id > ? AND author != ?"
             " AND state IN ('queued', 'sending', 'unconfirmed') ORDER BY id",
             (conv_id, base_outbox, me)):
-        out.append(GuardChange("queued-reply", r["id"], r["author"], r["created_ms"] // 1000,
+        out.append(records.GuardChange("queued-reply", r["id"], r["author"], r["created_ms"] // 1000,
                                (r["body"] or r["subject"])[:300]))
     return out
 
@@ -258,7 +258,7 @@ def parent_candidate(conn: sqlite3.Connection, conv_id: int) -> ReplyParent | No
         " JOIN raw_messages r ON r.id = m.raw_id WHERE m.conversation_id = ? AND m.gone_at IS NULL"
         " ORDER BY m.direction = 'in' DESC, m.date DESC, m.id DESC LIMIT 1",
         (conv_id,)).fetchone()
-    return None if row is None else ReplyParent(row[0], row[1], row[2], row[3], bytes(row[4]))
+    return None if row is None else records.ReplyParent(row[0], row[1], row[2], row[3], bytes(row[4]))
 
 
 # -- the outbox ------------------------------------------------------------------------------
@@ -287,7 +287,7 @@ def replies_since(conn: sqlite3.Connection, conv_ids: Sequence[int], since_ms: i
     oldest first; `exclude`: an item left out (the one being judged)."""
     if not conv_ids:
         return []
-    return [OutboxItem(*r) for r in conn.execute(
+    return [records.OutboxItem(*r) for r in conn.execute(
         f"SELECT {_OUTBOX_COLUMNS} FROM outbox"
         f" WHERE conversation_id IN ({dialect_of(conn).json_ids}) AND id != ?"
         " AND state NOT IN ('cancelled', 'failed') AND (created_ms >= ? OR sent_ms >= ?"
@@ -299,12 +299,12 @@ def replies_since(conn: sqlite3.Connection, conv_ids: Sequence[int], since_ms: i
 def item(conn: sqlite3.Connection, item_id: int) -> OutboxItem | None:
     row = conn.execute(f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE id = ?",
                        (item_id,)).fetchone()
-    return None if row is None else OutboxItem(*row)
+    return None if row is None else records.OutboxItem(*row)
 
 
 def items_in_state(conn: sqlite3.Connection, state: str, limit: int) -> list[OutboxItem]:
     """Items in `state`, newest first."""
-    return [OutboxItem(*r) for r in conn.execute(
+    return [records.OutboxItem(*r) for r in conn.execute(
         f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = ? ORDER BY id DESC LIMIT ?",
         (state, limit))]
 
@@ -329,7 +329,7 @@ def list_items(conn: sqlite3.Connection, states: Sequence[str] | None, limit: in
         clauses.append("conversation_id = ?")
         params.append(conversation_id)
     where = (" WHERE " + " AND ".join(clauses)) if clauses else ""
-    return [OutboxItem(*r) for r in conn.execute(
+    return [records.OutboxItem(*r) for r in conn.execute(
         f"SELECT {_OUTBOX_COLUMNS} FROM outbox{where} ORDER BY id DESC LIMIT ?",
         [*params, limit])]
 
@@ -470,19 +470,19 @@ def stuck_sending(conn: sqlite3.Connection,
     stay locked until the caller's transaction ends, and rows another worker holds are
     left out: two servers settling a dead one's items never settle the same item twice."""
     if owners is None:
-        return [OutboxItem(*r) for r in conn.execute(
+        return [records.OutboxItem(*r) for r in conn.execute(
             f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending' ORDER BY id"
             + _skip_locked(conn))]
     if not owners:
         return []
     marks = ",".join("?" * len(owners))
-    return [OutboxItem(*r) for r in conn.execute(
+    return [records.OutboxItem(*r) for r in conn.execute(
         f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE state = 'sending'"
         f" AND owner_pid IN ({marks}) ORDER BY id" + _skip_locked(conn), list(owners))]
 
 
 def sent_copy_due(conn: sqlite3.Connection, now_ms: int, limit: int = 200) -> list[OutboxItem]:
-    return [OutboxItem(*r) for r in conn.execute(
+    return [records.OutboxItem(*r) for r in conn.execute(
         f"SELECT {_OUTBOX_COLUMNS} FROM outbox WHERE sent_copy = 'pending'"
         " AND sent_copy_next_ms <= ? ORDER BY id LIMIT ?", (now_ms, limit))]
 

@@ -9,24 +9,39 @@ Python loop: a list page of 144 conversations costs the same as the rows it repl
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import threading
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
-from cxinbox.domain.models import ParsedMessage
-from cxinbox.domain.reports import (
-    AgeCount,
-    ChangeFact,
-    ConvFacts,
-    JudgedCount,
-    LateFact,
-    MessageFact,
-    Pause,
-    RawInterval,
-    SpanCount,
-    VolumeCount,
-    WorkCount,
-)
+if TYPE_CHECKING:
+    from dataclasses import dataclass as _record
+
+    from cxinbox.domain.models import ParsedMessage
+    from cxinbox.domain.reports import (
+        AgeCount,
+        ChangeFact,
+        ConvFacts,
+        JudgedCount,
+        LateFact,
+        MessageFact,
+        Pause,
+        RawInterval,
+        SpanCount,
+        VolumeCount,
+        WorkCount,
+    )
+else:
+    def _record(**options: Any) -> Callable[[type], type]:
+        """`dataclass(**options)`, applied when the record is first asked for (see the
+        end of the module)."""
+        def hold(cls: type) -> type:
+            _held[cls.__name__] = (cls, options)
+            return cls
+        return hold
+
+_held: dict[str, tuple[type, dict[str, Any]]] = {}
+_making: Final = threading.RLock()
 
 STAFF_FLAG: Final = ""
 """`conversations.red_flag` of an open flag a person raised with the `red-flag` tag (a
@@ -42,7 +57,7 @@ IMAP folder name we would sync."""
 
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ConversationRecord:
     """A conversation as lists, the thread view, staff actions and the SLA engine read it."""
 
@@ -90,7 +105,7 @@ class ConversationRecord:
         return self.red_flag or None
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class StaffState:
     """The staff state of one conversation a bulk action matched (what it may change)."""
 
@@ -106,7 +121,7 @@ class StaffState:
     sla_pause_end: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class SlaFactsRecord:
     """The facts due times are computed from, of a conversation whose facts changed."""
 
@@ -120,7 +135,7 @@ class SlaFactsRecord:
     sla_paused_since: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class PauseRecord:
     """A conversation no longer paused whose last pause is not counted yet."""
 
@@ -131,7 +146,7 @@ class PauseRecord:
     sla_pause_end: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class MessageRecord:
     """One message of a conversation; addresses and attachments as the store keeps them
     (JSON text), to be read by whoever shows them."""
@@ -165,7 +180,7 @@ class MessageRecord:
         return self.received_at if self.received_at else self.date
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class UnscreenedMark:
     """A conversation's "not screened" mark (store/unscreened.py): when the earliest
     unread, unanswered message the detectors never read arrived (epoch seconds), and why
@@ -175,7 +190,7 @@ class UnscreenedMark:
     reason: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class NoteRecord:
     id: int
     conversation_id: int
@@ -185,7 +200,7 @@ class NoteRecord:
     retracted_at: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class MentionRecord:
     """A note that mentions someone, with its conversation's subject."""
 
@@ -198,7 +213,7 @@ class MentionRecord:
     subject: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class FolderRecord:
     """A synced IMAP folder and how many messages the cache holds of it."""
 
@@ -212,7 +227,7 @@ class FolderRecord:
     messages: int
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class EventRecord:
     """One event of the log; `details` is its JSON text as stored (and hashed)."""
 
@@ -224,7 +239,7 @@ class EventRecord:
     details: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class StoredEvent:
     """An event read back with its details parsed (what an undo checks against)."""
 
@@ -235,7 +250,7 @@ class StoredEvent:
     details: dict[str, Any]
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ContactRecord:
     id: int
     name: str
@@ -243,7 +258,7 @@ class ContactRecord:
     addresses: tuple[tuple[str, str, str], ...]  # (address, kind, name)
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ContactConversationRecord:
     """One conversation of a contact, as the contact view lists it."""
 
@@ -256,14 +271,14 @@ class ContactConversationRecord:
     last_message_at: int
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class AlertRecord:
     key: str
     severity: str
     message: str
     since: int
 
-@dataclass(slots=True)
+@_record(slots=True)
 class FetchedMessage:
     """One message as fetched from a server and parsed, ready to store."""
 
@@ -276,7 +291,7 @@ class FetchedMessage:
     parsed: ParsedMessage
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class FolderState:
     """A synced folder's identity and watermarks, as the mail sync reads them."""
 
@@ -292,7 +307,7 @@ class FolderState:
     release_once: bool
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class FolderCheckpoint:
     """A synced folder's place, for the health report."""
 
@@ -302,7 +317,7 @@ class FolderCheckpoint:
     quarantine: bool
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class Diagnosis:
     """One finding of a store's own checks for `cxinbox doctor` (engine version, integrity);
     our own words, never patient text."""
@@ -312,7 +327,7 @@ class Diagnosis:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class OutboxCounts:
     """The outbox queue by state, for the health report."""
 
@@ -324,7 +339,7 @@ class OutboxCounts:
     """The earliest time a still-queued reply was due to leave (undo window over)."""
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class SmsCursor:
     """When an SMS number was last polled, for the health report."""
 
@@ -332,14 +347,14 @@ class SmsCursor:
     last_poll_at: int | None
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class DeliveryStatus:
     status: str
     error_code: int | None
     error_message: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class MergeCounts:
     messages: int
     notes: int
@@ -347,7 +362,7 @@ class MergeCounts:
     undo: dict[str, Any]  # what `unmerge` needs to put everything back (kept in the event)
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class SplitPlan:
     source: int
     message_ids: tuple[int, ...]  # message primary keys that move, oldest first
@@ -357,7 +372,7 @@ class SplitPlan:
     whole: bool  # every message of the source would move
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class SmsMediaRow:
     """One listed MMS attachment of a stored SMS (as `store_sms` wrote it)."""
 
@@ -366,7 +381,7 @@ class SmsMediaRow:
     part_path: str  # the provider's media id ("ME..."), or a 1-based index when unknown
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class SmsMessageMedia:
     """What fetching an SMS message's media needs: its provider id and its listed media."""
 
@@ -376,7 +391,7 @@ class SmsMessageMedia:
     media: tuple[SmsMediaRow, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class EscalationCandidate:
     """A running SLA at risk or breached, with what was last escalated for it. `arm` names
     the running target (its name, the patient message that started it and an open red
@@ -415,7 +430,7 @@ class EscalationCandidate:
         return self.last_level or 0
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class AuditKeyRecord:
     """An audit signing key registered in a shared store (store/audit_keys.py): trusted
     for checkpoints of events from `first_seq` (its `audit.key` event) on. `carried_seq`:
@@ -430,7 +445,7 @@ class AuditKeyRecord:
     carried_seq: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ChainHeadRecord:
     """The newest event: what a checkpoint signs. seq 0 and hash "" for an empty trail."""
 
@@ -439,7 +454,7 @@ class ChainHeadRecord:
     count: int
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ChainWalkRecord:
     """What walking the event chain from its start found.
 
@@ -462,7 +477,7 @@ class ChainWalkRecord:
     lowest_seq: int = 0
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class SmsRecord:
     provider_id: str  # the provider's message id (e.g. "SM..."): the dedupe key
     clinic_number: str  # E.164
@@ -493,7 +508,7 @@ class SmsRecord:
         return self.status or ("received" if self.direction == "in" else "delivered")
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class StoredSms:
     """What `store_sms` did: the message and conversation, and whether the conversation is new."""
 
@@ -502,7 +517,7 @@ class StoredSms:
     new_conversation: bool
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class KnownSms:
     """A text already stored, as the SMS poller checks a listing against the store."""
 
@@ -511,7 +526,7 @@ class KnownSms:
     status: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class SmsPlaceholder:
     """A text staff confirmed that the provider has not listed yet."""
 
@@ -520,7 +535,7 @@ class SmsPlaceholder:
     created_s: int  # when the reply was queued: the text cannot be older
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class OutboxItem:
     """One reply in the outbox (without its bytes), with a text's delivery as the provider
     last reported it. `recipients` and `draft` are the JSON the store keeps."""
@@ -577,7 +592,7 @@ def draft_snapshot(text: object) -> dict[str, Any]:
     return found if isinstance(found, dict) else {}
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class Bases:
     """The newest ids in a conversation when composing started (the send guard's baseline)."""
 
@@ -587,7 +602,7 @@ class Bases:
     outbox: int
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class DraftRecord:
     """One shared draft. Recipients and attachments are the JSON the store keeps (the
     attachments list holds file ids; drafts from before migration 6 hold paths)."""
@@ -616,7 +631,7 @@ def file_ids(entries: Sequence[Any]) -> list[int]:
     return [e for e in entries if isinstance(e, int) and not isinstance(e, bool)]
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ReplyFileInfo:
     """A file attached to a draft or reply, without its bytes."""
 
@@ -627,7 +642,7 @@ class ReplyFileInfo:
     sha256: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ReplyFile:
     """A file attached to a draft or reply, with its bytes (what the sent message carries)."""
 
@@ -638,7 +653,7 @@ class ReplyFile:
     data: bytes
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class GuardChange:
     """Something added to a conversation since a draft's baseline (what the send guard
     shows): a patient "message", a colleague's "reply", "note" or "queued-reply". `at` is
@@ -651,7 +666,7 @@ class GuardChange:
     text: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ReplyParent:
     """The message a reply answers, with its raw bytes (for its headers and quote)."""
 
@@ -668,7 +683,7 @@ EventSpec = tuple[str, str, dict[str, Any]]
 
 # -- reports ---------------------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class Needs:
     """What one report reads."""
 
@@ -709,7 +724,7 @@ class Needs:
     not settled by the window's end, or still running). None: every conversation's."""
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ReportData:
     """Everything one report run reads, in one snapshot."""
 
@@ -733,7 +748,7 @@ class ReportData:
     late: tuple[LateFact, ...] = ()  # ... the late ones, each
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class AwayRecord:
     """Someone marked away: since when (epoch seconds) and who marked them."""
 
@@ -742,7 +757,7 @@ class AwayRecord:
     set_by: str
 # -- knowledge base (store/kb.py) --------------------------------------------------------------
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class KbArticleRecord:
     """An article as it is now (`tags` space-separated)."""
 
@@ -761,7 +776,7 @@ class KbArticleRecord:
     retired: bool
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class KbRevisionRecord:
     """One version of an article, whole."""
 
@@ -777,7 +792,7 @@ class KbRevisionRecord:
     link: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class KbHitRecord:
     """One search match: `snippet` marks matched words with \\x02 ... \\x03."""
 
@@ -791,7 +806,7 @@ class KbHitRecord:
     snippet: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class PastTrigger:
     """One time a rule trigger happened (for `rules test`): to which conversation, when
     (epoch seconds: the ingest, the close, the escalation), the last event `seq` of the state
@@ -804,7 +819,7 @@ class PastTrigger:
     intent: str | None
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class PastState:
     """A conversation's staff and triage state as it was at a past trigger."""
 
@@ -817,7 +832,7 @@ class PastState:
     tags: frozenset[str]
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class ArrivalRecord:
     """Inbound messages one write stored in one conversation (the rules' arrival trigger):
     the newest message, its channel, and whether the conversation is new."""
@@ -838,7 +853,7 @@ class ArrivalRecord:
     store/ingest.py `is_backlog`): such an arrival fires no rules."""
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class TriageCandidate:
     """An inbound message not yet offered to the red-flag and intent detectors."""
 
@@ -854,7 +869,7 @@ class TriageCandidate:
     received_at: int | None = None  # when the server received it (migration 28)
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class RedFlagState:
     """A conversation's red flag: `is_open` while one is open (a detector's or a person's);
     `category`: the open detector flag's category, None otherwise; `message_pk`: the message
@@ -868,7 +883,7 @@ class RedFlagState:
     is_open: bool = False
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class CsatStatusChange:
     """A `conversation.status` event the CSAT scheduler reads (closes and reopens)."""
 
@@ -879,7 +894,7 @@ class CsatStatusChange:
     to: str
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class CsatDue:
     """A scheduled question whose time came, with what deciding to send it needs."""
 
@@ -894,7 +909,7 @@ class CsatDue:
     tags: tuple[str, ...]
 
 
-@dataclass(frozen=True, slots=True)
+@_record(frozen=True, slots=True)
 class CsatRatingRow:
     """One answered question, for the csat report."""
 
@@ -904,3 +919,29 @@ class CsatRatingRow:
     staff: str
     mailbox: str
     channel: str
+
+
+# Each record above is made a dataclass when some code first imports or reads it, not when
+# this module loads: making one costs ~0.6 ms (dataclasses compiles its methods), and a
+# sync, which needs a few of the 53, paid ~34 ms of CPU for all of them before its first
+# fetch. Until then the plain class is held in `_held` and its name is not in the module,
+# so reading it reaches `__getattr__` (PEP 562), which makes it, once, and puts it in its
+# place. Type checkers see ordinary dataclasses (`_record` is `dataclass` to them). Code in
+# this module must not name a record at run time (a function's global lookup does not
+# reach `__getattr__`): none does.
+for _name in _held:
+    del globals()[_name]
+
+
+def __getattr__(name: str) -> Any:
+    with _making:
+        made = globals().get(name)
+        if made is not None:
+            return made
+        held = _held.pop(name, None)
+        if held is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        cls, options = held
+        made = dataclass(**options)(cls)
+        globals()[name] = made
+        return made

@@ -10,12 +10,21 @@ import bisect
 import json
 import sqlite3
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from cxinbox.domain.intent_kept import conversation_intent
+from cxinbox.store import records
 from cxinbox.store.dialect import inserted_id
 from cxinbox.store.merge import recompute
-from cxinbox.store.records import ArrivalRecord, MessageRecord, PastState, PastTrigger
 from cxinbox.store.schema_received import clock_sql
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        ArrivalRecord,
+        MessageRecord,
+        PastState,
+        PastTrigger,
+    )
 
 _CLOCK = clock_sql()
 """A message's time as the live rules read it (migration 28): a patient's by its arrival
@@ -54,7 +63,7 @@ def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRec
         " AND coalesce(s.keyword, '') = ''"
         " GROUP BY m.conversation_id ORDER BY m.conversation_id",
         (message_pk, message_pk)).fetchall()
-    return [ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk,
+    return [records.ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk,
                           r[4] is None or bool(r[4]), int(r[5]), bool(r[6])) for r in rows]
 
 
@@ -137,7 +146,7 @@ def past_triggers(conn: sqlite3.Connection, trigger: str, since_s: int) -> list[
             continue
         conv = int(str(target).partition(":")[2] or 0)
         if conv and _live(conn, conv):
-            found.append(PastTrigger(conv, int(at) // 1000, int(seq),
+            found.append(records.PastTrigger(conv, int(at) // 1000, int(seq),
                                      _intent_by(conn, conv, int(at) // 1000)))
     return found
 
@@ -178,7 +187,7 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
                                       else _seq_by(conn, int(created) * 1000))
         for conv, (seq, at_ms) in arrived.items():
             if at_ms >= since_s * 1000 and _live(conn, conv) and _has_inbound(conn, conv):
-                found.append(PastTrigger(conv, at_ms // 1000, seq,
+                found.append(records.PastTrigger(conv, at_ms // 1000, seq,
                                          _intent_by(conn, conv, at_ms // 1000)))
         return sorted(found, key=lambda t: (t.seq, t.conversation_id))
     scan_from = since_s - _SLACK_S
@@ -205,7 +214,7 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
                 or _seq_by(conn, date * 1000)
             if moment not in moments:
                 moments.append(moment)
-        found += [PastTrigger(conv, at // 1000, seq, _intent_by(conn, conv, at // 1000))
+        found += [records.PastTrigger(conv, at // 1000, seq, _intent_by(conn, conv, at // 1000))
                   for seq, at in moments if at >= since_s * 1000]
     return sorted(found, key=lambda t: (t.seq, t.conversation_id))
 
@@ -329,7 +338,7 @@ def message_record(conn: sqlite3.Connection, message_pk: int) -> MessageRecord |
         " cc_addrs, date, body_text, attachments, problems, seen, received_at,"
         " unscreened_at FROM messages"
         " WHERE id = ? AND gone_at IS NULL", (message_pk,)).fetchone()
-    return MessageRecord(*row) if row else None
+    return records.MessageRecord(*row) if row else None
 
 
 def rewind(conn: sqlite3.Connection, conv_id: int, state: PastState) -> None:

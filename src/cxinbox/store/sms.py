@@ -13,6 +13,7 @@ import json
 import sqlite3
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from cxinbox.domain.sms import (  # noqa: F401 - the placeholder names are offered here
     PLACEHOLDER_PREFIX,
@@ -22,21 +23,20 @@ from cxinbox.domain.sms import (  # noqa: F401 - the placeholder names are offer
     placeholder_sid,
     sms_raw_sha256,
 )
-from cxinbox.store import fts
+from cxinbox.store import fts, records
 from cxinbox.store.contacts import link_conversation
 from cxinbox.store.conversations import insert_note, reopen_on_inbound
 from cxinbox.store.csat import take_answer
 from cxinbox.store.dialect import dialect_of, inserted_id, returned_id
 from cxinbox.store.ingest import is_backlog
-from cxinbox.store.records import (
-    DeliveryStatus,
-    KnownSms,
-    SmsMediaRow,
-    SmsMessageMedia,
-    SmsPlaceholder,
-    SmsRecord,
-    StoredSms,
-)
+from cxinbox.store.records import SmsRecord as SmsRecord  # noqa: PLC0414 - offered here
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        DeliveryStatus,
+        KnownSms,
+        SmsMessageMedia,
+    )
 
 # A late-listed patient text older than the conversation's last message by more than this
 # does not reopen a closed conversation (same rule as mail ingest).
@@ -46,8 +46,8 @@ FINAL_STATUSES = frozenset({"delivered", "undelivered", "failed", "canceled", "r
                             "received", "partially_delivered"})
 
 
-Stored = StoredSms
-Placeholder = SmsPlaceholder
+Stored = records.StoredSms
+Placeholder = records.SmsPlaceholder
 
 
 
@@ -225,7 +225,7 @@ def known_sids(conn: sqlite3.Connection, sids: Sequence[str]) -> dict[str, Known
         for row in conn.execute(
                 "SELECT s.sid, s.message_pk, m.conversation_id, s.status FROM sms_messages s"
                 f" JOIN messages m ON m.id = s.message_pk WHERE s.sid IN ({marks})", chunk):
-            out[row[0]] = KnownSms(int(row[1]), int(row[2]), row[3])
+            out[row[0]] = records.KnownSms(int(row[1]), int(row[2]), row[3])
     return out
 
 
@@ -239,10 +239,10 @@ def sms_message_media(conn: sqlite3.Connection, message_pk: int) -> SmsMessageMe
         listed = json.loads(row[2] or "[]")
     except ValueError:
         listed = []
-    media = tuple(SmsMediaRow(str(a.get("filename", "")), str(a.get("content_type", "")),
+    media = tuple(records.SmsMediaRow(str(a.get("filename", "")), str(a.get("content_type", "")),
                               str(a.get("part_path", "")))
                   for a in listed if isinstance(a, dict)) if isinstance(listed, list) else ()
-    return SmsMessageMedia(message_pk, int(row[0]), str(row[1] or ""), media)
+    return records.SmsMessageMedia(message_pk, int(row[0]), str(row[1] or ""), media)
 
 
 def update_status(conn: sqlite3.Connection, sid: str, status: str, error_code: int | None,
@@ -361,7 +361,7 @@ def delivery_statuses(conn: sqlite3.Connection,
         marks = ",".join("?" * len(chunk))
         for row in conn.execute("SELECT message_pk, status, error_code, error_message"
                                 f" FROM sms_messages WHERE message_pk IN ({marks})", chunk):
-            out[int(row[0])] = DeliveryStatus(row[1], row[2], row[3])
+            out[int(row[0])] = records.DeliveryStatus(row[1], row[2], row[3])
     return out
 
 

@@ -14,12 +14,16 @@ from contextlib import AbstractContextManager, contextmanager
 from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.query import Node, QueryContext
+from cxinbox.store import records
 from cxinbox.store.interface import Selection, StoreTx
 from cxinbox.store.query_sql import compile_query, reads_red_flags, sla_condition
-from cxinbox.store.records import Diagnosis, EventRecord
 
 if TYPE_CHECKING:
     from cxinbox.contract.types import Presence
+    from cxinbox.store.records import (
+        Diagnosis,
+        EventRecord,
+    )
 
 BULK_CACHE_KIB = 96 * 1024
 """Page cache of a bulk load's connection: keeps peak RSS near 170 MB at 100,000 messages."""
@@ -109,18 +113,18 @@ class SqliteStoreOps:
         found: list[Diagnosis] = []
         version = ".".join(map(str, sqlite_version()))
         if has_wal_reset_fix():
-            found.append(Diagnosis("ok", f"SQLite {version} (has the WAL-reset fix)"))
+            found.append(records.Diagnosis("ok", f"SQLite {version} (has the WAL-reset fix)"))
         else:
-            found.append(Diagnosis("warn", f"SQLite {version} predates the WAL-reset fix"
+            found.append(records.Diagnosis("warn", f"SQLite {version} predates the WAL-reset fix"
                                    " (3.51.3 / 3.50.7 / 3.44.6); safe while one cxinbox"
                                    " process owns the database"))
         try:
             integrity = self.integrity_check()
         except sqlite3.DatabaseError as exc:
-            found.append(Diagnosis("fail", f"database: {exc}"))
+            found.append(records.Diagnosis("fail", f"database: {exc}"))
             return found
-        found.append(Diagnosis("ok", "database integrity_check ok") if integrity == "ok"
-                     else Diagnosis("fail", f"database integrity_check: {integrity}"))
+        found.append(records.Diagnosis("ok", "database integrity_check ok") if integrity == "ok"
+                     else records.Diagnosis("fail", f"database integrity_check: {integrity}"))
         return found
 
     @contextmanager

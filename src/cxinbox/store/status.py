@@ -6,12 +6,20 @@ monitoring system may ask every minute of every day on a 100k-conversation cache
 from __future__ import annotations
 
 import sqlite3
+from typing import TYPE_CHECKING
 
-from cxinbox.store.records import FolderCheckpoint, OutboxCounts, SmsCursor
+from cxinbox.store import records
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        FolderCheckpoint,
+        OutboxCounts,
+        SmsCursor,
+    )
 
 
 def folder_checkpoints(conn: sqlite3.Connection) -> list[FolderCheckpoint]:
-    return [FolderCheckpoint(r[0], r[1], r[2], r[3] is not None) for r in conn.execute(
+    return [records.FolderCheckpoint(r[0], r[1], r[2], r[3] is not None) for r in conn.execute(
         "SELECT account, name, last_sync_at, quarantine FROM folders ORDER BY account, name")]
 
 
@@ -23,10 +31,10 @@ def outbox_counts(conn: sqlite3.Connection, now_ms: int) -> OutboxCounts:
         counts[str(state)] = int(n)
     row = conn.execute("SELECT min(send_after_ms) FROM outbox WHERE state = 'queued'"
                        " AND send_after_ms <= ?", (now_ms,)).fetchone()
-    return OutboxCounts(counts["queued"], counts["sending"], counts["failed"],
+    return records.OutboxCounts(counts["queued"], counts["sending"], counts["failed"],
                         counts["unconfirmed"], None if row[0] is None else int(row[0]))
 
 
 def sms_cursors(conn: sqlite3.Connection) -> list[SmsCursor]:
-    return [SmsCursor(r[0], r[1]) for r in conn.execute(
+    return [records.SmsCursor(r[0], r[1]) for r in conn.execute(
         "SELECT clinic_number, last_poll_at FROM sms_cursors ORDER BY clinic_number")]

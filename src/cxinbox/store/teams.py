@@ -4,14 +4,20 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
+from cxinbox.store import records
 from cxinbox.store.dialect import dialect_of
-from cxinbox.store.records import AwayRecord
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        AwayRecord,
+    )
 
 
 def away(conn: sqlite3.Connection) -> list[AwayRecord]:
     """Everyone marked away, oldest first."""
-    return [AwayRecord(*r) for r in conn.execute(
+    return [records.AwayRecord(*r) for r in conn.execute(
         "SELECT os_user, since, set_by FROM staff_away ORDER BY since, os_user")]
 
 

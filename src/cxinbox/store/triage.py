@@ -15,11 +15,18 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Container, Sequence
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from cxinbox.domain.intent_kept import conversation_intent
+from cxinbox.store import records
 from cxinbox.store.dialect import dialect_of
-from cxinbox.store.records import STAFF_FLAG, RedFlagState, TriageCandidate
+from cxinbox.store.records import STAFF_FLAG
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        RedFlagState,
+        TriageCandidate,
+    )
 
 _HEADER_BYTES = 16_384
 
@@ -60,7 +67,7 @@ def pending(conn: sqlite3.Connection, limit: int, *,
                 " FROM messages m JOIN raw_messages r ON r.id = m.raw_id"
                 f" WHERE m.id IN ({marks})", (_HEADER_BYTES, *chunk)):
             texts[int(pk)] = (str(subject), str(body), bytes(head or b""))
-    return [TriageCandidate(int(r[0]), int(r[1]), str(r[2]), int(r[3]),
+    return [records.TriageCandidate(int(r[0]), int(r[1]), str(r[2]), int(r[3]),
                             *texts.get(int(r[0]), ("", "", b"")), bytes(r[4]),
                             str(r[5] or ""), None if r[6] is None else int(r[6]))
             for r in rows], newest
@@ -97,7 +104,7 @@ def red_flag_state(conn: sqlite3.Connection, conv_id: int) -> RedFlagState | Non
         " FROM conversations WHERE id = ?", (conv_id,)).fetchone()
     if row is None:
         return None
-    return RedFlagState(int(row[0]), row[1] or None, str(row[2]), row[3], row[4],
+    return records.RedFlagState(int(row[0]), row[1] or None, str(row[2]), row[3], row[4],
                         is_open=row[1] is not None)
 
 

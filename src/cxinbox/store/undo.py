@@ -10,14 +10,19 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from cxinbox.store.records import StoredEvent
+from cxinbox.store import records
+
+if TYPE_CHECKING:
+    from cxinbox.store.records import (
+        StoredEvent,
+    )
 
 
 def _event(row: sqlite3.Row | tuple[Any, ...]) -> StoredEvent:
     details = json.loads(row[4] or "{}")
-    return StoredEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]),
+    return records.StoredEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]),
                        details if isinstance(details, dict) else {})
 
 
