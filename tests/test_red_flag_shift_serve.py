@@ -127,10 +127,10 @@ def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
                 in shown_teams.splitlines(), shown_teams
         # The rota for today is written, starting at the next whole minute the restarted
         # server can be up before (a lead measured on this machine:
-        # tests/support/shiftclock.py), and the server restarted: her shift starts while
-        # it runs. It goes on through the next day too, so a run near midnight UTC does
-        # not see it end.
-        start = shift_start(RESTART_STARTS)
+        # tests/support/shiftclock.py; at most the 30 s it was before), and the server
+        # restarted: her shift starts while it runs. It goes on through the next day too,
+        # so a run near midnight UTC does not see it end.
+        start = shift_start(RESTART_STARTS, most_s=30.0)
         _desk(cfg, base_text, sock, hook, nurse.name, other.name,
               f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M}-24:00"],'
               f' {DAYS[(start.weekday() + 1) % 7]} = ["00:00-24:00"] }}')
