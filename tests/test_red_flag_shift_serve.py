@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 from tests.support.osusers import OsUsers, cli_as, os_users
+from tests.support.shiftclock import shift_start
 from tests.support.waiting import wait_until
 from tests.synchelp import write_config as sync_config
 from tests.test_serve_attack import _desk_dir
@@ -22,6 +23,9 @@ from tests.test_serve_support import ME, Server, cx
 
 RULE = "red flags to nurses"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+RESTART_STARTS = 10
+"""Interpreter starts' worth of time from writing the rota to the restarted server
+answering (a server start and a `cxinbox show`)."""
 
 
 def _mail(n: int, sender: str) -> bytes:
@@ -121,10 +125,12 @@ def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
             shown_teams = cx("teams", "--config", str(cfg)).stdout
             assert "  red flags waiting for it: 1 (cxinbox list is:red-flag assignee:none)" \
                 in shown_teams.splitlines(), shown_teams
-        # The rota for today is written, starting at the next whole minute at least 30 s
-        # away (UTC), and the server restarted: her shift starts while it runs. It goes on
-        # through the next day too, so a run near midnight UTC does not see it end.
-        start = (datetime.now(UTC) + timedelta(seconds=90)).replace(second=0, microsecond=0)
+        # The rota for today is written, starting at the next whole minute the restarted
+        # server can be up before (a lead measured on this machine:
+        # tests/support/shiftclock.py; at most the 30 s it was before), and the server
+        # restarted: her shift starts while it runs. It goes on through the next day too,
+        # so a run near midnight UTC does not see it end.
+        start = shift_start(RESTART_STARTS, most_s=30.0)
         _desk(cfg, base_text, sock, hook, nurse.name, other.name,
               f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M}-24:00"],'
               f' {DAYS[(start.weekday() + 1) % 7]} = ["00:00-24:00"] }}')

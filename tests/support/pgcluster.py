@@ -118,6 +118,9 @@ class PgCluster:
                 PgStore(self.url(MIGRATED_TEMPLATE), min_size=1, max_size=1).close()
                 _MIGRATED_TEMPLATE.add(self.socket_dir)
         self.psql(f'CREATE DATABASE "{name}" TEMPLATE "{MIGRATED_TEMPLATE}"')
+        # A copy keeps the template's objects, not its database-level settings: what the
+        # migration sets on the database it runs in (schema.py: jit off) is set again.
+        self.psql(f'ALTER DATABASE "{name}" SET jit = off')
         return self.dsn(name)
 
 
