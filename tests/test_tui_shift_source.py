@@ -9,6 +9,7 @@ import asyncio
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from tests.test_redflag_state import arrive
 from tests.test_serve_support import ME, Server, socket_dir
 from tests.test_tui_support import screen_text, wait_for, wait_rows
@@ -17,6 +18,7 @@ from cxinbox.api.socket_client import SocketAPI, probe
 from cxinbox.config import load_config
 from cxinbox.domain.teams import member_on_shift
 from cxinbox.store.db import Database
+from cxinbox.tui import app as tui_app
 from cxinbox.tui.app import CxInboxApp
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -80,7 +82,11 @@ shifts = {{ nora = "{nora}", cy = "notnow" }}
 ''' + rules)
 
 
-async def test_a_rota_change_and_a_restart_reach_the_open_tui(tmp_path: Path) -> None:
+async def test_a_rota_change_and_a_restart_reach_the_open_tui(tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # The clock's own re-read of the roster (once a minute) must not be what carries the
+    # new rota: the restarted server, reached again by the next poll, is.
+    monkeypatch.setattr(tui_app, "SLA_RECHECK_S", 3600.0)
     (tmp_path / "data").mkdir(mode=0o700)
     with socket_dir() as directory:
         sock = directory / "s.sock"
@@ -135,11 +141,15 @@ async def test_a_rota_change_and_a_restart_reach_the_open_tui(tmp_path: Path) ->
             server.stop()
 
 
-async def test_red_flags_routed_to_a_team_follow_the_servers_rota(tmp_path: Path) -> None:
+async def test_red_flags_routed_to_a_team_follow_the_servers_rota(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """review25 #6: with a rule routing red flags to team nurses, the status line's
     "nobody on shift in team nurses" and the banner's names are the server's answer too:
     after the rota changes and the server restarts, the open TUI follows, though its own
     config still has Nora on shift."""
+    # The clock's own re-read of the roster (once a minute) must not be what carries the
+    # new rota: the restarted server, reached again by the next poll, is.
+    monkeypatch.setattr(tui_app, "SLA_RECHECK_S", 3600.0)
     (tmp_path / "data").mkdir(mode=0o700)
     with socket_dir() as directory:
         sock = directory / "s.sock"

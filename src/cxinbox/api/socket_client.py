@@ -116,6 +116,9 @@ class SocketAPI:
         self._connecting_loop: asyncio.AbstractEventLoop | None = None
         self._ids = itertools.count(1)
         self._methods = api_methods()
+        self.connections = 0
+        """Connections opened so far: one more each time a request found the server gone
+        and reached it again (a restarted server may run another config: rotas, staff)."""
 
     def __getattr__(self, name: str) -> Callable[..., Coroutine[Any, Any, Any]]:
         if name.startswith("_") or name not in api_methods():
@@ -179,6 +182,7 @@ class SocketAPI:
         sock, self._sock = self._sock, None
         if sock is not None:  # the probe's connection, hello already read
             reader, writer = await asyncio.open_unix_connection(sock=sock, limit=MAX_FRAME)
+            self.connections += 1
             return _Connection(reader, writer, self.path)
         deadline = loop.time() + self._reconnect_s
         delay = 0.05
@@ -209,6 +213,7 @@ class SocketAPI:
                                       f" {clean_line(hello.store[-1])}, not"
                                       f" {clean_line(self.hello.store[-1])}; not talking to it")
                 self.hello = hello
+                self.connections += 1
                 return _Connection(reader, writer, self.path)
             except ApiError:
                 raise

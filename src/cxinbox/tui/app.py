@@ -195,6 +195,9 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._poll_again = False
         self._reconnecting = False
         """A poll failed: when one succeeds again, read the roster again."""
+        self._connections_seen: int | None = None
+        """The API's connection count at the last poll: a server restarted between two
+        polls is reached again without any poll failing, and is read like one that failed."""
         self._poll_timer: Timer | None = None
         self._counts_dirty = True
         self._mail_dirty = False
@@ -731,7 +734,11 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self._screen_news(message.events)
         if message.presence_version is not None:
             self._presence_moved(message.presence_version)
-        if self._reconnecting:  # a restarted server may run another config (rotas, staff)
+        connections = getattr(self.api, "connections", None)
+        reconnected = connections != self._connections_seen and self._connections_seen is not None
+        self._connections_seen = connections
+        if self._reconnecting or reconnected:
+            # a restarted server may run another config (rotas, staff)
             self._reconnecting = False
             self._fetch_roster()
         self.status_line.set_sync("live", problem=False)
