@@ -119,7 +119,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("severe_bleeding", (r"\b(?:tourniquet|torniquete)(?:'s| is| esta)? (?:on|applied|in place|tight|puesto|aplicado)\b|"
                          r"\b(?:put|putting|applied|tied|got|have|has|with) (?:a |the |an improvised |my belt as a )?tourniquet (?:on|around)\b|"
                          r"\b(?:le|me|se le) (?:puse|pusimos|pusieron|puso|hice|hicimos|amarre|amarramos) (?:un )?torniquete\b|"
-                         r"\b(?:chainsaw|chain saw|circular saw|table saw|saw|machete|axe|hatchet|motosierra|sierra|hacha)\b (?:\w+ ){0,3}?(?:got|cut|hit|caught|sliced|went into|bit|me corto|le corto|me agarro|le agarro|me dio en|le dio en) "
+                         r"\b(?:chainsaw|chain saw|circular saw|table saw|machete|axe|hatchet|motosierra|hacha)\b (?:\w+ ){0,3}?(?:got|cut|hit|caught|sliced|went into|bit|me corto|le corto|me agarro|le agarro|me dio en|le dio en) "
                          r"(?:my|his|her|the|el|la|mi|su) (?:thigh|leg|arm|forearm|calf|wrist|hand|muslo|pierna|brazo|antebrazo|pantorrilla|muneca|mano)\b(?=[^\n]{0,80}\b(?:tourniquet|torniquete|crew (?:is )?(?:driving|taking)|driving me|taking me|bleeding|sangr\w+|blood|sangre|er\b|urgencias)\b)")),
     # round 26 (blind22): poisoning by berries or a plant a child ate, told by where it grew
     # or a poisonous name ("ate some berries off the bush by the fence, nightshade maybe?",
@@ -2309,7 +2309,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # round 27 (blind23): a time named by the symptom and said to be long over ("the winter i
     # couldnt breathe is long over", "aquel invierno que no podía respirar ya quedó atrás")
     ("negated", "backward",
-     r"\b(?:is|was|are|were|it'?s|its) (?:long|well|way|all|now) (?:over|gone|past|behind (?:me|us|him|her|them)|in the past)\b|\bya (?:quedo|paso|es cosa del pasado)(?: muy| bien)? (?:atras|lejos)\b|\bes cosa del pasado\b"),
+     r"\b(?:long|well|way) (?:over|gone|past|behind (?:me|us|him|her|them)|in the past)\b|\bya (?:quedo|paso|es cosa del pasado)(?: muy| bien)? (?:atras|lejos)\b|\bes cosa del pasado\b"),
     # round 26 (blind22): a student's assignment asks how a clinic tells the signs ("to ask a
     # real clinic how they tell patients to recognise anaphylaxis", "which signs do your nurses
     # treat as 'go now' - lip swelling, hives ...?", "¿cómo les enseñan a reconocer un derrame?")
