@@ -95,6 +95,32 @@ _FAREWELL_B: Final = (r"\b(?:won'?t|wont|will not|not going to|isn'?t going to|a
                       r"\b(?:hunting )?(?:rifle|gun|pistol|shotgun|pistola|arma|escopeta)\b")
 
 TARGETS: Final[tuple[tuple[str, str], ...]] = (
+    # round 27 (blind23): someone else's risk now, told by a relative: a husband, a son or a
+    # friend standing on an overpass, a bridge or a roof and texting that he is sorry or
+    # goodbye ("my husband is standing on the overpass and texting me that he's sorry", "mi
+    # hijo está parado en el puente y me escribe que lo siente"); not a crew on a bridge sorry
+    # to be late
+    ("suicide_self_harm", (r"\b(?:standing|sitting|stands|sits|parked|stopped|climbed|climbing|is|he'?s|she'?s|hes|shes) (?:up )?(?:on|at|onto|on top of) (?:the|a|an|that|this) (?:[a-z]+ )?"
+                           r"(?:overpass|bridge|ledge|roof|rooftop|railing|cliff|parking (?:garage|deck)|top floor)\b[^.!?\n]{0,60}?\b(?:texting|texted|text|sent|sending|messaging|messaged|calling|called|saying|says|said|keeps saying|writing|wrote)\b "
+                           r"(?:me |us )?(?:that )?(?:(?:he|she|they)(?:'s| is|'re| are)? |hes |shes )?(?:so |really |very )?(?:sorry|goodbye|good-bye|good bye|bye)\b"
+                           r"(?![^.!?\n]{0,40}\b(?:late|delay\w*)\b)|"
+                           r"\b(?:parad[oa]|sentad[oa]|subid[oa]|trepad[oa]|esta) (?:en|sobre|arriba de|encima de) (?:el|la|un|una|ese|esa) (?:puente|paso elevado|paso a desnivel|azotea|cornisa|techo|barandal|barranco)\b"
+                           r"[^.!?\n]{0,60}?\b(?:me|nos) (?:escribe|escribio|manda|mando|dice|dijo|esta escribiendo|textea|mensajea) (?:\w+ ){0,2}?(?:que )?(?:lo siente|la siente|perdon|lo perdone|la perdone|lo perdonemos|adios)\b"
+                           r"(?![^.!?\n]{0,40}\b(?:tarde|retraso|demora|se le hizo tarde)\b)")),
+    # round 27 (blind23): a plan to end it timed after something ("planning how to end it
+    # after the last show friday", "planeando cómo terminar con todo después de la última
+    # función"); not ending a show, a lease or a relationship "with" someone
+    ("suicide_self_harm", (r"\b(?:plan\w*|figur\w* out|decid\w*|work\w* out) (?:how|when|where) (?:to|i'?ll|i will|i'?m going to|im going to|im gonna|i'?m gonna) end it(?: all)?\b(?! (?:with|between|for (?:the|a|our)|nicely|early|on a)\b)"
+                           r"(?=[^.!?\n]{0,30}\b(?:after|once|when|before|tonight|this (?:weekend|week)|friday|saturday|sunday|monday|tuesday|wednesday|thursday)\b)|"
+                           r"\b(?:planeando|planeo|planee|decidiendo|decidi|pensando) (?:como|cuando|donde) (?:acabar|terminar) con todo\b(?=[^.!?\n]{0,30}\b(?:despues|cuando|antes|esta noche|este fin|el (?:viernes|sabado|domingo|lunes|martes|miercoles|jueves))\b)")),
+    # round 27 (blind23): a limb wound under a tourniquet now ("chainsaw got my thigh.
+    # tourniquet on, crew driving me", "le puse un torniquete en la pierna"); not a first-aid
+    # class on how to put one on (a question or a class, read by the context)
+    ("severe_bleeding", (r"\b(?:tourniquet|torniquete)(?:'s| is| esta)? (?:on|applied|in place|tight|puesto|aplicado)\b|"
+                         r"\b(?:put|putting|applied|tied|got|have|has|with) (?:a |the |an improvised |my belt as a )?tourniquet (?:on|around)\b|"
+                         r"\b(?:le|me|se le) (?:puse|pusimos|pusieron|puso|hice|hicimos|amarre|amarramos) (?:un )?torniquete\b|"
+                         r"\b(?:chainsaw|chain saw|circular saw|table saw|machete|axe|hatchet|motosierra|hacha)\b (?:\w+ ){0,3}?(?:got|cut|hit|caught|sliced|went into|bit|me corto|le corto|me agarro|le agarro|me dio en|le dio en) "
+                         r"(?:my|his|her|the|el|la|mi|su) (?:thigh|leg|arm|forearm|calf|wrist|hand|muslo|pierna|brazo|antebrazo|pantorrilla|muneca|mano)\b(?=[^\n]{0,80}\b(?:tourniquet|torniquete|crew (?:is )?(?:driving|taking)|driving me|taking me|bleeding|sangr\w+|blood|sangre|er\b|urgencias)\b)")),
     # round 26 (blind22): poisoning by berries or a plant a child ate, told by where it grew
     # or a poisonous name ("ate some berries off the bush by the fence, nightshade maybe?",
     # "se comió unas bayitas del arbusto del patio"); not berries bought or picked to eat
@@ -1268,6 +1294,20 @@ _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|ele
                r"semanitas|diitas|mes|meses|mesecitos|mesesitos)")
 
 CUES: Final[dict[str, str]] = {
+    # round 27 (blind23): a goodbye told as a message to pass on ("can you tell my sister i
+    # love her", "thank the nurses", "díganle a mi hermana que la quiero mucho")
+    "farewell": (r"\b(?:tell (?:my|her|his|our) (?:\w+ ){0,2}?(?:that )?i love (?:her|him|them|you)|"
+                 r"thank (?:the|my|all the) (?:nurses|doctors|staff|team|everyone|everybody)|"
+                 r"(?:diganle|dile|digale|digan|dele|dales|denle) (?:a (?:mi|mis|la|las|los) \w+ )?(?:que (?:la|lo|los|las) (?:quiero|amo)|las gracias)|"
+                 r"(?:gracias|thanks?) (?:a todos |to everyone |everyone )?(?:por todo|for everything))\b"),
+    # round 27 (blind23): the current state said after a context sentence ("told my therapist
+    # im fine. im not.", "this isnt a bit", "le dije a mi terapeuta que estoy bien. no es
+    # cierto"): a plan told after it is meant now
+    "not_fine": (r"\b(?:(?:i'?m|im|i am) not (?:fine|ok|okay|alright|all right|good)|"
+                 r"(?:told|tell|telling) (?:\w+ ){0,2}?(?:that )?(?:i'?m|im|i am) (?:fine|ok|okay|good)\W+(?:\w+ )?(?:i'?m|im|i am) not|"
+                 r"(?:i'?m|im|i am) not(?=\s*[.!]\s)|(?:this|it) (?:isn'?t|isnt|is not|ain'?t|aint) a (?:bit|joke)|(?:i'?m|im|i am) not (?:joking|kidding)|"
+                 r"no (?:es|estoy) (?:broma|una broma|bromeando|jugando)|no estoy bien|hablo en serio|"
+                 r"(?:le|les) (?:dije|digo) (?:\w+ ){0,3}?que estoy bien\W+(?:no es (?:cierto|verdad)|mentira|no lo estoy))\b"),
     # round 25 (blind21): the antidote named ("need narcan refill, used it on my brother")
     "naloxone": r"\b(?:narcan|naloxon\w*|kloxxado|zimhi)\b",
     # round 25 (blind21): an early pregnancy told in weeks with its short word ("8 wks preg",
@@ -1307,6 +1347,10 @@ CUES: Final[dict[str, str]] = {
     # An age counts when it is said as one ("6 weeks old", "my 2 month", "de 3 semanas"),
     # not as a duration ("a fever for two days").
     "infant": (r"👶|\b(?:baby|babies|infant|newborn|new born|bebe|bebito|bebita|recien nacid[oa]|"
+               # round 27 (blind23): an age in months or weeks put right before the fever
+               # word, as a text's shorthand ("7mo temp 103", "9 meses fiebre 39"); the age is
+               # read as any other (past 12 months it is no baby)
+               r"(?:[1-9]|1[0-2]) ?(?:mo|mos|months?|meses|wks?|weeks?|semanas)(?= (?:temp|temperature|fever|fiebre|calentura|temperatura)\b)|"
                r"neonat\w*|"
                # twenty-first pass: a preemie, a NICU graduate, an age corrected for prematurity
                r"preemies?|nicu (?:grad\w*|baby|babies|stay)|(?:home|discharged|out|released|came home|got home|sent home) (?:\w+ ){0,4}(?:from|of) (?:the )?nicu|"
@@ -1379,6 +1423,17 @@ NOT_PREGNANT: Final = (
     r"\bpregnancy test (?:was|came back|is) negative\b|\bnegative (?:home )?pregnancy test\b|\bprueba de embarazo (?:salio |dio )?negativa\b")
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 27 (blind23): tired of all of it told with a goodbye or thanks to everyone ("can
+    # you tell my sister i love her. and thank the nurses. im tired of all of it", "díganle a
+    # mi hermana que la quiero. ya me cansé de todo")
+    ("suicide_self_harm", (r"\b(?:(?:i'?m|im|i am) (?:so |just |really )?(?:tired|done) (?:of|with) (?:all of (?:it|this)|it all|everything|all this)|"
+                           r"ya me (?:canse|cansé) de todo|estoy (?:muy )?cansad[oa] de todo|ya me voy|ya no puedo mas)\b"), "farewell"),
+    # round 27 (blind23): a plan told after a sentence that says the truth now ("told my
+    # therapist im fine. im not. i have a plan for tonight", "no estoy bien. tengo un plan
+    # para esta noche"); not a plan for dinner told alone
+    ("suicide_self_harm", (r"\b(?:i have|i'?ve got|ive got|i got|i made|i'?ve made|ive made|theres|there'?s) (?:a|the) plan\b(?: (?:for|to do it|set for) (?:tonight|tomorrow|this weekend|friday|saturday|sunday|after \w+))?(?=\s*(?:[.!,;\n]|$|for tonight|tonight))|"
+                           r"\b(?:tengo|ya tengo|hice) (?:un|el) plan\b(?: para (?:esta noche|hoy|manana|el fin de semana|el (?:viernes|sabado|domingo)))?(?=\s*(?:[.!,;\n]|$))|"
+                           r"\b(?:plan\w*|figur\w* out) (?:how|when) (?:to|i'?ll) end it(?: all)?\b(?! (?:with|between|for)\b)|\bplaneando como (?:acabar|terminar) con todo\b"), "not_fine"),
     # round 25 (blind21): naloxone just used on someone ("used it on my brother 15 minutes
     # ago", "le pusimos narcan a mi hermano"); not a kit carried, nor a class on how to use it
     ("overdose_poisoning", (r"\b(?:used|gave|sprayed|administered|had to (?:use|give)|usamos|use|le (?:puse|pusimos|di|dimos|aplique|aplicamos|echamos)) "
@@ -1688,6 +1743,13 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # round 27 (blind23): poisoned by a mood, an idiom ("este calor me tiene envenenado de mal
+    # humor", "poisoned with jealousy")
+    (r"\benvenenad[oa]s? (?:de|por|con) (?:mal humor|coraje|rabia|celos|envidia|odio|tristeza|chismes?|tanto (?:calor|trabajo|papeleo|trafico|estres))\b|"
+    r"\bpoison(?:ed|ing)? (?:by|with) (?:jealousy|envy|hate|hatred|bitterness|gossip|resentment|bad mood|anger)\b"),
+    # round 27 (blind23): a head injury of long ago asked about for a form ("does that old
+    # concussion matter for football tryouts", "¿esa conmoción vieja importa para el equipo?")
+    r"\b(?:that|the|his|her|my|an?) old (?:concussion|head injury)\b|\b(?:esa|la|su|mi|una) (?:vieja|antigua) (?:conmocion|contusion|concusion)\b|\b(?:conmocion|concusion)(?: cerebral)? (?:vieja|antigua|de hace anos)\b",
     # round 26 (blind22): a diagnosis quoted from a bill or a benefits statement ('My
     # explanation of benefits says "postpartum hemorrhage - observation"', '"hemorrhage" on my
     # EOB', 'la factura dice "sobredosis"')
@@ -2199,6 +2261,55 @@ _DATED_FAR: Final = (
     + _END_OF_HISTORY)
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 27 (blind23): "is it normal to have ..." asked about something that began minutes
+    # ago or is still going, said after the question ("Is it normal to have chest pain after
+    # shoveling? started 15 min ago, still going", "¿es normal tener dolor de pecho después de
+    # palear? empezó hace 10 minutos"): a report, not a what-if
+    ("current", "forward",
+     (r"\b(?:is it|is this|es) (?:normal|common|ok|okay) (?:to|for (?:me|him|her) to|tener|sentir) ?(?:have|get|feel|be having|be feeling)?\b"
+     r"(?=[^?\n]{0,100}\?\s*(?:(?:it|this|the pain|pain|it just|el dolor|me|le)\s+)?(?:started|began|came on|kicked in|empezo|comenzo|inicio)\s+"
+     r"(?:about |like |maybe |around |only |hace |como |unos |apenas )*(?:\d+|an?|one|two|five|ten|fifteen|twenty|thirty|half an?|un|una|cinco|diez|quince|veinte|media) ?(?:min\w*|hours?|hrs?|hr|hora|horas)\b(?: ago)?)")),
+    # round 27 (blind23): "¿es normal tener ...?" asked as "is it normal to" is (the same
+    # question started minutes ago is a report: the modifier above)
+    ("hypothetical", "forward", r"\bes normal (?:tener|sentir)\b(?=[^.!?\n]{0,100}\?)"),
+    # round 27 (blind23): warning signs a pharmacist, a doctor or a nurse told of ("The
+    # pharmacist mentioned face drooping and slurred speech as warning signs", "la
+    # farmacéutica nos dijo que vigiláramos la cara caída"): what to watch for, not a sign now
+    ("hypothetical", "forward",
+     (r"\b(?:pharmacist|doctor|nurse|cardiologist|neurologist|farmaceutic[oa]|doctora?|enfermer[oa]|medic[oa]|cardiolog[oa]) (?:\w+ )?(?:mentioned|listed|named|went over|explained|described|gave (?:us|me) a list of|"
+     r"told (?:us|me|him|her) (?:about|to watch for|to look out for)|warned (?:us|me|him|her) about|said to watch for|nos (?:menciono|explico|dijo que vigilaramos|advirtio de)|me (?:menciono|explico|dijo que vigilara|advirtio de))\b"
+     r"(?=[^.!?\n]{0,90}\b(?:signs?|symptoms?|watch for|look out for|look for|senales|signos|sintomas|vigil\w+|pendientes?)\b)")),
+    # round 27 (blind23): someone else's allergy, told with the reaction it brings, not one
+    # happening now ("mi hermana es alérgica al maní y se le cierra la garganta, quiero que me
+    # hagan la prueba a mí", "my sister is allergic to peanuts and her throat closes up"): to
+    # the sentence's end, unless it was eaten or is happening now
+    ("historical", "forward",
+     (r"\b(?:my|mi) (?:sister|brother|mom|mother|dad|father|cousin|aunt|uncle|grandma|grandpa|grandmother|grandfather|husband|wife|twin|hermana|hermano|mama|madre|papa|padre|prim[oa]|ti[oa]|abuel[oa]|espos[oa]|gemel[oa]) "
+     r"(?:is|es|has always been|siempre ha sido|ha sido) (?:(?:very|super|muy|severely|deathly|really|bien) )?(?:allergic|alergic[oa]) (?:to|al|a la|a los|a las|a) [\w ]{2,30}?,? (?:and|y) "
+     r"(?:(?:her|his|their|la|el|su) )?(?:(?:throat|lips|tongue|face|garganta|lengua|labios|cara) )?(?:closes|swells|close|swell|gets hives|breaks out|goes into|se le (?:cierra|cierran|hincha|hinchan|inflama|inflaman)|le (?:da|dan) (?:ronchas|anafilaxia))\b"
+     r"(?![^.!?\n]{0,100}\b(?:ate|eaten|had|just|accidentally|by mistake|by accident|got stung|was stung|right now|now|is (?:closing|swelling)|comio|probo|acaba de|por accidente|por error|le pico|ahorita|ahora|se le esta|se esta)\b)"
+     r"(?: (?:up|la|el|los|las|garganta|lengua|labios|cara|ojos|her|his|throat|lips|tongue|face|eyes)){0,3}")),
+    # round 27 (blind23): history dated by a school year, college or an age ("my son had a
+    # concussion in 7th grade — he got knocked out ...", "when I was in college — 2003, I
+    # think — I ate a cashew ...", "had anaphylaxis from peanuts at age 3 ...", "cuando
+    # estaba en la universidad ...", "a la edad de 5"): to the sentence's end or a word that
+    # says now
+    ("historical", "both",
+     r"\b(?:in (?:\d{1,2}(?:st|nd|rd|th)|first|second|third|fourth|fifth|sixth|seventh|eighth|ninth|tenth|eleventh|twelfth) grade|"
+     r"when (?:i|he|she|we) (?:was|were) in (?:college|high school|middle school|grade school|elementary(?: school)?|grad school|university|nursing school|law school|the army|the navy|basic training|boot camp)|"
+     r"at (?:the )?age (?:of )?(?:\d{1,2}|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve)(?! ?(?:months?|mos?|weeks?|wks?|days?|meses|semanas|dias)\b)|"
+     r"cuando (?:yo |el |ella )?(?:estaba|iba|estudiaba) en (?:la )?(?:universidad|prepa|preparatoria|secundaria|primaria|facultad)|"
+     r"a la edad de (?:\d{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)(?! (?:meses|semanas|dias)\b)|"
+     r"en (?:\d{1,2}(?:o|ro|to)?|primero|segundo|tercero|cuarto|quinto|sexto) (?:grado|de primaria|de secundaria))\b"
+     + _END_OF_HISTORY),
+    # round 27 (blind23): years counted back in words past five ("hace seis años intenté
+    # quitarme la vida y ustedes me ayudaron")
+    ("historical", "both",
+     r"\bhace (?:seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|veinte|treinta) (?:anos|decadas)\b"),
+    # round 27 (blind23): a time named by the symptom and said to be long over ("the winter i
+    # couldnt breathe is long over", "aquel invierno que no podía respirar ya quedó atrás")
+    ("negated", "backward",
+     r"\b(?:long|well|way) (?:over|gone|past|behind (?:me|us|him|her|them)|in the past)\b|\bya (?:quedo|paso|es cosa del pasado)(?: muy| bien)? (?:atras|lejos)\b|\bes cosa del pasado\b"),
     # round 26 (blind22): a student's assignment asks how a clinic tells the signs ("to ask a
     # real clinic how they tell patients to recognise anaphylaxis", "which signs do your nurses
     # treat as 'go now' - lip swelling, hives ...?", "¿cómo les enseñan a reconocer un derrame?")
@@ -2766,6 +2877,11 @@ FIGURATIVE: Final = (
 # three days", "ya esta bien"). "seems fine" and "looks fine" are not: a child who seems fine
 # after a poison or a blow still needs a clinician.
 EPISODE_ENDED: Final = (
+    # round 27 (blind23): no reaction or symptom since, for years ("I've avoided tree nuts
+    # since and never had another reaction", "He's 9 now and hasn't had a reaction since",
+    # "symptom-free for three years", "no ha vuelto a tener otra reacción")
+    r"\b(?:never had (?:another|a|any) (?:reaction|episode|attack)|(?:hasn'?t|hasnt|haven'?t|havent|has not|have not) had (?:another|a|any) (?:reaction|episode|attack|problem)s? since|"
+    r"(?:has|have|'ve|'s) been symptom[- ]free for|no (?:ha|he) (?:vuelto a tener|tenido) (?:otra|ninguna) (?:reaccion|crisis))\b|"
     # nineteenth pass: sent home from the hospital; talking and walking normally again; it has
     # not come back since; back at school or work
     r"\b(?:(?:le|la|lo|me|nos|les) dieron de alta|(?:was|were|got|been) discharged|(?:he|she|i) (?:was|got) sent home)\b|"
@@ -2798,6 +2914,10 @@ EPISODE_ENDED: Final = (
 
 # Days behind: a weekday, a count of days ago, or fine for days.
 DAYS_BEHIND: Final = (
+    # round 27 (blind23): none since, for years: the episode is behind ("never had another
+    # reaction", "symptom-free for three years")
+    r"\b(?:never had (?:another|a|any) (?:reaction|episode|attack)|(?:hasn'?t|hasnt|haven'?t|havent|has not|have not) had (?:another|a|any) (?:reaction|episode|attack|problem)s? since|"
+    r"(?:has|have|'ve|'s) been symptom[- ]free for (?:\w+ )?(?:years?|months|anos)|no (?:ha|he) (?:vuelto a tener|tenido) (?:otra|ninguna) (?:reaccion|crisis))\b|"
     r"\b(?:on|last|this past) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?= (?:morning|night|afternoon|evening|my|our|his|her|i|we|he|she)\b)|"
     r"\bel (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)\b|"
@@ -2823,6 +2943,9 @@ NEGATION_BREAKERS: Final = (r"\b(?:work|trabajo|turno|shift|puedo|puede|aguanto|
 # Words that end a modifier's scope (ConText's terminators), besides sentence ends.
 TERMINATORS: Final = (r"\b(?:but|however|although|though|except|yet|whereas|pero|aunque|"
                       r"sin embargo|excepto|salvo|mas bien)\b|"
+                      # round 27 (blind23): the other child well after "and" ("has fever 39.5 and
+                      # the other one is fine", "y el otro está bien")
+                      r"\b(?:and|y) (?=(?:the other (?:one|twin|baby|kid)|(?:his|her) twin|el otro|la otra|(?:su|el|la) gemel[oa]) (?:is|esta) (?:fine|ok|okay|good|bien)\b)|"
                       # nineteenth pass: another child well after a comma ("Rosie 101.2 since 5,
                       # Jade is fine", "el otro está bien"): the ending is not the first child's
                       r"(?<=[,;] )(?:the other (?:one|twin|baby|kid)|(?:his|her) (?:twin|brother|sister)|el otro|la otra|(?:su|el|la) (?:gemel[oa]|herman[oa]|hermanit[oa])|"
