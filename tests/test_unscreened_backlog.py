@@ -19,6 +19,7 @@ from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from tests.support.smsprovider import SmsProvider, write_sms_config
 from tests.support.smtpsink import SmtpSink, write_reply_config
 from tests.test_backlog_mark import _rows
@@ -28,7 +29,7 @@ from tests.test_tui_support import screen_text, wait_for, wait_rows
 
 from cxinbox.api.interface import InProcessAPI
 from cxinbox.channels.sms import SmsClient
-from cxinbox.config import Config, load_config
+from cxinbox.config import Config, ConfigError, load_config, load_config_text
 from cxinbox.service.inbox import InboxService
 from cxinbox.service.outbox import OutboxWorker
 from cxinbox.service.replies import ReplyService
@@ -310,3 +311,15 @@ async def test_tui_row_and_thread_say_not_screened_until_read(
     finally:
         db.close()
         sink.stop()
+
+
+def test_an_sla_policy_cannot_be_chosen_by_is_unscreened() -> None:
+    """The mark ends when someone reads the conversation (and the backlog window moves with
+    the clock): a policy picked by it would change under the conversation's clock."""
+    for match in ("is:unscreened", "tag:x -is:unscreened", "(is:unread OR is:unscreened)"):
+        with pytest.raises(ConfigError) as caught:
+            load_config_text(f'[[sla.policies]]\nname = "p"\nmatch = "{match}"\n'
+                             'first_response = "1h"\n', Path("c.toml"))
+        assert "sla.policies[0].match: is:unscreened is for rules and lists" in str(caught.value)
+    load_config_text('[[sla.policies]]\nname = "p"\nmatch = "is:unread"\n'
+                     'first_response = "1h"\n', Path("c.toml"))

@@ -1507,6 +1507,9 @@ def _parse_sla(table: _Table, clinic_tz: str) -> SlaConfig:
         if find_field(tree, "hours") is not None:  # a clock that follows the time of day
             pt.fail("match", "hours: is for rules and lists; the policy's calendar says"
                              " when its clock runs")
+        if find_field(tree, "is", "unscreened") is not None:  # moves with reads and the clock
+            pt.fail("match", "is:unscreened is for rules and lists: it ends when someone reads"
+                             " the conversation, so a policy chosen by it would change then")
         calendar = pt.string("calendar", "")
         if calendar and calendar not in calendars:
             pt.fail("calendar", f"no [sla.calendars.{calendar}] table"

@@ -36,7 +36,11 @@ def lead_s(starts: float, floor_s: float = 10.0, most_s: float | None = None) ->
     `floor_s`; no more than `most_s` (the fixed lead a test had before: on a machine so
     busy that the measured lead would pass it, the wait is no longer than it was)."""
     lead = floor_s + starts * startup_s()
-    return lead if most_s is None else min(lead, most_s)
+    if most_s is None:
+        return lead
+    # A quiet moment measured is no promise for the minutes after it: never less than half
+    # the fixed lead (a load burst after the measurement must still leave room).
+    return min(max(lead, most_s / 2), most_s)
 
 
 def next_minute(after: datetime) -> datetime:

@@ -543,15 +543,16 @@ def _find_sort(node: Node) -> Field | None:
     return find_field(node, "sort")
 
 
-def find_field(node: Node, name: str) -> Field | None:
-    """The first `name:` term anywhere in `node` (negated or grouped too), or None."""
+def find_field(node: Node, name: str, value: str | None = None) -> Field | None:
+    """The first `name:` term (`name:value` when `value` is given) anywhere in `node`
+    (negated or grouped too), or None."""
     if isinstance(node, Field):
-        return node if node.name == name else None
+        return node if node.name == name and value in (None, node.value) else None
     if isinstance(node, Not):
-        return find_field(node.node, name)
+        return find_field(node.node, name, value)
     if isinstance(node, And | Or):
         for child in node.nodes:
-            found = find_field(child, name)
+            found = find_field(child, name, value)
             if found is not None:
                 return found
     return None
