@@ -348,7 +348,9 @@ class SlaMonitor:
         """Whether this escalation is of the backlog: the first the monitor makes for its
         running target (it was never escalated at risk), with no red flag open, on a
         conversation whose patient's latest message was stored as a first sync's backlog
-        (`messages.backlog_at`, marked once, when stored: store/ingest.py `is_backlog`).
+        (`messages.backlog_at`, marked once, when stored: store/ingest.py `is_backlog`)
+        and that no staff reply answered since: the target a reply starts (resolution)
+        is escalated as any, so the backlog page goes once per first sync.
         How long ago the patient wrote does not count: a live conversation at risk days
         later pages as any. Such conversations show at risk or breached like any, but fire
         no sla-at-risk / sla-breached rule and do not page one by one: `notify_backlog`
