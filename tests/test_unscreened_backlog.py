@@ -2,9 +2,10 @@
 added to a running install holds last week's "crushing chest pain right now", which the
 detectors pass over as backlog (messages.backlog_at); it must not look like screened mail
 with no findings. One rule for it and for late mail (store/unscreened.py): open or
-pending, the newest patient message, unread and unanswered, and for backlog arrived
-within [triage] backlog_mark_days. Old history, closed conversations, a staff reply, a
-read and a newer screened message end it; `is:unscreened` selects the same rows.
+pending, a patient message no detector read, unread and unanswered, and for backlog
+arrived within [triage] backlog_mark_days. Old history, closed conversations, a staff
+reply and a read end it; a newer screened message does not (QA finding F8: the
+detectors read only the newer text); `is:unscreened` selects the same rows.
 
 Real Dovecot, the real sync and outbox into an SMTP sink, the SMS test provider, on both
 stores; the CLI as a child process; the TUI at 80x24 on the synced store."""
@@ -116,12 +117,12 @@ def _marked(inbox: InboxService) -> set[int]:
     return selected
 
 
-def test_recent_backlog_is_marked_until_read_answered_closed_or_followed(
+def test_recent_backlog_is_marked_until_read_answered_or_closed(
         any_store: Any, dovecot: Any, tmp_path: Path) -> None:
     """F5 on both stores: the 6-day-old backlog says "not screened" (kind "backlog", its
-    arrival), the 40-day-old does not; each of close, mark read, a newer screened mail
-    and a sent staff reply ends the mark of its own conversation only; a snooze hides it
-    until the conversation wakes."""
+    arrival), the 40-day-old does not; each of close, mark read and a sent staff reply
+    ends the mark of its own conversation only; a newer screened mail does not (only a
+    read ends it there); a snooze hides it until the conversation wakes."""
     store = any_store
     sink = SmtpSink(tmp_path, user=dovecot.user, password=dovecot.password,
                     tls_dir=dovecot.root / "tls").start()
@@ -155,9 +156,16 @@ def test_recent_backlog_is_marked_until_read_answered_closed_or_followed(
         draft = replies.start_draft(conv["replied"])
         replies.save_draft(draft.id, "We have renewed it.")
         replies.send(draft.id)
-        assert _marked(inbox) == {conv["chest"], conv["replied"]}  # queued is not sent
+        # The newer mail was screened (the detectors read it), the old one never was:
+        # the mark stays until a person reads or answers the old one.
+        screened = dict(_rows(store, "SELECT message_id, intent FROM messages"
+                                     " WHERE conversation_id = ?", conv["again"]))
+        assert screened["again@p.example"] is not None and screened["old4@p.example"] is None
+        assert _marked(inbox) == {conv["chest"], conv["again"], conv["replied"]}  # queued
         assert replies.worker is not None and replies.worker.process_due() == 1
         assert sink.wait_for(1)
+        assert _marked(inbox) == {conv["chest"], conv["again"]}
+        inbox.mark_read(conv["again"])
         assert _marked(inbox) == {conv["chest"]}
         assert _marks(inbox)[conv["chest"]][0] == "backlog"
 
@@ -207,6 +215,42 @@ def test_a_numbers_first_poll_backlog_is_marked_too(any_store: Any, tmp_path: Pa
     shorter = dataclasses.replace(
         config, triage=dataclasses.replace(config.triage, backlog_mark_days=5))
     assert _marked(InboxService(any_store, shorter, "mgarcia")) == set()
+
+
+def test_a_newer_screened_text_leaves_the_unread_one_marked(
+        any_store: Any, tmp_path: Path) -> None:
+    """QA finding F8 on both stores: a number's first poll stores a 5-day-old "hit my head,
+    vomiting, confused" as backlog; the same patient then texts about a prescription
+    (screened: the detectors read it, and only it). The conversation stays marked, by the
+    old text's arrival, until a person reads it."""
+    head = "This is Bea, I fell and hit my head, now I am vomiting and very confused"
+    patient = "+15557650011"
+    with SmsProvider(numbers=[CLINIC]) as provider:
+        config = load_config(write_sms_config(tmp_path, provider, [CLINIC],
+                                              overlap_seconds=7 * 86400))
+        provider.inject_inbound(patient, CLINIC, head, at=_ago(5))
+        poller = SmsPoller(any_store, config, rules=rules_engine(any_store, config),
+                           client_factory=lambda c, t: SmsClient(c, t, sleep=lambda s: None))
+        try:
+            assert poller.poll_once().new == 1
+            provider.inject_inbound(patient, CLINIC,
+                                    "Also can someone call me back about my prescription")
+            assert poller.poll_once().new == 1
+        finally:
+            poller.close()
+    rows = _rows(any_store, "SELECT conversation_id, backlog_at IS NOT NULL, intent"
+                 " FROM messages ORDER BY id")
+    assert len({c for c, _, _ in rows}) == 1, rows
+    conv = int(rows[0][0])
+    assert [(bool(b), i is not None) for _, b, i in rows] == [(True, False), (False, True)]
+    inbox = InboxService(any_store, config, "mgarcia")
+    assert _marked(inbox) == {conv}
+    why, at = _marks(inbox)[conv]
+    assert why == "backlog" and abs((at or 0) - int(_ago(5).timestamp())) <= 120
+    detail = inbox.get_conversation(conv, record_view=False)
+    assert [m.unscreened for m in detail.messages] == [True, False]
+    inbox.mark_read(conv)
+    assert _marked(inbox) == set()
 
 
 def test_show_list_and_json_say_which_kind(dovecot: Any, tmp_path: Path) -> None:
