@@ -174,6 +174,10 @@ def test_recent_backlog_is_marked_until_read_answered_or_closed(
         assert _marked(inbox) == set()
         assert inbox.wake_snoozed(int(time.time()) + 7200) == 1
         assert _marked(inbox) == {conv["chest"]}
+        # Closed: no mark while closed; reopened (nobody read it), the mark is back.
+        inbox.set_status(conv["closed"], "open")
+        assert _marked(inbox) == {conv["chest"], conv["closed"]}
+        inbox.set_status(conv["closed"], "closed")
 
         # [triage] backlog_mark_days: 5 days leaves the 6-day-old unmarked, 0 never marks.
         for days in (5, 0):
