@@ -68,6 +68,7 @@ def test_a_reply_or_a_new_message_never_pages_the_backlog_again(
         assert monitor.check(int(time.time())) == []
         [page] = _heard(notified)
         assert (page["state"], page["breached"]) == ("backlog", 3)
+        assert "not checked for red flags: cxinbox list is:unscreened" in page["message"]
         assert all(_breached(store, c)[0].get("backlog") is True for c in conv.values())
 
         # The desk answers one; the patient of another writes again (live mail).

@@ -363,6 +363,9 @@ class SlaMonitor:
         line = (f"{breached} conversation(s) arrived already past their SLA"
                 + (f" and {at_risk} already at risk" if at_risk else "")
                 + ": old mail from a first sync; see cxinbox list sla:breached")
+        if self.config.triage.backlog_mark_days > 0:  # the recent ones carry the mark
+            line += ("; the recent ones were not checked for red flags:"
+                     " cxinbox list is:unscreened")
         env = {"CXINBOX_STATE": "backlog", "CXINBOX_COUNT": str(breached),
                "CXINBOX_AT_RISK": str(at_risk), "CXINBOX_MESSAGE": line}
         return run_notify(self.config.sla.notify_command, env=env,
