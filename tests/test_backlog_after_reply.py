@@ -9,6 +9,7 @@ in-process, on both stores; the hook is a real script."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import time
 from email.utils import format_datetime
@@ -107,3 +108,34 @@ def test_a_reply_or_a_new_message_never_pages_the_backlog_again(
         assert [json.loads(d)["breached"] for (d,) in rounds] == [3]
     finally:
         sink.stop()
+
+
+def test_the_page_names_is_unscreened_only_while_backlog_is_marked(
+        dovecot: Any, tmp_path: Path) -> None:
+    """With [triage] backlog_mark_days = 0 no backlog carries the mark, so the page does
+    not send the desk to an empty `is:unscreened`."""
+    from cxinbox.store.db import Database
+
+    notified = tmp_path / "notified.jsonl"
+    hook = tmp_path / "hook.sh"
+    hook.write_text(f"#!/bin/sh\ncat >> {notified}\necho >> {notified}\n")
+    hook.chmod(0o700)
+    sink = SmtpSink(tmp_path, user=dovecot.user, password=dovecot.password,
+                    tls_dir=dovecot.root / "tls").start()
+    try:
+        config = _config(tmp_path, dovecot, sink, hook)
+    finally:
+        sink.stop()
+    db = Database(config.db_path)
+    try:
+        for days in (14, 0):
+            shown = dataclasses.replace(
+                config, triage=dataclasses.replace(config.triage, backlog_mark_days=days))
+            assert SlaMonitor(db, shown).notify_backlog(2, 0)
+    finally:
+        db.close()
+    marked, unmarked = (h["message"] for h in _heard(notified))
+    assert marked.endswith("; the recent ones were not checked for red flags:"
+                           " cxinbox list is:unscreened")
+    assert unmarked == ("2 conversation(s) arrived already past their SLA: old mail from a"
+                        " first sync; see cxinbox list sla:breached")
