@@ -165,23 +165,23 @@ def test_mail_fetched_days_after_it_arrived_says_it_was_not_screened(
     assert detail.summary.unscreened_received_at == outage["received"]
     assert [m.unscreened for m in detail.messages] == [True]
     now = int(time.time())
-    assert unscreened_line(outage["received"], now) == "not screened: received 5 d ago"
+    assert unscreened_line(outage["received"], now) == "NOT CHECKED FOR RED FLAGS: 5 d old"
 
     # The thread's header says it first; the list's row at 80 columns says it short.
     header = header_text(detail.summary, ("", "none"), "mgarcia", UNICODE_GLYPHS)
-    assert header.plain.startswith("not screened: received 5 d ago")
+    assert header.plain.startswith("NOT CHECKED FOR RED FLAGS: 5 d old")
     block = message_text(detail.messages[0], tz=UTC, now=datetime.now(UTC),
                          glyphs=UNICODE_GLYPHS, expanded=True).plain.splitlines()
-    assert block[1] == "! not screened: received 5 d ago"
+    assert block[1] == "! NOT CHECKED FOR RED FLAGS: 5 d old"
     assert "(received " not in block[0]  # its Date: and its arrival agree
     fresh_block = message_text(inbox.get_conversation(fresh["conv"], record_view=False)
                                .messages[0], tz=UTC, now=datetime.now(UTC),
                                glyphs=UNICODE_GLYPHS, expanded=True).plain
-    assert "not screened" not in fresh_block
+    assert "NOT CHECKED" not in fresh_block
     row = _row_text(items[outage["conv"]], 80)
     assert len(row) == 80 and unscreened_mark(outage["received"], now) in row
-    assert "unscreened 5d" in row
-    assert "unscreened" not in _row_text(items[fresh["conv"]], 80)
+    assert "!unchecked 5d" in row
+    assert "!unchecked" not in _row_text(items[fresh["conv"]], 80)
 
 
 def _row_text(summary: Any, width: int) -> str:
@@ -210,9 +210,11 @@ def test_show_list_and_json_say_not_screened(rig_factory: Any) -> None:  # noqa:
     shown = cx("show", str(conv), "--config", str(rig.path))
     assert shown.returncode == 0, shown.stderr
     lines = shown.stdout.splitlines()
-    assert lines[2].startswith("not screened: received 5 d ago (no red-flag check read it")
+    assert lines[2] == ("NOT CHECKED FOR RED FLAGS: 5 d old"
+                        " (read it now; if urgent, ask a clinician)")
     [arrow] = [ln for ln in lines if ln.startswith("<- ")]
-    assert "(received " in arrow and arrow.endswith("[not screened: received 5 d ago]")
+    assert "(received " in arrow
+    assert arrow.endswith("[NOT CHECKED FOR RED FLAGS: 5 d old]")
     as_json = cx("show", str(conv), "--json", "--config", str(rig.path))
     assert as_json.returncode == 0, as_json.stderr
     detail = json.loads(as_json.stdout)
@@ -223,8 +225,8 @@ def test_show_list_and_json_say_not_screened(rig_factory: Any) -> None:  # noqa:
     listed = cx("list", "--config", str(rig.path))
     assert listed.returncode == 0, listed.stderr
     rows = {ln.split()[0].lstrip("*"): ln for ln in listed.stdout.splitlines()}
-    assert "unscreened 5d: " in rows[f"#{conv}"]
-    assert "unscreened" not in rows[f"#{rig.conv('first@p.example')}"]
+    assert "!unchecked 5d: " in rows[f"#{conv}"]
+    assert "!unchecked" not in rows[f"#{rig.conv('first@p.example')}"]
 
 
 def test_a_text_polled_days_after_it_arrived_is_not_screened(

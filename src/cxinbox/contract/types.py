@@ -67,7 +67,7 @@ class ConversationSummary:
     # message(s) were never read by the detectors (store/unscreened.py: a later sync stored
     # it long after it arrived, or a recent first sync's backlog) and nobody has read or
     # answered them: no red flag or intent was looked for; when the earliest such
-    # message arrived (epoch seconds), for "not screened: received 5 d ago"
+    # message arrived (epoch seconds), for "NOT CHECKED FOR RED FLAGS: 5 d old"
     unscreened_reason: str | None = None  # with `unscreened_received_at`, why the detectors
     # did not read it: "late" (a later sync fetched it long after it arrived) or "backlog"
     # (a first sync's old mail or texts, arrived within [triage] backlog_mark_days)

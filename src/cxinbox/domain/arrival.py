@@ -20,28 +20,30 @@ def _ago(received_at: int, now: int) -> str:
 
 
 def unscreened_line(received_at: int, now: int) -> str:
-    """"not screened: received 5 d ago"."""
-    return f"not screened: received {_ago(received_at, now)} ago"
+    """"NOT CHECKED FOR RED FLAGS: 5 d old" (since it arrived): what a receptionist must
+    know first, in capitals because it is a warning (words, not colour). With
+    `unscreened_why` in brackets after it, one line of an 80-column thread."""
+    return f"NOT CHECKED FOR RED FLAGS: {_ago(received_at, now)} old"
 
 
 def unscreened_mark(received_at: int, now: int) -> str:
-    """The list's short form, for an 80-column row: "unscreened 5d:" (the colon sets it
-    apart from the subject that follows)."""
-    return f"unscreened {_ago(received_at, now).replace(' ', '')}:"
+    """The list's short form, for an 80-column row: "!unchecked 5d:" (the "!" asks for
+    attention, the thread's line says for what: red flags; the colon sets it apart from
+    the subject that follows). As short as the subject column allows."""
+    return f"!unchecked {_ago(received_at, now).replace(' ', '')}:"
 
 
-UNSCREENED_WHY = ("no red-flag check read it: it was fetched long after it arrived;"
-                  " read it now for anything urgent")
-
-BACKLOG_WHY = ("no red-flag check read it: it was already waiting when this mailbox or number"
-               " was first synced; read it now for anything urgent")
-"""The same, for a first sync's backlog (`messages.backlog_at`) still marked: it arrived
-within `[triage] backlog_mark_days` (store/unscreened.py)."""
+READ_IT_NOW = "read it now; if urgent, ask a clinician"
+"""What to do, after `unscreened_line`: the same for both kinds (`show --json`'s
+`unscreened_reason` says which kind; the README says why such messages exist)."""
 
 
 def unscreened_why(reason: str | None) -> str:
-    """Why a conversation says "not screened", by its kind ("late" | "backlog")."""
-    return BACKLOG_WHY if reason == "backlog" else UNSCREENED_WHY
+    """What to do about a conversation marked "not screened", whatever its kind ("late":
+    fetched long after it arrived, "backlog": waiting when the mailbox or number was
+    first synced)."""
+    del reason  # one plain sentence for both: the kind is for reports and --json
+    return READ_IT_NOW
 
 
 def backlog_since(now: int, mark_days: int) -> int | None:

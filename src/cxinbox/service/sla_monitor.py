@@ -348,7 +348,9 @@ class SlaMonitor:
         """Whether this escalation is of the backlog: the first the monitor makes for its
         running target (it was never escalated at risk), with no red flag open, on a
         conversation whose patient's latest message was stored as a first sync's backlog
-        (`messages.backlog_at`, marked once, when stored: store/ingest.py `is_backlog`).
+        (`messages.backlog_at`, marked once, when stored: store/ingest.py `is_backlog`)
+        and that no staff reply answered since: the target a reply starts (resolution)
+        is escalated as any, so the backlog page goes once per first sync.
         How long ago the patient wrote does not count: a live conversation at risk days
         later pages as any. Such conversations show at risk or breached like any, but fire
         no sla-at-risk / sla-breached rule and do not page one by one: `notify_backlog`
@@ -361,6 +363,9 @@ class SlaMonitor:
         line = (f"{breached} conversation(s) arrived already past their SLA"
                 + (f" and {at_risk} already at risk" if at_risk else "")
                 + ": old mail from a first sync; see cxinbox list sla:breached")
+        if self.config.triage.backlog_mark_days > 0:  # the recent ones carry the mark
+            line += ("; the recent ones were not checked for red flags:"
+                     " cxinbox list is:unscreened")
         env = {"CXINBOX_STATE": "backlog", "CXINBOX_COUNT": str(breached),
                "CXINBOX_AT_RISK": str(at_risk), "CXINBOX_MESSAGE": line}
         return run_notify(self.config.sla.notify_command, env=env,

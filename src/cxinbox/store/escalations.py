@@ -34,8 +34,12 @@ def candidates(conn: sqlite3.Connection, now: int) -> list[EscalationCandidate]:
         " c.red_flag_at, c.red_flag IS NOT NULL AS flag_open, c.channel, c.from_name,"
         " c.from_addr,"
         # Backlog: every inbound message from the patient's latest on (the one that
-        # started the target) was stored as a first sync's backlog (migration 27).
-        " (SELECT min(CASE WHEN b.backlog_at IS NULL THEN 0 ELSE 1 END) FROM messages b"
+        # started the target) was stored as a first sync's backlog (migration 27), and
+        # no staff reply came after it was stored: once the desk has answered, a later
+        # target (resolution) is today's work, never the first sync's.
+        " (SELECT CASE WHEN min(CASE WHEN b.backlog_at IS NULL THEN 0 ELSE 1 END) = 1"
+        "  AND coalesce(c.last_response_at, 0) < max(b.backlog_at) THEN 1 ELSE 0 END"
+        "  FROM messages b"
         "  WHERE b.conversation_id = c.id AND b.direction = 'in' AND b.gone_at IS NULL"
         f"  AND {clock_sql('b')} >= coalesce(c.last_inbound_at, 0))"
         f" FROM conversations c{dialect_of(conn).indexed_by('conversations_sla_due')}"

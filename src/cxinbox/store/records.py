@@ -416,7 +416,8 @@ class EscalationCandidate:
     than under its title, the patient's first text."""
     backlog: bool = False
     """Whether the patient's latest message (the one that started this target) was stored
-    as a first sync's backlog (`messages.backlog_at`, marked when stored)."""
+    as a first sync's backlog (`messages.backlog_at`, marked when stored) and no staff
+    reply came after it was stored (a reply's later target is today's work)."""
 
     @property
     def escalated_level(self) -> int:

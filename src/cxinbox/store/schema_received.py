@@ -12,7 +12,7 @@ age limit); `messages.date` stays the Date: header, what the thread shows as sen
 an SMS cursor existed) although the server had received it more than `[triage]
 backlog_hours` before: the detectors passed it over (service/redflags.py
 `arrived_too_early`), so no red flag and no intent were looked for. `cxinbox show`, the
-list and the thread say so ("not screened: received 5 d ago"). A first sync's backlog
+list and the thread say so ("NOT CHECKED FOR RED FLAGS: 5 d old"). A first sync's backlog
 has `backlog_at` instead. The partial index answers "which of the conversations shown have
 one" (store/conversations.py `unscreened_of`) without reading their messages.
 """

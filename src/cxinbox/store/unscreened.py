@@ -13,16 +13,19 @@ The two kinds (domain/arrival.py words them):
   "crushing chest pain right now" in a newly added folder must not look screened.
 
 The rule. A conversation is marked while it is open or pending and it holds such a
-message (inbound, not gone) that is still unread and that nothing came after:
+message (inbound, not gone) that is still unread and that no person has answered:
 
 - read: its `seen` flag (a person opened the conversation in the TUI, or read it in
   another mail client: the IMAP \\Seen flag) ends it;
 - a staff reply at or after its arrival (`conversations.last_response_at`: the desk's
   answers only, an automatic acknowledgement does not count) ends it;
-- a newer inbound message the detectors did read ends it (the conversation is live again,
-  and is read as a whole);
-- closed ends it (a person closed it, or old history); snoozed hides it until it wakes
-  (open again, the mark is back: it is worked out when read, never stored).
+- while closed it is not marked (a person closed it, or old history); snoozed hides it
+  until it wakes (reopened or awake, the mark is back: it is worked out when read, never
+  stored).
+
+A newer patient message does NOT end it, screened or not: the detectors read only the
+newer text, so "I hit my head, now vomiting" stays marked under a later "can someone
+call me about my prescription" until a person reads or answers it.
 
 The mark gives the earliest such message's arrival ("received 5 d ago") and its kind.
 Computed when read from the columns ingest already writes: no migration, no write at
@@ -52,21 +55,15 @@ BACKLOG = "backlog"
 def _candidates(since: int | None) -> tuple[str, list[object]]:
     """The condition over `u` (a message) and `c` (its conversation) and its parameters:
     `u` is an unscreened message that still marks `c`."""
-    clock_u, clock_v = clock_sql("u"), clock_sql("v")
+    clock_u = clock_sql("u")
     kinds = "u.unscreened_at IS NOT NULL"
     params: list[object] = []
     if since is not None:
         kinds = f"({kinds} OR (u.backlog_at IS NOT NULL AND {clock_u} >= ?))"
         params.append(since)
-    newer_screened = (
-        "SELECT 1 FROM messages v WHERE v.conversation_id = u.conversation_id"
-        " AND v.direction = 'in' AND v.gone_at IS NULL AND v.unscreened_at IS NULL"
-        f" AND v.backlog_at IS NULL AND ({clock_v} > {clock_u}"
-        f" OR ({clock_v} = {clock_u} AND v.id > u.id))")
     cond = (f"u.direction = 'in' AND u.gone_at IS NULL AND u.seen = 0 AND {kinds}"
             f" AND c.status IN ({_STATUSES})"
-            f" AND (c.last_response_at IS NULL OR c.last_response_at < {clock_u})"
-            f" AND NOT EXISTS ({newer_screened})")
+            f" AND (c.last_response_at IS NULL OR c.last_response_at < {clock_u})")
     return cond, params
 
 
