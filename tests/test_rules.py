@@ -98,6 +98,10 @@ def _load(rule: str) -> Any:
      "c.toml: rules[0] (\"r\").actions.assign: unknown user 'bob'; known users: mgarcia"),
     ('[[rules]]\nname = "r"\non = "arrival"\nactions = { status = "snoozed" }',
      "c.toml: rules[0] (\"r\").actions.status: unknown status 'snoozed'"),
+    ('[[rules]]\nname = "r"\non = "arrival"\nactions = { snooze = "99999w" }',
+     "c.toml: rules[0] (\"r\").actions.snooze: '99999w' is more than two years; a snooze"),
+    ('[[rules]]\nname = "r"\non = "arrival"\nactions = { snooze = "105w" }',
+     "c.toml: rules[0] (\"r\").actions.snooze: '105w' is more than two years"),
     ('[[rules]]\nname = "r"\non = "arrival"\nactions = { priority = "asap" }',
      "c.toml: rules[0] (\"r\").actions.priority: unknown priority 'asap'"),
     ('[[rules]]\nname = "r"\non = "arrival"\nactions = { sla_policy = "gold" }',
@@ -1318,3 +1322,9 @@ enabled = false
     tags = {r[0] for r in rig.db.conn.execute(
         "SELECT tag FROM conversation_tags WHERE conversation_id = ?", (conv,))}
     assert tags == {"answered", "billed"}  # replays leave no trace
+
+
+def test_a_rule_snooze_up_to_two_years_loads() -> None:
+    """qa28 F5: the bound is the API's two years, not less."""
+    config = _load('[[rules]]\nname = "r"\non = "arrival"\nactions = { snooze = "104w" }')
+    assert config.rules[0].actions[0].value == 104 * 7 * 86400

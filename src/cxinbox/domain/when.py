@@ -38,6 +38,9 @@ _WEEKDAYS: Final = {
     **dict.fromkeys(("fri", "friday"), 4), **dict.fromkeys(("sat", "saturday"), 5),
     **dict.fromkeys(("sun", "sunday"), 6)}
 _MAX_AMOUNT: Final = timedelta(days=3660)
+MAX_SNOOZE_S: Final = 2 * 366 * 86400
+"""A snooze wakes within two years: a far-future wake-up would hide a conversation for good.
+The API refuses a later `until`; a rule's `snooze` amount is held to the same bound."""
 
 
 class WhenError(ValueError):
