@@ -1262,27 +1262,93 @@ _VERB_FORMS: dict[str, tuple[str, str]] = {
     "close": ("status", "closed"),
     "reopen": ("status", "open"),
     "open": ("status", "open"),
+    "pending": ("status", "pending"),
     "snooze": ("status", "snoozed --until WHEN"),
+    "unflag": ("flag clear", "--reason TEXT"),
 }
 """Verbs people type that are a form of another command: one verb per change (as the
 TUI's keys and the wire's calls have), so `cxinbox unassign 3` is told the whole
 command that does it rather than a near spelling."""
 
+_ONE_ID_FORMS = frozenset({"unflag"})
+"""Forms whose command takes one conversation id, not a QUERY."""
+
+_SUGGEST_VALUE_OPTIONS = frozenset({"--until", "--config", "-c", "--reason", "-r"})
+_SUGGEST_FLAGS = frozenset({"--dry-run", "--yes", "-y", "--json"})
+
+
+def _verb_form(where: str, verb: str, after: list[str]) -> str:
+    """The whole command a verb of `_VERB_FORMS` stands for, with what was typed after it
+    put where that command takes it: several ids become one `id:3,4` query, an option
+    the command has keeps its value (`snooze 3 --until 1w` -> `... snoozed --until 1w`)."""
+    command, tail = _VERB_FORMS[verb]
+    words: list[str] = []
+    options: dict[str, str] = {}
+    flags: list[str] = []
+    rest = iter(after)
+    for arg in rest:
+        key, eq, value = arg.partition("=")
+        if key in _SUGGEST_VALUE_OPTIONS:
+            options[key] = value if eq else next(rest, "")
+        elif arg in _SUGGEST_FLAGS:
+            flags.append(arg)
+        else:
+            words.append(arg)
+    ids = [_one_id(w) for w in words]
+    if words and all(i is not None for i in ids):
+        unique = list(dict.fromkeys(i for i in ids if i is not None))
+        if verb in _ONE_ID_FORMS:
+            query = str(unique[0]) if len(unique) == 1 else "ID"
+        else:
+            query = words[0] if len(words) == 1 else "id:" + ",".join(map(str, unique))
+    elif verb in _ONE_ID_FORMS:
+        query = "ID"
+    else:
+        query = " ".join(words) or "QUERY"
+    tokens = tail.split()
+    for i, token in enumerate(tokens[:-1]):  # a placeholder's value, when it was typed
+        given = options.pop(token, None)
+        if given is None and token == "--reason":
+            given = options.pop("-r", None)
+        if given is not None:
+            tokens[i + 1] = shlex.quote(given)
+    target = query if query in ("QUERY", "ID") else shlex.quote(query)
+    # Only what the suggested command takes: the config everywhere, the bulk flags on
+    # the bulk commands (`flag clear` has none of them).
+    extra = [f"{key} {shlex.quote(value)}" for key, value in options.items()
+             if key in ("--config", "-c")]
+    if verb in _ONE_ID_FORMS:
+        flags = []
+    return " ".join([where, command, target, *tokens, *extra, *flags])
+
+
+def _nearest_command(name: str, commands: list[str]) -> str | None:
+    """The command or verb form nearest `name` as typed (`clsoe` -> close)."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), [*commands, *_VERB_FORMS], n=1,
+                                      cutoff=0.6)
+    return close[0] if close else None
+
 
 def _no_such_command(exc: click.UsageError, args: list[str]) -> str | None:
     """An unknown command as one line, each suggestion said once (click 8.4+ and typer
     each append their own "Did you mean"); None for any other usage error. A verb that is
-    a form of another command gets that exact command, with the arguments given."""
+    a form of another command gets that exact command, with the arguments given; so does a
+    near spelling of one (`clsoe 3`)."""
     name = getattr(exc, "command_name", None)  # click's NoSuchCommand (8.4+)
     if not isinstance(name, str):
         return None
     where = exc.ctx.command_path if exc.ctx is not None else "cxinbox"
-    form = _VERB_FORMS.get(name.lower())
-    if form is not None:
+    commands: list[str] = []
+    group = exc.ctx.command if exc.ctx is not None else None
+    if isinstance(group, click.Group) and exc.ctx is not None:
+        commands = list(group.list_commands(exc.ctx))
+    verb = name.lower() if name.lower() in _VERB_FORMS else _nearest_command(name, commands)
+    if verb in _VERB_FORMS:
         after = args[args.index(name) + 1:] if name in args else []
-        given = " ".join(shlex.quote(a) for a in after) or "QUERY"
-        return f"no such command {name!r}; did you mean: {where} {form[0]} {given} {form[1]}"
-    possible = getattr(exc, "possibilities", None)
+        return f"no such command {name!r}; did you mean: {_verb_form(where, verb, after)}"
+    possible = [verb] if verb else getattr(exc, "possibilities", None)
     if possible:
         named = ", ".join(repr(p) for p in possible)
         return f"no such command {name!r}; did you mean {named}? (try {where} --help)"
