@@ -987,9 +987,18 @@ def audit_cmd(
     cfg = _load_config(config)
     conv_id = _parse_id(conversation) if conversation is not None else None
     since_at = _parse_when(since, cfg, "past") if since is not None else None
+    if since_at is not None and since_at > datetime.now(UTC):
+        fail(f"--since {since!r} is in the future; nothing has happened since then (give a"
+             " past time such as 2h, 7d, today or yesterday)", EXIT_USAGE)
+    # One more than asked for tells whether the page is the whole trail (oldest first:
+    # the extra one is the oldest, left out). The server takes up to a million a page.
+    ask = (limit + 1 if limit < 1_000_000 else limit) if limit else None
     with open_api(cfg) as api:
         events = api.audit(query, since=since_at, actor=actor, conversation=conv_id,
-                           limit=limit or None)
+                           limit=ask)
+    more = bool(limit) and len(events) > limit
+    if more:
+        events = events[len(events) - limit:]
     tz = ZoneInfo(cfg.clinic.timezone)
     if as_json:
         _print_json([{**e.to_dict(), "time": _event_time(e, tz).isoformat()} for e in events])
@@ -1015,6 +1024,9 @@ def audit_cmd(
             typer.echo(f"{e.seq:>7}  {_event_time(e, tz):%Y-%m-%d %H:%M:%S}  {actor:<{width}}"
                        f"  {e.action[:22]:<22}  {e.target[:20]:<20}  {details}")
         typer.echo(f"{len(events)} event(s)", err=True)
+    if more:
+        typer.echo(f"the newest {limit} events are shown and more match; use --limit N"
+                   " (0 for all) or --since WHEN to see others", err=True)
 
 
 @audit_app.command("verify")
