@@ -676,7 +676,7 @@ enabled = false
     assert engine is not None
     result = preview(rig.desk(), engine, "quiet", int(time.time()) - 3600)
     assert [(r.conversation_id, r.would) for r in result.rows] == [
-        (flagged, ("snooze 120m would be skipped: open red flag",))]
+        (flagged, ("snooze 2h would be skipped: open red flag",))]
     # and of the reply rule's downgrade, and of a rule taking the red-flag tag off
     for name, would in (("follow up", "priority high would be skipped: open red flag"),
                         ("tidy", "tag -red-flag -lab would be skipped: open red flag")):
@@ -784,10 +784,26 @@ stop = true
 name = "late"
 on = "sla-breached"
 actions = { priority = "urgent", notify = "breached" }
+
+[[rules]]
+name = "park"
+on = "arrival"
+actions = { snooze = "10080m" }
+
+[[rules]]
+name = "nap"
+on = "arrival"
+actions = { snooze = "90m" }
 ''')
     listed = cx("rules", "list", "--config", str(cfg))
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout == " 1. lab results  on arrival  (stop)\n 2. late  on sla-breached\n"
+    assert listed.stdout.startswith(
+        " 1. lab results  on arrival  (stop)\n 2. late  on sla-breached\n")
+    # qa28 F12: a week's snooze reads as one, in the grammar the config takes
+    assert cx("rules", "show", "park", "--config", str(cfg)).stdout.splitlines()[-1] == \
+        "action:  snooze 1w"
+    assert cx("rules", "show", "nap", "--config", str(cfg)).stdout.splitlines()[-1] == \
+        "action:  snooze 1h30m"
     shown = cx("rules", "show", "lab results", "--json", "--config", str(cfg))
     assert json.loads(shown.stdout) == {"name": "lab results", "on": "arrival",
                                         "match": "mailbox:results", "stop": True,
@@ -798,7 +814,8 @@ actions = { priority = "urgent", notify = "breached" }
                                              'action:  notify "breached"']  # its words
     missing = cx("rules", "show", "nope", "--config", str(cfg))
     assert missing.returncode == 3
-    assert missing.stderr == ("cxinbox: no rule named 'nope'; rules: 'lab results', 'late'\n")
+    assert missing.stderr == ("cxinbox: no rule named 'nope'; rules: 'lab results', 'late', 'park',"
+                              " 'nap'\n")
     bad = tmp_path / "bad.toml"
     bad.write_text(BASE + '[[rules]]\nname = "x"\non = "arrival"\nactions = { assign = "zed" }\n')
     refused = cx("rules", "list", "--config", str(bad))

@@ -441,7 +441,10 @@ def show(
     tz = ZoneInfo(cfg.clinic.timezone)
     s = detail.summary
     typer.echo(f"#{s.id}  {s.subject}")
-    typer.echo(f"status {s.status} · priority {s.priority} · assignee {s.assignee or '-'}"
+    status = s.status
+    if s.status == "snoozed" and s.snoozed_until:  # when it comes back (clinic time)
+        status += f" until {_fmt_time(s.snoozed_until, tz)}"
+    typer.echo(f"status {status} · priority {s.priority} · assignee {s.assignee or '-'}"
                f" · {s.channel} · {s.mailbox}" + (f" · tags {', '.join(s.tags)}" if s.tags else ""))
     triage = [f"intent {s.intent}" + (f" ({s.intent_confidence:.2f})"
                                       if s.intent_confidence is not None else "")

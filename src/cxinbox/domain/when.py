@@ -127,6 +127,19 @@ def amount_seconds(text: str) -> int | None:
     return (((weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60 + seconds
 
 
+def format_amount(seconds: int) -> str:
+    """`seconds` in the grammar `amount_seconds` reads, each unit as large as it goes
+    exactly: 604800 -> `1w`, 129600 -> `1d12h`, 5400 -> `1h30m`, 0 -> `0s`."""
+    if seconds <= 0:
+        return "0s"
+    parts: list[str] = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
+
+
 def _amount(value: str) -> timedelta | None:
     seconds = amount_seconds(value)
     if seconds is None:
