@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxinbox.channels.credentials import CredentialError, describe_source
-from cxinbox.channels.imap import ImapError, ImapSession
+from cxinbox.channels.imap import ImapError, ImapNoFolder, ImapSession
 from cxinbox.channels.oauth import BearerToken, Credential
 from cxinbox.channels.oauth_providers import secret_expiry
 from cxinbox.channels.oauth_store import TokenStore, token_dir
@@ -295,6 +295,8 @@ def _check_account(report: _Report, config: Config, account: AccountConfig) -> N
             try:
                 info = session.select(folder)
                 report.ok(f"{name}/{folder}: {info.exists} message(s)")
+            except ImapNoFolder as exc:
+                report.fail(f"{name}: {exc}; check folders in the config")
             except ImapError as exc:
                 report.fail(f"{name}/{folder}: {exc}")
         if account.smtp_host:
