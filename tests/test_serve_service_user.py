@@ -269,7 +269,8 @@ def test_doctor_as_a_staff_member_says_what_it_cannot_read_and_asks_the_server(
             # What the child needs imported before it drops to a user who cannot read
             # this interpreter's own library (tests/support/osusers.py).
             import email.policy  # noqa: F401
-            import cxinbox.api.socket_server  # noqa: F401
+
+            import cxinbox.api.socket_server
             import cxinbox.service.doctor  # noqa: F401
 
             code, out, err = cli_as(users.agent, "doctor", "--config", str(where.config))
