@@ -86,8 +86,10 @@ def test_json_human_and_usage_errors(cfg_path: Path) -> None:
     events = json.loads(as_json.stdout)
     assert [e["action"] for e in events] == ["conversation.tag", "conversation.note"]
     assert {"seq", "at", "time", "actor", "action", "target", "details"} <= set(events[0])
-    future = cx_here("audit", "--json", "--since", "tomorrow", "--config", str(cfg_path))
-    assert json.loads(future.stdout) == []
+    # qa28 F12: a future --since is refused, not "0 event(s)" and exit 0
+    future = one_line_error(
+        cx_here("audit", "--json", "--since", "tomorrow", "--config", str(cfg_path)), 2)
+    assert "'tomorrow' is in the future" in future, future
     human = cx_here("audit", "--actor", "jo", "--config", str(cfg_path))
     assert human.returncode == 0 and "conversation.note" in human.stdout
     # a rule's name is read whole in the actor column (up to 28 characters, then "~")
@@ -113,3 +115,20 @@ def test_since_takes_seconds_as_every_duration_does(cfg_path: Path) -> None:
     assert [e["action"] for e in json.loads(recent.stdout)][:2] == [
         "conversation.tag", "conversation.note"]
     one_line_error(cx_here("audit", "--since", "40x", "--config", str(cfg_path)), 2)
+
+
+def test_a_page_that_is_not_the_whole_trail_says_so(cfg_path: Path) -> None:
+    """qa28 F12: `audit` showed the newest 200 events with no word that more matched."""
+    _seed(cfg_path)
+    cut = cx_here("audit", "--limit", "2", "--config", str(cfg_path))
+    assert cut.returncode == 0, cut.stderr
+    assert len(cut.stdout.splitlines()) == 2, cut.stdout
+    assert "the newest 2 events are shown and more match; use --limit N" in cut.stderr, \
+        cut.stderr
+    every = cx_here("audit", "--json", "--config", str(cfg_path))
+    newest = [e["seq"] for e in json.loads(every.stdout)]
+    paged = cx_here("audit", "--json", "--limit", "2", "--config", str(cfg_path))
+    # the two newest of the trail as it was before this read (each read adds one event)
+    assert [e["seq"] for e in json.loads(paged.stdout)] == newest[-1:] + [newest[-1] + 1]
+    whole = cx_here("audit", "--limit", "1000", "--config", str(cfg_path))
+    assert whole.returncode == 0 and "more match" not in whole.stderr, whole.stderr

@@ -337,6 +337,10 @@ def test_cli_assign_me_and_snooze_until(cfg_path: Path) -> None:
 
     local = datetime.fromtimestamp(until, ZoneInfo("America/Chicago"))
     assert (local.hour, local.minute) == (9, 0)
+    # qa28 F12: `show` says when a snoozed conversation comes back, in clinic time
+    shown = runner.invoke(cli.app, ["show", str(ids[0]), "--config", str(cfg_path)])
+    assert shown.exit_code == 0, shown.output
+    assert f"status snoozed until {local:%Y-%m-%d} 09:00 · " in shown.output, shown.output
     db.close()
 
 

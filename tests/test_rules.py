@@ -98,6 +98,10 @@ def _load(rule: str) -> Any:
      "c.toml: rules[0] (\"r\").actions.assign: unknown user 'bob'; known users: mgarcia"),
     ('[[rules]]\nname = "r"\non = "arrival"\nactions = { status = "snoozed" }',
      "c.toml: rules[0] (\"r\").actions.status: unknown status 'snoozed'"),
+    ('[[rules]]\nname = "r"\non = "arrival"\nactions = { snooze = "99999w" }',
+     "c.toml: rules[0] (\"r\").actions.snooze: '99999w' is more than two years; a snooze"),
+    ('[[rules]]\nname = "r"\non = "arrival"\nactions = { snooze = "105w" }',
+     "c.toml: rules[0] (\"r\").actions.snooze: '105w' is more than two years"),
     ('[[rules]]\nname = "r"\non = "arrival"\nactions = { priority = "asap" }',
      "c.toml: rules[0] (\"r\").actions.priority: unknown priority 'asap'"),
     ('[[rules]]\nname = "r"\non = "arrival"\nactions = { sla_policy = "gold" }',
@@ -672,7 +676,7 @@ enabled = false
     assert engine is not None
     result = preview(rig.desk(), engine, "quiet", int(time.time()) - 3600)
     assert [(r.conversation_id, r.would) for r in result.rows] == [
-        (flagged, ("snooze 120m would be skipped: open red flag",))]
+        (flagged, ("snooze 2h would be skipped: open red flag",))]
     # and of the reply rule's downgrade, and of a rule taking the red-flag tag off
     for name, would in (("follow up", "priority high would be skipped: open red flag"),
                         ("tidy", "tag -red-flag -lab would be skipped: open red flag")):
@@ -780,10 +784,26 @@ stop = true
 name = "late"
 on = "sla-breached"
 actions = { priority = "urgent", notify = "breached" }
+
+[[rules]]
+name = "park"
+on = "arrival"
+actions = { snooze = "10080m" }
+
+[[rules]]
+name = "nap"
+on = "arrival"
+actions = { snooze = "90m" }
 ''')
     listed = cx("rules", "list", "--config", str(cfg))
     assert listed.returncode == 0, listed.stderr
-    assert listed.stdout == " 1. lab results  on arrival  (stop)\n 2. late  on sla-breached\n"
+    assert listed.stdout.startswith(
+        " 1. lab results  on arrival  (stop)\n 2. late  on sla-breached\n")
+    # qa28 F12: a week's snooze reads as one, in the grammar the config takes
+    assert cx("rules", "show", "park", "--config", str(cfg)).stdout.splitlines()[-1] == \
+        "action:  snooze 1w"
+    assert cx("rules", "show", "nap", "--config", str(cfg)).stdout.splitlines()[-1] == \
+        "action:  snooze 1h30m"
     shown = cx("rules", "show", "lab results", "--json", "--config", str(cfg))
     assert json.loads(shown.stdout) == {"name": "lab results", "on": "arrival",
                                         "match": "mailbox:results", "stop": True,
@@ -794,7 +814,8 @@ actions = { priority = "urgent", notify = "breached" }
                                              'action:  notify "breached"']  # its words
     missing = cx("rules", "show", "nope", "--config", str(cfg))
     assert missing.returncode == 3
-    assert missing.stderr == ("cxinbox: no rule named 'nope'; rules: 'lab results', 'late'\n")
+    assert missing.stderr == ("cxinbox: no rule named 'nope'; rules: 'lab results', 'late', 'park',"
+                              " 'nap'\n")
     bad = tmp_path / "bad.toml"
     bad.write_text(BASE + '[[rules]]\nname = "x"\non = "arrival"\nactions = { assign = "zed" }\n')
     refused = cx("rules", "list", "--config", str(bad))
@@ -1318,3 +1339,9 @@ enabled = false
     tags = {r[0] for r in rig.db.conn.execute(
         "SELECT tag FROM conversation_tags WHERE conversation_id = ?", (conv,))}
     assert tags == {"answered", "billed"}  # replays leave no trace
+
+
+def test_a_rule_snooze_up_to_two_years_loads() -> None:
+    """qa28 F5: the bound is the API's two years, not less."""
+    config = _load('[[rules]]\nname = "r"\non = "arrival"\nactions = { snooze = "104w" }')
+    assert config.rules[0].actions[0].value == 104 * 7 * 86400

@@ -252,6 +252,38 @@ def test_doctor_as_root_says_the_servers_hook_fail_and_no_ok_of_its_own(
     assert "ok [sla] notify_command" not in lines, done.stdout
 
 
+def test_doctor_as_a_staff_member_says_what_it_cannot_read_and_asks_the_server(
+        users: OsUsers) -> None:
+    """qa28 F1: the data directory is the service user's (0700). A clinician's doctor
+    could not even look at the database's mode and ended in a PermissionError traceback
+    before it asked the server. Now: a FAIL line naming what this user cannot read, and
+    the server's checks still follow."""
+    with service_user(users) as svc, layout(users, svc) as where:
+        proc = _as_the_unit_runs_it(svc, where.config, where.log)
+        try:
+            _wait_for(where.sock, proc, where.log)
+            deadline = time.monotonic() + 60
+            while "listening on" not in where.log.read_text(errors="replace"):
+                assert time.monotonic() < deadline, where.log.read_text()
+                time.sleep(0.05)
+            # What the child needs imported before it drops to a user who cannot read
+            # this interpreter's own library (tests/support/osusers.py).
+            import email.policy  # noqa: F401
+
+            import cxinbox.api.socket_server
+            import cxinbox.service.doctor  # noqa: F401
+
+            code, out, err = cli_as(users.agent, "doctor", "--config", str(where.config))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+    lines = " ".join(out.split())
+    assert "Traceback" not in err and "Traceback" not in out, err
+    assert code == 1, (code, out, err)
+    assert f"FAIL {users.agent.name} cannot read {where.state / 'cxinbox.db'}" in lines, out
+    assert f"cxinbox server answering on {where.sock}" in lines, out
+
+
 def _kernel_lacks_mdwe() -> bool:
     return tuple(int(x) for x in os.uname().release.split(".")[:2]) < (6, 3)
 

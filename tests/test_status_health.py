@@ -388,3 +388,32 @@ def test_a_metrics_address_off_loopback_is_refused_in_one_line(
     assert proc.stderr.strip().splitlines() == [
         (f"cxinbox: {cfg}: server.metrics_listen: '0.0.0.0:9464' is not a loopback address;"
          " the metrics endpoint listens on 127.0.0.1 or [::1] only")]
+
+
+def test_a_configured_folder_the_server_lacks_is_named_not_called_unreachable(
+        tmp_path: Path, sockdir: Path, dovecot: DovecotServer) -> None:
+    """qa28 F4: `folders = ["INBOX", "Old"]` on a server without `Old` read "mail server
+    unreachable ... retrying" in status, doctor and the status line. The server answered:
+    the name is wrong. INBOX syncs meanwhile."""
+    sock = sockdir / "s.sock"
+    missing = f"Gone{time.time_ns() % 100000}"
+    cfg = _with_server_section(account_config(tmp_path, dovecot, folders=("INBOX", missing)),
+                               sock)
+    dovecot.deliver(b"From: Pat <pat28@patient.example>\r\nTo: desk@clinic.example\r\n"
+                    b"Subject: Folder test 28\r\nMessage-ID: <f28@patient.example>\r\n\r\n"
+                    b"hello\r\n")
+    with Server(cfg, sock) as server:
+        said = f'appointments: no folder "{missing}" on the server (check folders in the config'
+        done = _until(lambda: (r := _status(cfg)).returncode == 1 and said in r.stdout and r)
+        assert done, _status(cfg).stdout + server.log[-3000:]
+        assert "unreachable" not in done.stdout, done.stdout
+        [account] = json.loads(_status(cfg, "--json").stdout)["accounts"]
+        assert (account["problem"], account["level"]) == ("folder", "warning"), account
+        listed = _until(lambda: "Folder test 28" in cx_here(
+            "list", "--config", str(cfg)).stdout)
+        assert listed, cx_here("list", "--config", str(cfg)).stdout
+        doctor = cx_here("doctor", "--config", str(cfg))
+        lines = " ".join(doctor.stdout.split())
+        assert f'FAIL appointments: no folder "{missing}" on the server; check folders in' \
+            " the config" in lines, doctor.stdout
+        assert "appointments/INBOX:" in lines and "unreachable" not in lines, doctor.stdout

@@ -37,6 +37,15 @@ def test_round_robin_goes_on_after_the_last_pick_and_says_who_it_passed() -> Non
     assert choice.skipped == (("tnguyen", "away"), ("pnair", "at cap 25"))
 
 
+def test_a_member_over_the_cap_is_said_to_be_over_it_with_the_count() -> None:
+    """qa28 F14: a clinician who cleared a flag that waited at cap 1 holds 2 open;
+    `teams` said "at cap 1", which read as a count that disagreed with the list."""
+    team = TeamSpec("nurses", ("nora", "sam"), cap=1)
+    choice = choose(team, away=set(), open_counts={"nora": 2, "sam": 1}, cursor=None, now=NOW)
+    assert choice.member is None
+    assert choice.skipped == (("nora", "over cap 1 (2 open)"), ("sam", "at cap 1"))
+
+
 def test_round_robin_wraps_and_starts_at_the_top_without_a_cursor() -> None:
     team = TeamSpec("results", TEAM)
     assert choose(team, away=set(), open_counts={}, cursor="jsmith", now=NOW).member == \
@@ -80,8 +89,8 @@ def test_nobody_eligible_leaves_it_unassigned_and_says_why() -> None:
     choice = choose(team, away={"amy"}, open_counts={"bo": 2, "cy": 9}, cursor="amy",
                     now=NOW)
     assert choice.member is None
-    assert choice.explanation == ("round-robin: nobody available; bo at cap 2; cy at cap 2;"
-                                  " amy away; left unassigned")
+    assert choice.explanation == ("round-robin: nobody available; bo at cap 2; cy over cap 2"
+                                  " (9 open); amy away; left unassigned")
 
 
 def test_on_shift_for_the_clinician_alerts() -> None:
@@ -145,7 +154,10 @@ def test_never_picks_someone_away_capped_or_off_shift(
         assert counts[choice.member] == min(counts[m] for m in eligible)
     for member, why in choice.skipped:  # every reason given is true
         assert member not in eligible
-        assert why in ("away", f"at cap {team.cap}", "off shift")
+        assert why in ("away", f"at cap {team.cap}", "off shift",
+                       f"over cap {team.cap} ({counts[member]} open)"), why
+        if why.startswith(("at cap", "over cap")):  # and the word fits the count
+            assert (counts[member] == team.cap) == why.startswith("at cap"), (why, counts)
 
 
 @settings(max_examples=100, deadline=None)

@@ -99,6 +99,33 @@ def _assignee(cfg: Path, conv: int) -> str | None:
     return value
 
 
+def test_teams_with_the_roster_unreadable_is_one_clear_line(tmp_path: Path,
+                                                           sockdir: Path) -> None:
+    """qa28 F14: `cxinbox teams` printed the raw `server error: no such table: staff_away`."""
+    import sqlite3
+
+    sock = sockdir / "s.sock"
+    cfg, _ids = _desk(tmp_path, sock)
+    db_path = load_config(cfg).db_path
+    with Server(cfg, sock):
+        conn = sqlite3.connect(db_path)
+        try:
+            conn.execute("ALTER TABLE staff_away RENAME TO staff_away_gone")
+            conn.commit()
+            done = cx_here("--config", str(cfg), "teams")
+        finally:
+            conn.execute("ALTER TABLE staff_away_gone RENAME TO staff_away")
+            conn.commit()
+            conn.close()
+        lines = [line for line in done.stderr.splitlines() if line.strip()]
+        assert done.returncode == 1 and done.stdout == "" and len(lines) == 1, done
+        assert lines[0].startswith("cxinbox: teams cannot be shown: roster unreadable (away"
+                                   " list, team rotas): OperationalError: no such table:"
+                                   " staff_away; red flags are not routed meanwhile"), lines
+        assert "server error" not in lines[0], lines
+        assert _run(cfg, "teams").startswith("desk: round-robin")  # and it reads again
+
+
 def test_each_strategy_caps_and_the_audited_reason(tmp_path: Path, sockdir: Path) -> None:
     sock = sockdir / "s.sock"
     cfg, ids = _desk(tmp_path, sock)

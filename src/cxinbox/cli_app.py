@@ -441,7 +441,10 @@ def show(
     tz = ZoneInfo(cfg.clinic.timezone)
     s = detail.summary
     typer.echo(f"#{s.id}  {s.subject}")
-    typer.echo(f"status {s.status} · priority {s.priority} · assignee {s.assignee or '-'}"
+    status = s.status
+    if s.status == "snoozed" and s.snoozed_until:  # when it comes back (clinic time)
+        status += f" until {_fmt_time(s.snoozed_until, tz)}"
+    typer.echo(f"status {status} · priority {s.priority} · assignee {s.assignee or '-'}"
                f" · {s.channel} · {s.mailbox}" + (f" · tags {', '.join(s.tags)}" if s.tags else ""))
     triage = [f"intent {s.intent}" + (f" ({s.intent_confidence:.2f})"
                                       if s.intent_confidence is not None else "")
@@ -987,9 +990,18 @@ def audit_cmd(
     cfg = _load_config(config)
     conv_id = _parse_id(conversation) if conversation is not None else None
     since_at = _parse_when(since, cfg, "past") if since is not None else None
+    if since_at is not None and since_at > datetime.now(UTC):
+        fail(f"--since {since!r} is in the future; nothing has happened since then (give a"
+             " past time such as 2h, 7d, today or yesterday)", EXIT_USAGE)
+    # One more than asked for tells whether the page is the whole trail (oldest first:
+    # the extra one is the oldest, left out). The server takes up to a million a page.
+    ask = (limit + 1 if limit < 1_000_000 else limit) if limit else None
     with open_api(cfg) as api:
         events = api.audit(query, since=since_at, actor=actor, conversation=conv_id,
-                           limit=limit or None)
+                           limit=ask)
+    more = bool(limit) and len(events) > limit
+    if more:
+        events = events[len(events) - limit:]
     tz = ZoneInfo(cfg.clinic.timezone)
     if as_json:
         _print_json([{**e.to_dict(), "time": _event_time(e, tz).isoformat()} for e in events])
@@ -1015,6 +1027,9 @@ def audit_cmd(
             typer.echo(f"{e.seq:>7}  {_event_time(e, tz):%Y-%m-%d %H:%M:%S}  {actor:<{width}}"
                        f"  {e.action[:22]:<22}  {e.target[:20]:<20}  {details}")
         typer.echo(f"{len(events)} event(s)", err=True)
+    if more:
+        typer.echo(f"the newest {limit} events are shown and more match; use --limit N"
+                   " (0 for all) or --since WHEN to see others", err=True)
 
 
 @audit_app.command("verify")
@@ -1262,27 +1277,93 @@ _VERB_FORMS: dict[str, tuple[str, str]] = {
     "close": ("status", "closed"),
     "reopen": ("status", "open"),
     "open": ("status", "open"),
+    "pending": ("status", "pending"),
     "snooze": ("status", "snoozed --until WHEN"),
+    "unflag": ("flag clear", "--reason TEXT"),
 }
 """Verbs people type that are a form of another command: one verb per change (as the
 TUI's keys and the wire's calls have), so `cxinbox unassign 3` is told the whole
 command that does it rather than a near spelling."""
 
+_ONE_ID_FORMS = frozenset({"unflag"})
+"""Forms whose command takes one conversation id, not a QUERY."""
+
+_SUGGEST_VALUE_OPTIONS = frozenset({"--until", "--config", "-c", "--reason", "-r"})
+_SUGGEST_FLAGS = frozenset({"--dry-run", "--yes", "-y", "--json"})
+
+
+def _verb_form(where: str, verb: str, after: list[str]) -> str:
+    """The whole command a verb of `_VERB_FORMS` stands for, with what was typed after it
+    put where that command takes it: several ids become one `id:3,4` query, an option
+    the command has keeps its value (`snooze 3 --until 1w` -> `... snoozed --until 1w`)."""
+    command, tail = _VERB_FORMS[verb]
+    words: list[str] = []
+    options: dict[str, str] = {}
+    flags: list[str] = []
+    rest = iter(after)
+    for arg in rest:
+        key, eq, value = arg.partition("=")
+        if key in _SUGGEST_VALUE_OPTIONS:
+            options[key] = value if eq else next(rest, "")
+        elif arg in _SUGGEST_FLAGS:
+            flags.append(arg)
+        else:
+            words.append(arg)
+    ids = [_one_id(w) for w in words]
+    if words and all(i is not None for i in ids):
+        unique = list(dict.fromkeys(i for i in ids if i is not None))
+        if verb in _ONE_ID_FORMS:
+            query = str(unique[0]) if len(unique) == 1 else "ID"
+        else:
+            query = words[0] if len(words) == 1 else "id:" + ",".join(map(str, unique))
+    elif verb in _ONE_ID_FORMS:
+        query = "ID"
+    else:
+        query = " ".join(words) or "QUERY"
+    tokens = tail.split()
+    for i, token in enumerate(tokens[:-1]):  # a placeholder's value, when it was typed
+        given = options.pop(token, None)
+        if given is None and token == "--reason":
+            given = options.pop("-r", None)
+        if given is not None:
+            tokens[i + 1] = shlex.quote(given)
+    target = query if query in ("QUERY", "ID") else shlex.quote(query)
+    # Only what the suggested command takes: the config everywhere, the bulk flags on
+    # the bulk commands (`flag clear` has none of them).
+    extra = [f"{key} {shlex.quote(value)}" for key, value in options.items()
+             if key in ("--config", "-c")]
+    if verb in _ONE_ID_FORMS:
+        flags = []
+    return " ".join([where, command, target, *tokens, *extra, *flags])
+
+
+def _nearest_command(name: str, commands: list[str]) -> str | None:
+    """The command or verb form nearest `name` as typed (`clsoe` -> close)."""
+    import difflib
+
+    close = difflib.get_close_matches(name.lower(), [*commands, *_VERB_FORMS], n=1,
+                                      cutoff=0.6)
+    return close[0] if close else None
+
 
 def _no_such_command(exc: click.UsageError, args: list[str]) -> str | None:
     """An unknown command as one line, each suggestion said once (click 8.4+ and typer
     each append their own "Did you mean"); None for any other usage error. A verb that is
-    a form of another command gets that exact command, with the arguments given."""
+    a form of another command gets that exact command, with the arguments given; so does a
+    near spelling of one (`clsoe 3`)."""
     name = getattr(exc, "command_name", None)  # click's NoSuchCommand (8.4+)
     if not isinstance(name, str):
         return None
     where = exc.ctx.command_path if exc.ctx is not None else "cxinbox"
-    form = _VERB_FORMS.get(name.lower())
-    if form is not None:
+    commands: list[str] = []
+    group = exc.ctx.command if exc.ctx is not None else None
+    if isinstance(group, click.Group) and exc.ctx is not None:
+        commands = list(group.list_commands(exc.ctx))
+    verb = name.lower() if name.lower() in _VERB_FORMS else _nearest_command(name, commands)
+    if verb in _VERB_FORMS:
         after = args[args.index(name) + 1:] if name in args else []
-        given = " ".join(shlex.quote(a) for a in after) or "QUERY"
-        return f"no such command {name!r}; did you mean: {where} {form[0]} {given} {form[1]}"
-    possible = getattr(exc, "possibilities", None)
+        return f"no such command {name!r}; did you mean: {_verb_form(where, verb, after)}"
+    possible = [verb] if verb else getattr(exc, "possibilities", None)
     if possible:
         named = ", ".join(repr(p) for p in possible)
         return f"no such command {name!r}; did you mean {named}? (try {where} --help)"

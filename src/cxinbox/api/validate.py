@@ -34,6 +34,7 @@ from cxinbox.contract.errors import BadRequest
 from cxinbox.domain import kb
 from cxinbox.domain.compose import MAX_ATTACHMENT_BYTES
 from cxinbox.domain.sanitize import clean_line, clean_text
+from cxinbox.domain.when import MAX_SNOOZE_S
 
 if TYPE_CHECKING:
     from cxinbox.config import Config
@@ -42,8 +43,6 @@ MAX_ID: Final = 2**53
 """Ids are SQLite integers shown to people; anything larger is not one of ours."""
 EARLIEST: Final = 946_684_800
 """2000-01-01 UTC: no time a client sends may be older."""
-MAX_SNOOZE_S: Final = 2 * 366 * 86400
-"""A snooze wakes within two years: a far-future `until` would hide a conversation for good."""
 MAX_QUERY_CHARS: Final = 4000
 MAX_NOTE_CHARS: Final = 20_000
 MAX_DRAFT_CHARS: Final = 200_000

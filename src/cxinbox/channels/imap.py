@@ -47,6 +47,15 @@ class ImapTlsError(ImapError):
     """TLS could not be established or the certificate is not trusted."""
 
 
+class ImapNoFolder(ImapError):
+    """The server answered, and has no folder of this name (SELECT refused, and LIST does
+    not show it): a wrong name in the config, not a network problem."""
+
+    def __init__(self, folder: str) -> None:
+        super().__init__(f'no folder "{folder}" on the server')
+        self.folder = folder
+
+
 @dataclass(frozen=True, slots=True)
 class Endpoint:
     host: str
@@ -227,8 +236,13 @@ class ImapSession:
                     for flags, _delim, name in self._client.list_folders()]
 
     def select(self, folder: str) -> SelectInfo:
-        with self._guard(f"SELECT {folder}"):
-            info = self._client.select_folder(folder, readonly=True)
+        try:
+            with self._guard(f"SELECT {folder}"):
+                info = self._client.select_folder(folder, readonly=True)
+        except ImapError:
+            if self._folder_missing(folder):
+                raise ImapNoFolder(folder) from None
+            raise
         # SELECT's own EXISTS/FLAGS replies stay in imaplib's stash; only later ones count.
         self._client._imap.untagged_responses.clear()
         self._unsolicited = False
@@ -240,6 +254,16 @@ class ImapSession:
         highest = num(b"HIGHESTMODSEQ") if self.condstore else None
         return SelectInfo(uidvalidity=num(b"UIDVALIDITY") or 0, uidnext=num(b"UIDNEXT"),
                           highestmodseq=highest, exists=num(b"EXISTS") or 0)
+
+    def _folder_missing(self, folder: str) -> bool:
+        """After a refused SELECT: whether LIST, asked for exactly this name, shows no
+        such folder. False when LIST fails too (the connection, not the name)."""
+        try:
+            with self._guard(f"LIST {folder}"):
+                listed = self._client.list_folders(pattern=folder)
+        except ImapError:
+            return False
+        return not any(name == folder for _flags, _delim, name in listed)
 
     def uids_above(self, last_uid: int) -> list[int]:
         with self._guard("UID SEARCH"):

@@ -42,8 +42,8 @@ class AccountHealth:
     signin: str
     """"ok", "failing" (the server refused the sign-in, or the credential is gone)."""
     problem: str
-    """The kind of its newest trouble: "", "sign-in", "unreachable", "sync", "secret",
-    "config", "quarantine"."""
+    """The kind of its newest trouble: "", "sign-in", "unreachable", "folder" (a
+    configured folder the server does not have), "sync", "secret", "config", "quarantine"."""
     message: str
     """The server's own line about it (our text, never patient text), or ""."""
     level: str

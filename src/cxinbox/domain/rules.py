@@ -22,7 +22,7 @@ from typing import Final
 
 from cxinbox.domain.query import And, Field, Node, Not, Or, QueryError, find_field, parse_query
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.domain.when import amount_seconds
+from cxinbox.domain.when import MAX_SNOOZE_S, amount_seconds, format_amount
 
 TRIGGERS: Final = ("arrival", "patient-reply", "sla-at-risk", "sla-breached", "closed")
 """When a rule runs: a new patient conversation, a patient writing again, the SLA monitor's
@@ -267,6 +267,10 @@ def _one_action(key: str, value: object, vocab: Vocabulary) -> RuleAction | None
         seconds = parse_duration(value) if isinstance(value, str) else None
         if seconds is None:
             raise RuleSpecError(key, f'expected an amount such as "4h" or "2d", got {value!r}')
+        if seconds > MAX_SNOOZE_S:
+            # the bound `status --until` and the API hold a snooze to
+            raise RuleSpecError(key, f"{value!r} is more than two years; a snooze must wake"
+                                     " within two years (close it instead)")
         return RuleAction(key, seconds)
     if key == "sla_policy":
         return RuleAction(key, _choice(key, value, vocab.policies, "SLA policy")
@@ -304,7 +308,7 @@ def describe(action: RuleAction) -> str:
     if action.kind == "assign_team":
         return f"assign team:{value}"
     if action.kind == "snooze" and isinstance(value, int):
-        return f"snooze {value // 60}m"
+        return f"snooze {format_amount(value)}"
     if action.kind == "sla_policy":
         return f"sla policy {value}"
     if action.kind in ("note", "notify") and isinstance(value, str) and value:

@@ -146,8 +146,12 @@ def _unavailable(team: TeamSpec, member: str, away: frozenset[str] | set[str],
                  open_counts: Mapping[str, int], now: datetime) -> str:
     if member in away:
         return "away"
-    if team.cap is not None and open_counts.get(member, 0) >= team.cap:
-        return f"at cap {team.cap}"
+    held = open_counts.get(member, 0)
+    if team.cap is not None and held >= team.cap:
+        # Above the cap only by a person's own hand (the clinician who clears a waiting
+        # red flag keeps its follow-up, an assignment by name): the count says so.
+        return f"at cap {team.cap}" if held == team.cap else \
+            f"over cap {team.cap} ({held} open)"
     if team.strategy == "shift-aware" and not on_shift(team.shifts.get(member), now):
         return "off shift"
     return ""

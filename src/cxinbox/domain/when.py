@@ -38,6 +38,9 @@ _WEEKDAYS: Final = {
     **dict.fromkeys(("fri", "friday"), 4), **dict.fromkeys(("sat", "saturday"), 5),
     **dict.fromkeys(("sun", "sunday"), 6)}
 _MAX_AMOUNT: Final = timedelta(days=3660)
+MAX_SNOOZE_S: Final = 2 * 366 * 86400
+"""A snooze wakes within two years: a far-future wake-up would hide a conversation for good.
+The API refuses a later `until`; a rule's `snooze` amount is held to the same bound."""
 
 
 class WhenError(ValueError):
@@ -122,6 +125,19 @@ def amount_seconds(text: str) -> int | None:
         return None
     weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     return (((weeks * 7 + days) * 24 + hours) * 60 + minutes) * 60 + seconds
+
+
+def format_amount(seconds: int) -> str:
+    """`seconds` in the grammar `amount_seconds` reads, each unit as large as it goes
+    exactly: 604800 -> `1w`, 129600 -> `1d12h`, 5400 -> `1h30m`, 0 -> `0s`."""
+    if seconds <= 0:
+        return "0s"
+    parts: list[str] = []
+    for unit, size in (("w", 604800), ("d", 86400), ("h", 3600), ("m", 60), ("s", 1)):
+        count, seconds = divmod(seconds, size)
+        if count:
+            parts.append(f"{count}{unit}")
+    return "".join(parts)
 
 
 def _amount(value: str) -> timedelta | None:

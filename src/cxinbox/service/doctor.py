@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from cxinbox.channels.credentials import CredentialError, describe_source
-from cxinbox.channels.imap import ImapError, ImapSession
+from cxinbox.channels.imap import ImapError, ImapNoFolder, ImapSession
 from cxinbox.channels.oauth import BearerToken, Credential
 from cxinbox.channels.oauth_providers import secret_expiry
 from cxinbox.channels.oauth_store import TokenStore, token_dir
@@ -183,23 +184,43 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
     return report.failures == 0
 
 
-def _check_modes(report: _Report, path: Path) -> None:
-    """Looked at before the database is opened, because opening it tightens the modes."""
+def _check_modes(report: _Report, path: Path) -> bool:
+    """Looked at before the database is opened, because opening it tightens the modes.
+    False when this OS user may not even look at the database (the data directory is the
+    service user's): said in one FAIL line, and the store's own checks are skipped."""
     for candidate in (path.parent, path, Path(f"{path}-wal"), Path(f"{path}-shm")):
-        if not candidate.exists():
-            continue
-        mode = stat.S_IMODE(candidate.stat().st_mode)
+        try:
+            if not candidate.exists():
+                continue
+            mode = stat.S_IMODE(candidate.stat().st_mode)
+        except PermissionError:
+            report.fail(f"{_whoami()} cannot read {candidate}: the store is not this user's"
+                        " to check; run doctor as the service user (or root) for the store's"
+                        " checks; the server's own checks follow")
+            return False
         wanted = 0o700 if candidate.is_dir() else 0o600
         if mode & 0o077:
             report.fail(f"{candidate} has mode {mode:04o}; run chmod {wanted:o} {candidate}")
         else:
             report.ok(f"{candidate} mode {mode:04o}")
+    return True
+
+
+def _whoami() -> str:
+    import pwd
+
+    uid = os.geteuid()
+    try:
+        return pwd.getpwuid(uid).pw_name
+    except KeyError:
+        return f"uid {uid}"
 
 
 def _check_store(report: _Report, config: Config, open_store: StoreOpener,
                  open_audit: AuditOpener) -> None:
     path: Path = config.db_path
-    _check_modes(report, path)
+    if not _check_modes(report, path):
+        return
     try:
         store = open_store(path)
     except (StoreError, Forbidden) as exc:
@@ -274,6 +295,8 @@ def _check_account(report: _Report, config: Config, account: AccountConfig) -> N
             try:
                 info = session.select(folder)
                 report.ok(f"{name}/{folder}: {info.exists} message(s)")
+            except ImapNoFolder as exc:
+                report.fail(f"{name}: {exc}; check folders in the config")
             except ImapError as exc:
                 report.fail(f"{name}/{folder}: {exc}")
         if account.smtp_host:

@@ -76,6 +76,7 @@ from cxinbox.domain.query import (
 )
 from cxinbox.domain.rules import Rule, RuleAction, describe
 from cxinbox.domain.sanitize import clean_line
+from cxinbox.domain.when import format_amount
 from cxinbox.service import redflags
 from cxinbox.service.acknowledge import Acknowledger, AckRefused
 from cxinbox.service.hours import clinic_open, opening_hours
@@ -256,7 +257,7 @@ def _status(step: Step) -> str | None:
         seconds = step.action.value
         assert isinstance(seconds, int)
         step.inbox.set_status(step.conv.id, "snoozed", until=step.now + seconds)
-        return f"snooze {seconds // 60}m"
+        return f"snooze {format_amount(seconds)}"
     value = str(step.action.value)
     if step.conv.status == value:
         return None

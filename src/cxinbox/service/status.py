@@ -45,6 +45,10 @@ BACKUP_RECORD: Final = "backup-last.json"
 """The backup helper's record of its newest attempt, beside the database (see
 `last_backup_record`)."""
 
+_NO_FOLDER: Final = ': no folder "'
+"""How sync's alert for a configured folder the server does not have begins (its key is
+the folder's, as when the server cannot be reached)."""
+
 _ACCOUNT_ALERTS: Final = (("account:", "sign-in"), ("folder:", "unreachable"),
                           ("secret:", "secret"), ("config:", "config"))
 
@@ -86,6 +90,8 @@ def build_report(store: Store, config: Config, online: Iterable[str], *,
             kind = _account_alert_kind(alert.key, account.name)
             if kind is None:
                 continue
+            if kind == "unreachable" and _NO_FOLDER in alert.message:
+                kind = "folder"  # the server answered: a name in the config is wrong
             used_alerts.add(alert.key)
             level = grade.alert_level(alert.severity)
             if grade.worst((level, *levels)) != grade.worst(levels) or not problem:

@@ -34,6 +34,7 @@ from cxinbox.channels.imap import (
     FetchedRaw,
     ImapAuthError,
     ImapError,
+    ImapNoFolder,
     ImapSession,
     SelectInfo,
 )
@@ -804,6 +805,16 @@ class MailSync:
                 self._trouble(account, folder, exc, backoff)
                 if not isinstance(exc, OAuthError) or exc.permanent:
                     backoff = cap
+            except ImapNoFolder as exc:
+                # The server answered: the name is wrong (or the folder was removed). Said
+                # at once, not as "unreachable"; the other folders sync on their threads,
+                # and this one is looked for again at the longest pause.
+                self.reporter.warn(f"{account.name}: {exc} (check folders in the config)")
+                failures += 1
+                if self.health is not None:
+                    self.health.problem(key, f"{account.name}: {exc} (check folders in the"
+                                        " config; the other folders sync)", severity="warning")
+                backoff = cap
             except ImapError as exc:
                 self._trouble(account, folder, exc, backoff)
                 failures += 1

@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from cxinbox.config import Config
-from cxinbox.contract.errors import BadRequest, NotFound
+from cxinbox.contract.errors import ApiError, BadRequest, DatabaseDown, NotFound
 from cxinbox.contract.routing_types import AwayResult, TeamAssignment, TeamView
 from cxinbox.domain.rules import red_flag_teams
 from cxinbox.domain.sanitize import clean_line
@@ -355,5 +355,16 @@ class TeamService:
             return [a.os_user for a in tx.away_staff()]
 
     def teams(self) -> list[TeamView]:
-        with self.inbox.store.reading() as tx:
-            return team_views(tx, self.inbox.config, self.inbox._now())
+        try:
+            with self.inbox.store.reading() as tx:
+                return team_views(tx, self.inbox.config, self.inbox._now())
+        except (ApiError, DatabaseDown):
+            raise
+        except Exception as exc:  # the roster's tables: said as status says it
+            # The same words as the health alert (`cxinbox status`): logins and rotas
+            # only, no patient text.
+            from cxinbox.service.redflag_routing import roster_problem
+
+            why = roster_problem(exc).removeprefix("red flags not routed: ")
+            raise ApiError(f"teams cannot be shown: {why}; red flags are not routed meanwhile"
+                           " (cxinbox status and cxinbox doctor say the same)") from exc
