@@ -7,15 +7,19 @@ alert comes in ever shorter forms, the status line showing the first that fits: 
 line; the verdict first with the reason (files by their name, no fix in brackets); the
 verdict and where to read the rest; the verdict alone. The whole line stays in the toast
 that told it, `cxinbox status` and `cxinbox doctor`.
+
+With several alerts, the line shows the most urgent (`alert_rank`) and counts the rest
+(`+2`): red flags nobody may hear of before a pager that fails, before a mailbox.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from cxinbox.contract.health_types import BACKLOG_ALERT, PAGE_ALERT, ROSTER_ALERT
-from cxinbox.contract.hook_alert import BROKEN, UNSAFE, parse_setup_key
+from cxinbox.contract.hook_alert import BROKEN, SETUP_ALERT, UNSAFE, parse_setup_key
 from cxinbox.contract.types import Alert
 
 READ_MORE: Final = "cxinbox status"
@@ -35,6 +39,34 @@ SHORT_FORMS: Final = {
 }
 """The server's alerts about red flags nobody may hear of, by key: what the status line
 keeps when the whole line does not fit."""
+
+
+_RUN_ALERT: Final = "notify"
+"""The prefix of a failing hook run's alert key (`notify:PROGRAM`)."""
+_SYNC_PREFIXES: Final = ("account:", "folder:", "secret:")
+
+
+def alert_rank(alert: Alert) -> tuple[int, int]:
+    """How urgent an alert is for the status line, lowest first: red flags that reach
+    nobody (the roster unreadable, a cap page given up), then a pager that fails or cannot
+    be trusted (and the backlog page given up), then a mailbox, then the rest; a stopped
+    ("error") before a still-working one within each."""
+    key = alert.key
+    if key.startswith("redflag:"):
+        group = 0
+    elif key == BACKLOG_ALERT or key == _RUN_ALERT or key.startswith(
+            (f"{_RUN_ALERT}:", f"{SETUP_ALERT}:")):
+        group = 1
+    elif key.startswith(_SYNC_PREFIXES):
+        group = 2
+    else:
+        group = 3
+    return group, 0 if alert.severity == "error" else 1
+
+
+def most_urgent(alerts: Sequence[Alert]) -> Alert:
+    """The alert the status line shows first (the server's order among equals)."""
+    return min(alerts, key=alert_rank)
 
 
 def hook_verdict(key: str, problem: str = "") -> str | None:
