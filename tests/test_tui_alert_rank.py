@@ -13,7 +13,7 @@ from cxinbox.contract.types import Alert
 from cxinbox.service.health import Health
 from cxinbox.service.notify import NotifyOutcome
 from cxinbox.service.notify_record import NotifyRecorder
-from cxinbox.tui.alertline import most_urgent
+from cxinbox.tui.alertline import alert_forms, most_urgent
 
 HOOK = "/srv/hooks/page.sh"
 FOLDER_LINE = ("billing/Old: mail server unreachable since 19:09 - retrying (127.0.0.1:35789: "
@@ -71,6 +71,53 @@ async def test_roster_alert_shows_first_while_a_hook_fails(tmp_path: Path) -> No
         assert "online: you" in line, line
 
 
+async def test_a_failing_hook_says_pages_are_not_going_out_at_80_columns(
+        tmp_path: Path) -> None:
+    """qa28 F3: beside a team alert and a folder warning, the hook's alert keeps what it
+    means (pages are not going out) rather than its first words, counts the folder (+1),
+    and the names stay."""
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    health = Health(inbox.db, inbox.demo.config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        app.status_line.set_alert("team nurses all at cap")
+        health.problem("folder:billing/Old", FOLDER_LINE, severity="warning")
+        await wait_for(pilot, lambda: "billing/Old: mail server unreachable" in _render(
+            app.status_line), what="the folder alert, not cut mid-sentence")
+        assert "since" not in _render(app.status_line), _render(app.status_line)
+        _fail_hook(NotifyRecorder(inbox.db, health))
+        await wait_for(pilot, lambda: "PAGER FAILING" in _render(app.status_line),
+                       what="the failing hook's short form")
+        line = _render(app.status_line)
+        assert "TEAM NURSES ALL AT CAP" in line, line
+        assert "+1" in line, line
+        assert "online: you" in line, line
+        assert "notify_command failed" not in line, line
+
+
+async def test_a_long_alert_with_no_short_form_is_cut_keeping_its_count_and_names(
+        tmp_path: Path) -> None:
+    """Whatever the alert, a line too long for what is left is cut with an ellipsis,
+    and the `+N` of the hidden alerts and `online:` stay."""
+    inbox = make_inbox(tmp_path)
+    app = make_app(inbox)
+    health = Health(inbox.db, inbox.demo.config)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        app.status_line.set_alert("team nurses all at cap")
+        health.problem("worker:sla", "the SLA monitor keeps stopping and restarting every "
+                       "few seconds while it reads the rotas of every team on the roster")
+        health.problem("account:billing", "billing: Microsoft sign-in expired - IT: cxinbox "
+                       "auth login billing (invalid_grant: the password changed)")
+        await wait_for(pilot, lambda: "+1" in _render(app.status_line),
+                       what="the hidden alert counted")
+        line = _render(app.status_line)
+        assert "billing: Microsoft sign-in expired" in line, line  # a mailbox first
+        assert "since" not in line and "online:" not in line, line  # names gave way
+        assert "\u2026" in line or "..." in line, line
+
+
 def test_alerts_rank_red_flags_then_pager_then_mail() -> None:
     from cxinbox.contract.health_types import PAGE_ALERT, ROSTER_ALERT
 
@@ -83,3 +130,8 @@ def test_alerts_rank_red_flags_then_pager_then_mail() -> None:
     assert most_urgent([folder, hook, page]) is page
     assert most_urgent([folder, setup]) is setup
     assert most_urgent([folder, hook]) is hook
+    forms = alert_forms(hook, more=1)
+    assert forms[-1] == "PAGER FAILING +1"
+    assert "PAGER FAILING: pages are not going out +1" in forms
+    folder_forms = alert_forms(folder, more=2)
+    assert "billing/Old: mail server unreachable +2" in folder_forms

@@ -41,9 +41,14 @@ SHORT_FORMS: Final = {
 keeps when the whole line does not fit."""
 
 
+PAGER_FAILING: Final = "PAGER FAILING"
+"""A hook whose runs fail (`notify:PROGRAM`, service/notify_record.py): nobody is paged."""
+PAGER_REASON: Final = "pages are not going out"
+
 _RUN_ALERT: Final = "notify"
 """The prefix of a failing hook run's alert key (`notify:PROGRAM`)."""
 _SYNC_PREFIXES: Final = ("account:", "folder:", "secret:")
+_CLAUSE_END = re.compile(r" since |\s\(|; ")
 
 
 def alert_rank(alert: Alert) -> tuple[int, int]:
@@ -67,6 +72,17 @@ def alert_rank(alert: Alert) -> tuple[int, int]:
 def most_urgent(alerts: Sequence[Alert]) -> Alert:
     """The alert the status line shows first (the server's order among equals)."""
     return min(alerts, key=alert_rank)
+
+
+def _is_run_failure(key: str) -> bool:
+    return key == _RUN_ALERT or key.startswith(f"{_RUN_ALERT}:")
+
+
+def first_clause(message: str) -> str:
+    """What an alert says before its when, how and why (`billing/Old: mail server
+    unreachable since 19:09 - retrying (...)` -> `billing/Old: mail server unreachable`)."""
+    match = _CLAUSE_END.search(message)
+    return (message[:match.start()] if match else message).rstrip(" :,.")
 
 
 def hook_verdict(key: str, problem: str = "") -> str | None:
@@ -109,4 +125,15 @@ def alert_forms(alert: Alert, more: int = 0) -> list[str]:
         forms += [f"{verdict} ({READ_MORE}){short_tail}", f"{verdict}{short_tail}"]
     elif (short := SHORT_FORMS.get(alert.key)) is not None:
         forms += [f"{short} ({READ_MORE}){short_tail}", f"{short}{short_tail}"]
+    elif _is_run_failure(alert.key):
+        forms += [f"{PAGER_FAILING}: {PAGER_REASON} ({READ_MORE}){short_tail}",
+                  f"{PAGER_FAILING}: {PAGER_REASON}{short_tail}",
+                  f"{PAGER_FAILING} ({READ_MORE}){short_tail}", f"{PAGER_FAILING}{short_tail}"]
+    else:
+        unbracketed = _BRACKETS.sub("", alert.message).strip()
+        clause = first_clause(alert.message)
+        pointer = f"{clause} ({READ_MORE})" if clause != unbracketed else ""
+        for form in (unbracketed, pointer, clause):
+            if form and f"{form}{short_tail}" not in forms:
+                forms.append(f"{form}{short_tail}")
     return forms
