@@ -1172,7 +1172,12 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._leave_reading()
         if self._reopen_after_unlock is not None:
             self._load_detail(self._reopen_after_unlock, False)
-        self._counts_dirty = True
+        # What changed while locked is news the next page brings the counts with, in the
+        # same frame as its rows, as after a quiet spell (tui/countpace.py): never counts
+        # from before the lock over rows from after it.
+        self._news += 1
+        self._news_at = time.monotonic()
+        self._count_pace = CountPace()
         self.conversation_list.mark_stale()
         convs = self._held.flag_convs()
         if not convs:
