@@ -118,7 +118,7 @@ async def test_mailbox_view_from_the_picker(inbox: Inbox) -> None:
         await pilot.press("v")
         choices = app.screen
         assert isinstance(choices, ChoiceScreen)
-        await pilot.press(*["down"] * 6, "enter")  # first mailbox after the six views
+        await pilot.press(*["down"] * 7, "enter")  # first mailbox after the seven views
         await wait_rows(pilot, app)
         mailboxes = {s.mailbox for s in app.conversation_list.loaded_summaries()}
         assert mailboxes == {"appointments"}

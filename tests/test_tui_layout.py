@@ -69,7 +69,8 @@ async def test_header_shows_every_count_urgent_first(inbox: Inbox, size: tuple[i
         assert found is not None
         shown = [int(found.group(i)) for i in (2, 4, 6, 7, 9, 10)]
         assert expected["red-flag"] == 1  # the demo's chest pain (shown only while open)
-        assert shown == [expected[c.key] for c in COUNTS]
+        assert expected["unscreened"] == 0  # none: no `Unscr` count (shown only while any)
+        assert shown == [expected[c.key] for c in COUNTS if c.key != "unscreened"]
         assert "All open" in _lines(app)[0]  # the view's own title is still there
 
 

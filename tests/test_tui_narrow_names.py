@@ -73,10 +73,15 @@ def test_the_status_line_keeps_who_is_away_at_80() -> None:
     right = line._right(78).plain
     assert right.startswith(" NO CLINICIAN ON SHIFT "), right
     assert "Nurse (away)" in right and len(right) <= 78, right
-    # a mailbox in trouble is never what gives way: the names do
+    # a mailbox in trouble is never what gives way first: the names do, and only a line
+    # too long even alone is cut (qa28 F3: the screen cut it anyway, names and all)
+    line.set_mail("billing: sign-in expired: cxinbox auth", problem=True)
+    right = line._right(78).plain
+    assert "billing: sign-in expired: cxinbox auth " in right and "NO CLINICIAN ON SHIFT" in right, right
+    assert "online:" not in right and len(right) <= 78, right
     line.set_mail("billing: sign-in expired - cxinbox auth login billing", problem=True)
     right = line._right(78).plain
-    assert "cxinbox auth login billing" in right and "NO CLINICIAN ON SHIFT" in right, right
+    assert "billing: sign-in expired - cxinbox auth" in right and len(right) <= 78, right
 
 
 def test_a_title_before_the_name_is_not_the_label() -> None:

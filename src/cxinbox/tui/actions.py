@@ -82,7 +82,7 @@ ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("search", "slash", "search", "Search", "Search with a query (/)", "Views",
                footer=True),
     ActionSpec("pick-view", "v", "pick_view", "Views",
-               "Choose a view: mine, unassigned, at risk, mailbox, tag", "Views", footer=True),
+               "Choose a view: mine, unassigned, at risk, not screened, mailbox, tag", "Views", footer=True),
     ActionSpec("view-mine", "1", "view('mine')", "Mine", "View: my open conversations",
                "Views"),
     ActionSpec("view-unassigned", "2", "view('unassigned')", "Unassigned",
@@ -95,6 +95,9 @@ ACTIONS: tuple[ActionSpec, ...] = (
                "View: every conversation, any status", "Views"),
     ActionSpec("view-mentions", "6", "view('mentions')", "Mentions",
                "View: conversations with notes that mention you", "Views"),
+    ActionSpec("view-unscreened", "7", "view('unscreened')", "Not screened",
+               "View: patient messages no red-flag check read (read them for anything urgent)",
+               "Views"),
     # -- triage --------------------------------------------------------------------------
     ActionSpec("assign", "a", "assign", "Assign", "Assign to... (a Enter: to me)", "Triage",
                footer=True),

@@ -7,15 +7,19 @@ alert comes in ever shorter forms, the status line showing the first that fits: 
 line; the verdict first with the reason (files by their name, no fix in brackets); the
 verdict and where to read the rest; the verdict alone. The whole line stays in the toast
 that told it, `cxinbox status` and `cxinbox doctor`.
+
+With several alerts, the line shows the most urgent (`alert_rank`) and counts the rest
+(`+2`): red flags nobody may hear of before a pager that fails, before a mailbox.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from typing import Final
 
 from cxinbox.contract.health_types import BACKLOG_ALERT, PAGE_ALERT, ROSTER_ALERT
-from cxinbox.contract.hook_alert import BROKEN, UNSAFE, parse_setup_key
+from cxinbox.contract.hook_alert import BROKEN, SETUP_ALERT, UNSAFE, parse_setup_key
 from cxinbox.contract.types import Alert
 
 READ_MORE: Final = "cxinbox status"
@@ -35,6 +39,50 @@ SHORT_FORMS: Final = {
 }
 """The server's alerts about red flags nobody may hear of, by key: what the status line
 keeps when the whole line does not fit."""
+
+
+PAGER_FAILING: Final = "PAGER FAILING"
+"""A hook whose runs fail (`notify:PROGRAM`, service/notify_record.py): nobody is paged."""
+PAGER_REASON: Final = "pages are not going out"
+
+_RUN_ALERT: Final = "notify"
+"""The prefix of a failing hook run's alert key (`notify:PROGRAM`)."""
+_SYNC_PREFIXES: Final = ("account:", "folder:", "secret:")
+_CLAUSE_END = re.compile(r" since |\s\(|; ")
+
+
+def alert_rank(alert: Alert) -> tuple[int, int]:
+    """How urgent an alert is for the status line, lowest first: red flags that reach
+    nobody (the roster unreadable, a cap page given up), then a pager that fails or cannot
+    be trusted (and the backlog page given up), then a mailbox, then the rest; a stopped
+    ("error") before a still-working one within each."""
+    key = alert.key
+    if key.startswith("redflag:"):
+        group = 0
+    elif key == BACKLOG_ALERT or key == _RUN_ALERT or key.startswith(
+            (f"{_RUN_ALERT}:", f"{SETUP_ALERT}:")):
+        group = 1
+    elif key.startswith(_SYNC_PREFIXES):
+        group = 2
+    else:
+        group = 3
+    return group, 0 if alert.severity == "error" else 1
+
+
+def most_urgent(alerts: Sequence[Alert]) -> Alert:
+    """The alert the status line shows first (the server's order among equals)."""
+    return min(alerts, key=alert_rank)
+
+
+def _is_run_failure(key: str) -> bool:
+    return key == _RUN_ALERT or key.startswith(f"{_RUN_ALERT}:")
+
+
+def first_clause(message: str) -> str:
+    """What an alert says before its when, how and why (`billing/Old: mail server
+    unreachable since 19:09 - retrying (...)` -> `billing/Old: mail server unreachable`)."""
+    match = _CLAUSE_END.search(message)
+    return (message[:match.start()] if match else message).rstrip(" :,.")
 
 
 def hook_verdict(key: str, problem: str = "") -> str | None:
@@ -77,4 +125,15 @@ def alert_forms(alert: Alert, more: int = 0) -> list[str]:
         forms += [f"{verdict} ({READ_MORE}){short_tail}", f"{verdict}{short_tail}"]
     elif (short := SHORT_FORMS.get(alert.key)) is not None:
         forms += [f"{short} ({READ_MORE}){short_tail}", f"{short}{short_tail}"]
+    elif _is_run_failure(alert.key):
+        forms += [f"{PAGER_FAILING}: {PAGER_REASON} ({READ_MORE}){short_tail}",
+                  f"{PAGER_FAILING}: {PAGER_REASON}{short_tail}",
+                  f"{PAGER_FAILING} ({READ_MORE}){short_tail}", f"{PAGER_FAILING}{short_tail}"]
+    else:
+        unbracketed = _BRACKETS.sub("", alert.message).strip()
+        clause = first_clause(alert.message)
+        pointer = f"{clause} ({READ_MORE})" if clause != unbracketed else ""
+        for form in (unbracketed, pointer, clause):
+            if form and f"{form}{short_tail}" not in forms:
+                forms.append(f"{form}{short_tail}")
     return forms

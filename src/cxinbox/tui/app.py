@@ -55,7 +55,7 @@ from cxinbox.contract.types import (
 )
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions, triage, views
-from cxinbox.tui.alertline import alert_forms
+from cxinbox.tui.alertline import alert_forms, most_urgent
 from cxinbox.tui.ascii import AsciiFilter, Glyphs, key_words
 from cxinbox.tui.away import AwayMixin
 from cxinbox.tui.countpace import CountPace
@@ -1179,7 +1179,12 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self._leave_reading()
         if self._reopen_after_unlock is not None:
             self._load_detail(self._reopen_after_unlock, False)
-        self._counts_dirty = True
+        # What changed while locked is news the next page brings the counts with, in the
+        # same frame as its rows, as after a quiet spell (tui/countpace.py): never counts
+        # from before the lock over rows from after it.
+        self._news += 1
+        self._news_at = time.monotonic()
+        self._count_pace = CountPace()
         self.conversation_list.mark_stale()
         convs = self._held.flag_convs()
         if not convs:
@@ -1228,8 +1233,9 @@ def mail_sync_forms(folders: Sequence[FolderStatus], tz: tzinfo,
     """As `mail_sync_text`, with an alert's shorter forms after its whole line (the
     status line shows the first that fits: tui/alertline.py)."""
     if alerts:
-        first = next((a for a in alerts if a.severity == "error"), alerts[0])
-        return alert_forms(first, len(alerts) - 1), True
+        # The most urgent first and in full if it fits (red flags nobody hears of before
+        # a failing pager, before a mailbox: tui/alertline.py), the others counted.
+        return alert_forms(most_urgent(alerts), len(alerts) - 1), True
     text, problem = _sync_state_text(folders, tz)
     return [text], problem
 

@@ -1,6 +1,6 @@
 """How often a page read after a change brings the header's counts with it.
 
-The counts are six list reads (each an audited `conversation.list` on the server). Read
+The counts are seven list reads (each an audited `conversation.list` on the server). Read
 with every page after every change, a storm of 30 changes read them 30 times on each
 terminal. So they come with the page as a token bucket allows: a first change after a
 quiet spell, and the one right after it (an assignment and its undo), bring rows and

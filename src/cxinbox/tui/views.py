@@ -28,6 +28,9 @@ STANDARD_VIEWS: tuple[View, ...] = (
     View("open", "All open", "status:open"),
     View("all", "Everything", ""),
     View("mentions", "Mentions of me", "mentions:me"),
+    # Patient messages no red-flag check read (a first sync's backlog, a late text): a
+    # person must read them for anything urgent (store/unscreened.py says when it ends).
+    View("unscreened", "Not screened", "is:unscreened"),
 )
 
 DEFAULT_VIEW = "open"

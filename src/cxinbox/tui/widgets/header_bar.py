@@ -37,6 +37,10 @@ class Count:
 COUNTS: tuple[Count, ...] = (
     Count("red-flag", "Red flag", "RedF", "is:red-flag", urgent=True,
           only_when_any=True),
+    # Messages no red-flag check read: only while there are any (an `Unscr 2` that is
+    # always there would be read past).
+    Count("unscreened", "Not screened", "Unscr", standard_view("unscreened").query,
+          urgent=True, only_when_any=True),
     Count("breached", "Breached", "Breach", "status:open sla:breached", urgent=True),
     Count("at-risk", "At risk", "Risk", "status:open sla:at-risk", urgent=True),
     Count("mine", "Mine", "Mine", standard_view("mine").query),

@@ -7,12 +7,17 @@ time would redraw the line each tick and cost bandwidth on a slow link for no ne
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.widget import Widget
 
 from cxinbox.tui.ascii import Glyphs
+
+_MORE = re.compile(r" \+\d+$")
+"""How an alert's short form ends when other alerts are hidden (tui/alertline.py)."""
 
 
 class StatusLine(Widget):
@@ -81,7 +86,6 @@ class StatusLine(Widget):
         the alert, the sync state and a mail problem always; then who is away before who
         is not (a colleague's "(away)" matters more than her name beside the others'), the
         mail time last of all."""
-        sep = self._glyphs.separator
         others = [u for u in self._online if u != self._me]
         away = [u for u in others if u.endswith(" (away)")]
         present = [u for u in others if not u.endswith(" (away)")]
@@ -106,21 +110,40 @@ class StatusLine(Widget):
         forms += [(mails[-1], p) for p in people[3:]]
         if not self._mail_problem:  # a mailbox in trouble stays said, whatever it costs
             forms += [("", p) for p in people]
-        best = Text(no_wrap=True)
         for mail, who in forms:
-            right = Text(no_wrap=True)
-            if self._alert:
-                right.append(f" {self._alert.upper()} ", style="bold reverse")
-                right.append(sep)
-            right.append(self._sync, style="bold reverse" if self._problem else "")
-            if mail:
-                right.append(sep)
-                right.append(mail, style="bold reverse" if self._mail_problem else "")
-            right.append(f"{sep}online: {who} ")
-            best = right
+            right = self._right_form(mail, who)
             if right.cell_len <= room:
                 return right
-        return best
+        # The shortest alert does not fit beside `online: you +3`: the names give way to
+        # it (what a receptionist must do matters more than who else is in), and only an
+        # alert too long even alone is cut, keeping its count of the others (`+2`).
+        shortest = mails[-1]
+        alone = self._right_form(shortest, None)
+        if alone.cell_len <= room:
+            return alone
+        count = _MORE.search(shortest)
+        hidden = count.group(0) if count else ""
+        head = shortest[: len(shortest) - len(hidden)]
+        room_left = room - self._right_form("", None).cell_len - cell_len(
+            self._glyphs.separator) - cell_len(hidden)
+        if room_left <= 1:
+            return self._right_form(hidden.strip(), None)
+        cut = set_cell_size(head, room_left - 1).rstrip() + self._glyphs.ellipsis
+        return self._right_form(cut + hidden, None)
+
+    def _right_form(self, mail: str, who: str | None) -> Text:
+        """The right-hand state with `mail` and `who` (None: no `online:` part)."""
+        sep = self._glyphs.separator
+        right = Text(no_wrap=True)
+        if self._alert:
+            right.append(f" {self._alert.upper()} ", style="bold reverse")
+            right.append(sep)
+        right.append(self._sync, style="bold reverse" if self._problem else "")
+        if mail:
+            right.append(sep)
+            right.append(mail, style="bold reverse" if self._mail_problem else "")
+        right.append(f"{sep}online: {who} " if who is not None else " ")
+        return right
 
     def render(self) -> Text:
         """The last message on the left (it matters most right now), state on the right."""
