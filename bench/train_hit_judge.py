@@ -36,6 +36,7 @@ for path in (ROOT, ROOT / "src"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from bench import train_triage_model
 from bench.train_triage_model import OWN_WEIGHT, load, own_docs, train
 from bench.triage_metrics import Example, Prediction, score
 
@@ -48,6 +49,8 @@ JUDGE_SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind
               "triage_blind3", "triage_blind4", "triage_blind5", "triage_blind6",
               "triage_blind7", "triage_blind8", "triage_blind9", "triage_blind10",
               "triage_dev16")
+LATER_SETS = tuple(name for name in train_triage_model.LATER_SETS if name not in JUDGE_SETS)
+"""The labelled sets the judge was not trained on: `--add-later` trains on them too."""
 SWEEP = (0.5, 0.6, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95, 1.01)
 MAX_LOSS = 0.005
 """Recall a fold may lose to the judge (0.5 pp): a missed red flag is worse than a false
@@ -236,8 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("mode", choices=("loso", "write"))
     parser.add_argument("--sweep", type=float, nargs="*", default=list(SWEEP))
     parser.add_argument("--pick-from", nargs="*", default=list(JUDGE_SETS[:-1]),
-                        choices=JUDGE_SETS)
-    parser.add_argument("--only", nargs="*", default=[], choices=JUDGE_SETS,
+                        choices=JUDGE_SETS + LATER_SETS)
+    parser.add_argument("--add-later", action="store_true",
+                        help="train on the labelled sets after JUDGE_SETS too (LATER_SETS)")
+    parser.add_argument("--only", nargs="*", default=[], choices=JUDGE_SETS + LATER_SETS,
                         help="loso: hold out these sets alone, in this order")
     parser.add_argument("--cache", type=Path,
                         help="keep the lexicon's reading of every set here and reuse it")
@@ -246,6 +251,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--round-tests", action="store_true",
                         help="train on the lexicon rounds' test sentences (rounds 10-14) too")
     args = parser.parse_args(argv)
+    if args.add_later:
+        globals().update(JUDGE_SETS=JUDGE_SETS + LATER_SETS)
     if args.mode == "loso":
         loso(args.sweep, args.pick_from, args.cache, args.only, args.round_tests)
         return 0
