@@ -69,6 +69,7 @@ def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
     store = PgStore(pg_url, max_size=2)
     servers: list[Server] = []
     stopped: Server | None = None
+    paused: list[Server] = []
 
     def committed() -> int:
         return int(store.conn.execute("SELECT count(*) FROM locations").fetchone()[0])
@@ -83,14 +84,32 @@ def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
             def holders() -> list[Server]:
                 return [s for s in servers if TAKEN.search(s.log)]
 
-            wait_until(lambda: len(holders()) == 1 and committed() >= 200,
-                       "one server to sync the inbox", timeout=180, interval=0.05)
-            stopped = holders()[0]
-            assert stopped.proc is not None
-            os.kill(stopped.proc.pid, signal.SIGSTOP)
+            def pause_all_at_200() -> bool:
+                # Every server is stopped the moment 200 messages are committed, inside the
+                # condition: a quick sync must not finish the inbox between the poll that
+                # sees 200 and the stop (the holder is told from its log afterwards, and
+                # the others go on at once).
+                if committed() < 200:
+                    return False
+                for server in servers:
+                    assert server.proc is not None
+                    os.kill(server.proc.pid, signal.SIGSTOP)
+                paused.extend(servers)
+                return True
+
+            wait_until(pause_all_at_200, "one server to sync the inbox", timeout=180,
+                       interval=0.05)
             paused_at = time.monotonic()
             at_stop = committed()
             assert at_stop < TOTAL, "the server must be paused in the middle of the fetch"
+            wait_until(lambda: len(holders()) == 1, "the holder's lease in its log",
+                       timeout=10, interval=0.05)
+            stopped = holders()[0]
+            assert stopped.proc is not None
+            for server in servers:
+                if server is not stopped and server.proc is not None:
+                    os.kill(server.proc.pid, signal.SIGCONT)
+            paused[:] = [stopped]
 
             others = [s for s in servers if s is not stopped]
             wait_until(lambda: any(TAKEN.search(s.log) for s in others),
@@ -105,6 +124,7 @@ def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
             os.kill(stopped.proc.pid, signal.SIGCONT)
             resumed = stopped
             stopped = None
+            paused.clear()
             expected = server_digests(dovecot)
             assert len(expected) == TOTAL
             wait_until(lambda: store_digests(store) == expected,  # type: ignore[arg-type]
@@ -128,9 +148,10 @@ def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
             for server in servers:
                 assert "Traceback" not in server.log, server.log[-3000:]
     finally:
-        if stopped is not None and stopped.proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(stopped.proc.pid, signal.SIGCONT)
+        for server in {id(s): s for s in [*paused, *([stopped] if stopped else [])]}.values():
+            if server.proc is not None:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(server.proc.pid, signal.SIGCONT)
         for server in servers:
             with contextlib.suppress(Exception):
                 server.stop()
