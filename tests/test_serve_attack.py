@@ -301,6 +301,11 @@ def test_doctor_as_the_servers_own_user_is_no_intrusion_a_stranger_still_is(
             in findings, findings
         hello = run_as(member, _hello_only, str(desk.sock))
         assert hello["error"]["type"].endswith(":Forbidden"), hello
+        # Only the server's own user learns which store it serves (polish29 #1).
+        assert not {"store", "store_id", "pid"} & set(hello), hello
+        own = _hello_only(str(desk.sock))
+        assert own["error"]["type"].endswith(":Forbidden"), own
+        assert str(desk.db_path) in own["store"], own
         deadline = time.monotonic() + 30
         while f"refused {member.name}" not in server.log:
             assert time.monotonic() < deadline, server.log

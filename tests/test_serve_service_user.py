@@ -284,6 +284,50 @@ def test_doctor_as_a_staff_member_says_what_it_cannot_read_and_asks_the_server(
     assert f"cxinbox server answering on {where.sock}" in lines, out
 
 
+def test_doctor_as_the_service_user_fails_on_a_server_of_another_store(
+        users: OsUsers) -> None:
+    """polish29 #1: the service user is on no roster, so the server refuses it before any
+    hello; doctor took that refusal as "answering" whatever store the server served. Now
+    the refusal to the server's own user names its store: with the server's config, ok;
+    with another config naming the same socket but another store, a FAIL naming both."""
+    with service_user(users) as svc, layout(users, svc) as where:
+        other = where.base / "other.toml"
+        other_db = where.state / "other.db"
+        other.write_text(where.config.read_text().replace(
+            str(where.state / "cxinbox.db"), str(other_db)))
+        other.chmod(0o644)
+        proc = _as_the_unit_runs_it(svc, where.config, where.log)
+        try:
+            _wait_for(where.sock, proc, where.log)
+            deadline = time.monotonic() + 60
+            while "listening on" not in where.log.read_text(errors="replace"):
+                assert time.monotonic() < deadline, where.log.read_text()
+                time.sleep(0.05)
+            import email.policy  # noqa: F401
+
+            import cxinbox.api.socket_server
+            import cxinbox.service.doctor  # noqa: F401
+
+            mine = cli_as(svc, "doctor", "--config", str(where.config))
+            theirs = cli_as(svc, "doctor", "--config", str(other))
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(30)
+        log = where.log.read_text(errors="replace")
+    for code, out, err in (mine, theirs):
+        assert "Traceback" not in out + err, (code, out, err)
+    lines = " ".join(mine[1].split())
+    assert f"ok cxinbox server answering on {where.sock}" in lines, mine
+    lines = " ".join(theirs[1].split())
+    assert theirs[0] == 1, theirs
+    assert f"ok cxinbox server answering on {where.sock}" not in lines, theirs
+    assert f"FAIL cxinbox server on {where.sock}: {where.sock}: the server there" in lines, theirs
+    assert f"serves {where.state / 'cxinbox.db'}, but the config names {other_db}" in lines, \
+        theirs
+    # The server's own user is answered at info both times, never as an intrusion.
+    assert "refused" not in log, log
+
+
 def _kernel_lacks_mdwe() -> bool:
     return tuple(int(x) for x in os.uname().release.split(".")[:2]) < (6, 3)
 

@@ -1175,7 +1175,9 @@ def _server_answers(config: Config) -> str | None:
                       db_path=config.store_identity, same_store=same_store_as(config))
     except Forbidden as exc:
         # The server's own user is on no staff roster: refused as staff, yet the server
-        # answered, which is all this check asks (README: doctor as the service user).
+        # answered (README: doctor as the service user). Its refusal to its own user names
+        # the store it serves, and probe has compared it with this config's already: a
+        # server of another store is WrongServer (below), never this ok.
         return None if _own_socket(path) else str(exc)
     except ApiError as exc:
         return str(exc)

@@ -54,17 +54,32 @@ def store_names(store: Path | str) -> tuple[str, ...]:
     return (absolute,) if real == absolute else (absolute, real)
 
 
+def _store_of(h: dict[str, Any]) -> tuple[tuple[str, ...], str]:
+    store = h.get("store", [])
+    names = tuple(str(n) for n in store[:2]) if isinstance(store, list) else ()
+    return names, str(h.get("store_id", ""))[:64]
+
+
 def _hello_from(frame: dict[str, Any], path: Path) -> Hello:
     if "hello" in frame and isinstance(frame["hello"], dict):
         h = frame["hello"]
-        store = h.get("store", [])
-        names = tuple(str(n) for n in store[:2]) if isinstance(store, list) else ()
+        names, store_id = _store_of(h)
         return Hello(str(h.get("actor", "")), str(h.get("name", "")), str(h.get("role", "")),
-                     int(h.get("protocol", 0)), int(h.get("pid", 0)), names,
-                     str(h.get("store_id", ""))[:64])
+                     int(h.get("protocol", 0)), int(h.get("pid", 0)), names, store_id)
     if "error" in frame:
         raise wire.decode_error(frame["error"])
     raise ServerUnavailable(f"{path}: not a cxinbox server")
+
+
+def refused_by(frame: dict[str, Any]) -> Hello | None:
+    """The store a server names in the refusal it sends its own user (who is on no
+    roster: the service user running doctor), as a Hello with no actor; None in any
+    other refusal, which names nothing."""
+    if "error" not in frame or not isinstance(frame.get("store"), list):
+        return None
+    names, store_id = _store_of(frame)
+    pid = frame.get("pid")
+    return Hello("", "", "", 0, pid if isinstance(pid, int) else 0, names, store_id)
 
 
 def trusted_server_uids(path: Path, extra: tuple[Path, ...] = ()) -> frozenset[int]:
@@ -152,7 +167,9 @@ def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
     None when nothing answers (no socket file, or a stale one): the caller works
     in-process. Raises the server's refusal (e.g. Forbidden for someone not on the roster),
     Forbidden when the socket is not ours to use, and ServerUnavailable for a socket that
-    answers with something else or is served by an untrusted user.
+    answers with something else or is served by an untrusted user. The refusal a server
+    sends its own user names the store it serves: with `db_path`, another store's server
+    is WrongServer there too, before the refusal.
     """
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     sock.settimeout(timeout)
@@ -178,7 +195,11 @@ def probe(path: Path, timeout: float = CONNECT_TIMEOUT_S,
             buffer += chunk
         if not buffer:
             raise ServerUnavailable(f"{path}: the server closed the connection at once")
-        hello = _hello_from(wire.loads(buffer, from_server=True), path)
+        frame = wire.loads(buffer, from_server=True)
+        served = refused_by(frame)
+        if served is not None:  # refused as staff, yet it says which store it serves
+            check_store(served, path, db_path, same_store)
+        hello = _hello_from(frame, path)
         check_store(hello, path, db_path, same_store)
     except (OSError, wire.WireError) as exc:
         sock.close()

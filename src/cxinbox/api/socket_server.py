@@ -344,8 +344,15 @@ class InboxServer:
         `own`: the server's own user, on no roster (README: the `cxinbox` service user),
         knocking as `cxinbox doctor` does to see that the server answers. That user can
         read the store itself, so its refusal guards nothing: an info line, not a warning
-        and an `access.denied` event that read as an intrusion in the journal."""
-        writer.write(wire.dumps({"id": None, "error": wire.encode_error(error)}))
+        and an `access.denied` event that read as an intrusion in the journal. Its
+        refusal also names the store served (`store`, `store_id`, `pid`, as the hello
+        does), so that doctor run as this user can tell whether the server on the socket
+        serves its config's store; nobody else's refusal carries them."""
+        frame: dict[str, Any] = {"id": None, "error": wire.encode_error(error)}
+        if own:
+            frame.update(store=list(self._store_names), store_id=self._store_id,
+                         pid=os.getpid())
+        writer.write(wire.dumps(frame))
         with contextlib.suppress(ConnectionError, TimeoutError):
             async with asyncio.timeout(1.0):
                 await writer.drain()
