@@ -78,7 +78,7 @@ from cxinbox.service.access import RefusalLog
 from cxinbox.service.health import Health
 from cxinbox.service.inbox import InboxService, role_of
 from cxinbox.service.logsafe import database_away, fields, log_failure
-from cxinbox.service.notify import set_failure_sink
+from cxinbox.service.notify import set_failure_sink, set_stderr_dir
 from cxinbox.service.notify_check import HookWatch
 from cxinbox.service.notify_record import NotifyRecorder
 from cxinbox.service.rules import RuleEngine
@@ -716,6 +716,7 @@ def serve(config: Config, open_store: Callable[[], Store], *,
         threading.Thread(target=hooks.run, args=(hooks_stop,), name="notify-hook-check",
                          daemon=True).start()
         set_failure_sink(NotifyRecorder(db, health))  # a hook that fails: audited, alerted
+        set_stderr_dir(config.db_path.parent)  # and its stderr kept for doctor, not logged
         metrics = _start_metrics(db, config, server) if config.server.metrics_listen else None
         try:
             async def main() -> None:
@@ -753,6 +754,7 @@ def serve(config: Config, open_store: Callable[[], Store], *,
             stop.set()
             hooks_stop.set()
             set_failure_sink(None)
+            set_stderr_dir(None)
             wait_s = stop_wait_s()
             deadline = time.monotonic() + wait_s
             for thread in threads:

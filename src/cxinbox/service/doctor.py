@@ -27,6 +27,7 @@ from cxinbox.contract.errors import Forbidden, StoreError
 from cxinbox.contract.hook_alert import parse_setup_key
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.paths import resolve_config_path
+from cxinbox.service.notify import read_kept_stderr, stderr_path
 from cxinbox.service.notify_check import (
     Hook,
     Runner,
@@ -120,6 +121,10 @@ class _Report:
     def fail(self, what: str) -> None:
         self.failures += 1
         self._add("fail", "  FAIL  ", what)
+
+    def note(self, what: str) -> None:
+        """A detail under the check above it (level "note"): neither passes nor fails."""
+        self._add("note", "        ", what)
 
 
 StoreOpener = Callable[[Path], Store]
@@ -504,6 +509,7 @@ def _check_notify(report: _Report, config: Config) -> None:
         trouble = hook_trouble(hook, runner)
         reported = trouble is None and _server_reports(report, config, hook)
         if reported and "/" not in hook.argv[0]:
+            _kept_stderr(report, config, hook)
             continue  # the server's FAIL above stands: doctor's PATH is not the server's
         if trouble is None:
             # A full path is judged as the server judges it, for its user: the server's
@@ -516,18 +522,40 @@ def _check_notify(report: _Report, config: Config) -> None:
                           f" an executable file only {user_name(runner.uid)} or root can change,"
                           f" yet its runs fail (above): run it by hand as"
                           f" {user_name(runner.uid)} and read its own log{older}")
-                continue
-            report.ok(f"{hook.key}: {_where_found(hook.argv[0], runner)} is an executable file"
-                      f" only {user_name(runner.uid)} ({runner.name}'s user) or root can"
-                      f" change{older}")
+            else:
+                report.ok(f"{hook.key}: {_where_found(hook.argv[0], runner)} is an executable"
+                          f" file only {user_name(runner.uid)} ({runner.name}'s user) or root"
+                          f" can change{older}")
         else:
             report.fail(trouble)
+        _kept_stderr(report, config, hook)
     if not config.sla.notify_command:
         silent = [r.name for r in config.rules
                   if r.enabled and any(a.kind == "notify" for a in r.actions)]
         if silent:
             report.fail(f"rule(s) {', '.join(silent)} have a notify action but no [sla]"
                         " notify_command is set: they page nobody")
+
+
+def _kept_stderr(report: _Report, config: Config, hook: Hook) -> None:
+    """The first line of the stderr the server kept of this hook's last failing run
+    (service/notify.py), under the hook's check: the line that says why a pager did not
+    ring. Only for who may read it (the server's user, root); to others, where it is."""
+    path = stderr_path(config.db_path.parent, hook.argv[0])
+    try:
+        first = read_kept_stderr(path, width=120)
+        when = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except PermissionError:
+        report.note(f"{hook.key}: the stderr of its last failing run, if any, is kept in"
+                    f" {path}, which {_whoami()} may not read (the server's user or root"
+                    " may)")
+        return
+    except OSError:
+        return
+    if first is None:
+        return
+    report.note(f"{hook.key}: last failing run ({when:%Y-%m-%d %H:%M} UTC) said on stderr:"
+                f" {first or '(blank lines only)'}")
 
 
 def _server_reports(report: _Report, config: Config, hook: Hook) -> bool:

@@ -9,6 +9,12 @@ them); a failure is one warning line with the error class or the exit code and t
 conversation number, and the caller carries on: a pager being down must not stop the
 sync, the SLA monitor or the health check.
 
+One exception, for the one line that explains a failure (`pager gateway refused: 503`):
+the stderr of a run that FAILED is kept, its last 4 KB, in a file of its own under the
+server's state directory (`hook-stderr/`, mode 0600, one file per hook program, replaced
+at each failure; `set_stderr_dir`), never in the log, whose line names the file only.
+`cxinbox doctor`, run by someone who can read that file, shows its first line.
+
 A failure is also handed to the failure sink the running server sets (`set_failure_sink`:
 `NotifyRecorder` audits it and puts it on everyone's status line): a red flag's hook is
 the clinician's pager, and a pager that does not ring must not look like one that did.
@@ -18,19 +24,29 @@ exit status, never anything the hook printed.
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import hashlib
 import json
 import logging
 import os
+import re
 import subprocess
+import tempfile
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from pathlib import Path
+from typing import IO, Final
 
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import error_class, fields
 
 NOTIFY_TIMEOUT_S: Final = 30.0
+STDERR_KEPT: Final = 4096
+"""How much of a failing run's stderr is kept: its last 4 KB."""
+STDERR_DIR: Final = "hook-stderr"
+"""Where, under the server's state directory, failing runs' stderr is kept."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +61,8 @@ class NotifyOutcome:
     error: str = ""
     command: str = ""
     """The hook's program (argv[0]): failures are counted, and cleared, per hook."""
+    stderr_file: str = ""
+    """Where this failing run's stderr was kept (`stderr_path`), or ""."""
 
 
 FailureSink = Callable[[NotifyOutcome], None]
@@ -70,6 +88,87 @@ def _tell(outcome: NotifyOutcome, log: logging.Logger) -> None:
         sink(outcome)
     except Exception as exc:  # noqa: BLE001 - recording a failure must not fail its caller
         log.warning("notify failure not recorded: %s", error_class(exc))
+
+
+_stderr_lock = threading.Lock()
+_stderr_dir: Path | None = None
+
+
+def set_stderr_dir(state_dir: Path | None) -> None:
+    """Keep failing runs' stderr under `state_dir` (the server's data directory), in
+    `hook-stderr/`; None: thrown away. Set by the process that runs the hooks."""
+    global _stderr_dir
+    with _stderr_lock:
+        _stderr_dir = None if state_dir is None else state_dir / STDERR_DIR
+
+
+def stderr_path(state_dir: Path, program: str) -> Path:
+    """The file that keeps a failing run's stderr of the hook `program` (argv[0]): its
+    base name made safe, and a hash of the whole name (two hooks of one base name in two
+    directories are two files)."""
+    base = re.sub(r"[^A-Za-z0-9._-]", "_", os.path.basename(program))[:40] or "hook"
+    digest = hashlib.sha256(program.encode("utf-8", "surrogateescape")).hexdigest()[:10]
+    return state_dir / STDERR_DIR / f"{base.lstrip('.') or 'hook'}-{digest}.stderr"
+
+
+def _stderr_sink(log: logging.Logger) -> tuple[IO[bytes] | None, Path | None]:
+    """An unnamed file (0600, in the kept files' directory) for a run's stderr, so a hook
+    that writes megabytes costs no memory; (None, None) when none is set or it cannot be
+    made (the run goes on, its stderr thrown away)."""
+    with _stderr_lock:
+        where = _stderr_dir
+    if where is None:
+        return None, None
+    try:
+        where.mkdir(mode=0o700, exist_ok=True)
+        return tempfile.TemporaryFile(dir=where), where.parent
+    except OSError as exc:
+        log.warning("notify hook stderr cannot be kept in %s: %s", where, error_class(exc))
+        return None, None
+
+
+def _keep_stderr(sink: IO[bytes], state_dir: Path, program: str,
+                 log: logging.Logger) -> str:
+    """The last STDERR_KEPT bytes of a failing run's stderr, put in place of the hook's
+    previous one (written aside, then renamed: a reader never sees half of it); the
+    file's path, or "" when there was nothing or it could not be written."""
+    try:
+        size = sink.seek(0, os.SEEK_END)
+        if size == 0:
+            return ""
+        sink.seek(max(0, size - STDERR_KEPT))
+        tail = sink.read(STDERR_KEPT)
+        cut = tail.find(b"\n")
+        if size > STDERR_KEPT and 0 <= cut < len(tail) - 1:
+            tail = tail[cut + 1:]  # a line cut in half is not the first line shown
+        target = stderr_path(state_dir, program)
+        fd, aside = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                out.write(tail)
+            os.replace(aside, target)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(aside)
+            raise
+    except OSError as exc:
+        log.warning("notify hook stderr not kept: %s", error_class(exc))
+        return ""
+    return str(target)
+
+
+def read_kept_stderr(path: Path, width: int = 160) -> str | None:
+    """The first non-blank line of a kept stderr file, made printable and cut to `width`;
+    None when there is no such file. Raises PermissionError for a reader who may not."""
+    try:
+        with path.open("rb") as f:
+            data = f.read(STDERR_KEPT)
+    except FileNotFoundError:
+        return None
+    for line in data.decode("utf-8", "replace").splitlines():
+        if line.strip():
+            return clean_line(line.strip(), max_len=width)
+    return ""
 
 
 _PR_SET_PDEATHSIG: Final = 1
@@ -112,20 +211,33 @@ def run_notify(argv: Sequence[str] | None, *, env: Mapping[str, str],
     where = f" (conversation #{conversation})" if conversation is not None else ""
     extra = fields(conversation=conversation) if conversation is not None else None
     error = ""
+    kept = ""
+    sink, state_dir = _stderr_sink(log)
     try:
-        done = subprocess.run(list(argv), input=line.encode("utf-8"), env=full_env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                              timeout=timeout_s, check=False,
-                              preexec_fn=_dies_with_us())
-    except subprocess.TimeoutExpired:
-        log.warning("%s timed out after %g s%s", what, timeout_s, where, extra=extra)
-        error = f"timeout after {timeout_s:g} s"
-    except OSError as exc:
-        log.warning("%s could not run: %s%s", what, error_class(exc), where, extra=extra)
-        error = error_class(exc)
-    else:
-        if done.returncode != 0:
-            log.warning("%s exited %d%s", what, done.returncode, where, extra=extra)
-            error = f"exit {done.returncode}"
-    _tell(NotifyOutcome(what, conversation, dict(details), error, str(argv[0])), log)
+        try:
+            done = subprocess.run(list(argv), input=line.encode("utf-8"), env=full_env,
+                                  stdout=subprocess.DEVNULL,
+                                  stderr=sink if sink is not None else subprocess.DEVNULL,
+                                  timeout=timeout_s, check=False,
+                                  preexec_fn=_dies_with_us())
+        except subprocess.TimeoutExpired:
+            error = f"timeout after {timeout_s:g} s"
+            failed = f"timed out after {timeout_s:g} s"
+        except OSError as exc:
+            error = error_class(exc)
+            failed = f"could not run: {error}"
+        else:
+            failed = f"exited {done.returncode}"
+            if done.returncode != 0:
+                error = f"exit {done.returncode}"
+        if error and sink is not None and state_dir is not None:
+            kept = _keep_stderr(sink, state_dir, str(argv[0]), log)
+    finally:
+        if sink is not None:
+            sink.close()
+    if error:
+        # The file's name only: what the hook printed may echo a patient's details.
+        log.warning("%s %s%s%s", what, failed, where,
+                    f"; its stderr is kept in {kept}" if kept else "", extra=extra)
+    _tell(NotifyOutcome(what, conversation, dict(details), error, str(argv[0]), kept), log)
     return not error

@@ -1,0 +1,163 @@
+"""A failing hook's stderr is kept for doctor, never logged (polish29 #2).
+
+`pager gateway refused: 503` is the one line that explains why nobody was paged. The server
+keeps the last 4 KB of a FAILING run's stderr in a 0600 file of its own under its state
+directory (one per hook, replaced at each failure); its log line names the file, never
+what the hook wrote (a hook may echo the details it was given); `cxinbox doctor` shows the
+file's first line under the hook's check.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import stat
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from tests.support.smtpsink import SmtpSink, write_reply_config
+from tests.support.waiting import wait_until
+from tests.test_rules import automation, patient_mail
+from tests.test_serve_support import ME, Server, cx, socket_dir
+
+from cxinbox.service.notify import (
+    STDERR_KEPT,
+    read_kept_stderr,
+    run_notify,
+    set_stderr_dir,
+    stderr_path,
+)
+
+log = logging.getLogger("cxinbox.test.hookstderr")
+PATIENT = "Brunhilde Quackenbush"
+
+RULES = '''
+[[rules]]
+name = "page on arrival"
+on = "arrival"
+actions = { notify = "new mail" }
+'''
+
+
+@pytest.fixture
+def sockdir() -> Iterator[Path]:
+    with socket_dir() as path:
+        yield path
+
+
+def _failing_hook(tmp: Path, *, status: int = 1) -> Path:
+    """Echoes its stdin (the details: what a careless hook does) to stderr, then the
+    gateway's answer, and fails."""
+    hook = tmp / "page.sh"
+    hook.write_text("#!/bin/sh\ncat >&2\necho 'pager gateway refused: 503' >&2\n"
+                    f"exit {status}\n")
+    hook.chmod(0o700)
+    return hook
+
+
+def test_serve_keeps_a_failing_hooks_stderr_and_doctor_shows_its_first_line(
+        dovecot: Any, tmp_path: Path, sockdir: Path) -> None:
+    sock = sockdir / "s.sock"
+    hook = tmp_path / "page.sh"
+    hook.write_text("#!/bin/sh\necho 'pager gateway refused: 503' >&2\n"
+                    "echo 'second line' >&2\nexit 1\n")
+    hook.chmod(0o700)
+    sink = SmtpSink(tmp_path, user=dovecot.user, password=dovecot.password,
+                    tls_dir=dovecot.root / "tls").start()
+    try:
+        extra = automation(RULES) + f'''
+[server]
+socket = "{sock}"
+
+[[staff]]
+os_user = "{ME}"
+name = "Desk Admin"
+role = "admin"
+'''
+        cfg = write_reply_config(tmp_path, dovecot, sink, extra=extra)
+        cfg.write_text(cfg.read_text().replace(
+            "[sla.calendars.clinic]\n",
+            f'[sla]\nnotify_command = ["{hook}"]\n\n[sla.calendars.clinic]\n', 1))
+        kept = stderr_path(tmp_path / "data", str(hook))
+        dovecot.deliver(patient_mail("Refill", message_id="k1@patients.example",
+                                     body=f"{PATIENT} here, my refill please."))
+        with Server(cfg, sock) as server:
+            wait_until(kept.exists, "the failing hook's stderr kept", timeout=90,
+                       interval=0.1, detail=lambda: server.log[-3000:])
+            wait_until(lambda: str(kept) in server.log, "the log line naming the file",
+                       timeout=30, interval=0.1, detail=lambda: server.log[-3000:])
+            doctor = cx("doctor", "--json", "--config", str(cfg))
+            text = cx("doctor", "--config", str(cfg))
+            served_log = server.log
+    finally:
+        sink.stop()
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(kept.parent.stat().st_mode) == 0o700
+    assert kept.read_text().startswith("pager gateway refused: 503\nsecond line\n")
+    # The log names the file; what the hook wrote is not in it.
+    assert "pager gateway refused" not in served_log and "second line" not in served_log
+    assert PATIENT not in served_log
+    findings = json.loads(doctor.stdout)["findings"]
+    notes = [f["text"] for f in findings if f["level"] == "note"]
+    assert len(notes) == 1 and notes[0].startswith(
+        "[sla] notify_command: last failing run ("), findings
+    assert notes[0].endswith("said on stderr: pager gateway refused: 503"), notes
+    # Printed right under the hook's own check.
+    texts = [f["text"] for f in findings]
+    at = texts.index(notes[0])
+    assert texts[at - 1].startswith("[sla] notify_command"), texts
+    assert "Traceback" not in text.stderr and "pager gateway refused: 503" in text.stdout
+
+
+def test_only_a_failing_runs_last_4_kb_is_kept_and_replaced_each_failure(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    state = tmp_path / "state"
+    state.mkdir()
+    hook = _failing_hook(tmp_path)
+    noisy = [sys.executable, "-c",
+             ("import sys; sys.stderr.write('x' * 100 + '\\n' + 'y' * 9000 + '\\n'"
+              " + 'gateway timeout\\n'); sys.exit(2)")]
+    set_stderr_dir(state)
+    try:
+        with caplog.at_level(logging.WARNING, logger=log.name):
+            assert not run_notify([str(hook)], env={}, details={"patient": PATIENT},
+                                  log=log, what="test hook", conversation=3)
+            kept = stderr_path(state, str(hook))
+            first = kept.read_text()
+            assert not run_notify(noisy, env={}, details={}, log=log, what="noisy hook")
+            # A success leaves the last failure's file as it was.
+            assert run_notify(["/bin/true"], env={}, details={}, log=log, what="ok hook")
+    finally:
+        set_stderr_dir(None)
+    assert PATIENT in first and first.endswith("pager gateway refused: 503\n")
+    assert read_kept_stderr(kept) == f'{{"patient": "{PATIENT}"}}'
+    big = stderr_path(state, sys.executable)
+    data = big.read_bytes()
+    assert len(data) <= STDERR_KEPT and data.endswith(b"gateway timeout\n")
+    assert read_kept_stderr(big) == "gateway timeout"  # not a cut-off run of y's
+    assert not stderr_path(state, "/bin/true").exists()
+    assert sorted(p.name for p in (state / "hook-stderr").iterdir()) == \
+        sorted([kept.name, big.name])  # no half-written file left beside them
+    # Each failure replaces the hook's file.
+    hook.write_text("#!/bin/sh\necho 'now 502' >&2\nexit 1\n")
+    set_stderr_dir(state)
+    try:
+        assert not run_notify([str(hook)], env={}, details={}, log=log, what="test hook")
+    finally:
+        set_stderr_dir(None)
+    assert kept.read_text() == "now 502\n"
+    lines = [r.getMessage() for r in caplog.records]
+    assert lines[0] == f"test hook exited 1 (conversation #3); its stderr is kept in {kept}"
+    assert PATIENT not in caplog.text and "pager gateway" not in caplog.text
+
+
+def test_without_a_state_directory_nothing_is_kept(tmp_path: Path,
+                                                     caplog: pytest.LogCaptureFixture) -> None:
+    hook = _failing_hook(tmp_path, status=3)
+    with caplog.at_level(logging.WARNING, logger=log.name):
+        assert not run_notify([str(hook)], env={}, details={}, log=log, what="test hook")
+    assert [r.getMessage() for r in caplog.records] == ["test hook exited 3"]
+    assert not (tmp_path / "hook-stderr").exists()
