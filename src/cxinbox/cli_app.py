@@ -924,12 +924,24 @@ def contact_merge(
     typer.echo(f"contact {other_id} merged into contact {into_id}")
 
 
-def _parse_when(text: str, cfg: Config, direction: Direction) -> datetime:
+def _parse_when(text: str, cfg: Config, direction: Direction,
+                now: datetime | None = None) -> datetime:
     from cxinbox.domain.when import WhenError, parse_when
 
     try:
-        return parse_when(text, now=datetime.now(UTC), tz=ZoneInfo(cfg.clinic.timezone),
-                          direction=direction)
+        return parse_when(text, now=now or datetime.now(UTC),
+                          tz=ZoneInfo(cfg.clinic.timezone), direction=direction)
+    except WhenError as exc:
+        fail(str(exc), EXIT_USAGE)
+
+
+def _parse_until(text: str, cfg: Config, now: datetime) -> datetime:
+    """An upper bound as `report --until` reads it: `2h` is two hours ago, a bare day
+    (`2026-11-30`, `yesterday`) its end; a time ahead of now is fine (all so far)."""
+    from cxinbox.domain.when import WhenError, parse_until
+
+    try:
+        return parse_until(text, now=now, tz=ZoneInfo(cfg.clinic.timezone))
     except WhenError as exc:
         fail(str(exc), EXIT_USAGE)
 
@@ -974,6 +986,9 @@ def audit_cmd(
         metavar="[QUERY]", help="Only events on conversations matching QUERY.")] = "",
     since: Annotated[str | None, typer.Option(
         "--since", metavar="WHEN", help="From this time: 2h, 7d, today, 2026-11-01.")] = None,
+    until: Annotated[str | None, typer.Option(
+        "--until", metavar="WHEN", help="Before this time: 2h, yesterday, 2026-11-30 (a"
+        " bare day: to its end).")] = None,
     actor: Annotated[str | None, typer.Option("--actor", metavar="USER",
                                               help="Only events by this OS user.")] = None,
     conversation: Annotated[str | None, typer.Option(
@@ -989,16 +1004,23 @@ def audit_cmd(
         fail("give at most one of --json and --csv", EXIT_USAGE)
     cfg = _load_config(config)
     conv_id = _parse_id(conversation) if conversation is not None else None
-    since_at = _parse_when(since, cfg, "past") if since is not None else None
-    if since_at is not None and since_at > datetime.now(UTC):
+    now = datetime.now(UTC)  # one now for both bounds: `--since 2d --until 2d` is empty
+    since_at = _parse_when(since, cfg, "past", now) if since is not None else None
+    if since_at is not None and since_at > now:
         fail(f"--since {since!r} is in the future; nothing has happened since then (give a"
              " past time such as 2h, 7d, today or yesterday)", EXIT_USAGE)
+    until_at = _parse_until(until, cfg, now) if until is not None else None
+    if since_at is not None and until_at is not None and until_at <= since_at:
+        zone = ZoneInfo(cfg.clinic.timezone)
+        fail(f"--until {until!r} ({until_at.astimezone(zone):%Y-%m-%d %H:%M}) is not after"
+             f" --since {since!r} ({since_at.astimezone(zone):%Y-%m-%d %H:%M}): nothing lies"
+             " between them", EXIT_USAGE)
     # One more than asked for tells whether the page is the whole trail (oldest first:
     # the extra one is the oldest, left out). The server takes up to a million a page.
     ask = (limit + 1 if limit < 1_000_000 else limit) if limit else None
     with open_api(cfg) as api:
         events = api.audit(query, since=since_at, actor=actor, conversation=conv_id,
-                           limit=ask)
+                           limit=ask, until=until_at)
     more = bool(limit) and len(events) > limit
     if more:
         events = events[len(events) - limit:]

@@ -127,8 +127,9 @@ class InboxAPI(Protocol):
 
     async def audit(self, query: str = "", since: datetime | None = None,
                     actor: str | None = None, conversation: int | None = None,
-                    limit: int | None = 200) -> list[Event]:
-        """The audit trail with every detail: supervisors and admins only, and audited."""
+                    limit: int | None = 200, until: datetime | None = None) -> list[Event]:
+        """The audit trail with every detail: supervisors and admins only, and audited;
+        from `since` on, before `until`."""
         ...
 
     async def report(self, report: str, query: str = "", start: int | None = None,
@@ -492,11 +493,12 @@ class InProcessAPI:
 
     async def audit(self, query: str = "", since: datetime | None = None,
                     actor: str | None = None, conversation: int | None = None,
-                    limit: int | None = 200) -> list[Event]:
+                    limit: int | None = 200, until: datetime | None = None) -> list[Event]:
         from cxinbox.service.audit import AuditService
 
         return await self._call(AuditService(self.service).read, query, since=since,
-                                actor=actor, conversation=conversation, limit=limit)
+                                actor=actor, conversation=conversation, limit=limit,
+                                until=until)
 
     async def report(self, report: str, query: str = "", start: int | None = None,
                      end: int | None = None, by: list[str] | None = None) -> Report:

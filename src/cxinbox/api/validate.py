@@ -297,6 +297,20 @@ def _since(value: Any, ctx: Context) -> Any:
     return value
 
 
+def _audit_until(value: Any, ctx: Context) -> Any:
+    """The audit trail's upper bound: an aware time from 2000 on; ahead of now is fine
+    (all so far), up to two years."""
+    if value is None:
+        return None
+    try:
+        epoch = value.timestamp()
+    except (OverflowError, ValueError, OSError):
+        raise Invalid("is not a usable time") from None
+    if value.tzinfo is None or not EARLIEST <= epoch <= ctx.now + MAX_SNOOZE_S:
+        raise Invalid("must be a time zone-aware time between 2000 and two years ahead")
+    return value
+
+
 def _instant(value: Any, ctx: Context) -> Any:
     """A report's bound: an epoch second from 2000 to a day ahead."""
     if value is not None and not EARLIEST <= value <= ctx.now + 86400:
@@ -441,6 +455,8 @@ def rule_for(method: str, name: str) -> Rule | None:
     if name == "body":
         most = BODY_LIMITS.get(method)
         return None if most is None else _optional(_text(most))
+    if method == "audit" and name == "until":  # a time, not a snooze's epoch second
+        return _audit_until
     return RULES.get(name)
 
 

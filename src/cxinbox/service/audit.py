@@ -37,23 +37,28 @@ class AuditService:
         self.inbox = inbox
 
     def read(self, query: str = "", *, since: datetime | None = None, actor: str | None = None,
-             conversation: int | None = None, limit: int | None = 200) -> list[Event]:
-        """Events matching every filter, oldest first (the newest `limit` of them)."""
+             conversation: int | None = None, limit: int | None = 200,
+             until: datetime | None = None) -> list[Event]:
+        """Events matching every filter, oldest first (the newest `limit` of them): from
+        `since` on, before `until`."""
         inbox = self.inbox
         inbox.require_role("reading the audit log")
         if limit is not None and not 0 < limit <= MAX_AUDIT_ROWS:
             raise BadRequest(f"limit must be 1..{MAX_AUDIT_ROWS}")
         selection = inbox.selection(query) if query.strip() else None
         since_ms = int(since.timestamp() * 1000) if since is not None else None
+        until_ms = int(until.timestamp() * 1000) if until is not None else None
+        if since_ms is not None and until_ms is not None and until_ms <= since_ms:
+            raise BadRequest("until must be after since")
         target = f"conversation:{conversation}" if conversation is not None else None
         with inbox.store.reading() as tx:
             rows = tx.find_events(since_ms=since_ms, actor=actor, target=target,
-                                  conversations=selection, limit=limit)
+                                  conversations=selection, limit=limit, until_ms=until_ms)
         events = [Event(r.seq, r.at, clean_line(r.actor), clean_line(r.action),
                         clean_line(r.target), _clean(json.loads(r.details)))
                   for r in rows]
         with inbox.store.writing() as tx:
             tx.append_event(inbox.actor, "audit.read", "", {
-                "query": query, "since": since_ms, "actor": actor,
+                "query": query, "since": since_ms, "until": until_ms, "actor": actor,
                 "conversation": conversation, "limit": limit, "count": len(events)})
         return events

@@ -59,8 +59,9 @@ def append_events(conn: sqlite3.Connection, actor: str, events: Sequence[EventSp
 def find_events(conn: sqlite3.Connection, *, since_ms: int | None = None,
                 actor: str | None = None, target: str | None = None,
                 conversations_where: tuple[str, Sequence[object]] | None = None,
-                limit: int | None = None) -> list[EventRecord]:
+                limit: int | None = None, until_ms: int | None = None) -> list[EventRecord]:
     """Events matching every given filter, oldest first; with `limit`, the newest `limit`.
+    `since_ms` is inclusive, `until_ms` exclusive: [since, until).
 
     `conversations_where` is a compiled conversation query (alias `c`): only events whose
     target is one of the matching conversations are returned.
@@ -70,6 +71,9 @@ def find_events(conn: sqlite3.Connection, *, since_ms: int | None = None,
     if since_ms is not None:
         clauses.append("e.at >= ?")
         params.append(since_ms)
+    if until_ms is not None:
+        clauses.append("e.at < ?")
+        params.append(until_ms)
     if actor is not None:
         clauses.append("e.actor = ?")
         params.append(actor)

@@ -356,9 +356,11 @@ class StoreTx(Protocol):
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,
-                    limit: int | None = None) -> list[EventRecord]:
+                    limit: int | None = None, until_ms: int | None = None
+                    ) -> list[EventRecord]:
         """The audit trail: events matching every filter given, oldest first (with
-        `limit`, the newest `limit`); `conversations` keeps events on those only."""
+        `limit`, the newest `limit`); `conversations` keeps events on those only; at
+        from `since_ms` on and before `until_ms`."""
         ...
 
     # -- SLA bookkeeping ------------------------------------------------------------------------------

@@ -366,13 +366,15 @@ class SqliteTx:
 
     def find_events(self, *, since_ms: int | None = None, actor: str | None = None,
                     target: str | None = None, conversations: Selection | None = None,
-                    limit: int | None = None) -> list[EventRecord]:
+                    limit: int | None = None, until_ms: int | None = None
+                    ) -> list[EventRecord]:
         where = None
         if conversations is not None:
             s = _of(conversations)
             where = (s.where, s.params)
         return audit.find_events(self.conn, since_ms=since_ms, actor=actor, target=target,
-                                 conversations_where=where, limit=limit)
+                                 conversations_where=where, limit=limit,
+                                 until_ms=until_ms)
 
     # -- SLA bookkeeping
 
