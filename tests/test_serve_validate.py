@@ -71,6 +71,12 @@ def test_ranges_enums_and_times(check: Any) -> None:
     assert "between 0 and 3600" in refusal(check, "wait_events", 0, float("nan"))
     assert "time zone-aware" in refusal(check, "audit", "", datetime(2026, 1, 1))
     assert check("audit", ["", datetime(2026, 1, 1, tzinfo=UTC)], {})[0][1].year == 2026
+    # audit's `until` is a time (a snooze's `until` is an epoch second): ahead is fine.
+    ahead = datetime.fromtimestamp(now + 86400 * 30, UTC)
+    assert check("audit", [""], {"until": ahead})[1]["until"] == ahead
+    assert "time zone-aware" in refusal(check, "audit", "", until=datetime(2026, 1, 1))
+    assert "two years ahead" in refusal(check, "audit", "",
+                                        until=datetime(2100, 1, 1, tzinfo=UTC))
     assert "must be one of queued" in refusal(check, "outbox", ["lost"])
 
 
