@@ -16,51 +16,20 @@ import asyncio
 import os
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from tests.test_tui_support import ME, make_app, make_inbox, wait_for, wait_rows
+from tests.support.countstorm import run_storm
 
-from cxinbox.service.inbox import InboxService
 from cxinbox.tui.countpace import CountPace
-from cxinbox.tui.widgets.header_bar import COUNTS
 
 
 async def storm(pace: CountPace, changes: int, gap: float) -> tuple[int, int, float]:
-    """(count reads, list reads, seconds) of one storm."""
+    """(count reads, list reads, seconds) of one storm (tests/support/countstorm.py)."""
     with tempfile.TemporaryDirectory() as tmp:
-        inbox = make_inbox(Path(tmp), conversations=40)
-        app = make_app(inbox)
-        app._count_pace = pace
-        mine_query = next(c.query for c in COUNTS if c.key == "mine")
-        async with app.run_test(size=(80, 24)) as pilot:
-            await wait_rows(pilot, app)
-            await wait_for(pilot, lambda: app._last_seq is not None, what="feed")
-            await wait_for(pilot, lambda: app.header_bar._counts.get("mine") is not None,
-                           what="counts")
-            reads: list[str] = []
-            inner = app.api.list_conversations
-
-            async def counting(query: str, *args: Any, **kwargs: Any) -> Any:
-                reads.append(query)
-                return await inner(query, *args, **kwargs)
-
-            app.api.list_conversations = counting  # type: ignore[method-assign]
-            colleague = InboxService(inbox.db, inbox.demo.config, "maria")
-            rows = [s for s in app.conversation_list.loaded_summaries()
-                    if s.status == "open" and not s.red_flag_open][:6]
-            started = time.monotonic()
-            for n in range(changes):
-                colleague.assign(rows[n % len(rows)].id, ME if n % 2 else "maria")
-                await pilot.pause(gap)  # the storm's pace: a colleague's hands
-            took = time.monotonic() - started
-            mine = colleague.list_conversations(f"assignee:{ME}", 0, 1).total
-            await wait_for(pilot, lambda: app.header_bar._counts.get("mine") == mine,
-                           what="counts settled")
-        return reads.count(mine_query), len(reads), took
+        done = await run_storm(Path(tmp), changes, gap=gap, pace=pace)
+    return done.count_reads, done.list_reads, done.took_s
 
 
 def main() -> None:
