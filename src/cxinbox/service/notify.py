@@ -120,7 +120,7 @@ def _stderr_sink(log: logging.Logger) -> tuple[IO[bytes] | None, Path | None]:
     if where is None:
         return None, None
     try:
-        where.mkdir(mode=0o700, exist_ok=True)
+        where.mkdir(mode=0o700, parents=True, exist_ok=True)
         return tempfile.TemporaryFile(dir=where), where.parent
     except OSError as exc:
         log.warning("notify hook stderr cannot be kept in %s: %s", where, error_class(exc))
