@@ -291,7 +291,8 @@ def test_a_hook_whose_runs_fail_gets_its_setup_said_as_setup(tmp_path: Path) -> 
         db.close()
     [alert] = alerts
     assert "run cxinbox doctor" not in alert.message
-    assert "run it by hand as the server's user and read its own log" in alert.message
+    assert "its last stderr is kept (doctor prints its first line)" in alert.message
+    assert "run it by hand as the server's user" in alert.message
     found: list[Finding] = []
     report = _Report(lambda _line: None, found)
     _report_alerts(report, alerts, config)

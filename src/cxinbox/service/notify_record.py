@@ -65,8 +65,9 @@ class NotifyRecorder:
             self.health.problem(key, (
                 f"notify_command failed {count} time(s) since"
                 f" {datetime.fromtimestamp(since, UTC):%H:%M} UTC; last: {outcome.error}"
-                f" ({outcome.what}{where}): pages are not going out; its output is not"
-                f" kept: run it by hand as the server's user and read its own log"))
+                f" ({outcome.what}{where}): pages are not going out; its last stderr is"
+                f" kept (doctor prints its first line): run it by hand as the server's"
+                f" user to see more"))
 
     def _succeeded(self, key: str) -> None:
         with self._lock:
