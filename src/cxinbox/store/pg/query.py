@@ -38,6 +38,7 @@ from cxinbox.store.query_sql import (
     compile_with,
     sla_condition,
 )
+from cxinbox.store.unscreened import marked_sql_pg
 
 __all__ = ["PER_ROW", "POSTGRESQL", "compile_per_row_pg", "compile_query_pg",
            "sla_condition_pg"]
@@ -133,6 +134,9 @@ class PostgresDialect(Dialect):
 
     def settled(self, holds: bool) -> Sql:
         return ("TRUE" if holds else "FALSE"), []
+
+    def unscreened(self, since: int | None) -> Sql:
+        return marked_sql_pg(since)
 
     def either(self, parts: Sequence[str]) -> str:
         """Terms that are each `c.id IN (SELECT ...)` as one list of their union: the

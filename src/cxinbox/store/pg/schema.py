@@ -964,6 +964,17 @@ CREATE TRIGGER messages_search BEFORE INSERT OR UPDATE OF subject, sender, body_
     ON messages FOR EACH ROW EXECUTE FUNCTION cxinbox_messages_search();
 CREATE INDEX messages_unindexed ON messages (id) WHERE search IS NULL;
 """,
+    # -- wt-pgview29: `is:unscreened` from its candidate messages (issue #16) -----------
+    # A first sync's backlog is marked "not screened" only while it arrived within
+    # `[triage] backlog_mark_days`: its inbound messages by arrival (the inbound branch
+    # of schema_received.clock_sql, spelled as store/unscreened.py `marked_sql_pg` is),
+    # so the rule looks up only the window's, however much history was imported.
+    # Neither `seen` nor `gone_at` is in it: marking messages read changes no indexed
+    # column (and the window, not the reads, keeps the range short).
+    """
+CREATE INDEX messages_backlog_arrival ON messages ((coalesce(received_at, date)))
+    WHERE backlog_at IS NOT NULL AND direction = 'in';
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py
