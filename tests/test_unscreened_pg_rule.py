@@ -1,5 +1,5 @@
 """`is:unscreened` on PostgreSQL is found from its candidate messages (store/unscreened.py
-`marked_sql_pg`, through the PG_TUNING index `messages_backlog_arrival`), where SQLite
+`marked_sql_pg`, through the PG_TUNING index `messages_backlog_unread`), where SQLite
 runs the read-time rule from the conversations (`marked_sql`). The two must select the
 same conversations, and both what the rule says.
 
@@ -244,7 +244,7 @@ def test_an_older_postgresql_database_gains_the_index_and_keeps_its_rows(
             _step(inbox, [older], rng, mid)
         names = {r[0] for r in older.conn.execute(
             "SELECT indexname FROM pg_indexes WHERE tablename = 'messages'").fetchall()}
-        assert "messages_backlog_arrival" not in names
+        assert "messages_backlog_unread" not in names
     finally:
         older.close()
     monkeypatch.undo()
@@ -258,7 +258,7 @@ def test_an_older_postgresql_database_gains_the_index_and_keeps_its_rows(
             assert raw.execute("SELECT count(*) FROM conversations").fetchone() == (
                 len(inbox.convs),)
             assert raw.execute("SELECT 1 FROM pg_indexes WHERE indexname ="
-                               " 'messages_backlog_arrival'").fetchone() == (1,)
+                               " 'messages_backlog_unread'").fetchone() == (1,)
         assert _ids(store, *compile_query_pg(parse("is:unscreened").where, CTX)) == \
             inbox.marked(SINCE)
     finally:
