@@ -29,8 +29,11 @@ call me about my prescription" until a person reads or answers it.
 
 The mark gives the earliest such message's arrival ("received 5 d ago") and its kind.
 Computed when read from the columns ingest already writes: no migration, no write at
-ingest. The page's read looks up the shown conversations' messages by
-`messages_conversation`; `is:unscreened` tests open and pending conversations only.
+ingest (PostgreSQL keeps two partial indexes of the candidate messages, PG_TUNING). The
+page's read looks up the shown conversations' messages by `messages_conversation`;
+`is:unscreened` tests open and pending conversations only, on SQLite from them
+(`marked_sql`), on PostgreSQL from the candidate messages (`marked_sql_pg`): the same
+conversations (tests/test_unscreened_pg_rule.py).
 """
 
 from __future__ import annotations
