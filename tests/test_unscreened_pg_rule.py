@@ -10,8 +10,8 @@ to a migrated SQLite cache and a migrated PostgreSQL database; after each step t
 PostgreSQL condition, SQLite's condition run on PostgreSQL, SQLite's own compiler and the
 rule as written in the module's docstring (in Python) give one set, and `NOT
 is:unscreened` its complement. A PostgreSQL database from before the index gains it on
-migration with its rows kept (and the mailbox view's index), and its answers do not
-change.
+migration with its rows kept (and the mailbox and at-risk views' indexes), and its
+answers do not change.
 """
 
 from __future__ import annotations
@@ -261,9 +261,10 @@ def test_an_older_postgresql_database_gains_the_index_and_keeps_its_rows(
             made = {r[0] for r in raw.execute(
                 "SELECT indexname FROM pg_indexes WHERE indexname = ANY(%s)",
                 (["messages_backlog_unread", "messages_late_unread",
-                  "conversations_by_mailbox_status"],)).fetchall()}
+                  "conversations_by_mailbox_status", "conversations_urgent_by_due"],)
+            ).fetchall()}
             assert made == {"messages_backlog_unread", "messages_late_unread",
-                            "conversations_by_mailbox_status"}
+                            "conversations_by_mailbox_status", "conversations_urgent_by_due"}
         assert _ids(store, *compile_query_pg(parse("is:unscreened").where, CTX)) == \
             inbox.marked(SINCE)
     finally:
