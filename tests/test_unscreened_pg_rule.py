@@ -31,10 +31,10 @@ from cxinbox.domain.arrival import backlog_since
 from cxinbox.domain.query import QueryContext, parse
 from cxinbox.store.db import Database
 from cxinbox.store.pg import migrate as pg_migrate
-from cxinbox.store.pg.query import compile_query_pg
+from cxinbox.store.pg.query import compile_query_pg, sla_condition_pg
 from cxinbox.store.pg.schema import PG_TUNING
 from cxinbox.store.pg.store import PgStore
-from cxinbox.store.query_sql import compile_query
+from cxinbox.store.query_sql import compile_query, sla_condition
 from cxinbox.store.unscreened import marked_sql
 
 NOW = 1_790_000_000
@@ -269,3 +269,33 @@ def test_an_older_postgresql_database_gains_the_index_and_keeps_its_rows(
             inbox.marked(SINCE)
     finally:
         store.close()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_sla_terms_written_for_the_status_index_select_what_sqlite_selects(
+        both: tuple[Database, PgStore], seed: int) -> None:
+    """`sla:at-risk` and `sla:ok` on PostgreSQL (store/pg/query.py `sla_condition_pg`: a
+    range of the status index's due key, no COALESCE around it) select what SQLite's
+    form selects, negated too, whatever is NULL: due times and at-risk instants missing,
+    past or ahead, on every status."""
+    db, pg = both
+    rng = random.Random(seed)
+    for cid in range(1, 161):
+        due = rng.choice([None, NOW - DAY, NOW - 60, NOW, NOW + 60, NOW + DAY])
+        risk = rng.choice([None, NOW - DAY, NOW, NOW + 30, NOW + DAY])
+        _write([db, pg], "INSERT INTO conversations (id, status, norm_subject, created_at,"
+               " last_message_at, sla_policy, sla_due_at, sla_at_risk_at) VALUES"
+               " (?, ?, ?, ?, ?, ?, ?, ?)",
+               (cid, rng.choice(["open", "open", "pending", "snoozed", "closed"]), f"s{cid}",
+                NOW - 400 * DAY, NOW - rng.randint(0, 40 * DAY),
+                rng.choice([None, "front desk"]), due, risk))
+    seen = set()
+    for text in ("sla:at-risk", "sla:ok", "-sla:at-risk", "-sla:ok",
+                 "status:open sla:at-risk", "status:open -sla:ok",
+                 "sla:at-risk OR sla:ok", "sla:breached", "-(sla:at-risk OR sla:breached)"):
+        node = parse(text).where
+        on_pg = _ids(pg, *compile_query_pg(node, CTX, sla_condition_pg(CTX.now)))
+        on_sqlite = _ids(db, *compile_query(node, CTX, sla_condition(CTX.now)))
+        assert on_pg == on_sqlite, text
+        seen.add(len(on_pg))
+    assert len(seen) > 3  # the terms told the conversations apart
