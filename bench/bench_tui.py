@@ -404,6 +404,9 @@ SQL_CASES: tuple[tuple[str, int], ...] = (
     ("(is:red-flag OR status:open (sla:at-risk OR sla:breached)) sort:due", 0),
     ("(is:red-flag OR status:open (sla:at-risk OR sla:breached)) sort:due", 2_000),
     ("is:red-flag", 0),                                   # the RedF count's query
+    ("is:unscreened", 0),                                 # Not screened (7), the Unscr count
+    ("mentions:me", 0),                                   # Mentions of me
+    ("status:open sla:breached", 0), ("status:open sla:at-risk", 0),  # header counts
     ("", 0),                                              # Everything
     ("status:open mailbox:results", 0),                   # a mailbox view
     ("status:open tag:lab-results", 0),                   # a tag view
@@ -567,6 +570,9 @@ FLAG_CASES: tuple[tuple[str, int], ...] = (
     ("(is:red-flag OR status:open (sla:at-risk OR sla:breached)) sort:due", 0),
     ("(is:red-flag OR status:open (sla:at-risk OR sla:breached)) sort:due", 2_000),
     ("is:red-flag", 0),                                   # the RedF count's query
+    ("is:unscreened", 0),                                 # Not screened (7), the Unscr count
+    ("mentions:me", 0),                                   # Mentions of me
+    ("status:open sla:breached", 0), ("status:open sla:at-risk", 0),  # header counts
     ("", 0), ("", 50_000), ("", 99_900), ('"fasting"', 0), ("from:garcia", 5_000),
     ("status:open sort:priority", 0), ("status:open sort:priority", 5_000),
     ("sort:due", 0), ("sort:due", 50_000),

@@ -9,12 +9,17 @@ cache. Timed A/B interleaved in one process (the machine is shared):
 - page A: the mark as it was read before (any late message of the 50 shown, by the
   partial index) against page B: the one rule for both kinds (the shown conversations'
   messages by `messages_conversation`, then each candidate's newer messages);
-- `is:unscreened` over the whole inbox, counted (its own figure; nothing to compare).
+- `is:unscreened` over the whole inbox, counted. On PostgreSQL A/B interleaved: count A
+  the condition SQLite runs (`marked_sql`: the open conversations of the window, each
+  one's messages) against count B the one PostgreSQL runs now (`marked_sql_pg`: the
+  candidate messages by their indexes, each one's conversation); both must count the
+  same, or the bench stops.
 
 Prints the query plans, p50/p95 in ms per kind, and the load average. `--pg`: the same
 on a throwaway PostgreSQL cluster started for the run.
 
     .venv/bin/python bench/bench_unscreened.py [--conversations 50000] [--rounds 200] [--pg]
+                                               [--counts 20]
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ from cxinbox.domain.query import QueryContext, parse
 from cxinbox.store.db import Database
 from cxinbox.store.pg.query import compile_query_pg
 from cxinbox.store.query_sql import compile_query
-from cxinbox.store.unscreened import page_sql
+from cxinbox.store.unscreened import marked_sql, page_sql
 
 OLD_PAGE = ("SELECT conversation_id, min(coalesce(received_at, date)) FROM messages"
             " WHERE conversation_id IN ({marks}) AND unscreened_at IS NOT NULL"
@@ -87,7 +92,7 @@ def ms(samples: list[float]) -> str:
     return f"p50 {statistics.median(samples):.3f} ms  p95 {q[18]:.3f} ms"
 
 
-def measure(store: Any, n: int, rounds: int, pg: bool) -> None:
+def measure(store: Any, n: int, rounds: int, pg: bool, counts: int) -> None:
     now = int(time.time())
     since = backlog_since(now, 14)
     started = time.perf_counter()
@@ -98,7 +103,9 @@ def measure(store: Any, n: int, rounds: int, pg: bool) -> None:
     compile_fn = compile_query_pg if pg else compile_query
     where, wparams = compile_fn(parse("is:unscreened").where, ctx)
     count_sql = f"SELECT count(*) FROM conversations c WHERE {where}"
-    explain = "EXPLAIN" if pg else "EXPLAIN QUERY PLAN"
+    before_where, before_params = marked_sql(since)
+    before_sql = f"SELECT count(*) FROM conversations c WHERE {before_where}"
+    explain = "EXPLAIN (ANALYZE, BUFFERS)" if pg else "EXPLAIN QUERY PLAN"
     with store.read() as conn:
         pages = [[int(r[0]) for r in conn.execute(
             "SELECT id FROM conversations WHERE status = 'open'"
@@ -109,13 +116,19 @@ def measure(store: Any, n: int, rounds: int, pg: bool) -> None:
         new_sql, new_params = page_sql(sample, since)
         for name, sql, params in (("page A (before)", OLD_PAGE.format(marks=marks), sample),
                                   ("page B (one rule)", new_sql, new_params),
+                                  *((("count A (before)", before_sql, before_params),)
+                                    if pg else ()),
                                   ("is:unscreened", count_sql, wparams)):
             print(f"plan of {name}:")
             for row in conn.execute(f"{explain} {sql}", params).fetchall():
                 print("   ", row[0] if pg else row[3])
         marked = conn.execute(count_sql, wparams).fetchone()[0]
         print(f"is:unscreened selects {marked}")
-        a, b, q = [], [], []
+        if pg:
+            before = conn.execute(before_sql, before_params).fetchone()[0]
+            if before != marked:
+                raise SystemExit(f"count A selects {before}, count B {marked}: not the same rule")
+        a, b, q, qa = [], [], [], []
         for i in range(rounds):
             page = pages[i % len(pages)]
             marks = ", ".join("?" * len(page))
@@ -125,13 +138,18 @@ def measure(store: Any, n: int, rounds: int, pg: bool) -> None:
                 t = time.perf_counter()
                 conn.execute(sql, params).fetchall()
                 out.append((time.perf_counter() - t) * 1000)
-            if i % 10 == 0:
+        for _ in range(counts):
+            for out, sql, params in (*(((qa, before_sql, before_params),) if pg else ()),
+                                     (q, count_sql, wparams)):
                 t = time.perf_counter()
-                conn.execute(count_sql, wparams).fetchone()
-                q.append((time.perf_counter() - t) * 1000)
+                conn.execute(sql, params).fetchone()
+                out.append((time.perf_counter() - t) * 1000)
     print(f"page A (before, late only): {ms(a)}")
     print(f"page B (one rule, both kinds): {ms(b)}")
-    print(f"is:unscreened count over the inbox: {ms(q)} ({len(q)} runs)")
+    if pg:
+        print(f"count A (marked_sql, as before) over the inbox: {ms(qa)} ({len(qa)} runs)")
+    print(f"is:unscreened count over the inbox{' (B)' if pg else ''}: {ms(q)}"
+          f" ({len(q)} runs)")
     print("load average: " + " ".join(f"{x:.2f}" for x in os.getloadavg()))
 
 
@@ -139,6 +157,8 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--conversations", type=int, default=50_000)
     ap.add_argument("--rounds", type=int, default=200)
+    ap.add_argument("--counts", type=int, default=20,
+                    help="`is:unscreened` counts timed (each kind, interleaved)")
     ap.add_argument("--pg", action="store_true",
                     help="on a throwaway PostgreSQL cluster (tests/support/pgcluster.py)")
     args = ap.parse_args()
@@ -152,14 +172,14 @@ def main() -> None:
             cluster.create_migrated_database("bench_unscreened")
             store = PgStore(cluster.url("bench_unscreened"), max_size=2)
             try:
-                measure(store, args.conversations, args.rounds, pg=True)
+                measure(store, args.conversations, args.rounds, pg=True, counts=args.counts)
             finally:
                 store.close()
         return
     with tempfile.TemporaryDirectory() as tmp:
         db = Database(Path(tmp) / "bench.db", synchronous="OFF")
         try:
-            measure(db, args.conversations, args.rounds, pg=False)
+            measure(db, args.conversations, args.rounds, pg=False, counts=args.counts)
         finally:
             db.close()
 

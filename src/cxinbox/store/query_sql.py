@@ -259,6 +259,10 @@ class Dialect:
     def has_tag(self, tag: str) -> Sql:
         return _HAS_TAG, [tag]
 
+    def unscreened(self, since: int | None) -> Sql:
+        """`is:unscreened` (store/unscreened.py; `since`: the backlog's window)."""
+        return marked_sql(since)
+
     def either(self, parts: Sequence[str]) -> str:
         """Conditions joined by OR (their parameters stay in order)."""
         return "(" + " OR ".join(parts) + ")"
@@ -376,8 +380,8 @@ class _Compiler:
             return self._hours(node)
         if node.name == "is" and node.value.lower() == "unscreened":
             # The list's "not screened" mark, by its one rule (store/unscreened.py).
-            return marked_sql(backlog_since(math.floor(self._ctx.now.timestamp()),
-                                            self._ctx.backlog_mark_days))
+            return self._dialect.unscreened(backlog_since(
+                math.floor(self._ctx.now.timestamp()), self._ctx.backlog_mark_days))
         dialect = self._dialect
         fixed = dialect.fixed_sql.get((node.name, node.value.lower()))
         if fixed is not None:

@@ -38,6 +38,7 @@ from cxinbox.store.query_sql import (
     compile_with,
     sla_condition,
 )
+from cxinbox.store.unscreened import marked_sql_pg
 
 __all__ = ["PER_ROW", "POSTGRESQL", "compile_per_row_pg", "compile_query_pg",
            "sla_condition_pg"]
@@ -129,10 +130,15 @@ class PostgresDialect(Dialect):
         return f"({column} IS NOT NULL AND {column} = ?)", [value]
 
     def sla(self, sql: str) -> str:
+        if sql.startswith(_NEVER_NULL):  # sla_condition_pg's sargable forms
+            return sql
         return f"COALESCE(({sql}), FALSE)"
 
     def settled(self, holds: bool) -> Sql:
         return ("TRUE" if holds else "FALSE"), []
+
+    def unscreened(self, since: int | None) -> Sql:
+        return marked_sql_pg(since)
 
     def either(self, parts: Sequence[str]) -> str:
         """Terms that are each `c.id IN (SELECT ...)` as one list of their union: the
@@ -206,9 +212,33 @@ def compile_per_row_pg(node: Node, ctx: QueryContext, sla_sql: SlaSql | None = N
     return compile_with(PER_ROW, node, ctx, sla_sql)
 
 
+_NEVER_NULL: Final = "/* never null */ "
+"""Leads an `sla:` condition that is true or false on every row (each nullable column is
+tested for NULL before it is compared), so `PostgresDialect.sla` need not wrap it in a
+COALESCE that hides its comparisons from the planner."""
+
+_DUE_KEY = "COALESCE(c.sla_due_at, 9223372036854775807)"
+"""The due time as `conversations_by_status_due` keys it (store/pg/schema.py)."""
+
+
 def sla_condition_pg(now: datetime) -> SlaSql:
-    """`sla:` terms at `now`, for `compile_query_pg`."""
-    return sla_condition(now, POSTGRESQL)
+    """`sla:` terms at `now`, for `compile_query_pg`: SQLite's (`sla_condition`), but
+    `sla:at-risk` and `sla:ok` (due later than now) also say so as a range of the status
+    index's due key, with no COALESCE around them: their count read every open
+    conversation's index entry (200,000 at a million, 20-45 ms) for the few not yet due."""
+    shared = sla_condition(now, POSTGRESQL)
+    ts = int(now.timestamp())
+
+    def compile_value(value: str) -> Sql:
+        sql, params = shared(value)
+        if value not in ("at-risk", "ok"):
+            return sql, params
+        # The shared form guards each column (`c.sla_due_at IS NOT NULL` before `>`, the
+        # at-risk instant IS NULL / IS NOT NULL before `<=` / `>`): never NULL. The due
+        # key is the due time where there is one, and then the same test.
+        return f"{_NEVER_NULL}({_DUE_KEY} > ? AND {sql})", [ts, *params]
+
+    return compile_value
 
 
 def _search_test(texts: Sequence[Text], any_of: bool, form: str = _SEARCH_TEST) -> Sql:
