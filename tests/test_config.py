@@ -112,6 +112,12 @@ def test_default_config_is_valid_and_uses_platform_db_path() -> None:
     assert config.clinic.tzinfo.key == "UTC"
 
 
+def test_sla_check_interval_defaults_to_15_s_and_is_read(write: Writer) -> None:
+    assert load_config(write("")).sla.check_interval_s == 15
+    assert load_config(write("[sla]\ncheck_interval = 1\n")).sla.check_interval_s == 1
+    assert load_config(write("[sla]\ncheck_interval = 3600\n")).sla.check_interval_s == 3600
+
+
 def test_account_defaults(write: Writer) -> None:
     account = load_config(write(ACCOUNT)).accounts[0]
     assert account == AccountConfig(
@@ -340,6 +346,11 @@ def test_wrong_values_in_an_account(write: Writer, snippet: str, expected: str) 
         ('[[staff]]\nname = "Jo"', "staff[0].os_user: missing required value"),
         ('[[staff]]\nos_user = "j o"\nname = "Jo"', "staff[0].os_user: expected a login name"),
         ("[accounts]\nname = 'x'", "accounts: expected an array of tables ([[accounts]])"),
+        ("[sla]\ncheck_interval = 0",
+         "sla.check_interval: expected an integer from 1 to 3600, got 0"),
+        ("[sla]\ncheck_interval = 3601", "sla.check_interval: expected an integer from 1 to 3600"),
+        ("[sla]\ncheck_interval = 2.5", "sla.check_interval: expected an integer from 1 to 3600"),
+        ('[sla]\ncheck_interval = "15s"', "sla.check_interval: expected an integer from 1 to"),
     ],
 )
 def test_wrong_values_elsewhere(write: Writer, text: str, expected: str) -> None:

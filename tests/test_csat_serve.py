@@ -68,6 +68,9 @@ undo_seconds = 0
 enabled = true
 delay_minutes = 0
 
+[sla]
+check_interval = 1
+
 [sms]
 base_url = "{provider.base_url}"
 account_sid = "{provider.account_sid}"
@@ -97,7 +100,7 @@ role = "admin"
                 await api.set_status(conv, "closed")
             finally:
                 await api.aclose()
-            # The SLA monitor's next round (every 15 s) asks; the outbox texts it once.
+            # The SLA monitor's next round (every second here) asks; the outbox texts it once.
             _wait("the question texted", lambda: len(provider.outbound()) == 1, server, 45)
             assert provider.outbound()[0].body.startswith("How did we do? Reply 1-5")
             provider.inject_inbound(PATIENT, CLINIC, "5")

@@ -70,6 +70,10 @@ def _wait(what: str, check: Callable[[], bool], server: Server, timeout: float =
     wait_until(check, what, timeout=timeout, interval=0.1, detail=lambda: server.log[-3000:])
 
 
+SLA_ROUND_S = 1
+"""[sla] check_interval of these servers."""
+
+
 def _config(tmp: Path, dovecot: Any, sink: SmtpSink, provider: SmsProvider, sock: Path,
             rules: str, **automation_args: Any) -> Path:
     token = tmp / "sms.token"
@@ -100,9 +104,11 @@ name = "Desk Admin"
 role = "admin"
 '''
     path = write_reply_config(tmp, dovecot, sink, extra=extra)
-    # notify_command belongs to [sla], which automation() opened first.
+    # notify_command belongs to [sla], which automation() opened first. A round every
+    # second: the tests wait for escalations, not for the 15 s between rounds.
     text = path.read_text().replace("[sla.calendars.clinic]\n",
-                                    f'[sla]\nnotify_command = ["{hook}"]\n\n'
+                                    f'[sla]\nnotify_command = ["{hook}"]\n'
+                                    f"check_interval = {SLA_ROUND_S}\n\n"
                                     "[sla.calendars.clinic]\n", 1)
     path.write_text(text)
     return path

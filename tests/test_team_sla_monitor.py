@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 import threading
+import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -161,6 +162,41 @@ def test_run_loop_escalates_and_wakes_snoozed(tmp_path: Path, any_store: object)
     assert [e["conversation"] for e in events(db, "sla.at_risk")] == [a]
     woke = [e for e in events(db, "conversation.status") if e["actor"] == "system"]
     assert [(e["target"], e["reason"]) for e in woke] == [(f"conversation:{b}", "snooze ended")]
+
+
+def test_the_servers_monitor_runs_a_round_every_check_interval(tmp_path: Path) -> None:
+    """[sla] check_interval is the server's time between rounds (runtime.SlaWatch): with 1,
+    a conversation that turns at risk after a round is escalated a second or so later,
+    not at the next of the 15 s rounds the monitor had before the setting."""
+    from cxinbox.service import heartbeat
+    from cxinbox.service.runtime import SlaWatch
+    from cxinbox.service.sla_monitor import HEARTBEAT
+
+    config, db, _, clock = open_service(tmp_path)
+    config = replace(config, sla=replace(config.sla, check_interval_s=1))
+    a = deliver(db, sender="ana@patient.example", at=T0, subject="Knee pain")
+    clock.now = T0 + 60  # not at risk yet
+    watch = SlaWatch(db, config, clock=clock)
+    assert watch.interval_s == 1.0
+    began = time.time()
+    stop = threading.Event()
+    worker = threading.Thread(target=watch.run, args=(stop,))
+    worker.start()
+    try:
+        wait_until(lambda: (heartbeat.last(HEARTBEAT) or 0) >= began, "the first round",
+                   timeout=60)
+        assert events(db, "sla.at_risk") == []
+        clock.now = T0 + 2700  # at risk from now on
+        turned = time.monotonic()
+        wait_until(lambda: bool(events(db, "sla.at_risk")), "the next round's escalation",
+                   timeout=60)
+        # the next round, not one 15 s on (a busy machine's second round is late, not that)
+        assert time.monotonic() - turned < 10, time.monotonic() - turned
+    finally:
+        stop.set()
+        worker.join(60)
+    assert not worker.is_alive()
+    assert [e["conversation"] for e in events(db, "sla.at_risk")] == [a]
 
 
 def test_every_raise_of_a_red_flag_by_a_tag_escalates_once(

@@ -260,18 +260,28 @@ async def test_another_view_starts_unmarked(inbox: Inbox) -> None:
 
 
 capped = re.compile(r"Everything \((\d+)\+\)")
+STEP = 20
+"""views.COUNT_STEP in the capped-count test."""
 
 
 @pytest.mark.parametrize("ascii_only", [False, True])
-async def test_a_capped_count_grows_while_scrolling(inbox: Inbox, ascii_only: bool,
+async def test_a_capped_count_grows_while_scrolling(tmp_path: Path, ascii_only: bool,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """Issue #16: the list counts up to a step (10,000 in use; 40 here, with 300
-    conversations) and says "40+" while counting stopped there, in words and in ASCII
+    """Issue #16: the list counts up to a step (10,000 in use; 20 here, with 120
+    conversations) and says "20+" while counting stopped there, in words and in ASCII
     alike; scrolled past the step it counts further, and every conversation is listed
-    once, in order, none lost or twice. `*` then marks the true number, not the cap."""
-    monkeypatch.setattr(views, "COUNT_STEP", 40)
+    once, in order, none lost or twice. `*` then marks the true number, not the cap.
+
+    A small clinic, a small step and a narrow fetch window (10 rows beyond the screen's
+    edges, 60 in use) give the same steps and window moves as the full demo clinic
+    with one `j` per row for a third of the rows."""
+    from cxinbox.tui.widgets import conversation_list
+
+    monkeypatch.setattr(views, "COUNT_STEP", STEP)
+    monkeypatch.setattr(conversation_list, "WINDOW_MARGIN", 10)
+    inbox = make_inbox(tmp_path, conversations=120)
     exact = inbox.service.list_conversations("", 0, 500)
-    assert exact.total > 200
+    assert exact.total > 5 * STEP
     app = make_app(inbox, ascii_only=ascii_only)
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.press("5")  # Everything
@@ -280,10 +290,10 @@ async def test_a_capped_count_grows_while_scrolling(inbox: Inbox, ascii_only: bo
         shown = capped.search(screen_text(app))
         assert shown is not None
         # Counted to the step that covers the rows the list asked for (its window).
-        assert int(shown[1]) % 40 == 0 and int(shown[1]) < exact.total
+        assert int(shown[1]) % STEP == 0 and int(shown[1]) < exact.total - STEP
         open_now = inbox.service.list_conversations("status:open", 0, 1).total
-        assert open_now > 40  # so the header's Open count stopped at the step too
-        await wait_for(pilot, lambda: "Open 40+" in screen_text(app), what="capped Open")
+        assert open_now > STEP  # so the header's Open count stopped at the step too
+        await wait_for(pilot, lambda: f"Open {STEP}+" in screen_text(app), what="capped Open")
         lst = app.conversation_list
         seen: list[int] = []
         for _ in range(exact.total):  # one j per row, no more: a stuck cursor fails below

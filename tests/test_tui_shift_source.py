@@ -27,6 +27,11 @@ NOT_NOW = f'{DAYS[(datetime.now(UTC).weekday() + 3) % 7]} = ["09:00-17:00"]'
 """Open one day, three days from today: closed now (and after a midnight in the run)."""
 
 
+QUICK_POLL_S = 1.0
+"""The long poll's wait in these tests: a reconnect is noticed when the poll that came
+through returns; a change on the server still answers it at once."""
+
+
 RED_FLAGS_TO_NURSES = """
 [[rules]]
 name = "red flags to nurses"
@@ -87,6 +92,9 @@ async def test_a_rota_change_and_a_restart_reach_the_open_tui(tmp_path: Path,
     # The clock's own re-read of the roster (once a minute) must not be what carries the
     # new rota: the restarted server, reached again by the next poll, is.
     monkeypatch.setattr(tui_app, "SLA_RECHECK_S", 3600.0)
+    # ... and that next poll is the first long poll to come back from the new server: a
+    # quiet server holds it LONG_POLL_S (20 s) before the TUI reads the roster again.
+    monkeypatch.setattr(tui_app, "LONG_POLL_S", QUICK_POLL_S)
     (tmp_path / "data").mkdir(mode=0o700)
     with socket_dir() as directory:
         sock = directory / "s.sock"
@@ -150,6 +158,9 @@ async def test_red_flags_routed_to_a_team_follow_the_servers_rota(
     # The clock's own re-read of the roster (once a minute) must not be what carries the
     # new rota: the restarted server, reached again by the next poll, is.
     monkeypatch.setattr(tui_app, "SLA_RECHECK_S", 3600.0)
+    # ... and that next poll is the first long poll to come back from the new server: a
+    # quiet server holds it LONG_POLL_S (20 s) before the TUI reads the roster again.
+    monkeypatch.setattr(tui_app, "LONG_POLL_S", QUICK_POLL_S)
     (tmp_path / "data").mkdir(mode=0o700)
     with socket_dir() as directory:
         sock = directory / "s.sock"

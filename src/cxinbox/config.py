@@ -716,6 +716,9 @@ class SlaConfig:
     notify_command: tuple[str, ...] | None = None
     """Run (argv, no shell) once per escalation: a conversation becoming at risk or breached.
     Details arrive in CXINBOX_* environment variables and as one JSON line on stdin."""
+    check_interval_s: int = 15
+    """Seconds between the server's SLA rounds (escalations, snoozes that ran out, the
+    satisfaction questions due): how late at most an escalation is told. 1..3600."""
 
 
 EMERGENCY_TEXT_EN: Final = ("If this is an emergency, call 911 or go to the nearest"
@@ -1482,7 +1485,7 @@ def _parse_sla(table: _Table, clinic_tz: str) -> SlaConfig:
     from cxinbox.domain.query import QueryError, find_field, parse_query
     from cxinbox.domain.sla import BusinessCalendar, SlaSpecError
 
-    table.allow_only({"calendars", "policies", "notify_command"})
+    table.allow_only({"calendars", "policies", "notify_command", "check_interval"})
     calendars_table = table.table("calendars")
     calendars: dict[str, Mapping[str, object]] = {}
     for name in calendars_table.names():
@@ -1532,7 +1535,8 @@ def _parse_sla(table: _Table, clinic_tz: str) -> SlaConfig:
             "password_command", "notify_command"))
     return SlaConfig(calendars=MappingProxyType(calendars), policies=tuple(policies),
                      notify_command=table.string_list("notify_command",
-                                                      "the command and its arguments"))
+                                                      "the command and its arguments"),
+                     check_interval_s=table.integer("check_interval", 15, 1, 3600))
 
 
 def _parse_clinic(table: _Table) -> ClinicConfig:

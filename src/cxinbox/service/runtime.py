@@ -126,12 +126,14 @@ class SlaWatch:
     name = "sla monitor"
 
     def __init__(self, db: Store, config: Config, *,
-                 clock: Callable[[], float] = time.time, interval_s: float = 15.0,
+                 clock: Callable[[], float] = time.time, interval_s: float | None = None,
                  rules: RuleEngine | None = None) -> None:
         from cxinbox.service.sla_monitor import SlaMonitor
 
         self.monitor = SlaMonitor(db, config, clock=clock, rules=rules)
-        self.interval_s = interval_s
+        # [sla] check_interval unless the caller (the demo) sets its own.
+        self.interval_s = (float(config.sla.check_interval_s) if interval_s is None
+                           else interval_s)
 
     def run(self, stop: threading.Event) -> None:
         self.monitor.run(stop, self.interval_s)

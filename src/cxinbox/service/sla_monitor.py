@@ -407,15 +407,18 @@ class SlaMonitor:
                      extra=fields(conversations=marked))
         return marked
 
-    def run(self, stop: threading.Event, interval_s: float = 15) -> None:
+    def run(self, stop: threading.Event, interval_s: float | None = None) -> None:
         """Until `stop` is set: escalate, wake snoozed conversations whose time came, and ask
-        the satisfaction questions that are due (service/csat.py).
+        the satisfaction questions that are due (service/csat.py), a round every
+        `interval_s` ([sla] check_interval when not given).
 
         An error in one round is logged and the next round tries again; the monitor
         never takes the server down.
         """
         from cxinbox.service.csat import CsatService
 
+        if interval_s is None:
+            interval_s = float(self.config.sla.check_interval_s)
         waker = InboxService(self.store, self.config, SYSTEM_ACTOR, clock=self.clock)
         asker = CsatService(self.store, self.config, clock=self.clock)
         self.recompute_if_changed()
