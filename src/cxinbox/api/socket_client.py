@@ -145,6 +145,12 @@ class SocketAPI:
                 # The server had closed before our request reached it (a restart we have
                 # not read about yet): nothing was done, so sending it again is safe.
                 conn.pending.pop(request_id, None)
+                # The reader may have failed this future already (the same lost
+                # connection): read its error here, or asyncio warns at exit that nobody did.
+                if future.done() and not future.cancelled():
+                    future.exception()
+                else:
+                    future.cancel()
                 conn.close()
                 if attempt == 2:
                     raise ServerUnavailable(f"lost the connection to the cxinbox server at"
