@@ -157,7 +157,25 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     current = sum(1 for status, _quote in checked if status == "current")
     if checked[0][0] != "current" or 2 * current <= len(checked):
         return None
+    if set_aside(folded, category, spans[0][0]):
+        return None
     return category, checked[0][1]
+
+
+STORED_CATEGORIES: Final = frozenset({"overdose_poisoning", "suicide_self_harm"})
+"""Categories whose model-only hit a medicine told stored, not taken, sets aside."""
+
+
+def set_aside(folded: str, category: str, strongest: int) -> bool:
+    """The model's own hit (no lexicon hit names the message) is not current: the writer
+    says they are well now (redflag.resolved_now), or, for a poisoning or a thought of
+    self-harm, the words it leaned on hardest sit beside medicines told stored and nobody
+    took them (redflag.stored_not_taken). Our own near misses of round 28's retrained
+    model (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)")."""
+    if redflag.resolved_now(folded) is not None:
+        return True
+    return category in STORED_CATEGORIES and \
+        redflag.stored_not_taken(folded, strongest) is not None
 
 
 NEGATION_OVERRULED: Final = 0.95
@@ -181,6 +199,8 @@ def negation_overruled(model: textmodel.TriageModel, read: str, folded: str,
     if top == "infant_fever" and not redflag.has_infant(folded):
         return None
     spans = textmodel.strongest_words(model.redflag, folded, top)
+    if spans and set_aside(folded, top, spans[0][0]):
+        return None
     checked = [redflag.context_status(read, top, start, end) for start, end in spans]
     return next(((top, quote) for status, quote in checked if status == "current"), None)
 

@@ -1,0 +1,137 @@
+"""Round 28's retrained statistical model, shipped at threshold 0.6 with two families of its
+near misses set aside (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)"), each as a
+family of phrasings in both languages with sentences of our own (none is a line of a set):
+
+- (a) the writer says they are well now ("ya me siento mejor", "all better, cancel my
+  appointment", "se me pasó"): a hit of the model alone is not current. A resolution never
+  sets aside a lexicon hit of an emergency told in the same message ("se me pasó el dolor
+  de pecho pero ahora no puedo respirar"), nor a better spell told beside a decision or a
+  goodbye, nor an episode of today that eased;
+- (b) medicines or chemicals told stored, kept, locked up, put away or counted, nobody
+  having taken them ("las pastillas de hierro de la abuela están guardadas arriba", "I keep
+  my pills in the kitchen"), against a current ingestion ("the pills she keeps upstairs are
+  gone and she's sleepy").
+
+The cues are read by the model's gate only (triage.set_aside): each family's words are
+checked on their own (redflag.resolved_now, redflag.stored_not_taken), the positives with the
+whole detector (and with the lexicon alone where it is the lexicon that reads them), the near
+misses quiet under the lexicon alone and the whole detector.
+"""
+
+from __future__ import annotations
+
+import pytest
+from tests.support.redflag_rounds import assert_quiet, assert_read
+
+from cxinbox.domain import redflag, triage
+from cxinbox.domain.triage import assess
+
+# (a) a resolution does not silence a current emergency the lexicon reads
+RESOLVED_BUT_CURRENT = [
+    ("es", "se me pasó el dolor de pecho pero ahora no puedo respirar", "breathing"),
+    ("en", "felt better this morning but now the chest pain is back", "chest_pain"),
+    ("en", "I felt fine for an hour but now the chest pain is back and it's crushing", "chest_pain"),
+    ("es", "ya me siento mejor del estómago pero ahora tengo dolor de pecho muy fuerte", "chest_pain"),
+    ("en", "all better from the flu, but my husband just collapsed and isn't breathing", "breathing"),
+    ("es", "ya se me quitó la gripa, pero ahorita mi bebé de 2 meses tiene 39 de fiebre", "infant_fever"),
+    ("en", "I feel fine now, my arm went numb and my speech was slurred an hour ago", "stroke"),
+]
+
+# (b) medicines stored, then taken: the whole detector flags
+STORED_BUT_TAKEN = [
+    ("en", "the pills she keeps upstairs are gone and she's sleepy", "overdose_poisoning"),
+    ("en", "I keep my pills in the kitchen and my toddler got into them, he swallowed some", "overdose_poisoning"),
+    ("es", "las pastillas que la abuela guarda arriba no están y el niño está muy somnoliento", "overdose_poisoning"),
+    ("es", "guardo mis pastillas en el cajón y mi hijo se tomó varias, está vomitando", "overdose_poisoning"),
+]
+
+RESOLVED_TRAPS = [
+    ("es", "cancelen mi cita, ya no la voy a necesitar, ya me siento mejor"),
+    ("es", "ya no necesito la cita, se me pasó todo, muchas gracias"),
+    ("es", "ya me siento mucho mejor, cancelen la consulta del jueves por favor"),
+    ("es", "ya estoy bien, no voy a ir mañana, gracias por todo"),
+    ("en", "all better, cancel my appointment"),
+    ("en", "I feel fine now, please cancel tomorrow's visit, I won't need it"),
+    ("en", "I'm much better now, you can give my slot to someone else"),
+    ("en", "feeling a lot better, no need for the follow up call"),
+]
+
+STORED_TRAPS = [
+    ("es", "las pastillas de hierro de la abuela están guardadas arriba"),
+    ("es", "guardo mis medicinas en el botiquín del baño, ¿cuál es la mejor temperatura?"),
+    ("es", "el cloro y los productos de limpieza están bajo llave en la alacena"),
+    ("en", "I keep my pills in the kitchen, is that ok or should they be somewhere cooler?"),
+    ("en", "the meds are locked in the cabinet since the grandkids started visiting"),
+    ("en", "mom's blood pressure pills are stored upstairs in her pill organizer"),
+    ("en", "we count her pain pills every night, the bottle is locked up high"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), RESOLVED_BUT_CURRENT)
+def test_a_resolution_never_silences_a_current_emergency(lang: str, body: str,
+                                                          category: str) -> None:
+    assert_read(body, category)
+    assert assess(body, channel="sms").red_flag == category, body
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), STORED_BUT_TAKEN)
+def test_medicines_stored_then_taken_still_flag(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, body
+    folded, _ = redflag.fold(body)
+    assert redflag.stored_not_taken(folded, 0) is None, body
+
+
+@pytest.mark.parametrize(("lang", "body"), RESOLVED_TRAPS)
+def test_a_resolution_said_now_keeps_the_model_quiet(lang: str, body: str) -> None:
+    folded, _ = redflag.fold(body)
+    assert redflag.resolved_now(folded) is not None, body
+    assert_quiet(body)
+
+
+@pytest.mark.parametrize(("lang", "body"), STORED_TRAPS)
+def test_medicines_told_stored_keep_the_model_quiet(lang: str, body: str) -> None:
+    folded, _ = redflag.fold(body)
+    assert redflag.stored_not_taken(folded, folded.index(_medicine_word(folded))) is not None, body
+    assert_quiet(body)
+
+
+def _medicine_word(folded: str) -> str:
+    return next(w for w in ("pastillas", "medicinas", "cloro", "pills", "meds") if w in folded)
+
+
+@pytest.mark.parametrize("body", [
+    "ya me siento mejor, ya tomé la decisión",
+    "I feel better now that I've decided, thank everyone for me",
+    "me siento en paz, ya me siento mejor, dejé una carta",
+    "am I better? the pain comes and goes",
+    "if I feel better tomorrow can I cancel?",
+    "I feel fine but my chest is tight",
+    "ya me siento mejor pero sigo sangrando",
+    "my face drooped an hour ago, I'm fine now",
+    "se me pasó hace un rato, ya estoy bien",
+])
+def test_what_is_no_resolution(body: str) -> None:
+    folded, _ = redflag.fold(body)
+    assert redflag.resolved_now(folded) is None, body
+
+
+@pytest.mark.parametrize("body", [
+    "I keep my pills in the kitchen and I've been saving them up",
+    "guardo mis pastillas en el cajón, las estoy juntando",
+    "the pills are locked in the cabinet but the bottle is empty",
+])
+def test_stored_medicines_saved_up_or_missing_are_not_set_aside(body: str) -> None:
+    folded, _ = redflag.fold(body)
+    assert redflag.stored_not_taken(folded, 0) is None, body
+
+
+def test_the_stored_family_holds_only_poisoning_and_self_harm() -> None:
+    folded, _ = redflag.fold("I keep my pills in the kitchen")
+    assert triage.set_aside(folded, "overdose_poisoning", 0)
+    assert triage.set_aside(folded, "suicide_self_harm", 0)
+    assert not triage.set_aside(folded, "chest_pain", 0)
+
+
+def test_both_languages_are_covered() -> None:
+    for cases in (RESOLVED_BUT_CURRENT, STORED_BUT_TAKEN, RESOLVED_TRAPS, STORED_TRAPS):
+        assert {case[0] for case in cases} == {"en", "es"}
