@@ -1,4 +1,4 @@
-"""Round 28's retrained statistical model, shipped at threshold 0.6 with two families of its
+"""Round 28's retrained statistical model, shipped at threshold 0.6 with three families of its
 near misses set aside (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)"), each as a
 family of phrasings in both languages with sentences of our own (none is a line of a set):
 
@@ -10,7 +10,10 @@ family of phrasings in both languages with sentences of our own (none is a line 
 - (b) medicines or chemicals told stored, kept, locked up, put away or counted, nobody
   having taken them ("las pastillas de hierro de la abuela están guardadas arriba", "I keep
   my pills in the kitchen"), against a current ingestion ("the pills she keeps upstairs are
-  gone and she's sleepy").
+  gone and she's sleepy"); pills counted or kept ready stay a thought of self-harm's means;
+- (c) a decision or an apology told with its ordinary object ("we're going with the other
+  surgeon", "texted that he's sorry he's late for his appt"): a thought of self-harm read by
+  the model alone is set aside, never beside a goodbye or the means.
 
 The cues are read by the model's gate only (triage.set_aside): each family's words are
 checked on their own (redflag.resolved_now, redflag.stored_not_taken), the positives with the
@@ -125,13 +128,48 @@ def test_stored_medicines_saved_up_or_missing_are_not_set_aside(body: str) -> No
     assert redflag.stored_not_taken(folded, 0) is None, body
 
 
-def test_the_stored_family_holds_only_poisoning_and_self_harm() -> None:
+def test_the_stored_family_holds_only_poisoning() -> None:
+    # pills counted or kept ready are the means of a thought of self-harm, never set aside
     folded, _ = redflag.fold("I keep my pills in the kitchen")
     assert triage.set_aside(folded, "overdose_poisoning", 0)
-    assert triage.set_aside(folded, "suicide_self_harm", 0)
+    assert not triage.set_aside(folded, "suicide_self_harm", 0)
     assert not triage.set_aside(folded, "chest_pain", 0)
 
 
+# (c) a decision or an apology told with its ordinary object (a change of doctor, a late
+# arrival): what the model alone reads as a farewell is set aside; never beside a goodbye or
+# the means, and never a lexicon hit
+ORDINARY_TRAPS = [
+    ("en", "I've decided, we're going with the other surgeon, so we won't need the appointment"),
+    ("en", "my husband is on the bridge crew today and texted that he's sorry he's late for his appt"),
+    ("en", "we decided to switch to another pediatrician closer to home, please send the records"),
+    ("es", "ya lo decidimos, nos vamos con el otro cirujano, cancelen la cita"),
+    ("es", "mi esposo está en el puente con su cuadrilla y me escribió que lo siente, llega tarde a la cita"),
+]
+
+ORDINARY_BUT_CURRENT = [
+    ("en", "sorry I'm late with the forms, I decided I can't go on like this", "suicide_self_harm"),
+    ("en", "my son is sitting on the railroad bridge and keeps texting me he's sorry", "suicide_self_harm"),
+    ("es", "perdón por llegar tarde a la cita, ya no quiero vivir", "suicide_self_harm"),
+    ("es", "no me manden más la receta de las pastillas para dormir, ya tengo suficientes guardadas para lo que voy a hacer", "suicide_self_harm"),
+    ("en", "been counting my sleeping pills in the drawer every night and thinking of swallowing every one", "suicide_self_harm"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), ORDINARY_TRAPS)
+def test_a_decision_or_an_apology_with_its_ordinary_object_keeps_the_model_quiet(
+        lang: str, body: str) -> None:
+    folded, _ = redflag.fold(body)
+    assert redflag.ordinary_reason(folded) is not None, body
+    assert_quiet(body)
+
+
+@pytest.mark.parametrize(("lang", "body", "category"), ORDINARY_BUT_CURRENT)
+def test_a_goodbye_or_the_means_still_flags(lang: str, body: str, category: str) -> None:
+    assert assess(body, channel="sms").red_flag == category, body
+
+
 def test_both_languages_are_covered() -> None:
-    for cases in (RESOLVED_BUT_CURRENT, STORED_BUT_TAKEN, RESOLVED_TRAPS, STORED_TRAPS):
+    for cases in (RESOLVED_BUT_CURRENT, STORED_BUT_TAKEN, RESOLVED_TRAPS, STORED_TRAPS,
+                  ORDINARY_TRAPS, ORDINARY_BUT_CURRENT):
         assert {case[0] for case in cases} == {"en", "es"}

@@ -813,6 +813,22 @@ def _near_misses() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], r
             re.compile(lex.STORED_MEDICINE), re.compile(lex.INGESTED_NOW))
 
 
+@cache
+def _ordinary() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(lex.ORDINARY_REASON), re.compile(lex.ORDINARY_NOT)
+
+
+def ordinary_reason(folded: str) -> tuple[int, int] | None:
+    """The span where a decision or an apology is told with its ordinary object ("we're
+    going with the other surgeon", "sorry he's late for his appt"), in a message that names
+    no goodbye and no means; or None."""
+    reason, farewell = _ordinary()
+    found = reason.search(folded)
+    if found is None or farewell.search(folded):
+        return None
+    return found.start(), found.end()
+
+
 def resolved_now(folded: str) -> tuple[int, int] | None:
     """The span where the writer says they (or the one they write for) are well now ("ya me
     siento mejor", "all better, cancel my appointment", "se me pasó"), or None: not when it

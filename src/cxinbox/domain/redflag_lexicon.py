@@ -3006,7 +3006,23 @@ INGESTED_NOW: Final = (
     r"overdos\w*|poison control|saving (?:them|up)|stockpil\w*|hoard\w*|collect(?:ing|ed) (?:them|my)|enough to|all at once|"
     r"se (?:tomo|trago|comio|bebio|tomaron|comieron)|(?:me|le) (?:tome|tomo|trague|trago|comi|comio)|tomo|comio|trago|mordio|chupo|bebio|"
     r"faltan?|no (?:estan|esta|aparecen?)|vaci[oa]s?|somnolient[oa]|adormilad[oa]|dormid[oa]|no (?:se )?despierta|vomit\w*|"
-    r"intoxic\w*|sobredosis|toxicologia|juntando|ahorrando|acumulando|suficientes para|todas de una vez)\b")
+    r"intoxic\w*|sobredosis|toxicologia|juntando|ahorrando|acumulando|suficientes|todas de una vez|"
+    r"taking|take them|thinking about|thought about|enough|all of them|what i'?m going to do|"
+    r"pensando en|tomarmelas|tomarlas|lo que voy a hacer|todas|todos)\b")
+# (c) A decision or an apology told with its ordinary object in the same message ("I've
+# decided, we're going with the other surgeon", "texted that he's sorry he's late for his
+# appt"): what the model reads as a farewell is a change of doctor or a late arrival. For a
+# thought of self-harm read by the model alone, never beside a goodbye or the means.
+ORDINARY_REASON: Final = (
+    r"\b(?:going|go|switch\w*|stay\w*|stick\w*|transferr?\w*|mov(?:e|ing)) (?:with|to) (?:the other|another|a different|a new|our old|the new) "
+    r"(?:surgeon|doctor|dentist|clinic|provider|practice|hospital|office|specialist|pediatrician|plan|insurance|pharmacy|therapist)\b|"
+    r"\b(?:nos vamos|me voy|vamos|decidimos ir|decidi ir|nos quedamos|me quedo|cambiamos|cambie) (?:con|a|de) (?:el |la )?(?:otr[oa]|nuev[oa]) "
+    r"(?:cirujan[oa]|doctora?|medic[oa]|dentista|clinica|consultorio|hospital|especialista|pediatra|seguro|farmacia|terapeuta)\b|"
+    r"\b(?:sorry|apologi\w*|lo siente|lo siento|perdon|disculp\w*)\b[^.!?;\n]{0,30}\b(?:late|running behind|the delay|llega(?:r|mos)? tarde|la demora|el retraso)\b")
+ORDINARY_NOT: Final = (
+    r"\b(?:goodbye|good bye|farewell|letter|carta|won'?t be (?:here|around)|no (?:voy|vamos) a estar|despedir\w*|adios|"
+    r"end (?:it|my life|things|everything)|kill|die|dying|morir\w*|matar\w*|quitarme la vida|suicid\w*|"
+    r"pills|pastillas|gun|pistola|rope|cuerda|jump\w*|saltar|overdose|sobredosis)\b")
 
 # Words between a negation and a target that show the negation is about something else
 # ("no puedo mas, quiero morir", "not sure if it is a heart attack").

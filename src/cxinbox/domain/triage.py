@@ -162,17 +162,22 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     return category, checked[0][1]
 
 
-STORED_CATEGORIES: Final = frozenset({"overdose_poisoning", "suicide_self_harm"})
-"""Categories whose model-only hit a medicine told stored, not taken, sets aside."""
+STORED_CATEGORIES: Final = frozenset({"overdose_poisoning"})
+"""Categories whose model-only hit a medicine told stored, not taken, sets aside. Not
+suicide or self-harm: pills counted or kept ready are the means ("counting the pills in my
+cabinet", "ya tengo suficientes guardadas")."""
 
 
 def set_aside(folded: str, category: str, strongest: int) -> bool:
     """The model's own hit (no lexicon hit names the message) is not current: the writer
-    says they are well now (redflag.resolved_now), or, for a poisoning or a thought of
-    self-harm, the words it leaned on hardest sit beside medicines told stored and nobody
-    took them (redflag.stored_not_taken). Our own near misses of round 28's retrained
-    model (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)")."""
+    says they are well now (redflag.resolved_now), or, for a poisoning, the words it leaned
+    on hardest sit beside medicines told stored and nobody took them (redflag.stored_not_taken), or, for a thought of self-harm, a decision or an
+    apology is told with its ordinary object (redflag.ordinary_reason: "going with the
+    other surgeon", "sorry he's late"). Our own near misses of round 28's retrained model
+    (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)")."""
     if redflag.resolved_now(folded) is not None:
+        return True
+    if category == "suicide_self_harm" and redflag.ordinary_reason(folded) is not None:
         return True
     return category in STORED_CATEGORIES and \
         redflag.stored_not_taken(folded, strongest) is not None
