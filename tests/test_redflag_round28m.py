@@ -10,7 +10,7 @@ family of phrasings in both languages with sentences of our own (none is a line 
 - (b) medicines or chemicals told stored, kept, locked up, put away or counted, nobody
   having taken them ("las pastillas de hierro de la abuela están guardadas arriba", "I keep
   my pills in the kitchen"), against a current ingestion ("the pills she keeps upstairs are
-  gone and she's sleepy"); pills counted or kept ready stay a thought of self-harm's means;
+  gone and she's sleepy"); pills counted or kept ready for a purpose stay self-harm's means;
 - (c) a decision or an apology told with its ordinary object ("we're going with the other
   surgeon", "texted that he's sorry he's late for his appt"): a thought of self-harm read by
   the model alone is set aside, never beside a goodbye or the means.
@@ -64,6 +64,7 @@ STORED_TRAPS = [
     ("es", "guardo mis medicinas en el botiquín del baño, ¿cuál es la mejor temperatura?"),
     ("es", "el cloro y los productos de limpieza están bajo llave en la alacena"),
     ("en", "I keep my pills in the kitchen, is that ok or should they be somewhere cooler?"),
+    ("en", "I keep my pills in the kitchen"),
     ("en", "the meds are locked in the cabinet since the grandkids started visiting"),
     ("en", "mom's blood pressure pills are stored upstairs in her pill organizer"),
     ("en", "we count her pain pills every night, the bottle is locked up high"),
@@ -128,12 +129,24 @@ def test_stored_medicines_saved_up_or_missing_are_not_set_aside(body: str) -> No
     assert redflag.stored_not_taken(folded, 0) is None, body
 
 
-def test_the_stored_family_holds_only_poisoning() -> None:
-    # pills counted or kept ready are the means of a thought of self-harm, never set aside
+def test_the_stored_family_holds_poisoning_and_self_harm_only() -> None:
     folded, _ = redflag.fold("I keep my pills in the kitchen")
     assert triage.set_aside(folded, "overdose_poisoning", 0)
-    assert not triage.set_aside(folded, "suicide_self_harm", 0)
+    assert triage.set_aside(folded, "suicide_self_harm", 0)
     assert not triage.set_aside(folded, "chest_pain", 0)
+
+
+@pytest.mark.parametrize(("lang", "body"), [
+    ("en", "I keep all my pills in one drawer now so I can take them all at once tonight"),
+    ("en", "i count my pills every night and think about how many it would take"),
+    ("es", "tengo mis pastillas guardadas en el cajón para cuando me decida"),
+    ("es", "cuento mis pastillas cada noche, pienso en cuántas harían falta"),
+])
+def test_pills_kept_ready_are_the_means_not_a_store(lang: str, body: str) -> None:
+    # pills counted or kept ready for a purpose: a thought of self-harm, never set aside
+    folded, _ = redflag.fold(body)
+    assert redflag.stored_not_taken(folded, 0) is None, body
+    assert assess(body, channel="sms").red_flag == "suicide_self_harm", body
 
 
 # (c) a decision or an apology told with its ordinary object (a change of doctor, a late

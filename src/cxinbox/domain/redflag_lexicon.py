@@ -2998,7 +2998,8 @@ STORED_MEDICINE: Final = (
     r"\b(?:guardo|guardamos|guarda|guardan|escondo|escondemos|cuento|contamos|tengo guardad[oa]s) "
     r"(?:(?:mis|sus|las|los|nuestras|nuestros|todas las|todos los) )?(?:\w+ )?(?:pastillas|tabletas|medicinas|medicamentos|remedios|vitaminas|frascos|quimicos|cloro)\b")
 # What undoes (b): someone took them, they are gone or missing, a bottle is empty, or the
-# person is drowsy, sick or will not wake; a supply saved up for oneself is a plan.
+# person is drowsy, sick or will not wake; a supply saved up, counted "to see how many it
+# would take", or kept for a decision or a night is a plan (self-harm's means).
 INGESTED_NOW: Final = (
     r"\b(?:took|taken|takes? (?:a lot|too many|all|them all)|swallow\w*|ate|eaten|eating|got into|into them|chew\w*|drank|drunk|"
     r"gone|missing|empty|half empty|are out|count is off|fewer|short by|"
@@ -3007,8 +3008,9 @@ INGESTED_NOW: Final = (
     r"se (?:tomo|trago|comio|bebio|tomaron|comieron)|(?:me|le) (?:tome|tomo|trague|trago|comi|comio)|tomo|comio|trago|mordio|chupo|bebio|"
     r"faltan?|no (?:estan|esta|aparecen?)|vaci[oa]s?|somnolient[oa]|adormilad[oa]|dormid[oa]|no (?:se )?despierta|vomit\w*|"
     r"intoxic\w*|sobredosis|toxicologia|juntando|ahorrando|acumulando|suficientes|todas de una vez|"
-    r"taking|take them|thinking about|thought about|enough|all of them|what i'?m going to do|"
-    r"pensando en|tomarmelas|tomarlas|lo que voy a hacer|todas|todos)\b")
+    r"taking|take them|thinking about|thought about|think about|enough|all of them|what i'?m going to do|how many|would take|"
+    r"decid\w*|decisi\w*|plan\w*|tonight|end (?:it|things|my life)|die|kill\w*|suicid\w*|"
+    r"pensando en|pienso en|tomarmelas|tomarlas|lo que voy a hacer|todas|todos|cuantas|esta noche|acabar|terminar|morir\w*|matar\w*|quitarme)\b")
 # (c) A decision or an apology told with its ordinary object in the same message ("I've
 # decided, we're going with the other surgeon", "texted that he's sorry he's late for his
 # appt"): what the model reads as a farewell is a change of doctor or a late arrival. For a

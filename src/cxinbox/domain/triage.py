@@ -162,16 +162,18 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     return category, checked[0][1]
 
 
-STORED_CATEGORIES: Final = frozenset({"overdose_poisoning"})
-"""Categories whose model-only hit a medicine told stored, not taken, sets aside. Not
-suicide or self-harm: pills counted or kept ready are the means ("counting the pills in my
-cabinet", "ya tengo suficientes guardadas")."""
+STORED_CATEGORIES: Final = frozenset({"overdose_poisoning", "suicide_self_harm"})
+"""Categories whose model-only hit a medicine told stored, not taken, sets aside ("I keep my
+pills in the kitchen"). Pills counted or kept ready for a purpose are self-harm's means,
+never set aside: redflag.stored_not_taken reads them as taken ("counting the pills ... and
+thinking about taking them all", "ya tengo suficientes guardadas para lo que voy a hacer")."""
 
 
 def set_aside(folded: str, category: str, strongest: int) -> bool:
     """The model's own hit (no lexicon hit names the message) is not current: the writer
-    says they are well now (redflag.resolved_now), or, for a poisoning, the words it leaned
-    on hardest sit beside medicines told stored and nobody took them (redflag.stored_not_taken), or, for a thought of self-harm, a decision or an
+    says they are well now (redflag.resolved_now), or, for a poisoning or a thought of
+    self-harm, the words it leaned on hardest sit beside medicines told stored and nobody
+    took them or means to (redflag.stored_not_taken), or, for a thought of self-harm, a decision or an
     apology is told with its ordinary object (redflag.ordinary_reason: "going with the
     other surgeon", "sorry he's late"). Our own near misses of round 28's retrained model
     (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)")."""
