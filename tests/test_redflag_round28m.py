@@ -157,6 +157,8 @@ ORDINARY_TRAPS = [
     ("en", "my husband is on the bridge crew today and texted that he's sorry he's late for his appt"),
     ("en", "we decided to switch to another pediatrician closer to home, please send the records"),
     ("es", "ya lo decidimos, nos vamos con el otro cirujano, cancelen la cita"),
+    ("en", "so sorry, have to cancel today, my kid is sick"),
+    ("es", "perdón, tengo que cancelar la cita de hoy, mi hija está enferma"),
     ("es", "mi esposo está en el puente con su cuadrilla y me escribió que lo siente, llega tarde a la cita"),
 ]
 
@@ -164,6 +166,7 @@ ORDINARY_BUT_CURRENT = [
     ("en", "sorry I'm late with the forms, I decided I can't go on like this", "suicide_self_harm"),
     ("en", "my son is sitting on the railroad bridge and keeps texting me he's sorry", "suicide_self_harm"),
     ("es", "perdón por llegar tarde a la cita, ya no quiero vivir", "suicide_self_harm"),
+    ("en", "cancel my appointment, my kid is sick of me and I won't be around much longer", "suicide_self_harm"),
     ("es", "no me manden más la receta de las pastillas para dormir, ya tengo suficientes guardadas para lo que voy a hacer", "suicide_self_harm"),
     ("en", "been counting my sleeping pills in the drawer every night and thinking of swallowing every one", "suicide_self_harm"),
 ]

@@ -3020,7 +3020,10 @@ ORDINARY_REASON: Final = (
     r"(?:surgeon|doctor|dentist|clinic|provider|practice|hospital|office|specialist|pediatrician|plan|insurance|pharmacy|therapist)\b|"
     r"\b(?:nos vamos|me voy|vamos|decidimos ir|decidi ir|nos quedamos|me quedo|cambiamos|cambie) (?:con|a|de) (?:el |la )?(?:otr[oa]|nuev[oa]) "
     r"(?:cirujan[oa]|doctora?|medic[oa]|dentista|clinica|consultorio|hospital|especialista|pediatra|seguro|farmacia|terapeuta)\b|"
-    r"\b(?:sorry|apologi\w*|lo siente|lo siento|perdon|disculp\w*)\b[^.!?;\n]{0,30}\b(?:late|running behind|the delay|llega(?:r|mos)? tarde|la demora|el retraso)\b")
+    r"\b(?:sorry|apologi\w*|lo siente|lo siento|perdon|disculp\w*)\b[^.!?;\n]{0,30}\b(?:late|running behind|the delay|llega(?:r|mos)? tarde|la demora|el retraso)\b|"
+    # a visit called off for an everyday reason ("sorry have to cancel today, kid is sick")
+    r"\b(?:cancel\w*|reschedul\w*|cancelar|cancelo|reprogramar|cambiar la cita)\b[^.!?;\n]{0,40}\b(?:(?:kid|son|daughter|child|baby|husband|wife|mom|dad)(?:'s| is) (?:sick|home sick|ill)|"
+    r"sick kid|i'?m (?:sick|ill)|got the flu|have a cold|car (?:broke|won'?t start)|no ride|(?:mi|el|la) (?:hij[oa]|nen[ea]|espos[oa]) (?:esta|anda) enferm[oa])\b")
 ORDINARY_NOT: Final = (
     r"\b(?:goodbye|good bye|farewell|letter|carta|won'?t be (?:here|around)|no (?:voy|vamos) a estar|despedir\w*|adios|"
     r"end (?:it|my life|things|everything)|kill|die|dying|morir\w*|matar\w*|quitarme la vida|suicid\w*|"
