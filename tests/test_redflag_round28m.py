@@ -1,4 +1,4 @@
-"""Round 28's retrained statistical model, shipped at threshold 0.6 with three families of its
+"""Round 28's retrained statistical model, shipped at threshold 0.6 with four families of its
 near misses set aside (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)"), each as a
 family of phrasings in both languages with sentences of our own (none is a line of a set):
 
@@ -13,10 +13,14 @@ family of phrasings in both languages with sentences of our own (none is a line 
   gone and she's sleepy"); pills counted or kept ready for a purpose stay self-harm's means;
 - (c) a decision or an apology told with its ordinary object ("we're going with the other
   surgeon", "texted that he's sorry he's late for his appt"): a thought of self-harm read by
-  the model alone is set aside, never beside a goodbye or the means.
+  the model alone is set aside, never beside a goodbye or the means;
+- (d) a negation that is the symptom itself ("no se despierta bien", "no encuentra las
+  palabras", "won't wake up"): a word the model leans on inside it reads current, not
+  denied (two red flags of the fitted sets the retrained model had lost that way).
 
-The cues are read by the model's gate only (triage.set_aside): each family's words are
-checked on their own (redflag.resolved_now, redflag.stored_not_taken), the positives with the
+The cues of (a)-(c) are read by the model's gate only (triage.set_aside): each family's words are
+checked on their own (redflag.resolved_now, redflag.stored_not_taken, redflag.ordinary_reason,
+redflag.negation_is_symptom), the positives with the
 whole detector (and with the lexicon alone where it is the lexicon that reads them), the near
 misses quiet under the lexicon alone and the whole detector.
 """
@@ -183,6 +187,30 @@ def test_a_decision_or_an_apology_with_its_ordinary_object_keeps_the_model_quiet
 @pytest.mark.parametrize(("lang", "body", "category"), ORDINARY_BUT_CURRENT)
 def test_a_goodbye_or_the_means_still_flags(lang: str, body: str, category: str) -> None:
     assert assess(body, channel="sms").red_flag == category, body
+
+
+# (d) a negation that is the symptom itself: the model's word inside it is not denied
+@pytest.mark.parametrize(("body", "word"), [
+    ("mi abuelo se tomó todo el frasco y ahora no se despierta bien", "despierta"),
+    ("mi mamá no encuentra las palabras desde la comida", "palabras"),
+    ("he took a bunch of his mom's pills and won't wake up", "wake"),
+    ("my wife can't find her words since lunch and her hand is weak", "words"),
+])
+def test_a_negation_that_is_the_symptom_is_not_a_denial(body: str, word: str) -> None:
+    folded, _ = redflag.fold(body)
+    start = folded.index(word)
+    assert redflag.negation_is_symptom(folded, start, start + len(word)), body
+
+
+@pytest.mark.parametrize(("body", "word"), [
+    ("no tengo dolor de pecho, solo preguntaba por la cita", "pecho"),
+    ("he didn't take any of the pills, we counted them", "pills"),
+    ("she is not confused and her words are fine", "words"),
+])
+def test_an_ordinary_negation_still_denies(body: str, word: str) -> None:
+    folded, _ = redflag.fold(body)
+    start = folded.index(word)
+    assert not redflag.negation_is_symptom(folded, start, start + len(word)), body
 
 
 def test_both_languages_are_covered() -> None:

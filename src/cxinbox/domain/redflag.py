@@ -814,6 +814,21 @@ def _near_misses() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], r
 
 
 @cache
+def _symptom_negation() -> re.Pattern[str]:
+    return re.compile(lex.NEGATION_IS_SYMPTOM)
+
+
+def negation_is_symptom(folded: str, start: int, end: int) -> bool:
+    """The word at folded[start:end] sits inside a negation that is the symptom itself ("no
+    se despierta bien", "no encuentra las palabras", "won't wake up"): read as current by the
+    statistical model's context check, not as denied."""
+    pattern = _symptom_negation()
+    sentence = _sentence_start(folded, start)
+    return any(m.start() <= start and end <= m.end()
+               for m in pattern.finditer(folded, sentence, _sentence_end(folded, end)))
+
+
+@cache
 def _ordinary() -> tuple[re.Pattern[str], re.Pattern[str]]:
     return re.compile(lex.ORDINARY_REASON), re.compile(lex.ORDINARY_NOT)
 

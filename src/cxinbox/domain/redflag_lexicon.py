@@ -3011,6 +3011,14 @@ INGESTED_NOW: Final = (
     r"taking|take them|thinking about|thought about|think about|enough|all of them|what i'?m going to do|how many|would take|"
     r"decid\w*|decisi\w*|plan\w*|tonight|end (?:it|things|my life)|die|kill\w*|suicid\w*|"
     r"pensando en|pienso en|tomarmelas|tomarlas|lo que voy a hacer|todas|todos|cuantas|esta noche|acabar|terminar|morir\w*|matar\w*|quitarme)\b")
+# (d) A negation that is the symptom itself ("no se despierta bien", "no encuentra las
+# palabras", "won't wake up", "can't find her words"): a word the model leans on that sits
+# inside one is not denied by it.
+NEGATION_IS_SYMPTOM: Final = (
+    r"\bno (?:se )?(?:despierta|reacciona|responde)\b|\bno (?:encuentra|le salen|me salen|le sale|me sale) (?:las |sus |mis )?palabras\b|"
+    r"\bno (?:puede|pude|podia) (?:despertarl[oa]|mover (?:el|la|los|las|su) (?:brazo|pierna|mano|lado|cara)\w*)\b|"
+    r"\b(?:won'?t|wont|can'?t|cant|cannot|isn'?t|is not|not) (?:wake|waking|wake up|waking up|respond\w*|react\w*)\b|"
+    r"\bcan'?t (?:wake|rouse) (?:him|her|them)\b|\b(?:can'?t|cannot|couldn'?t) (?:find (?:the |my |his |her |their )?words|get (?:the |his |her |my )?words out)\b")
 # (c) A decision or an apology told with its ordinary object in the same message ("I've
 # decided, we're going with the other surgeon", "texted that he's sorry he's late for his
 # appt"): what the model reads as a farewell is a change of doctor or a late arrival. For a

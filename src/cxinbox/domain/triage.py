@@ -153,13 +153,23 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     spans = textmodel.strongest_words(model.redflag, folded, category)
     if not spans:
         return None
-    checked = [redflag.context_status(read, category, start, end) for start, end in spans]
+    checked = [_checked(read, folded, category, start, end) for start, end in spans]
     current = sum(1 for status, _quote in checked if status == "current")
     if checked[0][0] != "current" or 2 * current <= len(checked):
         return None
     if set_aside(folded, category, spans[0][0]):
         return None
     return category, checked[0][1]
+
+
+def _checked(read: str, folded: str, category: str, start: int, end: int) -> tuple[str, str]:
+    """`redflag.context_status` of one of the model's words, but a word inside a negation
+    that is the symptom itself ("no se despierta bien", "no encuentra las palabras") reads
+    current, not denied (round 28)."""
+    status, quote = redflag.context_status(read, category, start, end)
+    if status == "negated" and redflag.negation_is_symptom(folded, start, end):
+        return "current", quote
+    return status, quote
 
 
 STORED_CATEGORIES: Final = frozenset({"overdose_poisoning", "suicide_self_harm"})
