@@ -3,10 +3,12 @@ tests/test_triage_golden.py compares today's detectors with.
 
     python bench/triage_golden.py [--src SRC] [--out FILE] [--check]
 
-Each message of each labelled set in bench/data (triage_*.jsonl) is read by `triage.assess`
+Each message of each labelled set in bench/data (triage_*.jsonl) is read by `triage.inspect`
 (the shipped model and hit judge, as ingest reads it) and its answer kept: red_flag,
-matched, intent, confidence (to two places) and language, one JSON line per message keyed
-by set, line and id. --src: the source tree whose `cxinbox` answers (default: this
+matched, intent, confidence (to two places) and language, and every lexicon finding as
+[category, status, the patient's words it quoted] (so a change to the engine must keep the
+words each finding quotes, not only the flag), one JSON line per message keyed by set, line
+and id. --src: the source tree whose `cxinbox` answers (default: this
 checkout's src/), so the file can be made with another commit's code; --out: where to
 write (default bench/golden/triage_answers.jsonl); --check: write nothing, compare with
 the file and print the keys and fields that differ (exit 1 on any).
@@ -28,7 +30,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 GOLDEN = ROOT / "bench" / "golden" / "triage_answers.jsonl"
-FIELDS = ("red_flag", "matched", "intent", "confidence", "language")
+FIELDS = ("red_flag", "matched", "intent", "confidence", "language", "findings")
 
 
 def labelled_rows() -> list[tuple[str, dict[str, Any]]]:
@@ -48,10 +50,13 @@ def answers() -> list[dict[str, Any]]:
 
     out = []
     for key, row in labelled_rows():
-        a = triage.assess(row["body"], subject=row.get("subject", ""), channel=row["channel"])
+        detail = triage.inspect(row["body"], subject=row.get("subject", ""),
+                                channel=row["channel"])
+        a = detail.assessment
         out.append({"key": key, "red_flag": a.red_flag, "matched": a.matched,
                     "intent": a.intent, "confidence": round(a.confidence, 2),
-                    "language": a.language})
+                    "language": a.language,
+                    "findings": [[f.category, f.status, f.matched] for f in detail.findings]})
     return out
 
 

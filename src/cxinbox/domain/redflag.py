@@ -802,3 +802,92 @@ def scope_cues(folded: str, start: int, end: int) -> list[tuple[str, int, int]]:
                           ("pseudo", c.pseudo)):
         found.extend((kind, m.start() + start, m.end() + start) for m in pattern.finditer(part))
     return found
+
+
+# -- the statistical model's near misses (round 28) ----------------------------------------
+
+
+@cache
+def _near_misses() -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+    return (re.compile(lex.RESOLVED_NOW), re.compile(lex.RESOLVED_NOT),
+            re.compile(lex.STORED_MEDICINE), re.compile(lex.INGESTED_NOW))
+
+
+@cache
+def _symptom_negation() -> re.Pattern[str]:
+    return re.compile(lex.NEGATION_IS_SYMPTOM)
+
+
+def negation_is_symptom(folded: str, start: int, end: int) -> bool:
+    """The word at folded[start:end] sits inside a negation that is the symptom itself ("no
+    se despierta bien", "no encuentra las palabras", "won't wake up"): read as current by the
+    statistical model's context check, not as denied."""
+    pattern = _symptom_negation()
+    sentence = _sentence_start(folded, start)
+    return any(m.start() <= start and end <= m.end()
+               for m in pattern.finditer(folded, sentence, _sentence_end(folded, end)))
+
+
+@cache
+def _ordinary() -> tuple[re.Pattern[str], re.Pattern[str]]:
+    return re.compile(lex.ORDINARY_REASON), re.compile(lex.ORDINARY_NOT)
+
+
+def ordinary_reason(folded: str) -> tuple[int, int] | None:
+    """The span where a decision or an apology is told with its ordinary object ("we're
+    going with the other surgeon", "sorry he's late for his appt"), in a message that names
+    no goodbye and no means; or None."""
+    reason, farewell = _ordinary()
+    found = reason.search(folded)
+    if found is None or farewell.search(folded):
+        return None
+    return found.start(), found.end()
+
+
+def resolved_now(folded: str) -> tuple[int, int] | None:
+    """The span where the writer says they (or the one they write for) are well now ("ya me
+    siento mejor", "all better, cancel my appointment", "se me pasó"), or None: not when it
+    is asked ("am I better?"), a condition ("if I feel better"), denied, followed in its
+    sentence by "but", or followed anywhere by a word that it is still going or back
+    ("but now I can't breathe", "again", "todavía"), nor in a message that speaks of a
+    decision, a plan or a goodbye (calm after a decision is a warning sign) or dates an
+    episode to today (an episode of today that eased, not seen to, is still a red flag).
+    Read for the statistical model's hits only: a lexicon hit of a current emergency in
+    the same message is never set aside by it."""
+    resolved, not_resolved, _stored, _taken = _near_misses()
+    if not_resolved.search(folded):
+        return None
+    c = _compiled()
+    for m in resolved.finditer(folded):
+        mark = _SENTENCE_END.search(folded, m.end())
+        if mark is not None and folded[mark.start():mark.end()].startswith("?"):
+            continue
+        before = folded[max(0, m.start() - 30):m.start()]
+        if _IF_BEFORE.search(before) or _NOT_BEFORE.search(before):
+            continue
+        if c.terminators.search(folded[m.end():_sentence_end(folded, m.end())]):
+            continue
+        if _STRONG_NOW.search(folded, m.end()) or _NOW_HAVE.search(folded, m.end()) \
+                or _DANGER_NOW.search(folded, m.end()) or comes_back(folded, m.end()):
+            return None
+        return m.start(), m.end()
+    return None
+
+
+STORED_REACH: Final = 160
+"""Characters either side of the model's strongest word read for a medicine told stored."""
+
+
+def stored_not_taken(folded: str, start: int) -> tuple[int, int] | None:
+    """The span where a medicine or a chemical is told stored, kept, locked up, put away or
+    counted ("las pastillas de hierro de la abuela están guardadas arriba", "I keep my
+    pills in the kitchen") in the sentence of the word at `start`, with nothing in the
+    message saying that anyone took them, that they are gone or missing, that someone is
+    drowsy or sick, or that they are being saved up; or None."""
+    _resolved, _not_resolved, stored, taken = _near_misses()
+    s_start = _sentence_start(folded, start)
+    s_end = _sentence_end(folded, start)
+    found = stored.search(folded, max(s_start, start - STORED_REACH), min(s_end, start + STORED_REACH))
+    if found is None or taken.search(folded):
+        return None
+    return found.start(), found.end()

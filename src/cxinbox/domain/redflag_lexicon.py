@@ -1294,6 +1294,11 @@ _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|ele
                r"semanitas|diitas|mes|meses|mesecitos|mesesitos)")
 
 CUES: Final[dict[str, str]] = {
+    # round 28 (model near-misses): someone drowsy, sick or hard to wake beside medicines
+    # that are gone ("the pills she keeps upstairs are gone and she's sleepy")
+    "drowsy": (r"\b(?:sleepy|drowsy|groggy|lethargic|out of it|won'?t wake|can'?t wake|hard to wake|"
+               r"unresponsive|throwing up|vomiting|passed out|somnolient[oa]|adormilad[oa]|"
+               r"no (?:se )?despierta|vomitando|desmayad[oa]|como ida|como ido)\b"),
     # round 27 (blind23): a goodbye told as a message to pass on ("can you tell my sister i
     # love her", "thank the nurses", "díganle a mi hermana que la quiero mucho")
     "farewell": (r"\b(?:tell (?:my|her|his|our) (?:\w+ ){0,2}?(?:that )?i love (?:her|him|them|you)|"
@@ -1423,6 +1428,13 @@ NOT_PREGNANT: Final = (
     r"\bpregnancy test (?:was|came back|is) negative\b|\bnegative (?:home )?pregnancy test\b|\bprueba de embarazo (?:salio |dio )?negativa\b")
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 28 (model near-misses): medicines kept somewhere, now gone, with someone drowsy
+    # or sick, whoever it is ("the pills she keeps upstairs are gone and she's sleepy", "las
+    # pastillas que guarda arriba no están y está somnolienta"); the child cue reads the same
+    # words below when a child is named
+    ("overdose_poisoning", (r"\b(?:pills?|meds|medicines?|medications?|tablets?|gummies|vitamins|pastillas|medicinas?|"
+                            r"medicamentos?|tabletas|gomitas|vitaminas)\b[^.!?;\n]{0,40}?\b(?:missing|(?:are|is) (?:all )?gone|"
+                            r"can'?t account|faltan|no (?:estan|las encuentro))\b"), "drowsy"),
     # round 27 (blind23): tired of all of it told with a goodbye or thanks to everyone ("can
     # you tell my sister i love her. and thank the nurses. im tired of all of it", "díganle a
     # mi hermana que la quiero. ya me cansé de todo")
@@ -2933,6 +2945,97 @@ SIGN_QUESTION: Final = (
     r"\bwhen (?:should|would|do) (?:i|we)\b|\bhow (?:do|would|will) (?:i|we) know\b|"
     r"\b(?:que|cuales?) (?:senales|sintomas|signos|cosas|seria|serian)\b|\bque (?:me )?(?:debe|deberia)\b(?! hacer\b)|"
     r"\bcuando (?:debo|deberia|hay que|debemos|tengo que)\b")
+
+# round 28 (model near-misses): what the statistical model alone may not flag (triage.py,
+# `_statistical_flag`). The retrained model reads words the lexicon does not; two families of
+# our own near misses it read as an emergency are set aside here, for its hits only (a
+# lexicon hit is never set aside by them).
+#
+# (a) The writer says they are well now ("cancelen mi cita, ya no la voy a necesitar, ya me
+# siento mejor", "all better, cancel my appointment", "se me pasó"): what the model leaned
+# on is not current. Present tense only: "felt better this morning" dates a better spell,
+# it does not end the emergency.
+RESOLVED_NOW: Final = (
+    r"\b(?:i|we) (?:feel|am feeling|'m feeling|m feeling) (?:(?:so|much|a lot|way|lots|loads|heaps) )?"
+    r"(?:better|fine|good|great|ok|okay|normal|like myself again|back to normal)(?! (?:if|when|after|until|once|about)\b)|"
+    r"\b(?:i'?m|im|i am|we'?re|we are) (?:(?:all|so much|much|way|a lot|lots|totally|completely) )?better(?: now)?\b|"
+    r"\b(?:i'?m|im|i am|we'?re|we are) (?:(?:totally|completely|perfectly|all|just) )?(?:fine|ok|okay|good|well|recovered) now\b|"
+    r"\ball better\b|\bfeeling (?:(?:so|much|a lot|way|lots) )?better(?: now| today)?\b|\bfeel (?:much|so much|a lot|way) better\b|"
+    r"\b(?:it'?s|its|it has|it is|it all|everything'?s|everything (?:is|has)) (?:all )?(?:gone|passed|over|cleared up|gone away) now\b|"
+    r"\b(?:it|the pain|the fever|the ache) (?:went away|passed|is gone|cleared up)(?: (?:on its own|by itself))?,? (?:and )?(?:i'?m|im|i am|i feel) (?:fine|ok|okay|good|better)\b|"
+    r"\bno longer need (?:it|the appointment|to come|to be seen)\b.{0,40}\bbetter\b|"
+    r"\bya me siento (?:(?:mucho|muy|bastante|mas) )?(?:mejor|bien|bien ya)\b|\bme siento (?:(?:mucho|bastante) )?mejor(?: ya| ahora)?\b|"
+    r"\bya (?:me )?(?:estoy|encuentro) (?:(?:mucho|bastante) )?(?:mejor|bien|recuperad[oa])\b|\bya (?:se me|me) (?:paso|quito|curo)\b|"
+    r"\bse me (?:paso|quito) (?:todo|ya)\b|\b(?:ya )?(?:todo )?(?:paso|se paso)(?:,)? ya estoy bien\b|\bya me (?:recupere|cure|alivie)\b|"
+    r"\bestoy (?:(?:mucho|bastante) )?mejor (?:ya|ahora)\b|\b(?:ya )?(?:estoy|me siento) bien (?:ya|ahora)\b")
+# A better spell that is no resolution: "better now that I have decided", "en paz": the calm
+# after a decision is a warning sign, never a reason to set a hit aside; nor an episode of
+# today that eased ("my face drooped an hour ago, I'm fine now"): not seen to, the
+# labelling guide still reads it as a red flag.
+RESOLVED_NOT: Final = (
+    r"\b(?:now that|ahora que|since i (?:decided|made)|at peace|en paz|decid\w*|decisi\w*|made up my mind|"
+    r"my decision|mi decision|a plan|un plan|goodbye|good bye|despedirme|despedida|adios|"
+    r"letter|carta|won'?t be (?:here|around)|no (?:voy|vamos) a estar|ya no (?:voy a )?estar(?:e)?)\b|"
+    r"\b(?:(?:this|earlier this|early this) (?:morning|afternoon|evening)|earlier today|tonight|last night|"
+    r"(?:an?|one|two|\d+) (?:hours?|hrs?|minutes?|mins?) ago|just now|a (?:few|couple of) (?:minutes|hours) ago|"
+    r"esta (?:manana|tarde|noche|madrugada)|anoche|hace (?:un rato|rato|(?:una|un par de|unas|\d+) (?:horas?|minutos?)|poco))\b")
+# (b) Medicines or chemicals told as stored, kept, locked up, put away or counted, with
+# nobody having taken them ("las pastillas de hierro de la abuela están guardadas arriba",
+# "I keep my pills in the kitchen", "the meds are locked in the cabinet"). Read in the
+# sentence of the model's strongest word.
+STORED_MEDICINE: Final = (
+    r"\b(?:pills?|tablets?|meds|medicines?|medications?|medicine cabinet|capsules?|vitamins?|gummies|"
+    r"bottles?|bleach|chemicals?|cleaners?|cleaning (?:stuff|products?|supplies)|pods?|detergent|pesticides?|"
+    r"poison|insulin|opioids?|painkillers?|pastillas?|tabletas?|medicinas?|medicamentos?|remedios?|capsulas?|"
+    r"vitaminas?|frascos?|cloro|lejia|quimicos?|productos? de limpieza|veneno|insecticidas?|pastillero|pillbox)\b"
+    r"(?:[^.!?;\n]{0,60}?)\b(?:(?:are|is|were|stay|stays|get|gets) (?:all )?(?:kept|stored|locked|put away|hidden|counted|high up)|"
+    r"locked (?:up|away|in)|in (?:a|the|my|her|his|our) (?:locked |top |high )?(?:cabinet|cupboard|drawer|lockbox|lock box|safe|"
+    r"pantry|closet|shelf|kitchen|bathroom|box|organi[sz]er|pill box)|up (?:high|top)|upstairs|out of (?:reach|sight)|"
+    r"guardad[oa]s?|bajo (?:llave|candado)|con (?:llave|candado)|arriba|(?:en|dentro de) (?:el|la|un|una|mi|su) "
+    r"(?:gabinete|botiquin|cajon|armario|estante|closet|alacena|caja|cocina|bano|repisa|pastillero)|fuera del alcance|contad[oa]s)\b|"
+    r"\b(?:i|we|she|he|they|mom|dad|grandma|grandpa) (?:keeps?|stores?|hides?|locks?(?: up)?|counts?|puts? away) "
+    r"(?:(?:my|her|his|our|their|the|all (?:the|my|her|his)) )?(?:\w+ )?(?:pills|tablets|meds|medicines?|medications?|vitamins|bleach|chemicals|insulin)\b|"
+    r"\b(?:guardo|guardamos|guarda|guardan|escondo|escondemos|cuento|contamos|tengo guardad[oa]s) "
+    r"(?:(?:mis|sus|las|los|nuestras|nuestros|todas las|todos los) )?(?:\w+ )?(?:pastillas|tabletas|medicinas|medicamentos|remedios|vitaminas|frascos|quimicos|cloro)\b")
+# What undoes (b): someone took them, they are gone or missing, a bottle is empty, or the
+# person is drowsy, sick or will not wake; a supply saved up, counted "to see how many it
+# would take", or kept for a decision or a night is a plan (self-harm's means).
+INGESTED_NOW: Final = (
+    r"\b(?:took|taken|takes? (?:a lot|too many|all|them all)|swallow\w*|ate|eaten|eating|got into|into them|chew\w*|drank|drunk|"
+    r"gone|missing|empty|half empty|are out|count is off|fewer|short by|"
+    r"sleepy|drowsy|groggy|won'?t wake|can'?t wake|hard to wake|unresponsive|vomit\w*|throwing up|puking|confused|passed out|"
+    r"overdos\w*|poison control|saving (?:them|up)|stockpil\w*|hoard\w*|collect(?:ing|ed) (?:them|my)|enough to|all at once|"
+    r"se (?:tomo|trago|comio|bebio|tomaron|comieron)|(?:me|le) (?:tome|tomo|trague|trago|comi|comio)|tomo|comio|trago|mordio|chupo|bebio|"
+    r"faltan?|no (?:estan|esta|aparecen?)|vaci[oa]s?|somnolient[oa]|adormilad[oa]|dormid[oa]|no (?:se )?despierta|vomit\w*|"
+    r"intoxic\w*|sobredosis|toxicologia|juntando|ahorrando|acumulando|suficientes|todas de una vez|"
+    r"taking|take them|thinking about|thought about|think about|enough|all of them|what i'?m going to do|how many|would take|"
+    r"decid\w*|decisi\w*|plan\w*|tonight|end (?:it|things|my life)|die|kill\w*|suicid\w*|"
+    r"pensando en|pienso en|tomarmelas|tomarlas|lo que voy a hacer|todas|todos|cuantas|esta noche|acabar|terminar|morir\w*|matar\w*|quitarme)\b")
+# (d) A negation that is the symptom itself ("no se despierta bien", "no encuentra las
+# palabras", "won't wake up", "can't find her words"): a word the model leans on that sits
+# inside one is not denied by it.
+NEGATION_IS_SYMPTOM: Final = (
+    r"\bno (?:se )?(?:despierta|reacciona|responde)\b|\bno (?:encuentra|le salen|me salen|le sale|me sale) (?:las |sus |mis )?palabras\b|"
+    r"\bno (?:puede|pude|podia) (?:despertarl[oa]|mover (?:el|la|los|las|su) (?:brazo|pierna|mano|lado|cara)\w*)\b|"
+    r"\b(?:won'?t|wont|can'?t|cant|cannot|isn'?t|is not|not) (?:wake|waking|wake up|waking up|respond\w*|react\w*)\b|"
+    r"\bcan'?t (?:wake|rouse) (?:him|her|them)\b|\b(?:can'?t|cannot|couldn'?t) (?:find (?:the |my |his |her |their )?words|get (?:the |his |her |my )?words out)\b")
+# (c) A decision or an apology told with its ordinary object in the same message ("I've
+# decided, we're going with the other surgeon", "texted that he's sorry he's late for his
+# appt"): what the model reads as a farewell is a change of doctor or a late arrival. For a
+# thought of self-harm read by the model alone, never beside a goodbye or the means.
+ORDINARY_REASON: Final = (
+    r"\b(?:going|go|switch\w*|stay\w*|stick\w*|transferr?\w*|mov(?:e|ing)) (?:with|to) (?:the other|another|a different|a new|our old|the new) "
+    r"(?:surgeon|doctor|dentist|clinic|provider|practice|hospital|office|specialist|pediatrician|plan|insurance|pharmacy|therapist)\b|"
+    r"\b(?:nos vamos|me voy|vamos|decidimos ir|decidi ir|nos quedamos|me quedo|cambiamos|cambie) (?:con|a|de) (?:el |la )?(?:otr[oa]|nuev[oa]) "
+    r"(?:cirujan[oa]|doctora?|medic[oa]|dentista|clinica|consultorio|hospital|especialista|pediatra|seguro|farmacia|terapeuta)\b|"
+    r"\b(?:sorry|apologi\w*|lo siente|lo siento|perdon|disculp\w*)\b[^.!?;\n]{0,30}\b(?:late|running behind|the delay|llega(?:r|mos)? tarde|la demora|el retraso)\b|"
+    # a visit called off for an everyday reason ("sorry have to cancel today, kid is sick")
+    r"\b(?:cancel\w*|reschedul\w*|cancelar|cancelo|reprogramar|cambiar la cita)\b[^.!?;\n]{0,40}\b(?:(?:kid|son|daughter|child|baby|husband|wife|mom|dad)(?:'s| is) (?:sick|home sick|ill)|"
+    r"sick kid|i'?m (?:sick|ill)|got the flu|have a cold|car (?:broke|won'?t start)|no ride|(?:mi|el|la) (?:hij[oa]|nen[ea]|espos[oa]) (?:esta|anda) enferm[oa])\b")
+ORDINARY_NOT: Final = (
+    r"\b(?:goodbye|good bye|farewell|letter|carta|won'?t be (?:here|around)|no (?:voy|vamos) a estar|despedir\w*|adios|"
+    r"end (?:it|my life|things|everything)|kill|die|dying|morir\w*|matar\w*|quitarme la vida|suicid\w*|"
+    r"pills|pastillas|gun|pistola|rope|cuerda|jump\w*|saltar|overdose|sobredosis)\b")
 
 # Words between a negation and a target that show the negation is about something else
 # ("no puedo mas, quiero morir", "not sure if it is a heart attack").

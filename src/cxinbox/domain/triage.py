@@ -153,11 +153,46 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     spans = textmodel.strongest_words(model.redflag, folded, category)
     if not spans:
         return None
-    checked = [redflag.context_status(read, category, start, end) for start, end in spans]
+    checked = [_checked(read, folded, category, start, end) for start, end in spans]
     current = sum(1 for status, _quote in checked if status == "current")
     if checked[0][0] != "current" or 2 * current <= len(checked):
         return None
+    if set_aside(folded, category, spans[0][0]):
+        return None
     return category, checked[0][1]
+
+
+def _checked(read: str, folded: str, category: str, start: int, end: int) -> tuple[str, str]:
+    """`redflag.context_status` of one of the model's words, but a word inside a negation
+    that is the symptom itself ("no se despierta bien", "no encuentra las palabras") reads
+    current, not denied (round 28)."""
+    status, quote = redflag.context_status(read, category, start, end)
+    if status == "negated" and redflag.negation_is_symptom(folded, start, end):
+        return "current", quote
+    return status, quote
+
+
+STORED_CATEGORIES: Final = frozenset({"overdose_poisoning", "suicide_self_harm"})
+"""Categories whose model-only hit a medicine told stored, not taken, sets aside ("I keep my
+pills in the kitchen"). Pills counted or kept ready for a purpose are self-harm's means,
+never set aside: redflag.stored_not_taken reads them as taken ("counting the pills ... and
+thinking about taking them all", "ya tengo suficientes guardadas para lo que voy a hacer")."""
+
+
+def set_aside(folded: str, category: str, strongest: int) -> bool:
+    """The model's own hit (no lexicon hit names the message) is not current: the writer
+    says they are well now (redflag.resolved_now), or, for a poisoning or a thought of
+    self-harm, the words it leaned on hardest sit beside medicines told stored and nobody
+    took them or means to (redflag.stored_not_taken), or, for a thought of self-harm, a decision or an
+    apology is told with its ordinary object (redflag.ordinary_reason: "going with the
+    other surgeon", "sorry he's late"). Our own near misses of round 28's retrained model
+    (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)")."""
+    if redflag.resolved_now(folded) is not None:
+        return True
+    if category == "suicide_self_harm" and redflag.ordinary_reason(folded) is not None:
+        return True
+    return category in STORED_CATEGORIES and \
+        redflag.stored_not_taken(folded, strongest) is not None
 
 
 NEGATION_OVERRULED: Final = 0.95
@@ -181,6 +216,8 @@ def negation_overruled(model: textmodel.TriageModel, read: str, folded: str,
     if top == "infant_fever" and not redflag.has_infant(folded):
         return None
     spans = textmodel.strongest_words(model.redflag, folded, top)
+    if spans and set_aside(folded, top, spans[0][0]):
+        return None
     checked = [redflag.context_status(read, top, start, end) for start, end in spans]
     return next(((top, quote) for status, quote in checked if status == "current"), None)
 
