@@ -610,8 +610,8 @@ def child(config_path: Path) -> None:
         waits.report(spent, file=sys.stderr)
 
 
-_UNINDEXED = ("SELECT count(*) FROM message_unindexed", "SELECT count(*) FROM messages"
-              " WHERE search IS NULL")
+_UNINDEXED = ("SELECT count(*) FROM message_unindexed",
+              "SELECT count(*) FROM messages WHERE search IS NULL")
 """Messages left without a vector: marked in their own table, or (before it, `--src`) a
 NULL column."""
 
