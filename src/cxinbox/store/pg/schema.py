@@ -977,14 +977,17 @@ CREATE INDEX messages_unindexed ON messages (id) WHERE search IS NULL;
     # sync (store/fts.py `index_pending`) turns into a vector, deleting the mark in the
     # same transaction. A changed subject, sender or body makes the vector again. Every
     # message has exactly one of the two rows; a search tests the unindexed ones on their
-    # text (store/pg/query.py). Deleting a message deletes its rows (ON DELETE CASCADE).
+    # text (store/pg/query.py). Deleting a message deletes its rows (a trigger, once a
+    # statement). No foreign key: its check would lock each message row again as its
+    # vector or mark goes in (a write to the message's page, WAL), and only these
+    # triggers and the pass, which joins the messages, write these tables.
     """
 CREATE TABLE message_search (
-    message_id BIGINT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE,
+    message_id BIGINT PRIMARY KEY,
     search     tsvector NOT NULL
 );
 CREATE TABLE message_unindexed (
-    message_id BIGINT PRIMARY KEY REFERENCES messages(id) ON DELETE CASCADE
+    message_id BIGINT PRIMARY KEY
 );
 INSERT INTO message_search (message_id, search)
     SELECT id, search FROM messages WHERE search IS NOT NULL;
@@ -1013,6 +1016,14 @@ BEGIN
     DELETE FROM message_unindexed WHERE message_id = NEW.id;
     RETURN NULL;
 END $$;
+CREATE FUNCTION cxinbox_messages_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM message_search WHERE message_id IN (SELECT id FROM gone);
+    DELETE FROM message_unindexed WHERE message_id IN (SELECT id FROM gone);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER messages_gone AFTER DELETE ON messages REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION cxinbox_messages_gone();
 CREATE TRIGGER messages_changed AFTER UPDATE OF subject, sender, body_text ON messages
     FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject
                        OR OLD.sender IS DISTINCT FROM NEW.sender
