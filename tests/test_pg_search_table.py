@@ -1,7 +1,8 @@
 """The messages' search vectors in their own table on PostgreSQL (issue #16): a database
 made before it keeps every message and every vector when it is migrated (the unmade ones
 stay marked and are still found by a search), and the table follows the messages (a
-changed text makes its vector again, a deleted message takes its rows along)."""
+changed text makes its vector again, a moved message is found in its new conversation,
+a deleted message takes its rows along)."""
 
 from __future__ import annotations
 
@@ -114,3 +115,6 @@ def test_the_vectors_follow_their_messages(pg_cluster: PgCluster) -> None:
         assert conn.execute("SELECT count(*) FROM message_search").fetchone() == (1,)
         assert conn.execute("SELECT count(*) FROM message_unindexed").fetchone() == (0,)
         assert _found(conn, "cholesterol") == ({2}, {2})
+        # A message moved to another conversation (a merge): found there.
+        conn.execute("UPDATE messages SET conversation_id = 1 WHERE id = 2")
+        assert _found(conn, "cholesterol") == ({1}, {1})

@@ -34,8 +34,9 @@ def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
             "WITH picked AS (DELETE FROM message_unindexed WHERE message_id IN"
             " (SELECT message_id FROM message_unindexed ORDER BY message_id LIMIT ?"
             " FOR UPDATE SKIP LOCKED) RETURNING message_id)"
-            " INSERT INTO message_search (message_id, search)"
-            " SELECT m.id, cxinbox_message_search(m.subject, m.sender, m.body_text)"
+            " INSERT INTO message_search (message_id, conversation_id, search)"
+            " SELECT m.id, m.conversation_id,"
+            " cxinbox_message_search(m.subject, m.sender, m.body_text)"
             " FROM picked p JOIN messages m ON m.id = p.message_id"
             " ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search",
             (limit,)).rowcount

@@ -48,12 +48,11 @@ _TRIGRAM = 3
 
 _QUERY = "cxinbox_search(ARRAY[{terms}]::text[], ARRAY[{prefixes}]::boolean[], {any_of})"
 # The vectors live in `message_search` (store/pg/schema.py PG_TUNING), one row a message
-# (`s`); a message whose vector is not made yet (a bulk sync's, marked in
+# (`s`, with the message's conversation); a message whose vector is not made yet (a bulk sync's, marked in
 # `message_unindexed` until the pass after the sync) is tested on its text, as its vector
 # will be made. Such rows are few, and their marks are their index.
 _SEARCH_TEST = "s.search @@ " + _QUERY
 _UNINDEXED_TEST = "cxinbox_message_search(m.subject, m.sender, m.body_text) @@ " + _QUERY
-_INDEXED_MESSAGES = "message_search s JOIN messages m ON m.id = s.message_id"
 _UNINDEXED_MESSAGES = "message_unindexed u JOIN messages m ON m.id = u.message_id"
 
 # Senders: the trigram index expression (store/pg/schema.py spells it the same, or the
@@ -99,7 +98,7 @@ class PostgresDialect(Dialect):
         # The indexed messages through the vectors' GIN, the others (if any) through their
         # own index: two lists, each found by its index (an OR of both would be one).
         later, _ = _search_test(texts, any_of, _UNINDEXED_TEST)
-        both = (f"c.id {op} (SELECT m.conversation_id FROM {_INDEXED_MESSAGES} WHERE {test}"
+        both = (f"c.id {op} (SELECT s.conversation_id FROM message_search s WHERE {test}"
                 f" UNION ALL SELECT m.conversation_id FROM {_UNINDEXED_MESSAGES}"
                 f" WHERE {later})")
         return both, [*params, *params]

@@ -980,17 +980,20 @@ CREATE INDEX messages_unindexed ON messages (id) WHERE search IS NULL;
     # text (store/pg/query.py). Deleting a message deletes its rows (a trigger, once a
     # statement). No foreign key: its check would lock each message row again as its
     # vector or mark goes in (a write to the message's page, WAL), and only these
-    # triggers and the pass, which joins the messages, write these tables.
+    # triggers and the pass, which joins the messages, write these tables. Each vector
+    # carries its message's conversation (kept when a message moves), so a search's
+    # matches need not be looked up in messages (that join doubled a word's search).
     """
 CREATE TABLE message_search (
-    message_id BIGINT PRIMARY KEY,
-    search     tsvector NOT NULL
+    message_id      BIGINT PRIMARY KEY,
+    conversation_id BIGINT NOT NULL,
+    search          tsvector NOT NULL
 );
 CREATE TABLE message_unindexed (
     message_id BIGINT PRIMARY KEY
 );
-INSERT INTO message_search (message_id, search)
-    SELECT id, search FROM messages WHERE search IS NOT NULL;
+INSERT INTO message_search (message_id, conversation_id, search)
+    SELECT id, conversation_id, search FROM messages WHERE search IS NOT NULL;
 INSERT INTO message_unindexed (message_id) SELECT id FROM messages WHERE search IS NULL;
 DROP TRIGGER messages_search ON messages;
 DROP FUNCTION cxinbox_messages_search();
@@ -1001,8 +1004,9 @@ BEGIN
     IF current_setting('cxinbox.defer_search', true) = 'on' THEN
         INSERT INTO message_unindexed (message_id) SELECT id FROM added;
     ELSE
-        INSERT INTO message_search (message_id, search)
-            SELECT id, public.cxinbox_message_search(subject, sender, body_text) FROM added;
+        INSERT INTO message_search (message_id, conversation_id, search)
+            SELECT id, conversation_id,
+                   public.cxinbox_message_search(subject, sender, body_text) FROM added;
     END IF;
     RETURN NULL;
 END $$;
@@ -1010,10 +1014,18 @@ CREATE TRIGGER messages_added AFTER INSERT ON messages REFERENCING NEW TABLE AS 
     FOR EACH STATEMENT EXECUTE FUNCTION cxinbox_messages_added();
 CREATE FUNCTION cxinbox_messages_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    INSERT INTO message_search (message_id, search)
-        VALUES (NEW.id, public.cxinbox_message_search(NEW.subject, NEW.sender, NEW.body_text))
-        ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search;
-    DELETE FROM message_unindexed WHERE message_id = NEW.id;
+    IF OLD.subject IS DISTINCT FROM NEW.subject OR OLD.sender IS DISTINCT FROM NEW.sender
+            OR OLD.body_text IS DISTINCT FROM NEW.body_text THEN
+        INSERT INTO message_search (message_id, conversation_id, search)
+            VALUES (NEW.id, NEW.conversation_id,
+                    public.cxinbox_message_search(NEW.subject, NEW.sender, NEW.body_text))
+            ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search,
+                conversation_id = EXCLUDED.conversation_id;
+        DELETE FROM message_unindexed WHERE message_id = NEW.id;
+    ELSE  -- moved to another conversation (a merge, a rule)
+        UPDATE message_search SET conversation_id = NEW.conversation_id
+            WHERE message_id = NEW.id;
+    END IF;
     RETURN NULL;
 END $$;
 CREATE FUNCTION cxinbox_messages_gone() RETURNS trigger LANGUAGE plpgsql AS $$
@@ -1024,10 +1036,12 @@ BEGIN
 END $$;
 CREATE TRIGGER messages_gone AFTER DELETE ON messages REFERENCING OLD TABLE AS gone
     FOR EACH STATEMENT EXECUTE FUNCTION cxinbox_messages_gone();
-CREATE TRIGGER messages_changed AFTER UPDATE OF subject, sender, body_text ON messages
+CREATE TRIGGER messages_changed AFTER UPDATE OF subject, sender, body_text, conversation_id
+    ON messages
     FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject
                        OR OLD.sender IS DISTINCT FROM NEW.sender
-                       OR OLD.body_text IS DISTINCT FROM NEW.body_text)
+                       OR OLD.body_text IS DISTINCT FROM NEW.body_text
+                       OR OLD.conversation_id IS DISTINCT FROM NEW.conversation_id)
     EXECUTE FUNCTION cxinbox_messages_changed();
 ANALYZE message_search;
 """,
