@@ -426,6 +426,12 @@ def dump_tables(cluster: PgCluster, name: str, into: Path) -> None:
         (into / f"{table}.tsv").write_text(cluster.psql(f"COPY ({select}) TO STDOUT", name))
 
 
+def wal_position(cluster: PgCluster) -> int:
+    """The server's WAL insert position in bytes (the difference of two: WAL written)."""
+    return int(cluster.psql("SELECT pg_current_wal_insert_lsn() - '0/0'::pg_lsn", "postgres")
+               .strip().split(".")[0])
+
+
 def stored_messages(cluster: PgCluster, name: str) -> int:
     return int(cluster.psql("SELECT count(*) FROM messages", name).strip())
 
@@ -467,6 +473,7 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
             subprocess.run([sys.executable, "-c", migrate,
                             cluster.url("bench")], env=env, check=True)
             cluster.psql(sql, "bench")
+        wal0 = wal_position(cluster)
         before = server_cpu(cluster)
         sampler = ServerSampler(cluster)
         load = os.getloadavg()[0]
@@ -483,6 +490,10 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
         print("  server CPU by process: " + ", ".join(
             f"{kind} {cpu:.2f}s" for kind, cpu in sorted(kinds.items(), key=lambda kv: -kv[1])
             if cpu >= 0.01), flush=True)
+        wal1 = wal_position(cluster)
+        out["wal_bytes"] = wal1 - wal0
+        print(f"  WAL written during the sync: {out['wal_bytes'] / 2**20:.1f} MiB"
+              f" ({out['wal_bytes'] / n / 1024:.1f} KiB a message)", flush=True)
         # The search vectors a bulk sync leaves for after it (PostgreSQL's pass after
         # the sync, service/sync.py _Indexer): made here as that pass makes them, timed
         # as a step of its own. Nothing to do for a store that makes them with the rows.
@@ -493,10 +504,12 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
              cluster.url("bench")], env)
         out["index_server_cpu"] = server_cpu(cluster) - before
         kinds = sampler.stop()
+        out["index_wal_bytes"] = wal_position(cluster) - wal1
         print(f"  then the search index: {out['index_wall']:.2f}s wall, {out['index_cpu']:.2f}s"
               f" CPU + server {out['index_server_cpu']:.2f}s CPU (backends"
               f" {kinds.get('backends', 0.0):.2f}s, autovacuum"
-              f" {kinds.get('autovacuum', 0.0):.2f}s)", flush=True)
+              f" {kinds.get('autovacuum', 0.0):.2f}s), WAL"
+              f" {out['index_wal_bytes'] / 2**20:.1f} MiB", flush=True)
         if after:  # work a try leaves for later, timed as its own step
             import psycopg
 
@@ -597,6 +610,12 @@ def child(config_path: Path) -> None:
         waits.report(spent, file=sys.stderr)
 
 
+_UNINDEXED = ("SELECT count(*) FROM message_unindexed",
+              "SELECT count(*) FROM messages WHERE search IS NULL")
+"""Messages left without a vector: marked in their own table, or (before it, `--src`) a
+NULL column."""
+
+
 def index_child(url: str) -> None:
     """The search vectors the sync left for later, made as the sync's pass after it makes
     them (transactions of 500; none where the store makes them with the rows)."""
@@ -609,7 +628,9 @@ def index_child(url: str) -> None:
                 if tx.index_pending(500) == 0:
                     break
         with store.reading() as tx:
-            left = tx.conn.execute("SELECT count(*) FROM messages WHERE search IS NULL"
+            table = tx.conn.execute("SELECT to_regclass('message_unindexed')"
+                                    ).fetchone()[0]  # type: ignore[attr-defined]
+            left = tx.conn.execute(_UNINDEXED[table is None]
                                    ).fetchone()[0]  # type: ignore[attr-defined]
         if left:
             raise SystemExit(f"{left} messages left without a search vector")

@@ -122,7 +122,7 @@ def test_accent_folded_text_and_trigram_sender_search(pg_cluster: PgCluster) -> 
                      " from_addr, from_name, date, body_text) VALUES (1, 1, 'Análisis de"
                      " sangre', 'José Núñez jose.nunez@example.org', 'jose.nunez@example.org',"
                      " 'José Núñez', 0, 'Necesito el resultado del ayuno, por favor')")
-        text = conn.execute("SELECT count(*) FROM messages WHERE search @@"
+        text = conn.execute("SELECT count(*) FROM message_search WHERE search @@"
                             " plainto_tsquery('simple', cxinbox_unaccent('analisis ayuno'))"
                             ).fetchone()
         assert text == (1,)
@@ -131,6 +131,6 @@ def test_accent_folded_text_and_trigram_sender_search(pg_cluster: PgCluster) -> 
             " from_name)) LIKE '%%' || lower(cxinbox_unaccent(%s)) || '%%'", ("nuñ",)
         ).fetchall()
         assert sender == [(1,)]
-        none = conn.execute("SELECT count(*) FROM messages WHERE search @@"
+        none = conn.execute("SELECT count(*) FROM message_search WHERE search @@"
                             " plainto_tsquery('simple', 'billing')").fetchone()
         assert none == (0,)

@@ -186,8 +186,10 @@ def test_a_kill_while_the_writer_is_busy_loses_and_repeats_nothing(
         # The search vectors the killed syncs left unmade were made by the resumed one's
         # pass after it, each as the row's trigger makes it.
         assert store.conn.execute(
-            "SELECT count(*) FROM messages WHERE search IS NULL OR search <>"
-            " cxinbox_message_search(subject, sender, body_text)").fetchone()[0] == 0
+            "SELECT count(*) FROM messages m LEFT JOIN message_search s ON s.message_id = m.id"
+            " WHERE s.search IS DISTINCT FROM"
+            " cxinbox_message_search(m.subject, m.sender, m.body_text)").fetchone()[0] == 0
+        assert store.conn.execute("SELECT count(*) FROM message_unindexed").fetchone()[0] == 0
     finally:
         store.close()
 

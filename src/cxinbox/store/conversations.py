@@ -306,7 +306,7 @@ def _plain_page(conn: sqlite3.Connection, where: str, params: Sequence[object], 
     return _page(conn, base, params, offset, limit, sort, total), total
 
 
-_FULL_TEXT_PG = "m.search @@ "
+_FULL_TEXT_PG = "s.search @@ "
 """A full-text term as store/pg/query.py writes it. With a count cap, PostgreSQL lists such
 a search by walking the list's order and testing each conversation's messages through
 their index (`messages_conversation`), stopping after the page: "fasting", 125,000

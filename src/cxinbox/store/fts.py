@@ -15,8 +15,7 @@ from cxinbox.store.dialect import dialect_of
 
 def pending(conn: sqlite3.Connection) -> int:
     if not dialect_of(conn).fts_by_watermark:
-        return int(conn.execute("SELECT count(*) FROM messages WHERE search IS NULL"
-                                ).fetchone()[0])
+        return int(conn.execute("SELECT count(*) FROM message_unindexed").fetchone()[0])
     row = conn.execute("SELECT (SELECT coalesce(max(id), 0) FROM messages)"
                        " - (SELECT upto FROM fts_progress)").fetchone()
     return max(0, int(row[0]))
@@ -26,14 +25,21 @@ def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
     """Index up to `limit` unindexed messages in the caller's write transaction.
 
     On PostgreSQL a message's `tsvector` is made with its row, except for the rows a bulk
-    sync stored without it (`defer_search`): their NULL vectors are the marker, made here
-    oldest first, in the same transaction that clears it. Rows another transaction holds
-    (a staff change, another server's indexer) are left for a later call."""
+    sync stored without it (`defer_search`): their marks in `message_unindexed` are made
+    into vectors here (`message_search`), oldest first, each mark deleted in the same
+    transaction (the message row itself is not written). Marks another transaction holds
+    (another server's indexer) are left for a later call."""
     if not dialect_of(conn).fts_by_watermark:
         return conn.execute(
-            "UPDATE messages SET search = cxinbox_message_search(subject, sender, body_text)"
-            " WHERE id IN (SELECT id FROM messages WHERE search IS NULL ORDER BY id LIMIT ?"
-            " FOR UPDATE SKIP LOCKED)", (limit,)).rowcount
+            "WITH picked AS (DELETE FROM message_unindexed WHERE message_id IN"
+            " (SELECT message_id FROM message_unindexed ORDER BY message_id LIMIT ?"
+            " FOR UPDATE SKIP LOCKED) RETURNING message_id)"
+            " INSERT INTO message_search (message_id, conversation_id, search)"
+            " SELECT m.id, m.conversation_id,"
+            " cxinbox_message_search(m.subject, m.sender, m.body_text)"
+            " FROM picked p JOIN messages m ON m.id = p.message_id"
+            " ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search",
+            (limit,)).rowcount
     upto = int(conn.execute("SELECT upto FROM fts_progress").fetchone()[0])
     last = conn.execute("SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?"
                         " ORDER BY id LIMIT ?)", (upto, limit)).fetchone()[0]

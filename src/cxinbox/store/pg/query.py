@@ -6,8 +6,8 @@ the words of a search box into one full-text query, the NARROWED markers); this 
 spells the terms PostgreSQL writes differently, and must select exactly the conversations
 SQLite selects (tests/test_pg_query.py compares the two over one copied inbox):
 
-- full text: the `messages.search` tsvector (GIN), built from words cut as FTS5's unicode61
-  cuts them, accents folded and case ignored, so "medico" finds "médico". `cxinbox_search`
+- full text: the messages' `tsvector` in `message_search` (GIN), built from words cut as
+  FTS5's unicode61 cuts them, accents folded and case ignored, so "medico" finds "médico". `cxinbox_search`
   (store/pg/schema.py) turns the typed terms into a `tsquery` on the server, where
   `unaccent` lives: a bare word is a prefix, a phrase's words must follow each other, and a
   term with no word in it is left out (as FTS5 leaves it out; alone it matches nothing);
@@ -48,12 +48,13 @@ Sql = tuple[str, list[object]]
 _TRIGRAM = 3
 
 _QUERY = "cxinbox_search(ARRAY[{terms}]::text[], ARRAY[{prefixes}]::boolean[], {any_of})"
-_SEARCH_TEST = "m.search @@ " + _QUERY
-# A message whose vector is not made yet (NULL: stored by a bulk sync, indexed after it;
-# store/pg/schema.py PG_TUNING) is tested on its text, as its vector will be made. Such
-# rows are few and have their own index (messages_unindexed).
-_UNINDEXED_TEST = ("m.search IS NULL AND cxinbox_message_search(m.subject, m.sender,"
-                   " m.body_text) @@ " + _QUERY)
+# The vectors live in `message_search` (store/pg/schema.py PG_TUNING), one row a message
+# (`s`, with the message's conversation); a message whose vector is not made yet (a bulk sync's, marked in
+# `message_unindexed` until the pass after the sync) is tested on its text, as its vector
+# will be made. Such rows are few, and their marks are their index.
+_SEARCH_TEST = "s.search @@ " + _QUERY
+_UNINDEXED_TEST = "cxinbox_message_search(m.subject, m.sender, m.body_text) @@ " + _QUERY
+_UNINDEXED_MESSAGES = "message_unindexed u JOIN messages m ON m.id = u.message_id"
 
 # Senders: the trigram index expression (store/pg/schema.py spells it the same, or the
 # planner would not use it), then the exact test (a substring of one column, not of both).
@@ -98,8 +99,9 @@ class PostgresDialect(Dialect):
         # The indexed messages through the vectors' GIN, the others (if any) through their
         # own index: two lists, each found by its index (an OR of both would be one).
         later, _ = _search_test(texts, any_of, _UNINDEXED_TEST)
-        both = (f"c.id {op} (SELECT m.conversation_id FROM messages m WHERE {test}"
-                f" UNION ALL SELECT m.conversation_id FROM messages m WHERE {later})")
+        both = (f"c.id {op} (SELECT s.conversation_id FROM message_search s WHERE {test}"
+                f" UNION ALL SELECT m.conversation_id FROM {_UNINDEXED_MESSAGES}"
+                f" WHERE {later})")
         return both, [*params, *params]
 
     def sender(self, node: Field) -> Sql:
@@ -177,7 +179,10 @@ class PerRowDialect(PostgresDialect):
     def text_match(self, texts: Sequence[Text], any_of: bool, op: str = "IN") -> Sql:
         test, params = _search_test(texts, any_of)
         later, _ = _search_test(texts, any_of, _UNINDEXED_TEST)
-        found = _some_message(f"{test} OR ({later})")
+        found = _some_message(
+            f"EXISTS (SELECT 1 FROM message_search s WHERE s.message_id = m.id AND {test})"
+            f" OR (EXISTS (SELECT 1 FROM message_unindexed u WHERE u.message_id = m.id)"
+            f" AND {later})")
         return (found if op == "IN" else f"NOT {found}"), [*params, *params]
 
     def sender(self, node: Field) -> Sql:

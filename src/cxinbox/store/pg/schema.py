@@ -55,9 +55,11 @@ SQLITE_ONLY_TABLES: Final = frozenset({"fts_progress", "durable_mark"})
 tables and their shadow tables are recognised by name.)"""
 
 PG_ONLY_TABLES: Final = frozenset({"cxinbox_meta", "cxinbox_audit_keys",
-                                   "cxinbox_audit_checkpoints"})
+                                   "cxinbox_audit_checkpoints", "message_search",
+                                   "message_unindexed"})
 """PostgreSQL tables with no SQLite twin (made by store/pg/migrate.py and PG_TUNING): the
-database's own id and tuning state, and the audit keys of several servers."""
+database's own id and tuning state, the audit keys of several servers, and the messages'
+search vectors (kept by triggers from the messages' rows, where SQLite has FTS5)."""
 
 RUNTIME_TABLE_SQL: Final = {
     "cxinbox_presence": """
@@ -992,6 +994,85 @@ CREATE INDEX conversations_urgent_by_due ON conversations
     WHERE merged_into IS NULL AND (red_flag IS NOT NULL OR status = 'open');
 ANALYZE messages;
 ANALYZE conversations;
+""",
+    # -- pg100k29: the messages' search vectors in a table of their own (issue #16) -----
+    # Filling a NULL vector in after a bulk sync rewrote the whole message row: a new
+    # version of it and an entry in every index of messages (eight, two of them trigram
+    # GINs), about 48 buffers and 10 KB of WAL a message, more server time than the sync
+    # itself. The vectors now live in `message_search` (one row a message, its GIN), kept
+    # by the messages' triggers: a statement's new messages get theirs in one INSERT ...
+    # SELECT over the statement's rows, or, while `cxinbox.defer_search` is on (a bulk
+    # sync's batches), a row in `message_unindexed` instead, which the pass after the
+    # sync (store/fts.py `index_pending`) turns into a vector, deleting the mark in the
+    # same transaction. A changed subject, sender or body makes the vector again. Every
+    # message has exactly one of the two rows; a search tests the unindexed ones on their
+    # text (store/pg/query.py). Deleting a message deletes its rows (a trigger, once a
+    # statement). No foreign key: its check would lock each message row again as its
+    # vector or mark goes in (a write to the message's page, WAL), and only these
+    # triggers and the pass, which joins the messages, write these tables. Each vector
+    # carries its message's conversation (kept when a message moves), so a search's
+    # matches need not be looked up in messages (that join doubled a word's search).
+    """
+CREATE TABLE message_search (
+    message_id      BIGINT PRIMARY KEY,
+    conversation_id BIGINT NOT NULL,
+    search          tsvector NOT NULL
+);
+CREATE TABLE message_unindexed (
+    message_id BIGINT PRIMARY KEY
+);
+INSERT INTO message_search (message_id, conversation_id, search)
+    SELECT id, conversation_id, search FROM messages WHERE search IS NOT NULL;
+INSERT INTO message_unindexed (message_id) SELECT id FROM messages WHERE search IS NULL;
+DROP TRIGGER messages_search ON messages;
+DROP FUNCTION cxinbox_messages_search();
+ALTER TABLE messages DROP COLUMN search;
+CREATE INDEX message_search_words ON message_search USING gin (search);
+CREATE FUNCTION cxinbox_messages_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('cxinbox.defer_search', true) = 'on' THEN
+        INSERT INTO message_unindexed (message_id) SELECT id FROM added;
+    ELSE
+        INSERT INTO message_search (message_id, conversation_id, search)
+            SELECT id, conversation_id,
+                   public.cxinbox_message_search(subject, sender, body_text) FROM added;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE TRIGGER messages_added AFTER INSERT ON messages REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION cxinbox_messages_added();
+CREATE FUNCTION cxinbox_messages_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.subject IS DISTINCT FROM NEW.subject OR OLD.sender IS DISTINCT FROM NEW.sender
+            OR OLD.body_text IS DISTINCT FROM NEW.body_text THEN
+        INSERT INTO message_search (message_id, conversation_id, search)
+            VALUES (NEW.id, NEW.conversation_id,
+                    public.cxinbox_message_search(NEW.subject, NEW.sender, NEW.body_text))
+            ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search,
+                conversation_id = EXCLUDED.conversation_id;
+        DELETE FROM message_unindexed WHERE message_id = NEW.id;
+    ELSE  -- moved to another conversation (a merge, a rule)
+        UPDATE message_search SET conversation_id = NEW.conversation_id
+            WHERE message_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END $$;
+CREATE FUNCTION cxinbox_messages_gone() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    DELETE FROM message_search WHERE message_id IN (SELECT id FROM gone);
+    DELETE FROM message_unindexed WHERE message_id IN (SELECT id FROM gone);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER messages_gone AFTER DELETE ON messages REFERENCING OLD TABLE AS gone
+    FOR EACH STATEMENT EXECUTE FUNCTION cxinbox_messages_gone();
+CREATE TRIGGER messages_changed AFTER UPDATE OF subject, sender, body_text, conversation_id
+    ON messages
+    FOR EACH ROW WHEN (OLD.subject IS DISTINCT FROM NEW.subject
+                       OR OLD.sender IS DISTINCT FROM NEW.sender
+                       OR OLD.body_text IS DISTINCT FROM NEW.body_text
+                       OR OLD.conversation_id IS DISTINCT FROM NEW.conversation_id)
+    EXECUTE FUNCTION cxinbox_messages_changed();
+ANALYZE message_search;
 """,
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
