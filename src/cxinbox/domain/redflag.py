@@ -726,6 +726,16 @@ def _sentence_end(folded: str, end: int) -> int:
     return found.start() if found else len(folded)
 
 
+def sentence_start(folded: str, start: int) -> int:
+    """Where the sentence holding `start` begins (after its opening blanks)."""
+    return _sentence_start(folded, start)
+
+
+def sentence_end(folded: str, end: int) -> int:
+    """Where the sentence holding `end` ends (at its closing mark, or the text's end)."""
+    return _sentence_end(folded, end)
+
+
 def _inside(folded: str, start: int, end: int, m_start: int, m_end: int) -> bool:
     """A time or a condition well inside a long concept-pair target ("took my pills twice
     *last month* by mistake") still speaks about it; one that shares the target's first or

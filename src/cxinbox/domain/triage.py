@@ -186,10 +186,20 @@ def set_aside(folded: str, category: str, strongest: int) -> bool:
     took them or means to (redflag.stored_not_taken), or, for a thought of self-harm, a decision or an
     apology is told with its ordinary object (redflag.ordinary_reason: "going with the
     other surgeon", "sorry he's late"). Our own near misses of round 28's retrained model
-    (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)")."""
-    if redflag.resolved_now(folded) is not None:
+    (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)").
+
+    The words that are well now or the ordinary reason must sit in the sentence of the
+    model's strongest word: "All better from my cold. Also she drank some of the stuff under
+    the sink" is the writer's cold set aside, not the child's poisoning (review29 #1)."""
+    begin = redflag.sentence_start(folded, strongest)
+    end = redflag.sentence_end(folded, strongest)
+
+    def here(span: tuple[int, int] | None) -> bool:
+        return span is not None and begin <= span[0] and span[1] <= end
+
+    if here(redflag.resolved_now(folded)):
         return True
-    if category == "suicide_self_harm" and redflag.ordinary_reason(folded) is not None:
+    if category == "suicide_self_harm" and here(redflag.ordinary_reason(folded)):
         return True
     return category in STORED_CATEGORIES and \
         redflag.stored_not_taken(folded, strongest) is not None
