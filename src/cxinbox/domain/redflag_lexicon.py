@@ -95,6 +95,28 @@ _FAREWELL_B: Final = (r"\b(?:won'?t|wont|will not|not going to|isn'?t going to|a
                       r"\b(?:hunting )?(?:rifle|gun|pistol|shotgun|pistola|arma|escopeta)\b")
 
 TARGETS: Final[tuple[tuple[str, str], ...]] = (
+    # round 29 (blind24-26): a passive wish not to go on, not to exist, not to wake up, told
+    # as thoughts that keep coming ("I keep thinking about not existing", "pienso mucho en no
+    # seguir aquí", Portuguese in Spanish "tengo vontade de morrer, de no acordar más"); not
+    # "not waking up early", "no seguir con el tratamiento", "ganas de morir de risa"
+    ("suicide_self_harm", (r"\b(?:thinking|think|thought|thoughts)(?: (?:a lot|so much|mostly|again|constantly|all day))? (?:about|of) (?:not existing|not being alive|not being (?:here|around) (?:anymore|any more)|never waking up|not waking up)\b"
+                           r"(?! (?:early|at|for|in time|before|on time|to|so|until|from|after)\b)(?! (?:account|record|insurance|plan|file|policy)s?\b)|"
+                           r"\b(?:pienso|pensando|pense|pensaba|piensa|pensar)(?: (?:mucho|mas|seguido|todo el dia|cada dia|a veces))? en (?:ya )?no (?:seguir(?: aqui| viva| vivo| en este mundo)?|despertar(?:me)?|existir|estar (?:aqui|viva|vivo))"
+                           r"(?=\s*(?:[.,;!?\n]|$)|\s+(?:mas que antes|ya\b|todo el tiempo|cada dia|todos los dias|nunca mas))|"
+                           r"\b(?:tengo|tenho|siento|me dan|me da|con) (?:vontade|ganas) de morr?er(?:me)?\b(?! (?:de|por|con)\b)|"
+                           r"\b(?:de|y|e) (?:no|nao) (?:acordar|despertar(?:me)?) (?:mas|nunca mais|nunca)\b|\bnao (?:quero|queria) (?:mais )?(?:viver|acordar|estar viva|estar vivo)\b|\b(?:quero|queria) morrer\b")),
+    # round 29 (blind24-26): a drowning pictured over and over ("I keep picturing walking into
+    # the river with the baby monitor off", "me imagino metiéndome al río"); not a lake house,
+    # a trip, a painting or a swim class
+    ("suicide_self_harm", (r"\b(?:picturing|imagining|imagine|visualizing|thinking about|think about|daydreaming about) (?:myself )?(?:just )?(?:walking|driving|stepping|jumping|wading) (?:into|off|out into|in front of) (?:the|a) (?:river|lake|ocean|sea|water|bay|creek|traffic|train|bridge|cliff)\b"
+                           r"(?! (?:house|cabin|view|side|front|walk|trail|path|shore|party)\b)(?![^.!?\n]{0,50}\b(?:vacation|trip|honeymoon|fishing|kayak\w*|swim (?:class|lesson)\w*|triathlon|race|painting|photo\w*|movie|book|scene|beach day|dream)\b)|"
+                           r"\b(?:me imagino|imaginandome|me veo|pienso en|pensando en) (?:meterme|metiendome|entrar|entrando|caminar|caminando|tirarme|aventarme|lanzarme) (?:al|en el|hacia el|en la|a la) (?:rio|lago|mar|agua|trafico|via del tren|vias)\b"
+                           r"(?![^.!?\n]{0,50}\b(?:vacaciones|viaje|pesca\w*|playa|clase de natacion|cuadro|pelicula|libro)\b)")),
+    # round 29 (blind24-26): someone else's goodbye in a game's voice chat ("logging off for
+    # good and gave away all his items, now not answering"); not quitting a game or social
+    # media for grades, a detox or exams
+    ("suicide_self_harm", (r"\b(?:logging|logged|signing|signed|log|sign) (?:off|out) for good\b(?![^.!?\n]{0,40}\b(?:from|of|social media|facebook|instagram|tiktok|twitter|the internet|until|exams?|finals|grades|school|homework|detox|break|summer)\b)"
+                           r"(?=[^\n]{0,120}\b(?:gave|giving|given) away (?:all )?(?:of )?(?:his|her|their|my) (?:items|gear|skins|loot|stuff|things|account|accounts|inventory)\b|[^\n]{0,160}\b(?:not answering|isn'?t answering|won'?t answer|stopped answering|not responding)\b)")),
     # round 27 (blind23): someone else's risk now, told by a relative: a husband, a son or a
     # friend standing on an overpass, a bridge or a roof and texting that he is sorry or
     # goodbye ("my husband is standing on the overpass and texting me that he's sorry", "mi
@@ -1294,6 +1316,17 @@ _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|ele
                r"semanitas|diitas|mes|meses|mesecitos|mesesitos)")
 
 CUES: Final[dict[str, str]] = {
+    # round 29 (blind24-26): a warning told to someone as news ("just telling somebody",
+    # "figured someone should know where I'll be", "solo quería que alguien supiera")
+    "telling": (r"\b(?:just (?:telling|letting) (?:somebody|someone|anybody|anyone|you|y'?all|u)(?: know)?|just (?:wanted|want|needed) (?:somebody|someone|anyone|you) to know|"
+                r"(?:somebody|someone|anyone) should know|figured (?:somebody|someone|you) should know|where i'?ll be\b|not sure why i'?m (?:telling|texting)|"
+                r"solo (?:queria )?(?:avisar|decirle a alguien|contarle a alguien|que alguien (?:supiera|sepa|lo sepa))|alguien (?:tenia|tiene) que saber(?:lo)?|para que alguien (?:sepa|lo sepa)|donde voy a estar)"),
+    # round 29 (blind24-26): arrangements made for after ("I want everything in order before
+    # I go", "notes in the drawer", "calm about it", "todo en orden antes de irme"); not
+    # before a move, a trip or a deployment
+    "arranged": (r"\b(?:(?:everything|things|it all|my affairs) in order before i (?:go|leave|die)|notes? (?:are |is )?in the drawer|(?:letters?|notes?) (?:for|to) (?:my|the) (?:kids|family|wife|husband|mom|dad|parents|sister|brother|children)|"
+                 r"(?:calm|at peace|okay|ok) (?:about|with) (?:it|this|that|my decision)|(?:todo|mis cosas) (?:arreglado|en orden|listo) antes de (?:irme|partir|morir)|ya deje (?:las |unas )?cartas|en paz con (?:eso|esto|mi decision))\b"
+                 r"(?![^\n]{0,80}\b(?:move|moving|mov(?:ed|ers)|trip|vacation|deploy\w*|surgery|retire\w*|relocat\w*|mudanza|me mudo|nos mudamos|viaje|cirugia)\b)"),
     # round 28 (model near-misses): someone drowsy, sick or hard to wake beside medicines
     # that are gone ("the pills she keeps upstairs are gone and she's sleepy")
     "drowsy": (r"\b(?:sleepy|drowsy|groggy|lethargic|out of it|won'?t wake|can'?t wake|hard to wake|"
@@ -1428,6 +1461,24 @@ NOT_PREGNANT: Final = (
     r"\bpregnancy test (?:was|came back|is) negative\b|\bnegative (?:home )?pregnancy test\b|\bprueba de embarazo (?:salio |dio )?negativa\b")
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 29 (blind24-26): the means in a place, told to someone as news ("got the rope in
+    # the barn. just telling somebody", "tengo la soga en el granero, solo quería avisar");
+    # not a rope for a calf told alone
+    ("suicide_self_harm", (r"\b(?:got|have|bought|found|put|hung|tied|left|keep|kept|tengo|compre|puse|deje|guarde|colgue|amarre) (?:the|a|my|his|my dad'?s|dads|la|una|mi|el) (?:rope|noose|cuerda|soga|gun|pistol|rifle|shotgun|pistola|arma|escopeta)\b (?:\w+ ){0,2}?"
+                           r"(?:in|at|on|out|en|bajo) (?:the|my|a|el|la|mi) (?:barn|garage|shed|attic|basement|closet|truck|car|woods|garaje|granero|establo|cochera|bodega|armario|camioneta|carro|coche|monte|galpon)\b"), "telling"),
+    # round 29 (blind24-26): a place found by water, a bridge or the tracks, told to someone
+    # ("Found the spot by the river. Figured someone should know where I'll be"); not a
+    # picnic, a camp, a fishing spot or a photo shoot
+    ("suicide_self_harm", (r"\b(?:found|picked|chose|scouted|have|got) (?:the|a|my) (?:spot|place) (?:by|at|on|near|under|off) the (?:river|lake|bridge|tracks|railroad|cliff|cliffs|quarry|water|falls|woods|dam|overpass|pier|ocean)\b"
+                           r"(?![^.!?\n]{0,40}\b(?:picnic|party|camp\w*|fish\w*|photo\w*|wedding|tent|swim\w*|grill|bbq|barbecue|reunion|birthday|blanket|kids|family|fireworks)\b)|"
+                           r"\b(?:encontre|ya tengo|escogi|elegi) (?:el|un) (?:lugar|sitio) (?:junto al|cerca del|en el|del|junto a la|cerca de la) (?:rio|lago|puente|barranco|acantilado|vias|presa|mar)\b"
+                           r"(?![^.!?\n]{0,40}\b(?:picnic|fiesta|acampar|pesca\w*|fotos?|boda|carne asada|asado|cumple\w*|familia|ninos)\b)"), "telling"),
+    # round 29 (blind24-26): a decision told alone beside arrangements made ("notes in the
+    # drawer. ive decided", "I want everything in order before I go. I've decided and I'm calm
+    # about it"); not deciding on a generic or a move
+    ("suicide_self_harm", (r"\b(?:i'?ve|ive|i have|i|ive already|i'?ve already|i already) (?:made up my mind|decided)(?: (?:now|already|for real))?"
+                           r"(?=\s*(?:[.;!\n]|$|and i'?m (?:calm|at peace|okay|ok|fine|ready)|,? (?:just|and)\b))(?![^\n]{0,60}\b(?:move|moving|generic|brand|plan\b|insurance|school|job|surgery|trip)\b)|"
+                           r"\bya (?:lo )?(?:decidi|tome la decision)(?=\s*(?:[.;!\n]|$|y estoy))"), "arranged"),
     # round 28 (model near-misses): medicines kept somewhere, now gone, with someone drowsy
     # or sick, whoever it is ("the pills she keeps upstairs are gone and she's sleepy", "las
     # pastillas que guarda arriba no están y está somnolienta"); the child cue reads the same
@@ -1755,6 +1806,33 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # round 29 (blind24-26): the wish's words said of a schedule or a laugh ("thinking about
+    # not waking up early for the 7am slot", "ganas de morirme de risa")
+    (r"\bnot (?:waking|getting) up (?:early|on time|in time|before|at \d|for (?:the|my|work|school|a))\b|"
+     r"\bganas de morir(?:me|se|nos)? de (?:risa|la risa|hambre|sueno|frio|calor|amor|verguenza|aburrimiento)\b"),
+    # round 29 (blind24-26): "since the baby was born I feel nothing" is no baby that stopped
+    # moving ("desde que nació el bebé no siento nada"): postpartum, not a pregnancy
+    r"\b(?:nacio|nacido|llego|nacer) (?:el|la|mi|a mi|de mi) (?:bebe|nena|nene|nino|nina|hij[oa])\W+no (?:siento|sentia|he sentido|senti) nada\b",
+    # round 29 (blind24-26): a form or a questionnaire that asks about suicide ("the form asks
+    # if anyone in the family has attempted suicide", "el cuestionario de salud mental
+    # (incluye la pregunta de riesgo suicida)")
+    (r"\b(?:form|screening|questionnaire|survey|intake|checklist|cuestionario|formulario|encuesta|evaluacion|tamizaje)\b[^.\n]{0,60}?\b(?:asks?|asking|question|questions|pregunta|preguntas|incluye|includes?|pide)\b[^.\n]{0,60}?\b(?:suicid\w*|self[- ]harm|autolesion\w*)\b|"
+     r"\bpregunta (?:de|sobre) (?:riesgo )?(?:suicid\w*|autolesion\w*)\b|\bsuicide[- ]risk question\b"),
+    # round 29 (blind24-26): a pupil's or a client's wish to die asked about ahead of time ("si
+    # un alumno me dice que se quiere morir, ¿a quién le aviso?", "if a student tells me they
+    # want to die, who do I tell?")
+    (r"\bsi (?:un|una|algun|alguna|alguno de mis|alguna de mis) (?:alumn[oa]s?|estudiantes?|pacientes?|nin[oa]s?|clientes?|empleados?|jugador\w*|chic[oa]s?)\b[^.?\n]{0,30}?\b(?:dice|dijera|comenta|cuenta) que se quiere (?:morir|matar|hacer dano|suicidar)\b|"
+     r"\bif (?:a|one of my|any of my|a kid|my) (?:student|pupil|kid|client|camper|player|employee|patient)s? (?:ever )?(?:says|tells me|told me|said|mentions)\b[^.?\n]{0,20}?\b(?:want|wants) to (?:die|kill (?:themselves|himself|herself)|hurt (?:themselves|himself|herself))\b"),
+    # round 29 (blind24-26): the years since an attempt counted with thanks ("ya cumplí 4 años
+    # desde que intenté quitarme la vida", "four years since my attempt"); a current wish told
+    # beside it is read on its own
+    (r"\b(?:cumpli|cumplo|cumple|hace|llevo|ya son|son|van) (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez) anos? (?:desde que|de que) (?:intente|trate de|quise) (?:quitarme la vida|suicidarme|matarme)\b|"
+     r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten) years? since (?:my (?:suicide )?attempt|i (?:tried|attempted) to (?:kill myself|end my life|end it))\b"),
+    # round 29 (blind24-26): a stay told as past with its reason ("salí del hospital
+    # psiquiátrico el viernes, estuve por pensamientos de suicidio. ya estoy más estable", "I
+    # was admitted for suicidal thoughts last month"); thoughts said to be back stay current
+    (r"\bestuve (?:internad[oa] |hospitalizad[oa] |ingresad[oa] )?(?:por|con) (?:pensamientos|ideas) (?:de suicidio|suicidas)\b|"
+     r"\b(?:i was|was|been) (?:admitted|hospitalized|hospitalised|inpatient|in the hospital) for (?:suicidal thoughts|thoughts of suicide)\b"),
     # round 27 (blind23): poisoned by a mood, an idiom ("este calor me tiene envenenado de mal
     # humor", "poisoned with jealousy")
     (r"\benvenenad[oa]s? (?:de|por|con) (?:mal humor|coraje|rabia|celos|envidia|odio|tristeza|chismes?|tanto (?:calor|trabajo|papeleo|trafico|estres))\b|"
@@ -2422,7 +2500,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"(?<!roommate )(?<!friend )\b(?:in|during|back in) (?:college|high school|school|my twenties|my teens|the army|the past)\b|"
      r"(?<!cuarto )(?<!companera )(?<!companero )(?<!estudia )(?<!trabaja )\ben la (?:prepa|preparatoria|universidad|secundaria)\b|\bwhen i was (?:young|little|"
      r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b|"
-     r"\blast (?:season|month|time|semester|school year|week)\b|\bla semana pasada\b|\bla (?:temporada|vez) pasada\b|\b(?:el|del) mes pasado\b|"
+     r"\blast (?:season|month|time|semester|school year|week)\b|(?<!desde )\bla semana pasada\b|\bla (?:temporada|vez) pasada\b|(?<!desde )\b(?:el|del) mes pasado\b|"
      r"\bwhen (?:he|she|they|we|i) (?:was|were) (?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|little|young|small|tiny|born)\b|"
      r"\bcuando (?:era|tenia) (?:\d+|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|bebe|chiquit[oa]|pequen[oa])\b")),
     ("historical", "both",
