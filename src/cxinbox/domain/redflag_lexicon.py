@@ -95,6 +95,20 @@ _FAREWELL_B: Final = (r"\b(?:won'?t|wont|will not|not going to|isn'?t going to|a
                       r"\b(?:hunting )?(?:rifle|gun|pistol|shotgun|pistola|arma|escopeta)\b")
 
 TARGETS: Final[tuple[tuple[str, str], ...]] = (
+    # round 29 (blind24-26): what one cannot do now without gasping or holding the chest
+    # ("can't climb the stairs without gasping since last night", "no puede subir ni dos
+    # escalones sin agarrarse el pecho"): the "without" is the symptom, not its negation
+    ("breathing", (r"\b(?:can'?t|cant|cannot|couldn'?t|unable to) (?:even )?(?:climb|walk|get|go|make it|cross|do|finish)\b[^.!?\n]{0,50}?\bwithout (?:gasping|getting winded|stopping to (?:breathe|catch (?:my|his|her) breath)|losing (?:my|his|her) breath|running out of (?:breath|air))\b|"
+                   r"\bno (?:puede|puedo|pude|podia) (?:ni )?(?:subir|caminar|cruzar|llegar|andar|hablar)\b[^.!?\n]{0,50}?\bsin (?:ahogarse|ahogarme|quedarse sin aire|quedarme sin aire|jadear|perder el aire)\b")),
+    ("chest_pain", (r"\b(?:can'?t|cant|cannot|couldn'?t|unable to) (?:even )?(?:climb|walk|get|go|make it|cross|do)\b[^.!?\n]{0,50}?\bwithout (?:clutching|grabbing|holding|rubbing) (?:my|his|her|their) chest\b|"
+                    r"\bno (?:puede|puedo|pude|podia) (?:ni )?(?:subir|caminar|cruzar|llegar|andar)\b[^.!?\n]{0,50}?\bsin (?:agarrarse|agarrarme|tocarse|tocarme|sobarse|sobarme|apretarse|apretarme) el pecho\b|"
+                    # a chest told pressing hard now ("her chest is pressing hard")
+                    r"\b(?:my|his|her|the) chest (?:is |feels |keeps )?(?:pressing|squeezing|crushing) (?:hard|down|so hard|really hard|on (?:me|her|him))\b|"
+                    r"\b(?:el|su|mi) pecho (?:le |me )?(?:aprieta|presiona|oprime) (?:fuerte|mucho|duro)\b")),
+    # round 29 (blind24-26): unable to swallow since a contrast dye, a shot or a food ("can't
+    # swallow my own spit since the CT contrast at 3", "no puedo tragar desde la inyección")
+    ("anaphylaxis", (r"\b(?:can'?t|cant|cannot|unable to) swallow\b[^.!?\n]{0,30}?\b(?:since|after|from) (?:the |my |that )?(?:ct |mri |iv )?(?:contrast|dye|shot|injection|infusion|vaccine|sting|bite|shrimp|peanuts?|nuts?|antibiotic)\b|"
+                     r"\bno (?:puedo|puede) (?:ni )?tragar\b[^.!?\n]{0,30}?\b(?:desde|despues de) (?:el |la |que me pusieron (?:el |la )?)?(?:contraste|tinte|inyeccion|vacuna|picadura|camarones?|mani|antibiotico)\b")),
     # round 29 (blind24-26): a passive wish not to go on, not to exist, not to wake up, told
     # as thoughts that keep coming ("I keep thinking about not existing", "pienso mucho en no
     # seguir aquí", Portuguese in Spanish "tengo vontade de morrer, de no acordar más"); not
@@ -1461,6 +1475,12 @@ NOT_PREGNANT: Final = (
     r"\bpregnancy test (?:was|came back|is) negative\b|\bnegative (?:home )?pregnancy test\b|\bprueba de embarazo (?:salio |dio )?negativa\b")
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 29 (blind24-26): a baby's temperature told by where it was taken ("4 meses, 38.6
+    # en la axila", "100.8 under her arm")
+    ("infant_fever", (r"\b(?:3[89](?:[.,]\d)?|4[01](?:[.,]\d)?|100\.[4-9]|10[1-5](?:\.\d)?) ?(?:°|grados|c|f)? ?(?:en la axila|axilar|rectal|en el recto|in (?:the|her|his) armpit|under (?:the|her|his) arm|rectally|armpit)\b"), "infant"),
+    # round 29 (blind24-26): a handful of pills taken, with someone sleepy or slurring ("says
+    # she took \"a handful\" of her new pain pills ... very sleepy and slurring")
+    ("overdose_poisoning", (r"\b(?:took|taken|swallowed|se tomo|tomo)\W{1,3}(?:a handful|a fistful|a bunch|un punado|varias|muchas)\W{0,3} (?:of )?(?:her|his|my|the|sus|mis|las)? ?(?:\w+ ){0,2}?(?:pills|tablets|meds|pastillas|tabletas)\b"), "drowsy"),
     # round 29 (blind24-26): the means in a place, told to someone as news ("got the rope in
     # the barn. just telling somebody", "tengo la soga en el granero, solo quería avisar");
     # not a rope for a calf told alone
@@ -1719,6 +1739,10 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
 # A current finding of the first category becomes the second when the message has the cue:
 # wheeze or a closing throat after a sting, a meal or a new drug is anaphylaxis.
 RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 29 (blind24-26): bleeding in a pregnancy told in Portuguese or by its weeks alone
+    # ("estoy grávida de 6 meses y estoy sangrando", "I'm 9 weeks ... filling a pad every hour")
+    ("severe_bleeding", "pregnancy_emergency",
+     r"\b(?:gravida|(?:i'?m|im|i am|she'?s|she is) (?:[4-9]|[1-3]\d|4[0-2]) ?(?:weeks?|wks?)(?! (?:old|ago|out|post\w*|since|after|from|of)\b))\b"),
     # a mouth swollen by a poisonous plant or a chemical is a poisoning, not an allergy
     ("anaphylaxis", "overdose_poisoning",
      (r"\b(?:venenos[oa]s?|poisonous|toxic[oa]?s?|bleach|cloro|detergent\w*|laundry pods?|chemicals?|quimicos?|"
@@ -1806,6 +1830,40 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # round 29 (blind24-26): breathing told as a reassurance beside another sign ("cant talk.
+    # hes breathing"), fever told as gone ("fever-free for five days")
+    (r"\b(?:he'?s|she'?s|hes|shes|he is|she is) (?:still )?breathing(?=\s*(?:[.,;!\n]|$)|\s+(?:ok|okay|fine|normally|normal|on (?:his|her) own|and (?:awake|talking|conscious)))|"
+     r"\bfever[- ]free\b|\bafebrile\b"),
+    # round 29 (blind24-26): a story read or watched ("our book club is reading one where the
+    # victim was poisoned", "una novela donde lo envenenan")
+    (r"\b(?:book club|novel|book|movie|film|show|series|podcast|documentary|true crime|novela|pelicula|serie|libro|documental)\b[^.\n]{0,40}?\b(?:where|in which|donde|en (?:la|el) que)\b[^.\n]{0,40}?"
+     r"\b(?:poison\w*|overdos\w*|stroke|heart attack|envenen\w*|sobredosis|derrame|infarto)\b"),
+    # round 29 (blind24-26): homework, a class or a training about a condition, with its signs
+    # listed ("our homework is about anaphylaxis: lip and tongue swelling, throat tightness",
+    # "lifeguard training asks us to know stroke signs ... face droop, arm, speech?")
+    (r"\b(?:homework|assignment|presentation|project|training|class|course|tarea|proyecto|exposicion|curso|capacitacion|entrenamiento)\b[^.\n]{0,40}?\b(?:is about|is on|asks us to know|wants us to know|teaches|covers|sobre|nos pide saber|ensena)\b[^.?\n]{0,20}?"
+     r"\b(?:anaphyla\w*|stroke|heart attack|choking|overdose|anafilaxia|derrame|infarto|sobredosis)\b(?: (?:signs|symptoms|senales|sintomas))?[^.\n]{0,120}"),
+    # round 29 (blind24-26): a baby's fever of long ago told with the child's age now or its
+    # results ("hospitalized at 3 weeks with a fever (he's 9 now)", "all negative")
+    (r"\bhospitali[sz]ed at \d{1,2} (?:days?|weeks?|months?)(?: old)? (?:with|for) (?:a )?(?:high )?fever\b"
+     r"(?=[^\n]{0,80}\b(?:all negative|came back negative|(?:he'?s|she'?s|hes|shes) (?:\d{1,2}|[a-z]+) now)\b)"),
+    # round 29 (blind24-26): a paper about fever asked for by a daycare or a school ("la
+    # guardería pide un papel sobre la fiebre para mi bebé")
+    r"\b(?:pide|piden|pidio|necesita|needs?|asks? for|requires?) (?:un|una|el|la|a|the) (?:papel|carta|formulario|constancia|form|letter|note) (?:sobre|de|about|for) (?:la |the )?(?:fiebre|fever)\b",
+    # round 29 (blind24-26): an overdose of music or a screen ("I've overdosed on smooth jazz")
+    r"\boverdos(?:ed|ing|e) on (?:smooth jazz|jazz|music|elevator music|christmas music|holiday music|country music|tv|netflix|reality tv|memes|podcasts|love songs|\w+ music)\b",
+    # round 29 (blind24-26): how a relative died, told for a check-up ("mi abuelo murió sin
+    # poder respirar", "my grandfather died unable to breathe")
+    (r"\b(?:abuel[oa]|padre|madre|papa|mama|ti[oa]|grandpa|grandma|grandfather|grandmother|father|mother|dad|mom|uncle|aunt)\b[^.\n]{0,50}?\b(?:murio|fallecio|died|passed away|passed)\b,? "
+     r"(?:sin poder respirar|ahogad[oa]|asfixiad[oa]|unable to breathe|not able to breathe|gasping|struggling to breathe|unable to catch (?:his|her) breath)\b"),
+    # round 29 (blind24-26): a poison stored and asked about ahead of time ("tengo veneno para
+    # las ratas en la bodega. ¿qué hago si uno de los niños se lo come? para estar preparada")
+    (r"\b(?:veneno para (?:las )?(?:ratas|ratones|hormigas|cucarachas|plagas)|rat poison|mouse poison|ant poison|raticida)\b"
+     r"(?=[^\n]{0,80}\b(?:que hago si|y si|what do i do if|what if|in case|para estar preparad[oa]|por si acaso|just to be prepared|to be ready)\b)"),
+    # round 29 (blind24-26): which signs mean going at once, asked with a list ("¿qué señales
+    # serían para irme de inmediato? sangrado, dolor", "what signs mean I should go in?")
+    (r"\b(?:que|cuales) (?:senales|sintomas|signos)\b[^?\n]{0,50}\?[^.?\n]{0,60}|"
+     r"\bwhat (?:signs|symptoms|warning signs)\b[^?\n]{0,50}\?[^.?\n]{0,60}"),
     # round 29 (blind24-26): the wish's words said of a schedule or a laugh ("thinking about
     # not waking up early for the 7am slot", "ganas de morirme de risa")
     (r"\bnot (?:waking|getting) up (?:early|on time|in time|before|at \d|for (?:the|my|work|school|a))\b|"
@@ -2351,6 +2409,11 @@ _DATED_FAR: Final = (
     + _END_OF_HISTORY)
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 29 (blind24-26): a negation that is the sign itself keeps the sign current ("no
+    # puede subir ni dos escalones sin agarrarse el pecho", "de repente no me entiende y se le
+    # cayó medio lado de la cara")
+    ("current", "both", (r"\bno (?:puede|puedo|pude|podia) (?:ni )?(?:subir|caminar|cruzar|llegar|andar)\b[^.!?\n]{0,50}?\bsin (?:agarrarse|agarrarme|tocarse|tocarme|sobarse|sobarme|apretarse|apretarme|ahogarse|ahogarme|quedarse sin aire|quedarme sin aire|jadear)\b|"
+                         r"\bde repente no (?:me|nos|le|les) entiende\b")),
     # round 27 (blind23): "is it normal to have ..." asked about something that began minutes
     # ago or is still going, said after the question ("Is it normal to have chest pain after
     # shoveling? started 15 min ago, still going", "¿es normal tener dolor de pecho después de
@@ -3093,6 +3156,9 @@ INGESTED_NOW: Final = (
 # palabras", "won't wake up", "can't find her words"): a word the model leans on that sits
 # inside one is not denied by it.
 NEGATION_IS_SYMPTOM: Final = (
+    # round 29 (blind24-26): someone who suddenly does not understand ("de repente no me
+    # entiende y se le cayó medio lado de la cara")
+    r"\b(?:de repente|suddenly) (?:no (?:me|nos|le|les) entiende|(?:doesn'?t|does not|can'?t|cannot) understand (?:me|us|anything))\b|"
     r"\bno (?:se )?(?:despierta|reacciona|responde)\b|\bno (?:encuentra|le salen|me salen|le sale|me sale) (?:las |sus |mis )?palabras\b|"
     r"\bno (?:puede|pude|podia) (?:despertarl[oa]|mover (?:el|la|los|las|su) (?:brazo|pierna|mano|lado|cara)\w*)\b|"
     r"\b(?:won'?t|wont|can'?t|cant|cannot|isn'?t|is not|not) (?:wake|waking|wake up|waking up|respond\w*|react\w*)\b|"
