@@ -15,10 +15,17 @@ is a line of a set):
 - postpartum: "since the baby was born I feel nothing" is no baby that stopped moving, so the
   wish not to be alive beside it is read as suicide/self-harm (the labelling guide puts
   pregnancy first only while the writer is pregnant);
+- blind24-26's other misses: what one cannot do without gasping or holding the chest, a
+  chest pressing hard, no swallowing since a contrast dye, a handful of pills beside someone
+  sleepy, bleeding in a pregnancy told as "grávida" or by its weeks alone;
 - trap families kept quiet: a form or a questionnaire that asks about suicide, a pupil's wish
   to die asked about for a school protocol, the years since an attempt counted with thanks, a
   stay for suicidal thoughts told as past with "more stable now"; and the same props harmless
-  (a rope for a calf, everything in order for a move, a spot by the lake for a picnic).
+  (a rope for a calf, everything in order for a move, a spot by the lake for a picnic); "she's
+  breathing" as a reassurance, fever-free, a story in a book or a film, homework or training
+  about a condition with its signs, a baby's fever of long ago with the child's age now, a
+  daycare's fever form, "overdosed on christmas music", a relative who died unable to
+  breathe, rat poison asked about ahead of time, which signs mean going at once.
 
 Positives are read with the lexicon and rules alone (tests/support/redflag_rounds.py), near
 misses with the lexicon alone and the whole detector.
@@ -64,7 +71,20 @@ FAMILIES = [
     # someone else's goodbye in a game's voice chat
     ("en", "a guy in my guild said he was logging off for good and gave away all his gear, now he isn't answering", "suicide_self_harm"),
     # postpartum: a wish not to be alive beside a baby born
-    ("es", "desde que nació mi bebé no siento nada. no quiero estar viva", "suicide_self_harm"),
+    ("es", "desde que nació mi bebé no siento nada. no quiero estar viva", "suicide_self_harm"),    # what one cannot do without gasping or holding the chest
+    ("en", "cant walk to the mailbox without gasping since this morning, do i come in", "breathing"),
+    ("es", "mi papá no puede caminar a la cocina sin ahogarse desde anoche", "breathing"),
+    ("en", "my chest is squeezing hard since I sat down, 58, sweaty", "chest_pain"),
+    ("es", "mi tío no puede subir la escalera sin sobarse el pecho desde hoy, dice que le aprieta", "chest_pain"),
+    # no swallowing since a contrast dye or a shot
+    ("en", "cant swallow since the iv contrast an hour ago, lips feel big", "anaphylaxis"),
+    ("es", "no puedo tragar desde la inyección de hace media hora, se me hinchó la cara", "anaphylaxis"),
+    # a handful of pills beside someone sleepy
+    ("en", "my roommate took a handful of her sleeping pills and is really drowsy now", "overdose_poisoning"),
+    ("es", "mi abuelo se tomó un puñado de sus pastillas y está muy adormilado", "overdose_poisoning"),
+    # bleeding in a pregnancy told as grávida or by its weeks alone
+    ("en", "im 11 weeks and bleeding through a pad every hour since noon", "pregnancy_emergency"),
+    ("es", "soy brasileña, estoy grávida y estoy sangrando mucho desde la mañana", "pregnancy_emergency"),
 ]
 
 TRAPS = [
@@ -97,7 +117,19 @@ TRAPS = [
     ("es", "hoy son seis años desde que intenté suicidarme. estoy bien, gracias por todo"),
     # a stay for suicidal thoughts told as past
     ("es", "estuve internada por ideas suicidas en octubre, ya estoy estable. necesito cita de control"),
-    ("en", "I was admitted for suicidal thoughts in the spring and I'm much better now. need a follow-up"),
+    ("en", "I was admitted for suicidal thoughts in the spring and I'm much better now. need a follow-up"),    # reassurance, fever gone, stories, classes, forms, idioms, relatives, what-ifs
+    ("en", "she slipped on the ice, no head hit, she's breathing fine and talking, just a bruised hip. can we book an x-ray?"),
+    ("en", "our 3 month old is fever-free for four days now, thank you to the night nurse"),
+    ("en", "the movie where the detective gets poisoned was so good, anyway can I move my appt"),
+    ("es", "la novela donde envenenan al doctor está buenísima jaja, ¿me cambian la cita?"),
+    ("en", "my homework is about anaphylaxis: throat swelling, hives, wheezing. does the clinic have a handout?"),
+    ("es", "mi tarea es sobre derrame: cara caída, brazo débil, habla arrastrada. ¿tienen folletos?"),
+    ("en", "my daughter was hospitalized at 2 weeks with a fever, all negative, she's 7 now. for the school form"),
+    ("es", "la escuela pide una constancia sobre la fiebre de mi bebé, ya está sano"),
+    ("en", "I think I overdosed on christmas music at the mall lol"),
+    ("es", "mi abuela murió sin poder respirar por el enfisema, quiero una espirometría preventiva"),
+    ("en", "we have rat poison in the garage, what do i do if the dog gets into it? just to be prepared"),
+    ("es", "tengo 30 semanas. ¿qué señales serían para ir a urgencias? sangrado, contracciones, qué más"),
 ]
 
 
@@ -123,4 +155,4 @@ def test_a_baby_not_felt_in_pregnancy_stays_a_pregnancy_flag() -> None:
 
 
 def test_both_languages_are_covered() -> None:
-    assert_both_languages(FAMILIES, TRAPS, 1)
+    assert_both_languages(FAMILIES, TRAPS, 6)
