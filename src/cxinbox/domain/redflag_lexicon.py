@@ -95,6 +95,42 @@ _FAREWELL_B: Final = (r"\b(?:won'?t|wont|will not|not going to|isn'?t going to|a
                       r"\b(?:hunting )?(?:rifle|gun|pistol|shotgun|pistola|arma|escopeta)\b")
 
 TARGETS: Final[tuple[tuple[str, str], ...]] = (
+    # round 29 (blind24-26): what one cannot do now without gasping or holding the chest
+    # ("can't climb the stairs without gasping since last night", "no puede subir ni dos
+    # escalones sin agarrarse el pecho"): the "without" is the symptom, not its negation
+    ("breathing", (r"\b(?:can'?t|cant|cannot|couldn'?t|unable to) (?:even )?(?:climb|walk|get|go|make it|cross|do|finish)\b[^.!?\n]{0,50}?\bwithout (?:gasping|getting winded|stopping to (?:breathe|catch (?:my|his|her) breath)|losing (?:my|his|her) breath|running out of (?:breath|air))\b|"
+                   r"\bno (?:puede|puedo|pude|podia) (?:ni )?(?:subir|caminar|cruzar|llegar|andar|hablar)\b[^.!?\n]{0,50}?\bsin (?:ahogarse|ahogarme|quedarse sin aire|quedarme sin aire|jadear|perder el aire)\b")),
+    ("chest_pain", (r"\b(?:can'?t|cant|cannot|couldn'?t|unable to) (?:even )?(?:climb|walk|get|go|make it|cross|do)\b[^.!?\n]{0,50}?\bwithout (?:clutching|grabbing|holding|rubbing) (?:my|his|her|their) chest\b|"
+                    r"\bno (?:puede|puedo|pude|podia) (?:ni )?(?:subir|caminar|cruzar|llegar|andar)\b[^.!?\n]{0,50}?\bsin (?:agarrarse|agarrarme|tocarse|tocarme|sobarse|sobarme|apretarse|apretarme) el pecho\b|"
+                    # a chest told pressing hard now ("her chest is pressing hard")
+                    r"\b(?:my|his|her|the) chest (?:is |feels |keeps )?(?:pressing|squeezing|crushing) (?:hard|down|so hard|really hard|on (?:me|her|him))\b|"
+                    r"\b(?:el|su|mi) pecho (?:le |me )?(?:aprieta|presiona|oprime) (?:fuerte|mucho|duro)\b")),
+    # round 29 (blind24-26): unable to swallow since a contrast dye, a shot or a food ("can't
+    # swallow my own spit since the CT contrast at 3", "no puedo tragar desde la inyección")
+    ("anaphylaxis", (r"\b(?:can'?t|cant|cannot|unable to) swallow\b[^.!?\n]{0,30}?\b(?:since|after|from) (?:the |my |that )?(?:ct |mri |iv )?(?:contrast|dye|shot|injection|infusion|vaccine|sting|bite|shrimp|peanuts?|nuts?|antibiotic)\b|"
+                     r"\bno (?:puedo|puede) (?:ni )?tragar\b[^.!?\n]{0,30}?\b(?:desde|despues de) (?:el |la |que me pusieron (?:el |la )?)?(?:contraste|tinte|inyeccion|vacuna|picadura|camarones?|mani|antibiotico)\b")),
+    # round 29 (blind24-26): a passive wish not to go on, not to exist, not to wake up, told
+    # as thoughts that keep coming ("I keep thinking about not existing", "pienso mucho en no
+    # seguir aquí", Portuguese in Spanish "tengo vontade de morrer, de no acordar más"); not
+    # "not waking up early", "no seguir con el tratamiento", "ganas de morir de risa"
+    ("suicide_self_harm", (r"\b(?:thinking|think|thought|thoughts)(?: (?:a lot|so much|mostly|again|constantly|all day))? (?:about|of) (?:not existing|not being alive|not being (?:here|around) (?:anymore|any more)|never waking up|not waking up)\b"
+                           r"(?! (?:early|at|for|in time|before|on time|to|so|until|from|after)\b)(?! (?:account|record|insurance|plan|file|policy)s?\b)|"
+                           r"\b(?:pienso|pensando|pense|pensaba|piensa|pensar)(?: (?:mucho|mas|seguido|todo el dia|cada dia|a veces))? en (?:ya )?no (?:seguir(?: aqui| viva| vivo| en este mundo)?|despertar(?:me)?|existir|estar (?:aqui|viva|vivo))"
+                           r"(?=\s*(?:[.,;!?\n]|$)|\s+(?:mas que antes|ya\b|todo el tiempo|cada dia|todos los dias|nunca mas))|"
+                           r"\b(?:tengo|tenho|siento|me dan|me da|con) (?:vontade|ganas) de morr?er(?:me)?\b(?! (?:de|por|con)\b)|"
+                           r"\b(?:de|y|e) (?:no|nao) (?:acordar|despertar(?:me)?) (?:mas|nunca mais|nunca)\b|\bnao (?:quero|queria) (?:mais )?(?:viver|acordar|estar viva|estar vivo)\b|\b(?:quero|queria) morrer\b")),
+    # round 29 (blind24-26): a drowning pictured over and over ("I keep picturing walking into
+    # the river with the baby monitor off", "me imagino metiéndome al río"); not a lake house,
+    # a trip, a painting or a swim class
+    ("suicide_self_harm", (r"\b(?:picturing|imagining|imagine|visualizing|thinking about|think about|daydreaming about) (?:myself )?(?:just )?(?:walking|driving|stepping|jumping|wading) (?:into|off|out into|in front of) (?:the|a) (?:river|lake|ocean|sea|water|bay|creek|traffic|train|bridge|cliff)\b"
+                           r"(?! (?:house|cabin|view|side|front|walk|trail|path|shore|party)\b)(?![^.!?\n]{0,50}\b(?:vacation|trip|honeymoon|fishing|kayak\w*|swim (?:class|lesson)\w*|triathlon|race|painting|photo\w*|movie|book|scene|beach day|dream)\b)|"
+                           r"\b(?:me imagino|imaginandome|me veo|pienso en|pensando en) (?:meterme|metiendome|entrar|entrando|caminar|caminando|tirarme|aventarme|lanzarme) (?:al|en el|hacia el|en la|a la) (?:rio|lago|mar|agua|trafico|via del tren|vias)\b"
+                           r"(?![^.!?\n]{0,50}\b(?:vacaciones|viaje|pesca\w*|playa|clase de natacion|cuadro|pelicula|libro)\b)")),
+    # round 29 (blind24-26): someone else's goodbye in a game's voice chat ("logging off for
+    # good and gave away all his items, now not answering"); not quitting a game or social
+    # media for grades, a detox or exams
+    ("suicide_self_harm", (r"\b(?:logging|logged|signing|signed|log|sign) (?:off|out) for good\b(?![^.!?\n]{0,40}\b(?:from|of|social media|facebook|instagram|tiktok|twitter|the internet|until|exams?|finals|grades|school|homework|detox|break|summer)\b)"
+                           r"(?=[^\n]{0,120}\b(?:gave|giving|given) away (?:all )?(?:of )?(?:his|her|their|my) (?:items|gear|skins|loot|stuff|things|account|accounts|inventory)\b|[^\n]{0,160}\b(?:not answering|isn'?t answering|won'?t answer|stopped answering|not responding)\b)")),
     # round 27 (blind23): someone else's risk now, told by a relative: a husband, a son or a
     # friend standing on an overpass, a bridge or a roof and texting that he is sorry or
     # goodbye ("my husband is standing on the overpass and texting me that he's sorry", "mi
@@ -1294,6 +1330,17 @@ _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|ele
                r"semanitas|diitas|mes|meses|mesecitos|mesesitos)")
 
 CUES: Final[dict[str, str]] = {
+    # round 29 (blind24-26): a warning told to someone as news ("just telling somebody",
+    # "figured someone should know where I'll be", "solo quería que alguien supiera")
+    "telling": (r"\b(?:just (?:telling|letting) (?:somebody|someone|anybody|anyone|you|y'?all|u)(?: know)?|just (?:wanted|want|needed) (?:somebody|someone|anyone|you) to know|"
+                r"(?:somebody|someone|anyone) should know|figured (?:somebody|someone|you) should know|where i'?ll be\b|not sure why i'?m (?:telling|texting)|"
+                r"solo (?:queria )?(?:avisar|decirle a alguien|contarle a alguien|que alguien (?:supiera|sepa|lo sepa))|alguien (?:tenia|tiene) que saber(?:lo)?|para que alguien (?:sepa|lo sepa)|donde voy a estar)"),
+    # round 29 (blind24-26): arrangements made for after ("I want everything in order before
+    # I go", "notes in the drawer", "calm about it", "todo en orden antes de irme"); not
+    # before a move, a trip or a deployment
+    "arranged": (r"\b(?:(?:everything|things|it all|my affairs) in order before i (?:go|leave|die)|notes? (?:are |is )?in the drawer|(?:letters?|notes?) (?:for|to) (?:my|the) (?:kids|family|wife|husband|mom|dad|parents|sister|brother|children)|"
+                 r"(?:calm|at peace|okay|ok) (?:about|with) (?:it|this|that|my decision)|(?:todo|mis cosas) (?:arreglado|en orden|listo) antes de (?:irme|partir|morir)|ya deje (?:las |unas )?cartas|en paz con (?:eso|esto|mi decision))\b"
+                 r"(?![^\n]{0,80}\b(?:move|moving|mov(?:ed|ers)|trip|vacation|deploy\w*|surgery|retire\w*|relocat\w*|mudanza|me mudo|nos mudamos|viaje|cirugia)\b)"),
     # round 28 (model near-misses): someone drowsy, sick or hard to wake beside medicines
     # that are gone ("the pills she keeps upstairs are gone and she's sleepy")
     "drowsy": (r"\b(?:sleepy|drowsy|groggy|lethargic|out of it|won'?t wake|can'?t wake|hard to wake|"
@@ -1428,6 +1475,30 @@ NOT_PREGNANT: Final = (
     r"\bpregnancy test (?:was|came back|is) negative\b|\bnegative (?:home )?pregnancy test\b|\bprueba de embarazo (?:salio |dio )?negativa\b")
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 29 (blind24-26): a baby's temperature told by where it was taken ("4 meses, 38.6
+    # en la axila", "100.8 under her arm")
+    ("infant_fever", (r"\b(?:3[89](?:[.,]\d)?|4[01](?:[.,]\d)?|100\.[4-9]|10[1-5](?:\.\d)?) ?(?:°|grados|c|f)? ?(?:en la axila|axilar|rectal|en el recto|in (?:the|her|his) armpit|under (?:the|her|his) arm|rectally|armpit)\b"), "infant"),
+    # round 29 (blind24-26): a handful of pills taken, with someone sleepy or slurring ("says
+    # she took \"a handful\" of her new pain pills ... very sleepy and slurring")
+    ("overdose_poisoning", (r"\b(?:took|taken|swallowed|se tomo|tomo)\W{1,3}(?:a handful|a fistful|a bunch|un punado|varias|muchas)\W{0,3} (?:of )?(?:her|his|my|the|sus|mis|las)? ?(?:\w+ ){0,2}?(?:pills|tablets|meds|pastillas|tabletas)\b"), "drowsy"),
+    # round 29 (blind24-26): the means in a place, told to someone as news ("got the rope in
+    # the barn. just telling somebody", "tengo la soga en el granero, solo quería avisar");
+    # not a rope for a calf told alone
+    ("suicide_self_harm", (r"\b(?:got|have|bought|found|put|hung|tied|left|keep|kept|tengo|compre|puse|deje|guarde|colgue|amarre) (?:the|a|my|his|my dad'?s|dads|la|una|mi|el) (?:rope|noose|cuerda|soga|gun|pistol|rifle|shotgun|pistola|arma|escopeta)\b (?:\w+ ){0,2}?"
+                           r"(?:in|at|on|out|en|bajo) (?:the|my|a|el|la|mi) (?:barn|garage|shed|attic|basement|closet|truck|car|woods|garaje|granero|establo|cochera|bodega|armario|camioneta|carro|coche|monte|galpon)\b"), "telling"),
+    # round 29 (blind24-26): a place found by water, a bridge or the tracks, told to someone
+    # ("Found the spot by the river. Figured someone should know where I'll be"); not a
+    # picnic, a camp, a fishing spot or a photo shoot
+    ("suicide_self_harm", (r"\b(?:found|picked|chose|scouted|have|got) (?:the|a|my) (?:spot|place) (?:by|at|on|near|under|off) the (?:river|lake|bridge|tracks|railroad|cliff|cliffs|quarry|water|falls|woods|dam|overpass|pier|ocean)\b"
+                           r"(?![^.!?\n]{0,40}\b(?:picnic|party|camp\w*|fish\w*|photo\w*|wedding|tent|swim\w*|grill|bbq|barbecue|reunion|birthday|blanket|kids|family|fireworks)\b)|"
+                           r"\b(?:encontre|ya tengo|escogi|elegi) (?:el|un) (?:lugar|sitio) (?:junto al|cerca del|en el|del|junto a la|cerca de la) (?:rio|lago|puente|barranco|acantilado|vias|presa|mar)\b"
+                           r"(?![^.!?\n]{0,40}\b(?:picnic|fiesta|acampar|pesca\w*|fotos?|boda|carne asada|asado|cumple\w*|familia|ninos)\b)"), "telling"),
+    # round 29 (blind24-26): a decision told alone beside arrangements made ("notes in the
+    # drawer. ive decided", "I want everything in order before I go. I've decided and I'm calm
+    # about it"); not deciding on a generic or a move
+    ("suicide_self_harm", (r"\b(?:i'?ve|ive|i have|i|ive already|i'?ve already|i already) (?:made up my mind|decided)(?: (?:now|already|for real))?"
+                           r"(?=\s*(?:[.;!\n]|$|and i'?m (?:calm|at peace|okay|ok|fine|ready)|,? (?:just|and)\b))(?![^\n]{0,60}\b(?:move|moving|generic|brand|plan\b|insurance|school|job|surgery|trip)\b)|"
+                           r"\bya (?:lo )?(?:decidi|tome la decision)(?=\s*(?:[.;!\n]|$|y estoy))"), "arranged"),
     # round 28 (model near-misses): medicines kept somewhere, now gone, with someone drowsy
     # or sick, whoever it is ("the pills she keeps upstairs are gone and she's sleepy", "las
     # pastillas que guarda arriba no están y está somnolienta"); the child cue reads the same
@@ -1668,6 +1739,10 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
 # A current finding of the first category becomes the second when the message has the cue:
 # wheeze or a closing throat after a sting, a meal or a new drug is anaphylaxis.
 RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 29 (blind24-26): bleeding in a pregnancy told in Portuguese or by its weeks alone
+    # ("estoy grávida de 6 meses y estoy sangrando", "I'm 9 weeks ... filling a pad every hour")
+    ("severe_bleeding", "pregnancy_emergency",
+     r"\b(?:gravida|(?:i'?m|im|i am|she'?s|she is) (?:[4-9]|[1-3]\d|4[0-2]) ?(?:weeks?|wks?)(?! (?:old|ago|out|post\w*|since|after|from|of)\b))\b"),
     # a mouth swollen by a poisonous plant or a chemical is a poisoning, not an allergy
     ("anaphylaxis", "overdose_poisoning",
      (r"\b(?:venenos[oa]s?|poisonous|toxic[oa]?s?|bleach|cloro|detergent\w*|laundry pods?|chemicals?|quimicos?|"
@@ -1755,6 +1830,67 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # round 29 (blind24-26): breathing told as a reassurance beside another sign ("cant talk.
+    # hes breathing"), fever told as gone ("fever-free for five days")
+    (r"\b(?:he'?s|she'?s|hes|shes|he is|she is) (?:still )?breathing(?=\s*(?:[.,;!\n]|$)|\s+(?:ok|okay|fine|normally|normal|on (?:his|her) own|and (?:awake|talking|conscious)))|"
+     r"\bfever[- ]free\b|\bafebrile\b"),
+    # round 29 (blind24-26): a story read or watched ("our book club is reading one where the
+    # victim was poisoned", "una novela donde lo envenenan")
+    (r"\b(?:book club|novel|book|movie|film|show|series|podcast|documentary|true crime|novela|pelicula|serie|libro|documental)\b[^.\n]{0,40}?\b(?:where|in which|donde|en (?:la|el) que)\b[^.\n]{0,40}?"
+     r"\b(?:poison\w*|overdos\w*|stroke|heart attack|envenen\w*|sobredosis|derrame|infarto)\b"),
+    # round 29 (blind24-26): homework, a class or a training about a condition, with its signs
+    # listed ("our homework is about anaphylaxis: lip and tongue swelling, throat tightness",
+    # "lifeguard training asks us to know stroke signs ... face droop, arm, speech?")
+    (r"\b(?:homework|assignment|presentation|project|training|class|course|tarea|proyecto|exposicion|curso|capacitacion|entrenamiento)\b[^.\n]{0,40}?\b(?:is about|is on|asks us to know|wants us to know|teaches|covers|sobre|nos pide saber|ensena)\b[^.?\n]{0,20}?"
+     r"\b(?:anaphyla\w*|stroke|heart attack|choking|overdose|anafilaxia|derrame|infarto|sobredosis)\b(?: (?:signs|symptoms|senales|sintomas))?[^.\n]{0,120}"),
+    # round 29 (blind24-26): a baby's fever of long ago told with the child's age now or its
+    # results ("hospitalized at 3 weeks with a fever (he's 9 now)", "all negative")
+    (r"\bhospitali[sz]ed at \d{1,2} (?:days?|weeks?|months?)(?: old)? (?:with|for) (?:a )?(?:high )?fever\b"
+     r"(?=[^\n]{0,80}\b(?:all negative|came back negative|(?:he'?s|she'?s|hes|shes) (?:\d{1,2}|[a-z]+) now)\b)"),
+    # round 29 (blind24-26): a paper about fever asked for by a daycare or a school ("la
+    # guardería pide un papel sobre la fiebre para mi bebé")
+    r"\b(?:pide|piden|pidio|necesita|needs?|asks? for|requires?) (?:un|una|el|la|a|the) (?:papel|carta|formulario|constancia|form|letter|note) (?:sobre|de|about|for) (?:la |the )?(?:fiebre|fever)\b",
+    # round 29 (blind24-26): an overdose of music or a screen ("I've overdosed on smooth jazz")
+    r"\boverdos(?:ed|ing|e) on (?:smooth jazz|jazz|music|elevator music|christmas music|holiday music|country music|tv|netflix|reality tv|memes|podcasts|love songs|\w+ music)\b",
+    # round 29 (blind24-26): how a relative died, told for a check-up ("mi abuelo murió sin
+    # poder respirar", "my grandfather died unable to breathe")
+    (r"\b(?:abuel[oa]|padre|madre|papa|mama|ti[oa]|grandpa|grandma|grandfather|grandmother|father|mother|dad|mom|uncle|aunt)\b[^.\n]{0,50}?\b(?:murio|fallecio|died|passed away|passed)\b,? "
+     r"(?:sin poder respirar|ahogad[oa]|asfixiad[oa]|unable to breathe|not able to breathe|gasping|struggling to breathe|unable to catch (?:his|her) breath)\b"),
+    # round 29 (blind24-26): a poison stored and asked about ahead of time ("tengo veneno para
+    # las ratas en la bodega. ¿qué hago si uno de los niños se lo come? para estar preparada")
+    (r"\b(?:veneno para (?:las )?(?:ratas|ratones|hormigas|cucarachas|plagas)|rat poison|mouse poison|ant poison|raticida)\b"
+     r"(?=[^\n]{0,80}\b(?:que hago si|y si|what do i do if|what if|in case|para estar preparad[oa]|por si acaso|just to be prepared|to be ready)\b)"),
+    # round 29 (blind24-26): which signs mean going at once, asked with a list ("¿qué señales
+    # serían para irme de inmediato? sangrado, dolor", "what signs mean I should go in?")
+    (r"\b(?:que|cuales) (?:senales|sintomas|signos)\b[^?\n]{0,50}\?[^.?\n]{0,60}|"
+     r"\bwhat (?:signs|symptoms|warning signs)\b[^?\n]{0,50}\?[^.?\n]{0,60}"),
+    # round 29 (blind24-26): the wish's words said of a schedule or a laugh ("thinking about
+    # not waking up early for the 7am slot", "ganas de morirme de risa")
+    (r"\bnot (?:waking|getting) up (?:early|on time|in time|before|at \d|for (?:the|my|work|school|a))\b|"
+     r"\bganas de morir(?:me|se|nos)? de (?:risa|la risa|hambre|sueno|frio|calor|amor|verguenza|aburrimiento)\b"),
+    # round 29 (blind24-26): "since the baby was born I feel nothing" is no baby that stopped
+    # moving ("desde que nació el bebé no siento nada"): postpartum, not a pregnancy
+    r"\b(?:nacio|nacido|llego|nacer) (?:el|la|mi|a mi|de mi) (?:bebe|nena|nene|nino|nina|hij[oa])\W+no (?:siento|sentia|he sentido|senti) nada\b",
+    # round 29 (blind24-26): a form or a questionnaire that asks about suicide ("the form asks
+    # if anyone in the family has attempted suicide", "el cuestionario de salud mental
+    # (incluye la pregunta de riesgo suicida)")
+    (r"\b(?:form|screening|questionnaire|survey|intake|checklist|cuestionario|formulario|encuesta|evaluacion|tamizaje)\b[^.\n]{0,60}?\b(?:asks?|asking|question|questions|pregunta|preguntas|incluye|includes?|pide)\b[^.\n]{0,60}?\b(?:suicid\w*|self[- ]harm|autolesion\w*)\b|"
+     r"\bpregunta (?:de|sobre) (?:riesgo )?(?:suicid\w*|autolesion\w*)\b|\bsuicide[- ]risk question\b"),
+    # round 29 (blind24-26): a pupil's or a client's wish to die asked about ahead of time ("si
+    # un alumno me dice que se quiere morir, ¿a quién le aviso?", "if a student tells me they
+    # want to die, who do I tell?")
+    (r"\bsi (?:un|una|algun|alguna|alguno de mis|alguna de mis) (?:alumn[oa]s?|estudiantes?|pacientes?|nin[oa]s?|clientes?|empleados?|jugador\w*|chic[oa]s?)\b[^.?\n]{0,30}?\b(?:dice|dijera|comenta|cuenta) que se quiere (?:morir|matar|hacer dano|suicidar)\b|"
+     r"\bif (?:a|one of my|any of my|a kid|my) (?:student|pupil|kid|client|camper|player|employee|patient)s? (?:ever )?(?:says|tells me|told me|said|mentions)\b[^.?\n]{0,20}?\b(?:want|wants) to (?:die|kill (?:themselves|himself|herself)|hurt (?:themselves|himself|herself))\b"),
+    # round 29 (blind24-26): the years since an attempt counted with thanks ("ya cumplí 4 años
+    # desde que intenté quitarme la vida", "four years since my attempt"); a current wish told
+    # beside it is read on its own
+    (r"\b(?:cumpli|cumplo|cumple|hace|llevo|ya son|son|van) (?:\d{1,2}|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez) anos? (?:desde que|de que) (?:intente|trate de|quise) (?:quitarme la vida|suicidarme|matarme)\b|"
+     r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten) years? since (?:my (?:suicide )?attempt|i (?:tried|attempted) to (?:kill myself|end my life|end it))\b"),
+    # round 29 (blind24-26): a stay told as past with its reason ("salí del hospital
+    # psiquiátrico el viernes, estuve por pensamientos de suicidio. ya estoy más estable", "I
+    # was admitted for suicidal thoughts last month"); thoughts said to be back stay current
+    (r"\bestuve (?:internad[oa] |hospitalizad[oa] |ingresad[oa] )?(?:por|con) (?:pensamientos|ideas) (?:de suicidio|suicidas)\b|"
+     r"\b(?:i was|was|been) (?:admitted|hospitalized|hospitalised|inpatient|in the hospital) for (?:suicidal thoughts|thoughts of suicide)\b"),
     # round 27 (blind23): poisoned by a mood, an idiom ("este calor me tiene envenenado de mal
     # humor", "poisoned with jealousy")
     (r"\benvenenad[oa]s? (?:de|por|con) (?:mal humor|coraje|rabia|celos|envidia|odio|tristeza|chismes?|tanto (?:calor|trabajo|papeleo|trafico|estres))\b|"
@@ -2273,6 +2409,11 @@ _DATED_FAR: Final = (
     + _END_OF_HISTORY)
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 29 (blind24-26): a negation that is the sign itself keeps the sign current ("no
+    # puede subir ni dos escalones sin agarrarse el pecho", "de repente no me entiende y se le
+    # cayó medio lado de la cara")
+    ("current", "both", (r"\bno (?:puede|puedo|pude|podia) (?:ni )?(?:subir|caminar|cruzar|llegar|andar)\b[^.!?\n]{0,50}?\bsin (?:agarrarse|agarrarme|tocarse|tocarme|sobarse|sobarme|apretarse|apretarme|ahogarse|ahogarme|quedarse sin aire|quedarme sin aire|jadear)\b|"
+                         r"\bde repente no (?:me|nos|le|les) entiende\b")),
     # round 27 (blind23): "is it normal to have ..." asked about something that began minutes
     # ago or is still going, said after the question ("Is it normal to have chest pain after
     # shoveling? started 15 min ago, still going", "¿es normal tener dolor de pecho después de
@@ -2422,7 +2563,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"(?<!roommate )(?<!friend )\b(?:in|during|back in) (?:college|high school|school|my twenties|my teens|the army|the past)\b|"
      r"(?<!cuarto )(?<!companera )(?<!companero )(?<!estudia )(?<!trabaja )\ben la (?:prepa|preparatoria|universidad|secundaria)\b|\bwhen i was (?:young|little|"
      r"a kid|a child|a teen\w*|\d+|pregnant with)\b|\bback in\b|\byears back\b|\blong time ago\b|"
-     r"\blast (?:season|month|time|semester|school year|week)\b|\bla semana pasada\b|\bla (?:temporada|vez) pasada\b|\b(?:el|del) mes pasado\b|"
+     r"\blast (?:season|month|time|semester|school year|week)\b|(?<!desde )\bla semana pasada\b|\bla (?:temporada|vez) pasada\b|(?<!desde )\b(?:el|del) mes pasado\b|"
      r"\bwhen (?:he|she|they|we|i) (?:was|were) (?:\d+|a|an|one|two|three|four|five|six|seven|eight|nine|ten|eleven|little|young|small|tiny|born)\b|"
      r"\bcuando (?:era|tenia) (?:\d+|un|una|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|bebe|chiquit[oa]|pequen[oa])\b")),
     ("historical", "both",
@@ -3015,6 +3156,9 @@ INGESTED_NOW: Final = (
 # palabras", "won't wake up", "can't find her words"): a word the model leans on that sits
 # inside one is not denied by it.
 NEGATION_IS_SYMPTOM: Final = (
+    # round 29 (blind24-26): someone who suddenly does not understand ("de repente no me
+    # entiende y se le cayó medio lado de la cara")
+    r"\b(?:de repente|suddenly) (?:no (?:me|nos|le|les) entiende|(?:doesn'?t|does not|can'?t|cannot) understand (?:me|us|anything))\b|"
     r"\bno (?:se )?(?:despierta|reacciona|responde)\b|\bno (?:encuentra|le salen|me salen|le sale|me sale) (?:las |sus |mis )?palabras\b|"
     r"\bno (?:puede|pude|podia) (?:despertarl[oa]|mover (?:el|la|los|las|su) (?:brazo|pierna|mano|lado|cara)\w*)\b|"
     r"\b(?:won'?t|wont|can'?t|cant|cannot|isn'?t|is not|not) (?:wake|waking|wake up|waking up|respond\w*|react\w*)\b|"
