@@ -21,9 +21,10 @@ warm, then `--repeat` times; p50 and p95 in ms and the count are printed, with t
 process's CPU per call beside them. `--explain` prints the plan of each query's page
 statement (EXPLAIN ANALYZE) after the figures. `--url` fills the empty database there
 instead of a throwaway cluster (tests/support/pgcluster.py, fsync off); `--keep` leaves a
-filled `--url` database as it is on the next run. `--count-up-to N` asks for counts that
-stop at N (`list_conversations(..., count_up_to=N)`, a list's "10,000+") instead of exact
-ones; `--search-count-up-to M` gives the bench's searches their own cap (the TUI counts a
+filled `--url` database as it is on the next run, and says how long opening it took (the
+migrations a database filled by older code lacks are applied then). `--count-up-to N`
+asks for counts that stop at N (`list_conversations(..., count_up_to=N)`, a list's
+"10,000+") instead of exact ones; `--search-count-up-to M` gives the bench's searches their own cap (the TUI counts a
 search to 200: tui/views.py SEARCH_COUNT_STEP). `--steps` also prints the wall and CPU of
 each step of a call (parse, transaction entry and exit, the page, the tags, the rows, the
 audited read; with the walked search's estimate and walk where the code has them; where
@@ -272,11 +273,16 @@ def main() -> None:
     calls = [(q, q, PAGE) for q in queries] + [(f"count {c}", c, 1) for c in counts]
     now = int(time.time())
     with database(args.url) as url:
-        store = PgStore(url)  # creates the schema
+        opening = time.perf_counter()
+        store = PgStore(url)  # creates the schema, or upgrades a kept database's
+        opened = time.perf_counter() - opening
         try:
             if not (args.keep and store.conn.execute(
                     "SELECT count(*) FROM conversations").fetchone()[0]):
                 fill(url, args.conversations, now)
+            else:  # a kept database filled by older code meets its migrations here
+                print(f"opened the kept database in {opened:.1f} s (its missing"
+                      " migrations and PG_TUNING entries applied)", flush=True)
             config = Config(store=StoreConfig(url=url), sla=SlaConfig(policies=(
                 SlaPolicyConfig(name="front desk", first_response_s=3600,
                                 next_response_s=3600),)))

@@ -480,12 +480,15 @@ def test_a_walked_search_lists_the_page_and_count_the_indexes_list(
     _inbox, pg = read_only_copy
     conn = PgConnection(pg)
     walked: list[str] = []
+    by_status: list[object] = []
     walk = pg_search._walk
 
     def counting_walk(*args: Any) -> Any:
         found = walk(*args)
         if found is not None:
             walked.append(args[1])
+            if len(args) > 8 and args[8] is not None:
+                by_status.append(args[8])
         return found
 
     monkeypatch.setattr(pg_search, "_walk", counting_walk)
@@ -510,6 +513,23 @@ def test_a_walked_search_lists_the_page_and_count_the_indexes_list(
                 checked += 1
     assert checked > 100
     assert len(walked) > 50  # the walk answered most of them (the cap reached)
+    assert by_status  # `status:X ...` walked the conversations of that status only
+
+
+@pytest.mark.parametrize(("query", "status"), [
+    ("status:open tag:billing", "open"), ("tag:billing status:pending", "pending"),
+    ("status:open mailbox:results refill", "open"), ("from:garcia status:snoozed", "snoozed"),
+    ("status:open OR tag:billing", None), ("-status:open tag:billing", None),
+    ("(status:open OR status:pending) tag:billing", None), ("refill", None),
+    ("-(status:open tag:billing)", None)])
+def test_a_walk_by_status_is_taken_only_for_a_status_every_match_has(
+        query: str, status: str | None) -> None:
+    """Issue #16: the walk reads only one status's conversations when the condition
+    requires that status as a whole term (joined by AND), never under OR or NOT."""
+    ctx = QueryContext(me="maria", now=NOW, tz=UTC)
+    per_row, per_row_params = compile_per_row_pg(parse_query(query), ctx,
+                                                 sla_condition_pg(NOW))
+    assert pg_search.status_term(per_row, list(per_row_params)) == status
 
 
 

@@ -13,6 +13,13 @@ whole inbox. So the walk is taken only when the planner's estimate of the matche
 ends soon (`_WALK_AT_MOST` conversations for `count_up_to` matches), and even then it
 stops after a window of the list; a walk that does not reach `count_up_to` matches in its
 window leaves the search to the indexes, counted exactly (and capped).
+
+A search whose condition says `c.status = ?` as a whole term (`status:open tag:billing`,
+the TUI's tag view) walks only the conversations of that status, by the status index in
+the list's order, and its estimate divides by them: at a million conversations, 200
+open matches of a tag on 7.5% of the inbox lie within 2,700 open conversations, where
+divided by all conversations the estimate said 13,000 and the walk was refused (every
+one of the tag's 15,000 open matches found and counted, 210 ms).
 """
 
 from __future__ import annotations
@@ -39,9 +46,51 @@ _WALKED_ORDERS: Final = frozenset({"newest", "oldest", "due"})
 conversations_by_due); `priority` has one only under a status."""
 
 
-def estimated_matches(conn: Any, where: str, params: Sequence[object]) -> tuple[float, float]:
+def status_term(condition: str, params: Sequence[object]) -> object | None:
+    """The status a compiled condition requires as one of its top-level terms (`c.status =
+    ?` joined by AND to the rest, or alone), or None. Read from the compiler's text: leading
+    comments, then one parenthesised conjunction whose parts are split where no
+    parenthesis or quote is open; the parameter is the one of the term's placeholder."""
+    text = condition.strip()
+    while text.startswith("/*"):
+        end = text.find("*/")
+        if end < 0:
+            return None
+        text = text[end + 2:].lstrip()
+    if text == _STATUS_TERM:
+        return params[0] if params else None
+    if not (text.startswith("(") and text.endswith(")")):
+        return None
+    depth, quoted, start, marks, marks_at_start = 0, False, 1, 0, 0
+    for i, ch in enumerate(text):
+        if ch == "'":
+            quoted = not quoted
+        elif quoted:
+            continue
+        elif ch == "?":
+            marks += 1
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth == 0 and i != len(text) - 1:
+                return None  # the first parenthesis closes before the end: not one group
+        if depth == 1 and not quoted and text.startswith(" AND ", i):
+            if text[start:i] == _STATUS_TERM:
+                return params[marks_at_start] if marks_at_start < len(params) else None
+            start, marks_at_start = i + len(" AND "), marks
+    if text[start:-1] == _STATUS_TERM:
+        return params[marks_at_start] if marks_at_start < len(params) else None
+    return None
+
+
+_STATUS_TERM: Final = "c.status = ?"
+
+
+def estimated_matches(conn: Any, where: str, params: Sequence[object],
+                      status: object | None = None) -> tuple[float, float]:
     """The planner's estimate of the live conversations `where` selects, and of all live
-    conversations. A word typed bare is a prefix, whose matches PostgreSQL estimates at a
+    conversations (of `status` only, when given: those a walk by status tests). A word typed bare is a prefix, whose matches PostgreSQL estimates at a
     flat 2%; the word itself it estimates from the column's statistics, and the prefix
     matches at least what the word does, so the estimate reads each text term as a whole
     word (its prefix flag, the only boolean parameter the compiler writes, false)."""
@@ -50,11 +99,21 @@ def estimated_matches(conn: Any, where: str, params: Sequence[object]) -> tuple[
     planned = conn.execute(
         "EXPLAIN (FORMAT JSON) SELECT 1 FROM conversations c WHERE c.merged_into IS NULL"
         f" AND ({where})", words, prepare=False)
-    counted = conn.execute("SELECT reltuples FROM pg_class"
-                           " WHERE oid = 'conversations'::regclass")
-    plan = planned.fetchone()[0]
+    if status is None:
+        counted = conn.execute("SELECT reltuples FROM pg_class"
+                               " WHERE oid = 'conversations'::regclass")
+    else:
+        counted = conn.execute("EXPLAIN (FORMAT JSON) SELECT 1 FROM conversations c"
+                               " WHERE c.merged_into IS NULL AND c.status = ?", [status],
+                               prepare=False)
+    return _planned_rows(planned.fetchone()[0]), (
+        float(counted.fetchone()[0]) if status is None
+        else _planned_rows(counted.fetchone()[0]))
+
+
+def _planned_rows(plan: Any) -> float:
     plan = json.loads(plan) if isinstance(plan, str) else plan
-    return float(plan[0]["Plan"]["Plan Rows"]), float(counted.fetchone()[0])
+    return float(plan[0]["Plan"]["Plan Rows"])
 
 
 def list_page(conn: Any, where: str, params: Sequence[object], per_row: str | None,
@@ -73,14 +132,16 @@ def list_page(conn: Any, where: str, params: Sequence[object], per_row: str | No
     # The open flags' matches (few, from their own index) go out with the estimate's
     # statements: one round trip for both in the service's pipelined reads.
     flagged = _flagged_sent(conn, per_row, per_row_params) if red_flags_first else None
-    matches, everything = estimated_matches(conn, where, params)
+    status = status_term(per_row, per_row_params)
+    matches, everything = estimated_matches(conn, where, params, status)
     expected = count_up_to * max(everything, 1.0) / max(matches, 1.0)
     if expected <= _WALK_AT_MOST:
         window = int(min(_WINDOW * expected, _WINDOW * _WALK_AT_MOST)) + count_up_to
-        found = (_walk(conn, per_row, per_row_params, offset, limit, order, count_up_to, window)
+        found = (_walk(conn, per_row, per_row_params, offset, limit, order, count_up_to, window,
+                       status)
                  if flagged is None else
                  _walk_flags_first(conn, flagged, per_row, per_row_params, offset, limit,
-                                   order, count_up_to, window))
+                                   order, count_up_to, window, status))
         if found is not None:
             return found
     # Few matches (or a walk that found fewer than count_up_to): all of them, sorted.
@@ -97,6 +158,7 @@ def _flagged_sent(conn: Any, per_row: str, params: Sequence[object]) -> Any:
 
 def _walk_flags_first(conn: Any, sent: Any, per_row: str, params: Sequence[object],
                       offset: int, limit: int, order: str, count_up_to: int, window: int,
+                      status: object | None = None,
                       ) -> tuple[list[ConversationRecord], int] | None:
     """`_walk` with the matches that have an open red flag first (each part in `order`):
     the few open flags of the inbox, tested per row from their own index (`sent`, the
@@ -109,29 +171,31 @@ def _walk_flags_first(conn: Any, sent: Any, per_row: str, params: Sequence[objec
     head = flagged[offset:offset + limit]
     rest = _walk(conn, f"NOT ({OPEN_SQL}) AND ({per_row})", params,
                  max(0, offset - len(flagged)), limit - len(head), order,
-                 count_up_to - len(flagged), window)
+                 count_up_to - len(flagged), window, status)
     if rest is None:
         return None
     return head + rest[0], count_up_to
 
 
 def _walk(conn: Any, per_row: str, params: Sequence[object], offset: int, limit: int,
-          order: str, count_up_to: int, window: int,
+          order: str, count_up_to: int, window: int, status: object | None = None,
           ) -> tuple[list[ConversationRecord], int] | None:
     """The first `count_up_to` matches in list order among the first `window` live
-    conversations, and the page's rows, in one statement; None when fewer matched there
-    (the count could then not say "at least count_up_to")."""
+    conversations (of `status` only, when given), and the page's rows, in one statement;
+    None when fewer matched there (the count could then not say "at least count_up_to")."""
     sort = convs.PORTABLE_ORDERS[order]
+    by_status = "" if status is None else " AND c.status = ?"
     rows, found = convs.counted_records(conn.execute(
         f"WITH hits AS MATERIALIZED (SELECT {sort.hit_columns}"
-        f" FROM (SELECT * FROM conversations c WHERE c.merged_into IS NULL"
+        f" FROM (SELECT * FROM conversations c WHERE c.merged_into IS NULL{by_status}"
         f" ORDER BY {sort.table} LIMIT ?) AS c"
         f" WHERE ({per_row}) ORDER BY {sort.table} LIMIT ?) "
         + convs.with_count("SELECT count(*) FROM hits",
                            f"SELECT {convs.LIST_COLUMNS} FROM (SELECT id FROM hits"
                            f" ORDER BY {sort.hits} LIMIT ? OFFSET ?) AS p"
                            " JOIN conversations c ON c.id = p.id"),
-        [window, *params, count_up_to, limit, offset]).fetchall())
+        [*([] if status is None else [status]), window, *params, count_up_to, limit, offset],
+    ).fetchall())
     if found < count_up_to:
         return None
     rows.sort(key=sort.key, reverse=sort.reverse)
