@@ -27,18 +27,29 @@ def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
     On PostgreSQL a message's `tsvector` is made with its row, except for the rows a bulk
     sync stored without it (`defer_search`): their marks in `message_unindexed` are made
     into vectors here (`message_search`), oldest first, each mark deleted in the same
-    transaction (the message row itself is not written). Marks another transaction holds
-    (another server's indexer) are left for a later call."""
+    transaction (the message row itself is not written, only locked shared until the
+    caller commits). Marks or messages another transaction holds (another server's
+    indexer, a merge or an edit in progress) are left for a later call."""
     if not dialect_of(conn).fts_by_watermark:
+        # The message rows are locked (shared) with their marks, and their columns read
+        # from the locked version: a merge moving a message, or a changed text, waits for
+        # this transaction (so its trigger then finds the vector and corrects it), or holds
+        # the row already and the message is left for a later call. Nothing here waits on
+        # a writer (SKIP LOCKED), so a writer and the pass cannot deadlock; the trigger
+        # takes the same locks in the same order (message, mark, vector).
         return conn.execute(
-            "WITH picked AS (DELETE FROM message_unindexed WHERE message_id IN"
-            " (SELECT message_id FROM message_unindexed ORDER BY message_id LIMIT ?"
-            " FOR UPDATE SKIP LOCKED) RETURNING message_id)"
+            "WITH locked AS (SELECT m.id, m.conversation_id, m.subject, m.sender,"
+            " m.body_text FROM message_unindexed u JOIN messages m ON m.id = u.message_id"
+            " ORDER BY u.message_id LIMIT ?"
+            " FOR SHARE OF m SKIP LOCKED FOR UPDATE OF u SKIP LOCKED),"
+            " picked AS (DELETE FROM message_unindexed WHERE message_id IN"
+            " (SELECT id FROM locked) RETURNING message_id)"
             " INSERT INTO message_search (message_id, conversation_id, search)"
-            " SELECT m.id, m.conversation_id,"
-            " cxinbox_message_search(m.subject, m.sender, m.body_text)"
-            " FROM picked p JOIN messages m ON m.id = p.message_id"
-            " ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search",
+            " SELECT l.id, l.conversation_id,"
+            " cxinbox_message_search(l.subject, l.sender, l.body_text)"
+            " FROM picked p JOIN locked l ON l.id = p.message_id"
+            " ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search,"
+            " conversation_id = EXCLUDED.conversation_id",
             (limit,)).rowcount
     upto = int(conn.execute("SELECT upto FROM fts_progress").fetchone()[0])
     last = conn.execute("SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?"

@@ -1074,6 +1074,29 @@ CREATE TRIGGER messages_changed AFTER UPDATE OF subject, sender, body_text, conv
     EXECUTE FUNCTION cxinbox_messages_changed();
 ANALYZE message_search;
 """,
+    # -- pgfix29: a changed message and the indexing pass take their locks in one order --
+    # A changed subject, sender or body deletes the message's mark before it writes the
+    # vector: the pass after a bulk sync (store/fts.py `index_pending`) locks the message,
+    # then its mark, then writes the vector, and two transactions taking the mark and the
+    # vector in opposite orders could deadlock (one of them rolled back).
+    """
+CREATE OR REPLACE FUNCTION cxinbox_messages_changed() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF OLD.subject IS DISTINCT FROM NEW.subject OR OLD.sender IS DISTINCT FROM NEW.sender
+            OR OLD.body_text IS DISTINCT FROM NEW.body_text THEN
+        DELETE FROM message_unindexed WHERE message_id = NEW.id;
+        INSERT INTO message_search (message_id, conversation_id, search)
+            VALUES (NEW.id, NEW.conversation_id,
+                    public.cxinbox_message_search(NEW.subject, NEW.sender, NEW.body_text))
+            ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search,
+                conversation_id = EXCLUDED.conversation_id;
+    ELSE  -- moved to another conversation (a merge, a rule)
+        UPDATE message_search SET conversation_id = NEW.conversation_id
+            WHERE message_id = NEW.id;
+    END IF;
+    RETURN NULL;
+END $$;
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py
