@@ -151,26 +151,29 @@ def _writer(dsn: str, sql: str) -> tuple[psycopg.Connection[Any], threading.Thre
     return other, threading.Thread(target=run), errors
 
 
-@pytest.mark.parametrize("change", ["move", "text"])
+@pytest.mark.parametrize("change", ["move", "text", "read"])
 def test_a_change_during_the_indexing_pass_waits_for_it(
         pg_cluster: PgCluster, change: str) -> None:
-    """The pass after a bulk sync holds its messages: a merge moving one of them, or its
-    text changed, waits for the pass to commit, and then corrects the vector the pass
-    made (the right conversation, the new words); no deadlock, nothing left marked."""
+    """The pass after a bulk sync holds its messages' marks: a merge moving one of them,
+    or its text changed, waits for the pass to commit, and then corrects the vector the
+    pass made (the right conversation, the new words); no deadlock, nothing left marked.
+    A message marked read meanwhile does not wait."""
     dsn = _fresh(pg_cluster, f"search_table_pass_{change}")
     with psycopg.connect(dsn, autocommit=True) as conn, \
             psycopg.connect(dsn, autocommit=True) as watch:
         pg_migrate.migrate(conn)
         _add(conn, 1, "glucose", deferred=False)
         _add(conn, 2, "zebra crossing", deferred=True)
-        sql = ("UPDATE messages SET conversation_id = 1 WHERE id = 2" if change == "move"
-               else "UPDATE messages SET body_text = 'yak butter' WHERE id = 2")
+        sql = {"move": "UPDATE messages SET conversation_id = 1 WHERE id = 2",
+               "text": "UPDATE messages SET body_text = 'yak butter' WHERE id = 2",
+               "read": "UPDATE messages SET seen = 1 WHERE id = 2"}[change]
         other, worker, errors = _writer(dsn, sql)
         with other:
             with conn.transaction():
                 assert fts.index_pending(PgConnection(conn), 10) == 1
                 worker.start()
-                assert _blocked_or_done(watch, other.info.backend_pid, worker)
+                assert _blocked_or_done(watch, other.info.backend_pid, worker) == (
+                    change != "read")
             worker.join(30)
             assert not worker.is_alive() and errors == []
         assert conn.execute("SELECT count(*) FROM message_unindexed").fetchone() == (0,)
@@ -178,9 +181,12 @@ def test_a_change_during_the_indexing_pass_waits_for_it(
             assert conn.execute("SELECT conversation_id FROM message_search"
                                 " WHERE message_id = 2").fetchone() == (1,)
             assert _found(conn, "zebra") == ({1}, {1})
-        else:
+        elif change == "text":
             assert _found(conn, "zebra") == (set(), set())
             assert _found(conn, "yak") == ({2}, {2})
+        else:
+            assert conn.execute("SELECT seen FROM messages WHERE id = 2").fetchone() == (1,)
+            assert _found(conn, "zebra") == ({2}, {2})
 
 
 @pytest.mark.parametrize("change", ["move", "text"])

@@ -27,21 +27,22 @@ def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
     On PostgreSQL a message's `tsvector` is made with its row, except for the rows a bulk
     sync stored without it (`defer_search`): their marks in `message_unindexed` are made
     into vectors here (`message_search`), oldest first, each mark deleted in the same
-    transaction (the message row itself is not written, only locked shared until the
-    caller commits). Marks or messages another transaction holds (another server's
-    indexer, a merge or an edit in progress) are left for a later call."""
+    transaction (the message row itself is not written). Marks another transaction holds
+    (another server's indexer, a merge or an edit in progress) are left for a later
+    call."""
     if not dialect_of(conn).fts_by_watermark:
-        # The message rows are locked (shared) with their marks, and their columns read
-        # from the locked version: a merge moving a message, or a changed text, waits for
-        # this transaction (so its trigger then finds the vector and corrects it), or holds
-        # the row already and the message is left for a later call. Nothing here waits on
-        # a writer (SKIP LOCKED), so a writer and the pass cannot deadlock; the trigger
-        # takes the same locks in the same order (message, mark, vector).
+        # Each message's columns are read from its newest version (the row locked KEY
+        # SHARE: a merge that moved it and committed meanwhile is seen; an update of
+        # other columns, a message marked read, does not wait). A move or a text change
+        # in progress holds the message's mark (its trigger, store/pg/schema.py PG_TUNING)
+        # and the message is left for a later call; one that comes after this pass took
+        # the mark waits for it to commit and then corrects the vector made here. Nothing
+        # here waits (SKIP LOCKED), so a writer and the pass cannot deadlock.
         return conn.execute(
             "WITH locked AS (SELECT m.id, m.conversation_id, m.subject, m.sender,"
             " m.body_text FROM message_unindexed u JOIN messages m ON m.id = u.message_id"
             " ORDER BY u.message_id LIMIT ?"
-            " FOR SHARE OF m SKIP LOCKED FOR UPDATE OF u SKIP LOCKED),"
+            " FOR KEY SHARE OF m SKIP LOCKED FOR UPDATE OF u SKIP LOCKED),"
             " picked AS (DELETE FROM message_unindexed WHERE message_id IN"
             " (SELECT id FROM locked) RETURNING message_id)"
             " INSERT INTO message_search (message_id, conversation_id, search)"

@@ -1076,9 +1076,11 @@ ANALYZE message_search;
 """,
     # -- pgfix29: a changed message and the indexing pass take their locks in one order --
     # A changed subject, sender or body deletes the message's mark before it writes the
-    # vector: the pass after a bulk sync (store/fts.py `index_pending`) locks the message,
-    # then its mark, then writes the vector, and two transactions taking the mark and the
-    # vector in opposite orders could deadlock (one of them rolled back).
+    # vector, and a moved message locks its mark before it moves the vector: the pass
+    # after a bulk sync (store/fts.py `index_pending`) takes the mark, then writes the
+    # vector. Taken in the opposite order two transactions could deadlock (one of them
+    # rolled back); and a move that did not wait for a pass holding the mark found no
+    # vector to move, so the pass committed the message under its old conversation.
     """
 CREATE OR REPLACE FUNCTION cxinbox_messages_changed() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -1091,6 +1093,7 @@ BEGIN
             ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search,
                 conversation_id = EXCLUDED.conversation_id;
     ELSE  -- moved to another conversation (a merge, a rule)
+        PERFORM 1 FROM message_unindexed WHERE message_id = NEW.id FOR UPDATE;
         UPDATE message_search SET conversation_id = NEW.conversation_id
             WHERE message_id = NEW.id;
     END IF;
