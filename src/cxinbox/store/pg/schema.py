@@ -1108,7 +1108,11 @@ END $$;
     # it could have been an in-place (HOT) update. The candidates are now the inbound
     # backlog and late messages, read or not, and the query tests `seen` and `gone_at` on
     # the row (store/unscreened.py `marked_sql_pg`): the backlog ones are read by the
-    # window's arrival range, the late ones are few (bench/bench_pg_seen_hot.py).
+    # window's arrival range, the late ones are few. At 50,000 conversations
+    # (bench/bench_pg_seen_hot.py): 5,000 messages marked read wrote 9.0 MB of WAL in
+    # 357 ms, now 2.0 MB in 154 ms (two thirds HOT); the count of `is:unscreened` with
+    # 90% of the inbound mail read went from 1.8 to 6.5 ms (the read candidates tested
+    # on the row).
     """
 DROP INDEX messages_backlog_unread;
 DROP INDEX messages_late_unread;
