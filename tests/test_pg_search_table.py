@@ -6,6 +6,8 @@ a deleted message takes its rows along)."""
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Any
 
@@ -118,3 +120,104 @@ def test_the_vectors_follow_their_messages(pg_cluster: PgCluster) -> None:
         # A message moved to another conversation (a merge): found there.
         conn.execute("UPDATE messages SET conversation_id = 1 WHERE id = 2")
         assert _found(conn, "cholesterol") == ({1}, {1})
+
+
+def _blocked_or_done(watch: psycopg.Connection[Any], pid: int,
+                     worker: threading.Thread) -> bool:
+    """Waits until `pid`'s statement waits on a lock (True) or `worker` has finished
+    (False)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if not worker.is_alive():
+            return False
+        row = watch.execute("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
+                            (pid,)).fetchone()
+        if row is not None and row[0] == "Lock":
+            return True
+        time.sleep(0.01)
+    raise AssertionError("the writer neither finished nor waited on a lock")
+
+
+def _writer(dsn: str, sql: str) -> tuple[psycopg.Connection[Any], threading.Thread,
+                                         list[BaseException]]:
+    other = psycopg.connect(dsn, autocommit=True)
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            other.execute(sql)
+        except BaseException as exc:  # noqa: BLE001 - handed to the test
+            errors.append(exc)
+    return other, threading.Thread(target=run), errors
+
+
+@pytest.mark.parametrize("change", ["move", "text", "read"])
+def test_a_change_during_the_indexing_pass_waits_for_it(
+        pg_cluster: PgCluster, change: str) -> None:
+    """The pass after a bulk sync holds its messages' marks: a merge moving one of them,
+    or its text changed, waits for the pass to commit, and then corrects the vector the
+    pass made (the right conversation, the new words); no deadlock, nothing left marked.
+    A message marked read meanwhile does not wait."""
+    dsn = _fresh(pg_cluster, f"search_table_pass_{change}")
+    with psycopg.connect(dsn, autocommit=True) as conn, \
+            psycopg.connect(dsn, autocommit=True) as watch:
+        pg_migrate.migrate(conn)
+        _add(conn, 1, "glucose", deferred=False)
+        _add(conn, 2, "zebra crossing", deferred=True)
+        sql = {"move": "UPDATE messages SET conversation_id = 1 WHERE id = 2",
+               "text": "UPDATE messages SET body_text = 'yak butter' WHERE id = 2",
+               "read": "UPDATE messages SET seen = 1 WHERE id = 2"}[change]
+        other, worker, errors = _writer(dsn, sql)
+        with other:
+            with conn.transaction():
+                assert fts.index_pending(PgConnection(conn), 10) == 1
+                worker.start()
+                assert _blocked_or_done(watch, other.info.backend_pid, worker) == (
+                    change != "read")
+            worker.join(30)
+            assert not worker.is_alive() and errors == []
+        assert conn.execute("SELECT count(*) FROM message_unindexed").fetchone() == (0,)
+        if change == "move":
+            assert conn.execute("SELECT conversation_id FROM message_search"
+                                " WHERE message_id = 2").fetchone() == (1,)
+            assert _found(conn, "zebra") == ({1}, {1})
+        elif change == "text":
+            assert _found(conn, "zebra") == (set(), set())
+            assert _found(conn, "yak") == ({2}, {2})
+        else:
+            assert conn.execute("SELECT seen FROM messages WHERE id = 2").fetchone() == (1,)
+            assert _found(conn, "zebra") == ({2}, {2})
+
+
+@pytest.mark.parametrize("change", ["move", "text"])
+def test_the_indexing_pass_leaves_a_message_being_changed(
+        pg_cluster: PgCluster, change: str) -> None:
+    """A message a merge or an edit holds (not committed yet) is skipped by the pass, which
+    does not wait for it; the change commits and the message is found where it is."""
+    dsn = _fresh(pg_cluster, f"search_table_skip_{change}")
+    with psycopg.connect(dsn, autocommit=True) as conn, \
+            psycopg.connect(dsn, autocommit=True) as other:
+        pg_migrate.migrate(conn)
+        _add(conn, 1, "glucose", deferred=False)
+        _add(conn, 2, "zebra crossing", deferred=True)
+        _add(conn, 3, "quokka", deferred=True)
+        with other.transaction():
+            other.execute("UPDATE messages SET conversation_id = 1 WHERE id = 2"
+                          if change == "move"
+                          else "UPDATE messages SET body_text = 'yak butter' WHERE id = 2")
+            with conn.transaction():
+                conn.execute("SET LOCAL lock_timeout = '10s'")  # a wait would fail here
+                assert fts.index_pending(PgConnection(conn), 10) == 1  # message 3 only
+        left = [r[0] for r in conn.execute("SELECT message_id FROM message_unindexed")]
+        assert left == ([2] if change == "move" else [])
+        assert fts.index_pending(PgConnection(conn), 10) == len(left)
+        assert _found(conn, "quokka") == ({3}, {3})
+        if change == "move":
+            assert _found(conn, "zebra") == ({1}, {1})
+        else:
+            assert _found(conn, "yak") == ({2}, {2})
+        wrong = conn.execute(
+            "SELECT count(*) FROM messages m JOIN message_search s ON s.message_id = m.id"
+            " WHERE s.conversation_id <> m.conversation_id OR s.search IS DISTINCT FROM"
+            " cxinbox_message_search(m.subject, m.sender, m.body_text)").fetchone()
+        assert wrong == (0,)

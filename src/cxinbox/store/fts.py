@@ -28,17 +28,29 @@ def index_pending(conn: sqlite3.Connection, limit: int = 5000) -> int:
     sync stored without it (`defer_search`): their marks in `message_unindexed` are made
     into vectors here (`message_search`), oldest first, each mark deleted in the same
     transaction (the message row itself is not written). Marks another transaction holds
-    (another server's indexer) are left for a later call."""
+    (another server's indexer, a merge or an edit in progress) are left for a later
+    call."""
     if not dialect_of(conn).fts_by_watermark:
+        # Each message's columns are read from its newest version (the row locked KEY
+        # SHARE: a merge that moved it and committed meanwhile is seen; an update of
+        # other columns, a message marked read, does not wait). A move or a text change
+        # in progress holds the message's mark (its trigger, store/pg/schema.py PG_TUNING)
+        # and the message is left for a later call; one that comes after this pass took
+        # the mark waits for it to commit and then corrects the vector made here. Nothing
+        # here waits (SKIP LOCKED), so a writer and the pass cannot deadlock.
         return conn.execute(
-            "WITH picked AS (DELETE FROM message_unindexed WHERE message_id IN"
-            " (SELECT message_id FROM message_unindexed ORDER BY message_id LIMIT ?"
-            " FOR UPDATE SKIP LOCKED) RETURNING message_id)"
+            "WITH locked AS (SELECT m.id, m.conversation_id, m.subject, m.sender,"
+            " m.body_text FROM message_unindexed u JOIN messages m ON m.id = u.message_id"
+            " ORDER BY u.message_id LIMIT ?"
+            " FOR KEY SHARE OF m SKIP LOCKED FOR UPDATE OF u SKIP LOCKED),"
+            " picked AS (DELETE FROM message_unindexed WHERE message_id IN"
+            " (SELECT id FROM locked) RETURNING message_id)"
             " INSERT INTO message_search (message_id, conversation_id, search)"
-            " SELECT m.id, m.conversation_id,"
-            " cxinbox_message_search(m.subject, m.sender, m.body_text)"
-            " FROM picked p JOIN messages m ON m.id = p.message_id"
-            " ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search",
+            " SELECT l.id, l.conversation_id,"
+            " cxinbox_message_search(l.subject, l.sender, l.body_text)"
+            " FROM picked p JOIN locked l ON l.id = p.message_id"
+            " ON CONFLICT (message_id) DO UPDATE SET search = EXCLUDED.search,"
+            " conversation_id = EXCLUDED.conversation_id",
             (limit,)).rowcount
     upto = int(conn.execute("SELECT upto FROM fts_progress").fetchone()[0])
     last = conn.execute("SELECT max(id) FROM (SELECT id FROM messages WHERE id > ?"
