@@ -220,3 +220,25 @@ def test_a_writer_the_hook_leaves_behind_stops_when_the_hook_has_ended(
     assert written < 20, written  # stopped by SIGPIPE, not after its 200 MB
     assert _tree_bytes(state) <= STDERR_KEPT + 4096
     assert stderr_path(state, str(hook)).stat().st_size <= STDERR_KEPT
+
+
+def test_the_directories_kept_stderr_makes_are_0700(tmp_path: Path) -> None:
+    """A missing data directory is made 0700, not with the umask's 0755, and the kept
+    files' directory is always 0700, even one left wider before."""
+    import os
+
+    state = tmp_path / "missing" / "data"
+    hook = _failing_hook(tmp_path)
+    old = os.umask(0o022)
+    set_stderr_dir(state)
+    try:
+        assert not run_notify([str(hook)], env={}, details={}, log=log, what="test hook")
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700
+        assert stat.S_IMODE((state / "hook-stderr").stat().st_mode) == 0o700
+        (state / "hook-stderr").chmod(0o755)
+        assert not run_notify([str(hook)], env={}, details={}, log=log, what="test hook")
+    finally:
+        set_stderr_dir(None)
+        os.umask(old)
+    assert stat.S_IMODE((state / "hook-stderr").stat().st_mode) == 0o700
+    assert stderr_path(state, str(hook)).exists()

@@ -222,6 +222,21 @@ def _talk(proc: subprocess.Popen[bytes], line: bytes, tail: _Tail | None,
                     pipe.close()
 
 
+def _private_dir(path: Path, *, tighten: bool = False) -> None:
+    """`path` made 0700 when it is missing (its ancestors as the system makes them: the
+    umask does not widen the data directory itself); `tighten`: an existing one of ours
+    is set back to 0700 as well."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        if not tighten:
+            return
+    st = os.stat(path)
+    if st.st_uid == os.geteuid() and (st.st_mode & 0o777) != 0o700:
+        os.chmod(path, 0o700)
+
+
 def _keep_stderr(tail: _Tail, state_dir: Path, program: str,
                  log: logging.Logger) -> str:
     """The last STDERR_KEPT bytes of a failing run's stderr, put in place of the hook's
@@ -235,7 +250,8 @@ def _keep_stderr(tail: _Tail, state_dir: Path, program: str,
         kept = kept[cut + 1:]  # a line cut in half is not the first line shown
     target = stderr_path(state_dir, program)
     try:
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _private_dir(state_dir)
+        _private_dir(target.parent, tighten=True)
         fd, aside = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as out:
