@@ -203,8 +203,9 @@ def _talk(proc: subprocess.Popen[bytes], line: bytes, tail: _Tail | None,
                         pending = pending[:0]
                     if not pending:
                         sel.unregister(key.fd)
-                        with contextlib.suppress(OSError):
-                            stdin.close()
+                        if stdin is not None:
+                            with contextlib.suppress(OSError):
+                                stdin.close()
                 elif stderr is not None:
                     try:
                         chunk = os.read(key.fd, _READ)
