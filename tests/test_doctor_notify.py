@@ -303,3 +303,48 @@ def test_a_hook_whose_runs_fail_gets_its_setup_said_as_setup(tmp_path: Path) -> 
         f"[sla] notify_command setup only: {hook} is an executable file only {me} or root"
         f" can change, yet its runs fail (above): run it by hand as {me} and read its own log")
     assert not found[1].text.startswith("[sla] notify_command: ")
+
+
+def _kept_in_place(tmp_path: Path, make: str) -> tuple[str, list[Finding]]:
+    """Doctor's findings for a hook whose kept stderr file was replaced by `make`
+    ("symlink" to a secret file, "fifo", or a "foreign" owner's copy), doctor run in a thread that must end."""
+    import threading
+
+    from cxinbox.service.notify import stderr_path
+
+    hook = _hook(tmp_path)
+    data = tmp_path / "db"
+    data.mkdir()
+    kept = stderr_path(data, str(hook))
+    kept.parent.mkdir(mode=0o700)
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$secrethash:19000:0:99999:7:::\n")
+    if make == "symlink":
+        kept.symlink_to(secret)
+    elif make == "foreign":  # a regular file, but not of the directory's owner
+        kept.write_text(secret.read_text())
+        os.chown(kept, OTHER_UID, -1)
+    else:
+        os.mkfifo(kept)
+    text = f'[store]\npath = "{data / "cx.db"}"\n[sla]\nnotify_command = ["{hook}"]\n'
+    found: list[Finding] = []
+    doctor = threading.Thread(target=lambda: found.extend(_findings(text)), daemon=True)
+    doctor.start()
+    doctor.join(timeout=20)
+    if doctor.is_alive():  # unblock the FIFO's reader so the thread can end
+        with open(kept, "wb"):
+            pass
+        pytest.fail("doctor hung on the FIFO in the kept file's place")
+    return str(kept), found
+
+
+@pytest.mark.parametrize("make", ["symlink", "fifo", "foreign"])
+def test_doctor_does_not_follow_what_replaced_the_kept_stderr(tmp_path: Path,
+                                                               make: str) -> None:
+    """Doctor may run as root: a symlink in the kept file's place must not make it print
+    the first line of the file it points at, nor a FIFO make it hang."""
+    kept, found = _kept_in_place(tmp_path, make)
+    texts = [f.text for f in found]
+    assert not any("secrethash" in t or "root:" in t for t in texts), texts
+    warned = [f for f in found if f.level == "warn" and kept in f.text]
+    assert len(warned) == 1 and "is not read" in warned[0].text, texts

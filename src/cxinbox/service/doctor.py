@@ -27,7 +27,7 @@ from cxinbox.contract.errors import Forbidden, StoreError
 from cxinbox.contract.hook_alert import parse_setup_key
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.paths import resolve_config_path
-from cxinbox.service.notify import read_kept_stderr, stderr_path
+from cxinbox.service.notify import NotAKeptFile, kept_stderr, stderr_path
 from cxinbox.service.notify_check import (
     Hook,
     Runner,
@@ -543,8 +543,10 @@ def _kept_stderr(report: _Report, config: Config, hook: Hook) -> None:
     ring. Only for who may read it (the server's user, root); to others, where it is."""
     path = stderr_path(config.db_path.parent, hook.argv[0])
     try:
-        first = read_kept_stderr(path, width=120)
-        when = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        found = kept_stderr(path, width=120)
+    except NotAKeptFile as exc:
+        report.warn(f"{hook.key}: {path} is not read: {exc.strerror}")
+        return
     except PermissionError:
         report.note(f"{hook.key}: the stderr of its last failing run, if any, is kept in"
                     f" {path}, which {_whoami()} may not read (the server's user or root"
@@ -552,8 +554,10 @@ def _kept_stderr(report: _Report, config: Config, hook: Hook) -> None:
         return
     except OSError:
         return
-    if first is None:
+    if found is None:
         return
+    first, mtime = found
+    when = datetime.fromtimestamp(mtime, UTC)
     report.note(f"{hook.key}: last failing run ({when:%Y-%m-%d %H:%M} UTC) said on stderr:"
                 f" {first or '(blank lines only)'}")
 

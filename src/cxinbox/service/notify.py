@@ -25,6 +25,7 @@ exit status, never anything the hook printed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import json
@@ -32,6 +33,7 @@ import logging
 import os
 import re
 import selectors
+import stat
 import subprocess
 import tempfile
 import threading
@@ -268,18 +270,47 @@ def _keep_stderr(tail: _Tail, state_dir: Path, program: str,
     return str(target)
 
 
-def read_kept_stderr(path: Path, width: int = 160) -> str | None:
-    """The first non-blank line of a kept stderr file, made printable and cut to `width`;
-    None when there is no such file. Raises PermissionError for a reader who may not."""
+class NotAKeptFile(OSError):
+    """What lies where a kept stderr file should be is not one the server wrote: a
+    symlink, a FIFO or another non-regular file, or a file of another owner."""
+
+
+def kept_stderr(path: Path, width: int = 160) -> tuple[str, float] | None:
+    """The first non-blank line of a kept stderr file ("" when it has none), made
+    printable and cut to `width`, and the file's mtime; None when there is no such file.
+    Opened without following a symlink and without waiting on a FIFO, then checked to be
+    a regular file owned by its directory's owner (doctor may run as root: a file put in
+    its place must not make it print someone else's file, or hang). Raises
+    PermissionError for a reader who may not, NotAKeptFile for anything else there."""
     try:
-        with path.open("rb") as f:
-            data = f.read(STDERR_KEPT)
+        owner = os.stat(path.parent).st_uid
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotAKeptFile(errno.ELOOP, "a symlink, not a kept file", str(path)) from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != owner:
+            raise NotAKeptFile(errno.EINVAL, "not a regular file of the directory's owner",
+                               str(path))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(STDERR_KEPT)
+    finally:
+        os.close(fd)
     for line in data.decode("utf-8", "replace").splitlines():
         if line.strip():
-            return clean_line(line.strip(), max_len=width)
-    return ""
+            return clean_line(line.strip(), max_len=width), st.st_mtime
+    return "", st.st_mtime
+
+
+def read_kept_stderr(path: Path, width: int = 160) -> str | None:
+    """The first line of a kept stderr file, as `kept_stderr` reads it; None when there
+    is no such file."""
+    found = kept_stderr(path, width)
+    return None if found is None else found[0]
 
 
 _PR_SET_PDEATHSIG: Final = 1
