@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -97,3 +98,37 @@ def test_until_before_since_and_bad_times_are_one_line(desk: tuple[Path, datetim
     line = one_line_error(cx_here("audit", "--until", "last blue moon",
                                   "--config", str(cfg)), 2)
     assert "last blue moon" in line, line
+
+
+def test_plain_audit_sends_no_until_to_the_server(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server older than `--until` checks its arguments strictly: a plain `cxinbox
+    audit` must not send `until` (not even None), or every audit fails there."""
+    from tests.test_serve_support import Server
+
+    from cxinbox.api import wire
+
+    frames: list[dict[str, Any]] = []
+    real_dumps = wire.dumps
+
+    def recording(frame: dict[str, Any]) -> bytes:
+        line = real_dumps(frame)
+        frames.append(wire.loads(line))
+        return line
+
+    with socket_dir() as sockdir:
+        sock = sockdir / "s.sock"
+        cfg = write_config(tmp_path, {ME: "admin"})
+        cfg.write_text(cfg.read_text().replace(
+            f'socket = "{tmp_path / "data" / "serve.sock"}"', f'socket = "{sock}"'))
+        with Server(cfg, sock):
+            monkeypatch.setattr(wire, "dumps", recording)
+            plain = cx_here("audit", "--json", "--config", str(cfg))
+            bounded = cx_here("audit", "--json", "--until", "1d", "--config", str(cfg))
+            monkeypatch.undo()
+    assert plain.returncode == 0 and bounded.returncode == 0, plain.stderr + bounded.stderr
+    audits = [f for f in frames if f.get("method") == "audit"]
+    assert len(audits) == 2, frames
+    plain_kwargs, bounded_kwargs = audits[0]["kwargs"], audits[1]["kwargs"]
+    assert "until" not in plain_kwargs, plain_kwargs
+    assert isinstance(bounded_kwargs.get("until"), datetime), bounded_kwargs

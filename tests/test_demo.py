@@ -323,3 +323,36 @@ def test_the_demo_background_wakes_snoozes_and_escalates(tmp_path: Path) -> None
     escalations = [(e.target, e.action) for e in events
                    if e.action in ("sla.at_risk", "sla.breached")]
     assert len(escalations) == len(set(escalations)) >= 2
+
+
+def test_the_demo_sla_rounds_follow_the_configs_check_interval(tmp_path: Path) -> None:
+    """`[sla] check_interval` of the demo's config sets how often its SLA rounds come
+    (not a fixed 15 s): with 1 s, snoozes wake within seconds of their time."""
+    import dataclasses
+
+    db = Database(tmp_path / "demo.db", synchronous="OFF")
+    demo = build_demo(db, seed=7, me="frontdesk", now=NOW, timezone="UTC")
+    sla = dataclasses.replace(demo.config.sla, check_interval_s=1)
+    demo = dataclasses.replace(demo, config=dataclasses.replace(demo.config, sla=sla))
+    service = InboxService(db, demo.config, "frontdesk")
+    snoozed = {s.id: s.snoozed_until for s in _all(service, "status:snoozed")}
+    assert snoozed
+    clock = {"now": float(NOW), "reads": 0}
+
+    def now() -> float:
+        clock["reads"] += 1
+        return clock["now"]
+
+    stop = threading.Event()
+    threads = start_background(demo, stop, clock=now)
+    try:
+        wait_until(lambda: clock["reads"] >= 1, "the first SLA round", timeout=30,
+                   interval=0.02)
+        clock["now"] = max(u for u in snoozed.values() if u is not None) + 1.0
+        # A round every second: well inside 8 s (a fixed 15 s would not be).
+        wait_until(lambda: service.list_conversations("status:snoozed", 0, 1).total == 0,
+                   "every snooze to wake at the next round", timeout=8, interval=0.05)
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join(timeout=60)

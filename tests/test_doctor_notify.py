@@ -303,3 +303,102 @@ def test_a_hook_whose_runs_fail_gets_its_setup_said_as_setup(tmp_path: Path) -> 
         f"[sla] notify_command setup only: {hook} is an executable file only {me} or root"
         f" can change, yet its runs fail (above): run it by hand as {me} and read its own log")
     assert not found[1].text.startswith("[sla] notify_command: ")
+
+
+def _kept_in_place(tmp_path: Path, make: str) -> tuple[str, list[Finding]]:
+    """Doctor's findings for a hook whose kept stderr file was replaced by `make`
+    ("symlink" to a secret file, "fifo", or a "foreign" owner's copy), doctor run in a thread that must end."""
+    import threading
+
+    from cxinbox.service.notify import stderr_path
+
+    hook = _hook(tmp_path)
+    data = tmp_path / "db"
+    data.mkdir()
+    kept = stderr_path(data, str(hook))
+    kept.parent.mkdir(mode=0o700)
+    secret = tmp_path / "shadow"
+    secret.write_text("root:$6$secrethash:19000:0:99999:7:::\n")
+    if make == "symlink":
+        kept.symlink_to(secret)
+    elif make == "foreign":  # a regular file, but not of the directory's owner
+        kept.write_text(secret.read_text())
+        os.chown(kept, OTHER_UID, -1)
+    else:
+        os.mkfifo(kept)
+    text = f'[store]\npath = "{data / "cx.db"}"\n[sla]\nnotify_command = ["{hook}"]\n'
+    found: list[Finding] = []
+    doctor = threading.Thread(target=lambda: found.extend(_findings(text)), daemon=True)
+    doctor.start()
+    doctor.join(timeout=20)
+    if doctor.is_alive():  # unblock the FIFO's reader so the thread can end
+        with open(kept, "wb"):
+            pass
+        pytest.fail("doctor hung on the FIFO in the kept file's place")
+    return str(kept), found
+
+
+@pytest.mark.parametrize("make", ["symlink", "fifo", "foreign"])
+def test_doctor_does_not_follow_what_replaced_the_kept_stderr(tmp_path: Path,
+                                                               make: str) -> None:
+    """Doctor may run as root: a symlink in the kept file's place must not make it print
+    the first line of the file it points at, nor a FIFO make it hang."""
+    kept, found = _kept_in_place(tmp_path, make)
+    texts = [f.text for f in found]
+    assert not any("secrethash" in t or "root:" in t for t in texts), texts
+    warned = [f for f in found if f.level == "warn" and kept in f.text]
+    assert len(warned) == 1 and "is not read" in warned[0].text, texts
+
+
+def test_doctor_reads_the_kept_stderr_where_the_servers_alert_says_it_is(
+        tmp_path: Path) -> None:
+    """Under PostgreSQL (no [store] path) or for doctor run as root, doctor's own default
+    data directory is not the server's: the hook-failure alert names the kept file, and
+    doctor reads that one (only a hook-stderr/ file of this hook's name)."""
+    from cxinbox.contract.types import Alert
+    from cxinbox.service.doctor import _report_alerts
+    from cxinbox.service.health import Health
+    from cxinbox.service.notify import run_notify, set_failure_sink, set_stderr_dir
+    from cxinbox.service.notify_record import NotifyRecorder
+    from cxinbox.store.db import Database
+
+    hook = _hook(tmp_path)
+    hook.write_text("#!/bin/sh\necho 'pager gateway refused: 503' >&2\nexit 1\n")
+    served = tmp_path / "server-state"  # the server's data directory
+    config = load_config_text(f'[store]\npath = "{tmp_path / "db" / "cx.db"}"\n'
+                              f'[sla]\nnotify_command = ["{hook}"]\n')
+    db = Database(config.db_path)
+    set_failure_sink(NotifyRecorder(db, Health(db, config)))
+    set_stderr_dir(served)
+    try:
+        assert not run_notify([str(hook)], env={}, details={"state": "breached"},
+                              log=logging.getLogger("cxinbox.test"),
+                              what="sla notify_command", conversation=4)
+        with db.reading() as tx:
+            alerts = [Alert(a.key, a.severity, a.message, 0) for a in tx.alerts()]
+    finally:
+        set_failure_sink(None)
+        set_stderr_dir(None)
+        db.close()
+    [alert] = alerts
+    kept = served / "hook-stderr"
+    assert f"its last stderr is kept in {kept}/" in alert.message, alert.message
+    assert not (config.db_path.parent / "hook-stderr").exists()
+
+    def notes(said: Alert) -> list[str]:
+        found: list[Finding] = []
+        report = _Report(lambda _line: None, found)
+        _report_alerts(report, [said], config)
+        _check_notify(report, config)
+        return [f.text for f in found if f.level == "note"]
+
+    [note] = notes(alert)
+    assert note.endswith("said on stderr: pager gateway refused: 503"), note
+    # A path of another name, or outside a hook-stderr/ directory, is not read.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    for name in (next(kept.iterdir()).name, "passwd.stderr"):
+        (elsewhere / name).write_text("not the hook's\n")
+        forged = Alert(alert.key, alert.severity,
+                       alert.message.replace(str(kept), str(elsewhere)), 0)
+        assert notes(forged) == [], name

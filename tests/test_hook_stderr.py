@@ -161,3 +161,84 @@ def test_without_a_state_directory_nothing_is_kept(tmp_path: Path,
         assert not run_notify([str(hook)], env={}, details={}, log=log, what="test hook")
     assert [r.getMessage() for r in caplog.records] == ["test hook exited 3"]
     assert not (tmp_path / "hook-stderr").exists()
+
+
+def _tree_bytes(root: Path) -> int:
+    return sum(p.lstat().st_size for p in root.rglob("*")) if root.exists() else 0
+
+
+def test_a_hook_writing_64_mb_to_stderr_costs_no_disk_while_it_runs(tmp_path: Path) -> None:
+    """Its stderr is a pipe read into a 4 KB tail, not a file under the data directory:
+    what the hook wrote never reaches the disk, only the kept tail of a failure does."""
+    state = tmp_path / "state"
+    state.mkdir()
+    seen = tmp_path / "seen"
+    hook = tmp_path / "big.sh"
+    hook.write_text("#!/bin/sh\nyes 'noise' | head -c 67108864 >&2\n"
+                    f"stat -L -c %s /proc/self/fd/2 > {seen}\n"
+                    f"du -sb {state} | cut -f1 >> {seen}\n"
+                    "echo 'gateway said no' >&2\nexit 1\n")
+    hook.chmod(0o700)
+    set_stderr_dir(state)
+    try:
+        assert not run_notify([str(hook)], env={}, details={}, log=log, what="big hook")
+    finally:
+        set_stderr_dir(None)
+    stderr_size, state_size = (int(x) for x in seen.read_text().split())
+    assert stderr_size <= 1 << 20, stderr_size  # a pipe's contents, not a 64 MB file
+    assert state_size <= 1 << 16, state_size
+    kept = stderr_path(state, str(hook))
+    assert kept.stat().st_size <= STDERR_KEPT
+    assert kept.read_bytes().endswith(b"gateway said no\n")
+    assert _tree_bytes(state) <= STDERR_KEPT + 4096
+    assert stat.S_IMODE(kept.stat().st_mode) == 0o600
+
+
+def test_a_writer_the_hook_leaves_behind_stops_when_the_hook_has_ended(
+        tmp_path: Path) -> None:
+    """Reading stops when the hook exits and the pipe is closed: a background writer it
+    left holding stderr gets SIGPIPE instead of growing a file for ever."""
+    state = tmp_path / "state"
+    state.mkdir()
+    count, pid = tmp_path / "count", tmp_path / "pid"
+    hook = tmp_path / "bg.sh"
+    hook.write_text(
+        "#!/bin/sh\n"
+        f"( echo $$ > {pid}.tmp; mv {pid}.tmp {pid}; i=0; while [ $i -lt 200 ]; do "
+        "head -c 1048576 /dev/zero >&2 || break; i=$((i+1)); sleep 0.02; done; "
+        f"echo $i > {count}.tmp; mv {count}.tmp {count} ) &\n"
+        f"while [ ! -e {pid} ]; do sleep 0.01; done\n"
+        "echo 'gateway down' >&2\nexit 1\n")
+    hook.chmod(0o700)
+    set_stderr_dir(state)
+    try:
+        assert not run_notify([str(hook)], env={}, details={}, log=log, what="bg hook")
+    finally:
+        set_stderr_dir(None)
+    wait_until(count.exists, "the background writer ended", timeout=30, interval=0.05)
+    written = int(count.read_text())
+    assert written < 20, written  # stopped by SIGPIPE, not after its 200 MB
+    assert _tree_bytes(state) <= STDERR_KEPT + 4096
+    assert stderr_path(state, str(hook)).stat().st_size <= STDERR_KEPT
+
+
+def test_the_directories_kept_stderr_makes_are_0700(tmp_path: Path) -> None:
+    """A missing data directory is made 0700, not with the umask's 0755, and the kept
+    files' directory is always 0700, even one left wider before."""
+    import os
+
+    state = tmp_path / "missing" / "data"
+    hook = _failing_hook(tmp_path)
+    old = os.umask(0o022)
+    set_stderr_dir(state)
+    try:
+        assert not run_notify([str(hook)], env={}, details={}, log=log, what="test hook")
+        assert stat.S_IMODE(state.stat().st_mode) == 0o700
+        assert stat.S_IMODE((state / "hook-stderr").stat().st_mode) == 0o700
+        (state / "hook-stderr").chmod(0o755)
+        assert not run_notify([str(hook)], env={}, details={}, log=log, what="test hook")
+    finally:
+        set_stderr_dir(None)
+        os.umask(old)
+    assert stat.S_IMODE((state / "hook-stderr").stat().st_mode) == 0o700
+    assert stderr_path(state, str(hook)).exists()

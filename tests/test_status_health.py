@@ -113,6 +113,20 @@ def test_levels_and_their_boundaries() -> None:
     assert grade.sla_level(None) == "warning" and grade.sla_level(20) == "ok"
 
 
+def test_a_long_sla_check_interval_raises_the_idle_thresholds() -> None:
+    """With `[sla] check_interval = 1800` a round half an hour ago is on time: warning
+    after 3 missed rounds, critical after 6; the defaults hold for short intervals."""
+    half_hour = 1800
+    assert grade.sla_level(16 * 60, interval_s=half_hour) == "ok"
+    assert grade.sla_level(half_hour + 60, interval_s=half_hour) == "ok"
+    assert grade.sla_level(3 * half_hour + 1, interval_s=half_hour) == "warning"
+    assert grade.sla_level(6 * half_hour + 1, interval_s=half_hour) == "critical"
+    # 15 s (the default): 5 and 15 minutes, as before.
+    assert grade.sla_level(5 * 60 + 1, interval_s=15) == "warning"
+    assert grade.sla_level(15 * 60 + 1, interval_s=15) == "critical"
+    assert grade.sla_level(16 * 60) == "critical"
+
+
 def test_the_backup_record_is_read_defensively(tmp_path: Path) -> None:
     db_path = tmp_path / "cxinbox.db"
     now = 1_800_000_000

@@ -1019,8 +1019,10 @@ def audit_cmd(
     # the extra one is the oldest, left out). The server takes up to a million a page.
     ask = (limit + 1 if limit < 1_000_000 else limit) if limit else None
     with open_api(cfg) as api:
+        # `until` only when asked for: a server older than it refuses the whole call.
+        bound = {"until": until_at} if until_at is not None else {}
         events = api.audit(query, since=since_at, actor=actor, conversation=conv_id,
-                           limit=ask, until=until_at)
+                           limit=ask, **bound)
     more = bool(limit) and len(events) > limit
     if more:
         events = events[len(events) - limit:]

@@ -145,10 +145,14 @@ class SocketAPI:
                 # The server had closed before our request reached it (a restart we have
                 # not read about yet): nothing was done, so sending it again is safe.
                 conn.pending.pop(request_id, None)
-                # The reader may have failed this future already (the same lost
-                # connection): read its error here, or asyncio warns at exit that nobody did.
+                # The reader may have settled this future already. With a result, the
+                # server did run the call: return it, never send it again (a call that
+                # is not idempotent would run twice). With an error (the same lost
+                # connection): read it here, or asyncio warns at exit that nobody did.
                 if future.done() and not future.cancelled():
-                    future.exception()
+                    if future.exception() is None:
+                        conn.close()
+                        return future.result()
                 else:
                     future.cancel()
                 conn.close()

@@ -41,7 +41,8 @@ class Thresholds:
     """A reply due to leave this long ago and still queued."""
     outbox_due_crit_s: int = 60 * MINUTE
     sla_idle_warn_s: int = 5 * MINUTE
-    """The SLA monitor's last round (it runs every 15 s)."""
+    """The SLA monitor's last round (every `[sla] check_interval`, 15 s by default;
+    `sla_level` raises both thresholds for a longer interval)."""
     sla_idle_crit_s: int = 15 * MINUTE
     backup_age_warn_s: int = 2 * DAY
     """The newest verified backup (the server makes one a day when configured)."""
@@ -87,11 +88,17 @@ def sms_level(lag_s: int, t: Thresholds = DEFAULT) -> Level:
     return _age_level(lag_s, t.sms_lag_warn_s, t.sms_lag_crit_s)
 
 
-def sla_level(idle_s: int | None, t: Thresholds = DEFAULT) -> Level:
-    """`idle_s` None: no round finished since the server started."""
+def sla_level(idle_s: int | None, t: Thresholds = DEFAULT, *,
+              interval_s: int | None = None) -> Level:
+    """`idle_s` None: no round finished since the server started. `interval_s` is
+    `[sla] check_interval`: a monitor that rounds every half hour is not late after 16
+    minutes, so the thresholds grow with it (warning after 3 missed rounds, critical
+    after 6), never below their defaults."""
     if idle_s is None:
         return "warning"
-    return _age_level(idle_s, t.sla_idle_warn_s, t.sla_idle_crit_s)
+    every = max(0, interval_s or 0)
+    return _age_level(idle_s, max(t.sla_idle_warn_s, 3 * every),
+                      max(t.sla_idle_crit_s, 6 * every))
 
 
 def outbox_level(failed: int, unconfirmed: int, oldest_due_s: int | None,

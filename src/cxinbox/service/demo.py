@@ -369,13 +369,14 @@ class DemoOutbox:
 
 def start_background(demo: DemoInbox, stop: threading.Event, *,
                      clock: Callable[[], float] = time.time,
-                     sla_interval_s: float = 15.0) -> list[threading.Thread]:
+                     sla_interval_s: float | None = None) -> list[threading.Thread]:
     """What `cxinbox serve` runs next to its socket, for the demo: the outbox and the SLA
     monitor with the snooze waker, each supervised the way the server does it.
 
     The same `SlaWatch` as the server's means the demo's escalations are the server's:
     events in the change feed that every TUI toasts (and rings the bell for) alike,
-    in-process or over the socket. Daemon threads, stopped by `stop`.
+    in-process or over the socket. Daemon threads, stopped by `stop`. The SLA rounds come
+    every `[sla] check_interval` of the demo's config unless `sla_interval_s` is given.
     """
     from cxinbox.service.runtime import SlaWatch, Worker, supervise
 

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import stat
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final
 
 from cxinbox.channels.credentials import CredentialError, describe_source
 from cxinbox.channels.imap import ImapError, ImapNoFolder, ImapSession
@@ -27,7 +28,7 @@ from cxinbox.contract.errors import Forbidden, StoreError
 from cxinbox.contract.hook_alert import parse_setup_key
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.paths import resolve_config_path
-from cxinbox.service.notify import read_kept_stderr, stderr_path
+from cxinbox.service.notify import STDERR_DIR, NotAKeptFile, kept_stderr, stderr_path
 from cxinbox.service.notify_check import (
     Hook,
     Runner,
@@ -105,6 +106,8 @@ class _Report:
         """Keys of the alerts the server raised about hooks it cannot trust
         (`notify-setup:...`): doctor says no `ok` of its own about such a hook."""
         self.failing_hooks: set[str] = set()
+        self.kept_stderr: dict[str, str] = {}
+        """Per failing hook, where the server said it kept its last stderr (its alert)."""
         """Programs whose runs the server reports failing (`notify:PROGRAM`): doctor's
         `ok` for such a hook is said of its setup, not as if the hook worked."""
 
@@ -420,7 +423,11 @@ def _report_alerts(report: _Report, alerts: Sequence[Alert | AlertRecord],
         if setup is not None:
             report.server_hook_alerts.add(alert.key)
         elif alert.key.startswith(f"{NOTIFY_ALERT}:"):
-            report.failing_hooks.add(alert.key.removeprefix(f"{NOTIFY_ALERT}:"))
+            program = alert.key.removeprefix(f"{NOTIFY_ALERT}:")
+            report.failing_hooks.add(program)
+            kept = _KEPT_IN.search(alert.message)
+            if kept is not None:
+                report.kept_stderr[program] = kept.group(1)
         if setup is not None and ":" in setup.server and setup.server != mine:
             who = f"server {clean_line(setup.server, max_len=120)}"  # which of several
         if alert.severity == "error":
@@ -537,14 +544,34 @@ def _check_notify(report: _Report, config: Config) -> None:
                         " notify_command is set: they page nobody")
 
 
+_KEPT_IN: Final = re.compile(r"its last stderr is kept in (/\S+?\.stderr) \(")
+
+
+def _kept_path(report: _Report, config: Config, program: str) -> Path:
+    """Where the server keeps `program`'s last failing stderr: the file its alert names
+    (under PostgreSQL, or for doctor run as root, doctor's own default data directory is
+    not the server's), when that is the file for this hook in a `hook-stderr/`
+    directory; else under the configured data directory."""
+    mine = stderr_path(config.db_path.parent, program)
+    said = report.kept_stderr.get(program)
+    if said:
+        named = Path(said)
+        if named.is_absolute() and named.name == mine.name and \
+                named.parent.name == STDERR_DIR and ".." not in named.parts:
+            return named
+    return mine
+
+
 def _kept_stderr(report: _Report, config: Config, hook: Hook) -> None:
     """The first line of the stderr the server kept of this hook's last failing run
     (service/notify.py), under the hook's check: the line that says why a pager did not
     ring. Only for who may read it (the server's user, root); to others, where it is."""
-    path = stderr_path(config.db_path.parent, hook.argv[0])
+    path = _kept_path(report, config, hook.argv[0])
     try:
-        first = read_kept_stderr(path, width=120)
-        when = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+        found = kept_stderr(path, width=120)
+    except NotAKeptFile as exc:
+        report.warn(f"{hook.key}: {path} is not read: {exc.strerror}")
+        return
     except PermissionError:
         report.note(f"{hook.key}: the stderr of its last failing run, if any, is kept in"
                     f" {path}, which {_whoami()} may not read (the server's user or root"
@@ -552,8 +579,10 @@ def _kept_stderr(report: _Report, config: Config, hook: Hook) -> None:
         return
     except OSError:
         return
-    if first is None:
+    if found is None:
         return
+    first, mtime = found
+    when = datetime.fromtimestamp(mtime, UTC)
     report.note(f"{hook.key}: last failing run ({when:%Y-%m-%d %H:%M} UTC) said on stderr:"
                 f" {first or '(blank lines only)'}")
 

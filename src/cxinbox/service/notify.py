@@ -25,19 +25,23 @@ exit status, never anything the hook printed.
 from __future__ import annotations
 
 import contextlib
+import errno
 import functools
 import hashlib
 import json
 import logging
 import os
 import re
+import selectors
+import stat
 import subprocess
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Final
+from typing import Final
 
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.logsafe import error_class, fields
@@ -111,41 +115,150 @@ def stderr_path(state_dir: Path, program: str) -> Path:
     return state_dir / STDERR_DIR / f"{base.lstrip('.') or 'hook'}-{digest}.stderr"
 
 
-def _stderr_sink(log: logging.Logger) -> tuple[IO[bytes] | None, Path | None]:
-    """An unnamed file (0600, in the kept files' directory) for a run's stderr, so a hook
-    that writes megabytes costs no memory; (None, None) when none is set or it cannot be
-    made (the run goes on, its stderr thrown away)."""
+def _keeps_stderr() -> Path | None:
+    """The kept files' directory, or None when failing runs' stderr is thrown away."""
     with _stderr_lock:
-        where = _stderr_dir
-    if where is None:
-        return None, None
+        return _stderr_dir
+
+
+class _Tail:
+    """The last STDERR_KEPT bytes read from a hook's stderr pipe; the rest is read and
+    dropped, so a hook that writes gigabytes neither blocks nor costs memory or disk."""
+
+    def __init__(self) -> None:
+        self.data = bytearray()
+        self.total = 0
+
+    def add(self, chunk: bytes) -> None:
+        self.total += len(chunk)
+        self.data += chunk
+        if len(self.data) > STDERR_KEPT:
+            del self.data[:len(self.data) - STDERR_KEPT]
+
+
+_READ: Final = 65536
+_DRAIN_MAX: Final = 1 << 20
+"""What is still read, once the hook has exited, of what its leftovers wrote meanwhile."""
+
+
+def _drain(fd: int, tail: _Tail) -> None:
+    """What is already in the pipe when the hook has exited (non-blocking, bounded: a
+    writer the hook left behind is not waited for)."""
+    got = 0
+    while got < _DRAIN_MAX:
+        try:
+            chunk = os.read(fd, _READ)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            return
+        if not chunk:
+            return
+        got += len(chunk)
+        tail.add(chunk)
+
+
+def _talk(proc: subprocess.Popen[bytes], line: bytes, tail: _Tail | None,
+          timeout_s: float) -> int | None:
+    """Hand the hook its stdin line and read its stderr into `tail` until it exits; its
+    exit status, or None when `timeout_s` ran out (the hook is then killed). Reading stops
+    when the hook ends: the pipe's read end is closed, so a writer it left behind gets
+    SIGPIPE instead of writing on."""
+    deadline = time.monotonic() + timeout_s
+    sel = selectors.DefaultSelector()
+    pending = memoryview(line)
+    stdin, stderr = proc.stdin, proc.stderr
+    in_fd = stdin.fileno() if stdin is not None else -1
     try:
-        where.mkdir(mode=0o700, parents=True, exist_ok=True)
-        return tempfile.TemporaryFile(dir=where), where.parent
-    except OSError as exc:
-        log.warning("notify hook stderr cannot be kept in %s: %s", where, error_class(exc))
-        return None, None
+        if stdin is not None:
+            if pending:
+                os.set_blocking(stdin.fileno(), False)
+                sel.register(stdin.fileno(), selectors.EVENT_WRITE)
+            else:
+                stdin.close()
+        if stderr is not None:
+            os.set_blocking(stderr.fileno(), False)
+            sel.register(stderr.fileno(), selectors.EVENT_READ)
+        while True:
+            status = proc.poll()
+            if status is not None:
+                if stderr is not None and tail is not None:
+                    _drain(stderr.fileno(), tail)
+                return status
+            left = deadline - time.monotonic()
+            if left <= 0:
+                proc.kill()
+                proc.wait()
+                return None
+            if not sel.get_map():
+                try:
+                    return proc.wait(timeout=left)
+                except subprocess.TimeoutExpired:
+                    continue
+            for key, _events in sel.select(timeout=min(left, 0.05)):
+                if key.fd == in_fd:
+                    try:
+                        pending = pending[os.write(key.fd, pending):]
+                    except BlockingIOError:
+                        continue
+                    except OSError:  # the hook closed its stdin: it does not want it
+                        pending = pending[:0]
+                    if not pending:
+                        sel.unregister(key.fd)
+                        if stdin is not None:
+                            with contextlib.suppress(OSError):
+                                stdin.close()
+                elif stderr is not None:
+                    try:
+                        chunk = os.read(key.fd, _READ)
+                    except (BlockingIOError, InterruptedError):
+                        continue
+                    if not chunk:
+                        sel.unregister(key.fd)
+                    elif tail is not None:
+                        tail.add(chunk)
+    finally:
+        sel.close()
+        for pipe in (stdin, stderr):
+            if pipe is not None:
+                with contextlib.suppress(OSError):
+                    pipe.close()
 
 
-def _keep_stderr(sink: IO[bytes], state_dir: Path, program: str,
+def _private_dir(path: Path, *, tighten: bool = False) -> None:
+    """`path` made 0700 when it is missing (its ancestors as the system makes them: the
+    umask does not widen the data directory itself); `tighten`: an existing one of ours
+    is set back to 0700 as well."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.mkdir(mode=0o700)
+    except FileExistsError:
+        if not tighten:
+            return
+    st = os.stat(path)
+    if st.st_uid == os.geteuid() and (st.st_mode & 0o777) != 0o700:
+        os.chmod(path, 0o700)
+
+
+def _keep_stderr(tail: _Tail, state_dir: Path, program: str,
                  log: logging.Logger) -> str:
     """The last STDERR_KEPT bytes of a failing run's stderr, put in place of the hook's
-    previous one (written aside, then renamed: a reader never sees half of it); the
+    previous one (written aside, 0600, then renamed: a reader never sees half of it); the
     file's path, or "" when there was nothing or it could not be written."""
+    if tail.total == 0:
+        return ""
+    kept = bytes(tail.data)
+    cut = kept.find(b"\n")
+    if tail.total > STDERR_KEPT and 0 <= cut < len(kept) - 1:
+        kept = kept[cut + 1:]  # a line cut in half is not the first line shown
+    target = stderr_path(state_dir, program)
     try:
-        size = sink.seek(0, os.SEEK_END)
-        if size == 0:
-            return ""
-        sink.seek(max(0, size - STDERR_KEPT))
-        tail = sink.read(STDERR_KEPT)
-        cut = tail.find(b"\n")
-        if size > STDERR_KEPT and 0 <= cut < len(tail) - 1:
-            tail = tail[cut + 1:]  # a line cut in half is not the first line shown
-        target = stderr_path(state_dir, program)
+        _private_dir(state_dir)
+        _private_dir(target.parent, tighten=True)
         fd, aside = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
         try:
             with os.fdopen(fd, "wb") as out:
-                out.write(tail)
+                out.write(kept)
             os.replace(aside, target)
         except BaseException:
             with contextlib.suppress(OSError):
@@ -157,18 +270,47 @@ def _keep_stderr(sink: IO[bytes], state_dir: Path, program: str,
     return str(target)
 
 
-def read_kept_stderr(path: Path, width: int = 160) -> str | None:
-    """The first non-blank line of a kept stderr file, made printable and cut to `width`;
-    None when there is no such file. Raises PermissionError for a reader who may not."""
+class NotAKeptFile(OSError):
+    """What lies where a kept stderr file should be is not one the server wrote: a
+    symlink, a FIFO or another non-regular file, or a file of another owner."""
+
+
+def kept_stderr(path: Path, width: int = 160) -> tuple[str, float] | None:
+    """The first non-blank line of a kept stderr file ("" when it has none), made
+    printable and cut to `width`, and the file's mtime; None when there is no such file.
+    Opened without following a symlink and without waiting on a FIFO, then checked to be
+    a regular file owned by its directory's owner (doctor may run as root: a file put in
+    its place must not make it print someone else's file, or hang). Raises
+    PermissionError for a reader who may not, NotAKeptFile for anything else there."""
     try:
-        with path.open("rb") as f:
-            data = f.read(STDERR_KEPT)
+        owner = os.stat(path.parent).st_uid
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC)
     except FileNotFoundError:
         return None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise NotAKeptFile(errno.ELOOP, "a symlink, not a kept file", str(path)) from None
+        raise
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode) or st.st_uid != owner:
+            raise NotAKeptFile(errno.EINVAL, "not a regular file of the directory's owner",
+                               str(path))
+        with os.fdopen(fd, "rb", closefd=False) as f:
+            data = f.read(STDERR_KEPT)
+    finally:
+        os.close(fd)
     for line in data.decode("utf-8", "replace").splitlines():
         if line.strip():
-            return clean_line(line.strip(), max_len=width)
-    return ""
+            return clean_line(line.strip(), max_len=width), st.st_mtime
+    return "", st.st_mtime
+
+
+def read_kept_stderr(path: Path, width: int = 160) -> str | None:
+    """The first line of a kept stderr file, as `kept_stderr` reads it; None when there
+    is no such file."""
+    found = kept_stderr(path, width)
+    return None if found is None else found[0]
 
 
 _PR_SET_PDEATHSIG: Final = 1
@@ -212,29 +354,28 @@ def run_notify(argv: Sequence[str] | None, *, env: Mapping[str, str],
     extra = fields(conversation=conversation) if conversation is not None else None
     error = ""
     kept = ""
-    sink, state_dir = _stderr_sink(log)
+    where_kept = _keeps_stderr()
+    tail = _Tail() if where_kept is not None else None
     try:
-        try:
-            done = subprocess.run(list(argv), input=line.encode("utf-8"), env=full_env,
-                                  stdout=subprocess.DEVNULL,
-                                  stderr=sink if sink is not None else subprocess.DEVNULL,
-                                  timeout=timeout_s, check=False,
-                                  preexec_fn=_dies_with_us())
-        except subprocess.TimeoutExpired:
+        proc = subprocess.Popen(list(argv), stdin=subprocess.PIPE, env=full_env,
+                                stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE if tail is not None
+                                else subprocess.DEVNULL,
+                                preexec_fn=_dies_with_us())  # noqa: PLW1509 - prctl only
+    except OSError as exc:
+        error = error_class(exc)
+        failed = f"could not run: {error}"
+    else:
+        status = _talk(proc, line.encode("utf-8"), tail, timeout_s)
+        if status is None:
             error = f"timeout after {timeout_s:g} s"
             failed = f"timed out after {timeout_s:g} s"
-        except OSError as exc:
-            error = error_class(exc)
-            failed = f"could not run: {error}"
         else:
-            failed = f"exited {done.returncode}"
-            if done.returncode != 0:
-                error = f"exit {done.returncode}"
-        if error and sink is not None and state_dir is not None:
-            kept = _keep_stderr(sink, state_dir, str(argv[0]), log)
-    finally:
-        if sink is not None:
-            sink.close()
+            failed = f"exited {status}"
+            if status != 0:
+                error = f"exit {status}"
+        if error and tail is not None and where_kept is not None:
+            kept = _keep_stderr(tail, where_kept.parent, str(argv[0]), log)
     if error:
         # The file's name only: what the hook printed may echo a patient's details.
         log.warning("%s %s%s%s", what, failed, where,

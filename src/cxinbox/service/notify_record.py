@@ -62,12 +62,15 @@ class NotifyRecorder:
         if self.health is not None:
             where = f", conversation #{outcome.conversation}" \
                 if outcome.conversation is not None else ""
+            # Where: doctor reads the file named here (under PostgreSQL, or run as root,
+            # its own default data directory is not the server's).
+            kept = f" in {outcome.stderr_file}" if outcome.stderr_file else ""
             self.health.problem(key, (
                 f"notify_command failed {count} time(s) since"
                 f" {datetime.fromtimestamp(since, UTC):%H:%M} UTC; last: {outcome.error}"
                 f" ({outcome.what}{where}): pages are not going out; its last stderr is"
-                f" kept (doctor prints its first line): run it by hand as the server's"
-                f" user to see more"))
+                f" kept{kept} (doctor prints its first line): run it by hand as the"
+                f" server's user to see more"))
 
     def _succeeded(self, key: str) -> None:
         with self._lock:

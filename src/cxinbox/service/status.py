@@ -147,7 +147,8 @@ def build_report(store: Store, config: Config, online: Iterable[str], *,
     where = "" if shared is None or (own is not None and own >= shared) else \
         " (on another server)"
     # A server that just started has had no round yet: that is not a problem for a minute.
-    sla_level = "ok" if sla_idle is None and now - started < 60 else grade.sla_level(sla_idle)
+    sla_level = "ok" if sla_idle is None and now - started < 60 else grade.sla_level(
+        sla_idle, interval_s=config.sla.check_interval_s)
     checks.append(Check("sla monitor", sla_level,
                         "SLA monitor: no round yet" if sla_idle is None
                         else f"SLA monitor: last round {duration(sla_idle)} ago{where}"))
