@@ -286,5 +286,5 @@ class PoolContext(ForkServerContext):
     """The parse pool's start method (forkserver: a worker is a fresh process, which
     imports this module and the parsing alone) with its result queue a `FramedResults`."""
 
-    def SimpleQueue(self) -> FramedResults:  # type: ignore[override]
+    def SimpleQueue(self) -> FramedResults:
         return FramedResults(ctx=self)

@@ -239,7 +239,7 @@ class MailSync:
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
-            results = pool._result_queue  # type: ignore[attr-defined]
+            results = pool._result_queue
             pool.shutdown(wait=True, cancel_futures=True)
             if isinstance(results, FramedResults):
                 results.forget()  # a dead worker's unfinished result
