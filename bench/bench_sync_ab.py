@@ -83,20 +83,47 @@ def _children() -> set[int]:
     return found
 
 
-def _reap_orphans(keep: set[int]) -> float:
+def _own_cpu(pid: int) -> tuple[str, float]:
+    """A child's role (forkserver, resource tracker, other) and its own CPU seconds, not
+    counting children it waited for, read from /proc while it is still there (a zombie
+    keeps its figures until it is waited for)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            fields = handle.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return "other", 0.0
+    role = ("forkserver" if b"forkserver" in cmdline
+            else "tracker" if b"resource_tracker" in cmdline else "other")
+    return role, (int(fields[11]) + int(fields[12])) / tick
+
+
+def _reap_orphans(keep: set[int], roles: dict[str, float] | None = None) -> float:
     """Wait for every child of ours not in `keep` (orphans the sync left: they exit once
-    its pipes close) and return their CPU seconds, their own waited children included."""
+    its pipes close) and return their CPU seconds, their own waited children included.
+    `roles`, when given, gets each orphan's own CPU by role and, as "worker", what the
+    forkserver's waited children (the parse workers) spent."""
     total = 0.0
     while True:
         orphans = _children() - keep
         if not orphans:
             return total
         for pid in orphans:
+            try:  # exited but not yet waited for: its own figures are still readable
+                os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+            except ChildProcessError:
+                continue
+            role, own = _own_cpu(pid)
             try:
                 _pid, _status, usage = os.wait4(pid, 0)
             except ChildProcessError:
                 continue
-            total += usage.ru_utime + usage.ru_stime
+            spent = usage.ru_utime + usage.ru_stime
+            total += spent
+            if roles is not None:
+                roles[role] = roles.get(role, 0.0) + own
+                roles["worker"] = roles.get("worker", 0.0) + max(0.0, spent - own)
 
 
 def _compiled_copy(src: str, into: Path) -> str:
@@ -146,6 +173,7 @@ def main(argv: list[str]) -> None:
     wall: dict[str, list[float]] = {k: [] for k in trees}
     cpu: dict[str, list[float]] = {k: [] for k in trees}
     tree: dict[str, list[float]] = {k: [] for k in trees}
+    parts: dict[str, dict[str, list[float]]] = {k: {} for k in trees}
     subreaper = _become_subreaper()
     with mailbox_and_trees(trees, n, bytecode) as (server, tmp):
         for r in range(rounds):
@@ -165,16 +193,23 @@ def main(argv: list[str]) -> None:
                     raise SystemExit(f"sync with {src} failed")
                 wall[name].append(time.perf_counter() - started)
                 cpu[name].append(usage.ru_utime + usage.ru_stime)
-                orphans = _reap_orphans(keep) if subreaper else 0.0
+                roles: dict[str, float] = {}
+                orphans = _reap_orphans(keep, roles) if subreaper else 0.0
                 tree[name].append(cpu[name][-1] + orphans)
+                for role, seconds in roles.items():
+                    parts[name].setdefault(role, []).append(seconds)
                 print(f"{name:6} run {r}: wall {wall[name][-1]:.2f}s cpu {cpu[name][-1]:.2f}s"
-                      f" tree {tree[name][-1]:.2f}s"
+                      f" tree {tree[name][-1]:.2f}s ("
+                      + " ".join(f"{k} {v:.2f}" for k, v in sorted(roles.items())) + ")"
                       f" assessed {_assessed(work / 'data' / 'cxinbox.db')}", flush=True)
                 shutil.rmtree(work)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     for label, values in (("wall", wall), ("cpu", cpu), ("tree", tree)):
         b, a = statistics.median(values["before"]), statistics.median(values["after"])
         print(f"median {label}: before {b:.2f}s after {a:.2f}s ratio {a / b:.3f}")
+    for role in sorted(set(parts["before"]) | set(parts["after"])):
+        b, a = (statistics.median(parts[k].get(role) or [0.0]) for k in trees)
+        print(f"median {role} CPU: before {b:.2f}s after {a:.2f}s (+{a - b:.2f}s)")
 
 
 if __name__ == "__main__":

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Final
 
-from cxinbox.domain.regexneed import NeedIndex
+from cxinbox.domain.regexneed import Answer, NeedIndex
 from cxinbox.domain.wordscan import WordPattern, possible
 
 INTENTS: Final = (
@@ -320,9 +320,34 @@ def _rules() -> dict[str, tuple[tuple[float, WordPattern], ...]]:
             for name, rules in RULES.items()}
 
 
+@cache
+def _filed() -> tuple[tuple[tuple[str, int], ...], dict[int, tuple[str, int]], int]:
+    """Where each rule of `_rules` is (its intent, its place among that intent's rules):
+    those that are always run (no need filed in _INDEX), and by need number the others;
+    and how many need numbers the rules hold (an answer filed before all of them were is
+    not used)."""
+    always: list[tuple[str, int]] = []
+    by_need: dict[int, tuple[str, int]] = {}
+    for name, rules in _rules().items():
+        for place, (_weight, pattern) in enumerate(rules):
+            if pattern.need_id is None or pattern.index is not _INDEX:
+                always.append((name, place))
+            else:
+                by_need[pattern.need_id] = (name, place)
+    return tuple(always), by_need, 1 + max(by_need, default=-1)
+
+
+def _may_match(answer: Answer | None, always: tuple[tuple[str, int], ...],
+               by_need: dict[int, tuple[str, int]]) -> set[tuple[str, int]]:
+    """The rules `answer` (a text's, from _INDEX) does not rule out."""
+    if answer is None:
+        return set()
+    return set(always).union(by_need[n] for n in answer.ids if n in by_need)
+
+
 def prepare() -> None:
     """Compile the rules now rather than on the first message (triage.prepare_detectors)."""
-    _rules()
+    _filed()
 
 
 def scores(body: str, subject: str = "") -> dict[str, float]:
@@ -348,6 +373,50 @@ def _evidence(body: str, subject: str) -> tuple[dict[str, float], dict[str, floa
     first: dict[str, int] = {}
     in_body = possible(body, _INDEX)  # which patterns could match at all (wordscan.py)
     in_subject = possible(subject, _INDEX) if subject else None
+    always, by_need, needs = _filed()
+    if in_body.filed < needs or in_subject is not None and in_subject.filed < needs:
+        return _evidence_each(body, subject, in_body, in_subject, reply, subject_weight)
+    # Only the rules the texts' answers leave in are run, in the order of `_rules`: a rule
+    # ruled out finds nothing (`search_with` says None without scanning) and adds nothing.
+    in_either = _may_match(in_body, always, by_need) | _may_match(in_subject, always, by_need)
+    rules_of = _rules()
+    chosen: dict[str, list[int]] = {}
+    for name, place in in_either:
+        chosen.setdefault(name, []).append(place)
+    for name in rules_of:
+        places = chosen.get(name)
+        if not places:
+            continue
+        rules = rules_of[name]
+        total = best = 0.0
+        where = len(body)
+        for place in sorted(places):
+            weight, pattern = rules[place]
+            found = pattern.search_with(body, in_body)
+            if found:
+                total += weight
+                best = max(best, weight)
+                if weight >= REQUEST:
+                    where = min(where, found.start())
+            if in_subject is not None and pattern.search_with(subject, in_subject):
+                total += weight * subject_weight
+                best = max(best, weight * min(1.0, subject_weight))
+                if weight >= REQUEST and not reply:
+                    where = -1
+        if total:
+            totals[name] = total
+            strongest[name] = best
+            first[name] = where
+    return totals, strongest, first
+
+
+def _evidence_each(body: str, subject: str, in_body: Answer, in_subject: Answer | None,
+                   reply: bool, subject_weight: float
+                   ) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
+    """`_evidence` asking every rule in turn (an answer older than some rules)."""
+    totals: dict[str, float] = {}
+    strongest: dict[str, float] = {}
+    first: dict[str, int] = {}
     for name, rules in _rules().items():
         total = best = 0.0
         where = len(body)

@@ -288,7 +288,12 @@ def _class_chars(items: list[tuple[Any, Any]]) -> frozenset[str] | None:
 
 
 def _grams(s: str) -> frozenset[str]:
-    return frozenset(s[i:i + GRAM] for i in range(len(s) - GRAM + 1))
+    """Every GRAM-letter piece of `s` (none when it is shorter): the three shifted copies
+    zipped and joined, the same pieces a slice per place gives, faster for a lexicon's
+    short needed strings and for a message's texts alike."""
+    if GRAM != 3:  # pragma: no cover - the spelt-out form below is for pieces of three
+        return frozenset(s[i:i + GRAM] for i in range(len(s) - GRAM + 1))
+    return frozenset(map("".join, zip(s, s[1:], s[2:])))
 
 
 _TEXT_GRAMS_KEEP: Final = 16
@@ -351,6 +356,13 @@ class NeedIndex:
     def __init__(self) -> None:
         self._by_key: dict[str, list[tuple[frozenset[str], int]]] = {}
         self._count = 0
+        # What `possible` reads, made from _by_key when first asked after an `add`: the
+        # keys as a set (a text's pieces are met with the fewer of the two), and per key
+        # the patterns whose needed string is that piece alone (any text holding the key
+        # holds all of it) apart from the rest, checked piece by piece.
+        self._keys: frozenset[str] | None = None
+        self._whole: dict[str, frozenset[int]] = {}
+        self._rest: dict[str, tuple[tuple[frozenset[str], int], ...]] = {}
         self._answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
 
@@ -365,7 +377,19 @@ class NeedIndex:
                 grams = _grams(s)
                 self._by_key.setdefault(max(grams, key=_rarity), []).append((grams, number))
             self._count = number + 1
+            self._keys = None
             return number
+
+    def _filed(self) -> tuple[frozenset[str], dict[str, frozenset[int]],
+                              dict[str, tuple[tuple[frozenset[str], int], ...]]]:
+        """`possible`'s view of _by_key (under the lock)."""
+        if self._keys is None:
+            self._whole = {key: frozenset(n for grams, n in filed if len(grams) == 1)
+                           for key, filed in self._by_key.items()}
+            self._rest = {key: tuple((grams, n) for grams, n in filed if len(grams) > 1)
+                          for key, filed in self._by_key.items()}
+            self._keys = frozenset(self._by_key)
+        return self._keys, self._whole, self._rest
 
     def possible(self, text: str) -> Answer:
         found = self._answers.get(text)
@@ -373,10 +397,11 @@ class NeedIndex:
             return found
         have = text_grams(text)
         with self._lock:
+            keys, whole, rest = self._filed()
             hits: set[int] = set()
-            by_key = self._by_key
-            for key in have.intersection(by_key):
-                for grams, number in by_key[key]:
+            for key in have & keys:
+                hits.update(whole[key])  # a needed string that is this piece: in the text
+                for grams, number in rest[key]:
                     if number not in hits and grams <= have:
                         hits.add(number)
             found = Answer(self, self._count, frozenset(hits))

@@ -165,7 +165,11 @@ class WordPattern:
     def ruled_out(self, answer: Answer) -> bool:
         """True when `answer` (`possible(text, index)` of this pattern's index) says this
         pattern cannot match the text."""
-        return answer.rules_out(self.need_id, self.index)
+        # `answer.rules_out(self.need_id, self.index)` written out: the detectors ask it of
+        # every target pattern for every message (a pattern with a need_id has an index).
+        number = self.need_id
+        return (number is not None and answer.owner is self.index and number < answer.filed
+                and number not in answer.ids)
 
     def finditer(self, text: str) -> Iterator[re.Match[str]]:
         if self.need_id is not None and self.index is not None and \
@@ -208,7 +212,7 @@ class WordPattern:
 
     def search_with(self, text: str, answer: Answer) -> re.Match[str] | None:
         """`search`, with `answer` = `possible(text)` asked once for many patterns."""
-        if answer.rules_out(self.need_id, self.index):
+        if self.ruled_out(answer):
             return None
         return next(self.scan(text), None)
 

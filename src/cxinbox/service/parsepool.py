@@ -13,9 +13,17 @@ the pattern file.
 from __future__ import annotations
 
 import hashlib
+import itertools
+import os
 import re
+import secrets
+import select
+import threading
 from collections.abc import Iterator, Sequence
-from typing import TYPE_CHECKING, Final
+from multiprocessing.context import ForkServerContext
+from multiprocessing.queues import SimpleQueue
+from multiprocessing.reduction import ForkingPickler
+from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
@@ -189,3 +197,94 @@ def _mailing(head: bytes) -> bool:
 def _automatic(head: bytes) -> bool:
     """Mail a machine sent on its own (RFC 3834 Auto-Submitted, common auto-reply headers)."""
     return bool(_AUTO_HEADER.search(_header_block(head)))
+
+
+# -- the pool's result pipe ---------------------------------------------------------------
+#
+# CPython's pool reads each result from one pipe that every worker writes to, and learns a
+# worker died from its process sentinel. A worker killed while writing a result larger than
+# the pipe's atomic write (PIPE_BUF) leaves half a message in the pipe: the pool's manager
+# thread blocks reading the rest, which never comes (the live workers, and the pool itself,
+# keep the pipe's write end open), so it never sees the sentinel and no future ever fails.
+# Here a worker sends every message in frames of at most PIPE_BUF bytes, each written whole
+# by one write(2): a worker killed mid-result leaves only whole frames, the manager reads
+# them and then sees the dead worker, and the pool breaks as CPython means it to (every
+# waiting future fails with BrokenProcessPool). No file descriptor is closed here: the pool
+# keeps sole ownership of its pipes.
+
+_FRAME: Final = select.PIPE_BUF - 4
+"""The most a frame's pickle may hold: the connection adds a 4-byte length before it, and
+the two go out in one write, whole or not at all, when they fit in PIPE_BUF."""
+_PIECE: Final = _FRAME - 256
+"""The bytes of a long message a frame carries (room left for the frame's own pickle)."""
+
+_pieces: dict[tuple[str, int, int], list[bytes]] = {}
+_pieces_lock = threading.Lock()
+_sent = itertools.count()
+
+
+def _piece(key: tuple[str, int, int], last: bool, data: bytes) -> Any:
+    """Unpickling a frame, on the pool's manager thread: keep a long message's piece, and
+    give the message once its last piece has come; None (which the manager passes over)
+    before that."""
+    with _pieces_lock:
+        got = _pieces.setdefault(key, [])
+        got.append(data)
+        if not last:
+            return None
+        del _pieces[key]
+    return ForkingPickler.loads(b"".join(got))
+
+
+class _Piece:
+    def __init__(self, key: tuple[str, int, int], last: bool, data: bytes) -> None:
+        self.args = (key, last, data)
+
+    def __reduce__(self) -> tuple[Any, tuple[tuple[str, int, int], bool, bytes]]:
+        return _piece, self.args
+
+
+class FramedResults(SimpleQueue):  # type: ignore[type-arg]
+    """The pool's result queue (`PoolContext`): `put` (in a worker) sends a message longer
+    than one atomic pipe write as whole frames, under the queue's write lock; the manager
+    thread's own reads (one frame each) are CPython's, unchanged."""
+
+    def __init__(self, *, ctx: Any) -> None:
+        super().__init__(ctx=ctx)
+        self.token = secrets.token_hex(8)
+
+    def __getstate__(self) -> Any:
+        return (super().__getstate__(), self.token)
+
+    def __setstate__(self, state: Any) -> None:
+        inner, self.token = state
+        super().__setstate__(inner)
+
+    def put(self, obj: Any) -> None:
+        data = bytes(ForkingPickler.dumps(obj))
+        if len(data) <= _FRAME:
+            frames = [data]
+        else:
+            key = (self.token, os.getpid(), next(_sent))
+            starts = range(0, len(data), _PIECE)
+            frames = [bytes(ForkingPickler.dumps(
+                _Piece(key, start + _PIECE >= len(data), data[start:start + _PIECE])))
+                for start in starts]
+        with self._wlock:  # type: ignore[attr-defined]
+            for frame in frames:
+                self._writer.send_bytes(frame)  # type: ignore[attr-defined]
+
+    def forget(self) -> None:
+        """Drop the pieces a dead worker's unfinished messages left (after the pool is
+        shut down)."""
+        with _pieces_lock:
+            for key in [k for k in _pieces if k[0] == self.token]:
+                del _pieces[key]
+
+
+class PoolContext(ForkServerContext):
+    """The parse pool's start method (forkserver: a worker is a fresh process, which
+    imports this module and the parsing alone) with its result queue a `FramedResults`."""
+
+    def SimpleQueue(self) -> FramedResults:
+        return FramedResults(ctx=self)

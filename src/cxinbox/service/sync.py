@@ -25,7 +25,6 @@ from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing import get_context
 from typing import TYPE_CHECKING, Protocol
 
 from cxinbox.channels.credentials import CredentialError
@@ -46,7 +45,14 @@ from cxinbox.service import redflags, signals
 from cxinbox.service.fetchahead import Ahead, IdleFeeder, Parsing
 from cxinbox.service.liveness import join_all
 from cxinbox.service.logsafe import fields, log_failure
-from cxinbox.service.parsepool import READY_TASKS, mark_worker, parse_and_assess, prepare_step
+from cxinbox.service.parsepool import (
+    READY_TASKS,
+    FramedResults,
+    PoolContext,
+    mark_worker,
+    parse_and_assess,
+    prepare_step,
+)
 from cxinbox.store.fence import current_fence, fenced
 from cxinbox.store.interface import Store, SyncLease
 from cxinbox.store.records import FetchedMessage, FolderState
@@ -233,7 +239,10 @@ class MailSync:
         with self._pool_lock:
             pool, self._pool = self._pool, None
         if pool is not None:
+            results = pool._result_queue
             pool.shutdown(wait=True, cancel_futures=True)
+            if isinstance(results, FramedResults):
+                results.forget()  # a dead worker's unfinished result
 
     def _drop_broken_pool(self) -> None:
         """After a worker's death: shut the pool down if it is the broken one. The other
@@ -252,7 +261,7 @@ class MailSync:
         with self._pool_lock:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(max_workers=self._workers(),
-                                                 mp_context=get_context("forkserver"),
+                                                 mp_context=PoolContext(),
                                                  initializer=mark_worker)
             return self._pool
 
