@@ -193,3 +193,10 @@ def any_store(store_backend: str, tmp_path: Path,
     yield store
     store.close()
     cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+# Hypothesis imports its regex strategies lazily, the first time a strategy that uses them is
+# validated; pytest rewrites that module's asserts as it is imported, and CPython 3.11's
+# ast.parse raises "AST constructor recursion depth mismatch" when that import happens deep
+# in hypothesis's recursive validation. Imported here, at the top of the stack, once.
+import hypothesis.strategies._internal.regex  # noqa: F401

@@ -39,7 +39,7 @@ def _site(tmp: Path, dovecot: Any, url: str, sock: Path) -> Path:
     """A server config: the Dovecot account, the shared database, a socket, a roster and a
     checkpoint log of its own (not the session's shared default)."""
     tmp.mkdir(parents=True, exist_ok=True)
-    path = account_config(tmp, dovecot, batch_size=50)
+    path = account_config(tmp, dovecot, batch_size=10)  # many small commits: a wide window to pause in
     text = re.sub(r'(?m)^path = .*$', f'url = "{url}"', path.read_text())
     text += (f'\n[server]\nsocket = "{sock}"\n\n[audit]\n'
              f'checkpoint_log = "{tmp / "audit-checkpoints.jsonl"}"\n\n[[staff]]\n'
