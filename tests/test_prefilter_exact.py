@@ -70,17 +70,9 @@ def test_intent_evidence_from_the_rules_left_in_is_every_rules() -> None:
     assert len(texts) > 200
     differ = []
     for body, subject in texts:
-        reply = bool(subject) and intent._REPLY_SUBJECT.regex.match(subject.lstrip()) is not None
-        weight = intent.REPLY_SUBJECT_WEIGHT if reply else intent.SUBJECT_WEIGHT
-        every = intent._evidence_each(body, subject, _answer(body),
-                                      _answer(subject) if subject else None,
-                                      reply, weight)
+        every = intent._evidence(body, subject, every=True)
         found = intent._evidence(body, subject)
         if found != every or list(found[0]) != list(every[0]):
             differ.append(body[:60])
     assert not differ
     assert any(intent._evidence(b, s)[0] for b, s in texts)  # rules did find evidence
-
-
-def _answer(text: str) -> regexneed.Answer:
-    return intent.possible(text, intent._INDEX)

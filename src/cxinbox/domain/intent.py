@@ -14,6 +14,7 @@ Input is folded text (see redflag.fold): lower case, no accents.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Final
@@ -362,62 +363,35 @@ def evidence(body: str, subject: str = "") -> tuple[dict[str, float], dict[str, 
     return totals, strongest
 
 
-def _evidence(body: str, subject: str) -> tuple[dict[str, float], dict[str, float],
-                                                dict[str, int]]:
+def _evidence(body: str, subject: str, *, every: bool = False
+              ) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
     """`evidence`, and where each intent is first asked for (a request-strength phrase):
-    -1 in a subject the sender wrote, else its offset in the body."""
+    -1 in a subject the sender wrote, else its offset in the body. `every`: ask every rule
+    in turn instead of the ones the texts' prefilter answers leave in (the same result)."""
     reply = bool(subject) and _REPLY_SUBJECT.regex.match(subject.lstrip()) is not None
     subject_weight = REPLY_SUBJECT_WEIGHT if reply else SUBJECT_WEIGHT
-    totals: dict[str, float] = {}
-    strongest: dict[str, float] = {}
-    first: dict[str, int] = {}
     in_body = possible(body, _INDEX)  # which patterns could match at all (wordscan.py)
     in_subject = possible(subject, _INDEX) if subject else None
-    always, by_need, needs = _filed()
-    if in_body.filed < needs or in_subject is not None and in_subject.filed < needs:
-        return _evidence_each(body, subject, in_body, in_subject, reply, subject_weight)
-    # Only the rules the texts' answers leave in are run, in the order of `_rules`: a rule
-    # ruled out finds nothing (`search_with` says None without scanning) and adds nothing.
-    in_either = _may_match(in_body, always, by_need) | _may_match(in_subject, always, by_need)
     rules_of = _rules()
-    chosen: dict[str, list[int]] = {}
-    for name, place in in_either:
-        chosen.setdefault(name, []).append(place)
-    for name in rules_of:
-        places = chosen.get(name)
-        if not places:
-            continue
-        rules = rules_of[name]
-        total = best = 0.0
-        where = len(body)
-        for place in sorted(places):
-            weight, pattern = rules[place]
-            found = pattern.search_with(body, in_body)
-            if found:
-                total += weight
-                best = max(best, weight)
-                if weight >= REQUEST:
-                    where = min(where, found.start())
-            if in_subject is not None and pattern.search_with(subject, in_subject):
-                total += weight * subject_weight
-                best = max(best, weight * min(1.0, subject_weight))
-                if weight >= REQUEST and not reply:
-                    where = -1
-        if total:
-            totals[name] = total
-            strongest[name] = best
-            first[name] = where
-    return totals, strongest, first
-
-
-def _evidence_each(body: str, subject: str, in_body: Answer, in_subject: Answer | None,
-                   reply: bool, subject_weight: float
-                   ) -> tuple[dict[str, float], dict[str, float], dict[str, int]]:
-    """`_evidence` asking every rule in turn (an answer older than some rules)."""
+    always, by_need, needs = _filed()
+    if every or in_body.filed < needs or in_subject is not None and in_subject.filed < needs:
+        # Asked to, or an answer older than some rules: every rule is asked in turn.
+        picked: dict[str, Sequence[tuple[float, WordPattern]]] = dict(rules_of)
+    else:
+        # Only the rules the texts' answers leave in are run, in the order of `_rules`: a
+        # rule ruled out finds nothing (`search_with` says None without scanning) and adds
+        # nothing.
+        in_either = (_may_match(in_body, always, by_need)
+                     | _may_match(in_subject, always, by_need))
+        chosen: dict[str, list[int]] = {}
+        for name, place in in_either:
+            chosen.setdefault(name, []).append(place)
+        picked = {name: [rules_of[name][place] for place in sorted(chosen[name])]
+                  for name in rules_of if chosen.get(name)}
     totals: dict[str, float] = {}
     strongest: dict[str, float] = {}
     first: dict[str, int] = {}
-    for name, rules in _rules().items():
+    for name, rules in picked.items():
         total = best = 0.0
         where = len(body)
         for weight, pattern in rules:
