@@ -7,9 +7,10 @@ Random sequences of arrivals (live, late, a first sync's backlog inside and outs
 window, with and without the server's arrival time), reads, staff replies, closes,
 reopens, snoozes, pends and messages gone from the server are written as the same rows
 to a migrated SQLite cache and a migrated PostgreSQL database; after each step the
-PostgreSQL condition, SQLite's condition run on PostgreSQL, SQLite's own compiler and the
-rule as written in the module's docstring (in Python) give one set, and `NOT
-is:unscreened` its complement. A PostgreSQL database from before the index gains it on
+PostgreSQL condition, its per-row form (the test a walked search makes of each
+conversation, store/pg/search.py) and that walk's answer, SQLite's condition run on
+PostgreSQL, SQLite's own compiler and the rule as written in the module's docstring (in
+Python) give one set, and `NOT is:unscreened` (both forms) its complement. A PostgreSQL database from before the index gains it on
 migration with its rows kept (and the mailbox and at-risk views' indexes), and its
 answers do not change.
 """
@@ -31,7 +32,8 @@ from cxinbox.domain.arrival import backlog_since
 from cxinbox.domain.query import QueryContext, parse
 from cxinbox.store.db import Database
 from cxinbox.store.pg import migrate as pg_migrate
-from cxinbox.store.pg.query import compile_query_pg, sla_condition_pg
+from cxinbox.store.pg import search as pg_search
+from cxinbox.store.pg.query import compile_per_row_pg, compile_query_pg, sla_condition_pg
 from cxinbox.store.pg.schema import PG_TUNING
 from cxinbox.store.pg.store import PgStore
 from cxinbox.store.query_sql import compile_query, sla_condition
@@ -198,6 +200,8 @@ def test_postgresql_selects_what_the_rule_says_after_every_step(
     sqlite_where, sqlite_params = compile_query(query, CTX)
     rule_where, rule_params = marked_sql(SINCE)  # SQLite's form, run on PostgreSQL
     not_where, not_params = compile_query_pg(negated, CTX)
+    per_row, per_row_params = compile_per_row_pg(query, CTX)
+    not_per_row, not_per_row_params = compile_per_row_pg(negated, CTX)
     seen_marked, window_mattered, unmarked = 0, False, False
     before: set[int] = set()
     for mid in range(1, 121):
@@ -207,6 +211,10 @@ def test_postgresql_selects_what_the_rule_says_after_every_step(
         assert _ids(pg, rule_where, rule_params) == expected, (seed, mid)
         assert _ids(db, sqlite_where, sqlite_params) == expected, (seed, mid)
         assert _ids(pg, not_where, not_params) == set(inbox.convs) - expected, (seed, mid)
+        assert _ids(pg, per_row, per_row_params) == expected, (seed, mid)
+        assert _ids(pg, not_per_row, not_per_row_params) == set(inbox.convs) - expected, \
+            (seed, mid)
+        assert _walked(pg, per_row, per_row_params, len(expected)) == expected, (seed, mid)
         seen_marked = max(seen_marked, len(expected))
         window_mattered |= expected != inbox.marked(None)
         unmarked |= bool(before - expected)
@@ -214,6 +222,22 @@ def test_postgresql_selects_what_the_rule_says_after_every_step(
     # The sequence marked conversations and unmarked some, and the backlog's window
     # decided some of them: the sets compared were not all empty or all alike.
     assert seen_marked > 0 and unmarked and window_mattered
+    # The per-row form tests each conversation the walk reads: no list of every marked
+    # conversation of the inbox made before the walk starts (an InitPlan).
+    with pg.read() as conn:
+        plan = "\n".join(str(r[0]) for r in conn.execute(
+            f"EXPLAIN SELECT c.id FROM conversations c WHERE {per_row}",
+            per_row_params).fetchall())
+    assert "InitPlan" not in plan and "SubPlan" in plan, plan
+
+
+def _walked(pg: PgStore, per_row: str, params: list[object], marked: int) -> set[int]:
+    """The conversations a walked search lists for the per-row condition, every one of
+    the inbox in the window: its page of them all, its count stopped at `marked`."""
+    with pg.read() as conn:
+        found = pg_search._walk(conn, per_row, params, 0, 1000, "newest", marked, 1000)
+    assert found is not None and found[1] == marked
+    return {row.id for row in found[0]}
 
 
 def test_without_a_window_only_late_mail_is_marked_on_both(

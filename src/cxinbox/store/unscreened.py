@@ -44,7 +44,7 @@ from typing import Any
 from cxinbox.store.records import UnscreenedMark
 from cxinbox.store.schema_received import clock_sql
 
-__all__ = ["marked_sql", "marked_sql_pg", "marks_of_rows", "page_sql"]
+__all__ = ["marked_sql", "marked_sql_per_row", "marked_sql_pg", "marks_of_rows", "page_sql"]
 
 MARKED_STATUSES = ("open", "pending")
 """Statuses whose conversations carry the mark (see the module's rule)."""
@@ -141,3 +141,15 @@ def marked_sql_pg(since: int | None) -> tuple[str, list[object]]:
                   f" AND {_ARRIVAL} >= ? AND {test}")
         params.append(since)
     return f"(c.status IN ({_STATUSES}) AND c.id = ANY(ARRAY({found})))", params
+
+
+def marked_sql_per_row(since: int | None) -> tuple[str, list[object]]:
+    """`marked_sql` as a test of one conversation at a time, for a list walked in its
+    order that stops after a few hundred matches (store/pg/search.py): the conversation's
+    own messages looked up by `messages_conversation`, stopping at the first that marks
+    it. A scalar subquery with LIMIT, so that the planner keeps it a test per row where
+    `marked_sql_pg`'s array is every marked conversation of the inbox, made before the
+    walk reads its first row."""
+    cond, params = _candidates(since)
+    return (f"(c.status IN ({_STATUSES}) AND COALESCE((SELECT TRUE FROM messages u"
+            f" WHERE u.conversation_id = c.id AND {cond} LIMIT 1), FALSE))"), params

@@ -38,7 +38,7 @@ from cxinbox.store.query_sql import (
     compile_with,
     sla_condition,
 )
-from cxinbox.store.unscreened import marked_sql_pg
+from cxinbox.store.unscreened import marked_sql_per_row, marked_sql_pg
 
 __all__ = ["PER_ROW", "POSTGRESQL", "compile_per_row_pg", "compile_query_pg",
            "sla_condition_pg"]
@@ -171,10 +171,10 @@ _TAGGED = ("COALESCE((SELECT TRUE FROM conversation_tags t WHERE t.conversation_
 
 
 class PerRowDialect(PostgresDialect):
-    """The narrowing terms (text, from:, a number, to:, tag:) as tests of one
-    conversation at a time, for a list walked in its order that stops after a few
-    hundred matches (store/pg/search.py): meaning the same as POSTGRESQL's, whose
-    subqueries find every match in the inbox through their indexes."""
+    """The narrowing terms (text, from:, a number, to:, tag:) and `is:unscreened` as
+    tests of one conversation at a time, for a list walked in its order that stops after
+    a few hundred matches (store/pg/search.py): meaning the same as POSTGRESQL's, whose
+    subqueries (and array) find every match in the inbox through their indexes."""
 
     def text_match(self, texts: Sequence[Text], any_of: bool, op: str = "IN") -> Sql:
         test, params = _search_test(texts, any_of)
@@ -199,6 +199,9 @@ class PerRowDialect(PostgresDialect):
 
     def has_tag(self, tag: str) -> Sql:
         return _TAGGED, [tag]
+
+    def unscreened(self, since: int | None) -> Sql:
+        return marked_sql_per_row(since)
 
 
 PER_ROW: Final = PerRowDialect()

@@ -14,9 +14,10 @@ ends soon (`_WALK_AT_MOST` conversations for `count_up_to` matches), and even th
 stops after a window of the list; a walk that does not reach `count_up_to` matches in its
 window leaves the search to the indexes, counted exactly (and capped).
 
-A search whose condition says `c.status = ?` as a whole term (`status:open tag:billing`,
-the TUI's tag view) walks only the conversations of that status, by the status index in
-the list's order, and its estimate divides by them: at a million conversations, 200
+A search that requires one status as a whole term (`status:open tag:billing`, the TUI's
+tag view; `status_term` reads it from the parsed query) walks only the conversations of
+that status, by the status index in the list's order, and its estimate divides by them:
+at a million conversations, 200
 open matches of a tag on 7.5% of the inbox lie within 2,700 open conversations, where
 divided by all conversations the estimate said 13,000 and the walk was refused (every
 one of the tag's 15,000 open matches found and counted, 210 ms).
@@ -28,6 +29,7 @@ import json
 from collections.abc import Sequence
 from typing import Any, Final
 
+from cxinbox.domain.query import And, Field, Node
 from cxinbox.store import conversations as convs
 from cxinbox.store.query_sql import narrowed_by_subquery
 from cxinbox.store.records import ConversationRecord
@@ -46,45 +48,18 @@ _WALKED_ORDERS: Final = frozenset({"newest", "oldest", "due"})
 conversations_by_due); `priority` has one only under a status."""
 
 
-def status_term(condition: str, params: Sequence[object]) -> object | None:
-    """The status a compiled condition requires as one of its top-level terms (`c.status =
-    ?` joined by AND to the rest, or alone), or None. Read from the compiler's text: leading
-    comments, then one parenthesised conjunction whose parts are split where no
-    parenthesis or quote is open; the parameter is the one of the term's placeholder."""
-    text = condition.strip()
-    while text.startswith("/*"):
-        end = text.find("*/")
-        if end < 0:
-            return None
-        text = text[end + 2:].lstrip()
-    if text == _STATUS_TERM:
-        return params[0] if params else None
-    if not (text.startswith("(") and text.endswith(")")):
-        return None
-    depth, quoted, start, marks, marks_at_start = 0, False, 1, 0, 0
-    for i, ch in enumerate(text):
-        if ch == "'":
-            quoted = not quoted
-        elif quoted:
-            continue
-        elif ch == "?":
-            marks += 1
-        elif ch == "(":
-            depth += 1
-        elif ch == ")":
-            depth -= 1
-            if depth == 0 and i != len(text) - 1:
-                return None  # the first parenthesis closes before the end: not one group
-        if depth == 1 and not quoted and text.startswith(" AND ", i):
-            if text[start:i] == _STATUS_TERM:
-                return params[marks_at_start] if marks_at_start < len(params) else None
-            start, marks_at_start = i + len(" AND "), marks
-    if text[start:-1] == _STATUS_TERM:
-        return params[marks_at_start] if marks_at_start < len(params) else None
+def status_term(node: Node) -> str | None:
+    """The status a parsed query requires as one of its top-level terms (`status:X` joined
+    by AND to the rest, within nested groups of AND too), or None: the value its compiled
+    `c.status = ?` is bound to (store/query_sql.py), read from the query, not its SQL."""
+    if isinstance(node, Field):
+        return node.value.lower() if node.name == "status" else None
+    if isinstance(node, And):
+        for child in node.nodes:
+            found = status_term(child)
+            if found is not None:
+                return found
     return None
-
-
-_STATUS_TERM: Final = "c.status = ?"
 
 
 def estimated_matches(conn: Any, where: str, params: Sequence[object],
@@ -119,9 +94,10 @@ def _planned_rows(plan: Any) -> float:
 def list_page(conn: Any, where: str, params: Sequence[object], per_row: str | None,
               per_row_params: Sequence[object], offset: int, limit: int, order: str,
               count_up_to: int | None, *, red_flags_first: bool = False,
-              ) -> tuple[list[ConversationRecord], int]:
+              status: str | None = None) -> tuple[list[ConversationRecord], int]:
     """conversations.list_page for PostgreSQL, with the walk above for a narrowed search
-    whose count stops at `count_up_to` and whose page lies within it."""
+    whose count stops at `count_up_to` and whose page lies within it (`status`: the one
+    the query requires as a whole term, `status_term`, walked alone)."""
     walkable = (per_row is not None and count_up_to is not None
                 and order in _WALKED_ORDERS and offset + limit <= count_up_to
                 and narrowed_by_subquery(where))
@@ -132,7 +108,6 @@ def list_page(conn: Any, where: str, params: Sequence[object], per_row: str | No
     # The open flags' matches (few, from their own index) go out with the estimate's
     # statements: one round trip for both in the service's pipelined reads.
     flagged = _flagged_sent(conn, per_row, per_row_params) if red_flags_first else None
-    status = status_term(per_row, per_row_params)
     matches, everything = estimated_matches(conn, where, params, status)
     expected = count_up_to * max(everything, 1.0) / max(matches, 1.0)
     if expected <= _WALK_AT_MOST:

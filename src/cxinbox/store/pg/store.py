@@ -55,15 +55,18 @@ if TYPE_CHECKING:
 class PgSelection(SqlSelection):
     """A query compiled for PostgreSQL: a condition over `conversations c` and its
     parameters (`?` placeholders, as the SQL modules write them); for a narrowed search,
-    also the same condition tested per conversation (`per_row`, store/pg/search.py)."""
+    also the same condition tested per conversation (`per_row`, store/pg/search.py) and
+    the status the query requires as a whole term (`status`, search.status_term)."""
 
-    __slots__ = ("per_row", "per_row_params")
+    __slots__ = ("per_row", "per_row_params", "status")
 
     def __init__(self, where: str, params: list[object], per_row: str | None = None,
-                 per_row_params: list[object] | None = None) -> None:
+                 per_row_params: list[object] | None = None,
+                 status: str | None = None) -> None:
         super().__init__(where, params)
         self.per_row = per_row
         self.per_row_params = per_row_params or []
+        self.status = status
 
 
 _RECORD_EVENT: Final = "SELECT cxinbox_record_event(%s, %s, %s, %s, %s)"
@@ -113,9 +116,10 @@ class PgTx(SqliteTx):
         s = SqlSelection.of(selection)
         per_row = s.per_row if isinstance(s, PgSelection) else None
         per_row_params = s.per_row_params if isinstance(s, PgSelection) else []
+        status = s.status if isinstance(s, PgSelection) else None
         return search.list_page(self.conn, s.where, s.params, per_row, per_row_params,
                                 offset, limit, order, count_up_to,
-                                red_flags_first=red_flags_first)
+                                red_flags_first=red_flags_first, status=status)
 
 
     def hold_intake(self) -> None:
@@ -470,9 +474,11 @@ class PgStore:
             sql, params = compile_query_pg(where, ctx, sla_sql)
             if narrowed_by_subquery(sql):
                 from cxinbox.store.pg.query import compile_per_row_pg
+                from cxinbox.store.pg.search import status_term
 
                 per_row, per_row_params = compile_per_row_pg(where, ctx, sla_sql)
-                return PgSelection(sql, list(params), per_row, list(per_row_params))
+                return PgSelection(sql, list(params), per_row, list(per_row_params),
+                                   status_term(where))
         return PgSelection(sql, list(params))
 
     def record_event(self, actor: str, action: str, target: str = "",
