@@ -9,13 +9,7 @@ what the lexicon itself makes of the pattern.
 from __future__ import annotations
 
 import pytest
-
-from cxinbox.domain.triage import inspect
-
-
-def _lexicon_flag(body: str) -> str | None:
-    return inspect(body, channel="sms", statistical=False).assessment.red_flag
-
+from tests.support.redflag_rounds import lexicon_flag as _lexicon_flag
 
 FOUND = [
     # a symptom that "hasn't really gone away" is still there

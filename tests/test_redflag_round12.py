@@ -17,13 +17,7 @@ what the lexicon itself makes of the pattern.
 from __future__ import annotations
 
 import pytest
-
-from cxinbox.domain.triage import inspect
-
-
-def _lexicon_flag(body: str) -> str | None:
-    return inspect(body, channel="sms", statistical=False).assessment.red_flag
-
+from tests.support.redflag_rounds import lexicon_flag as _lexicon_flag
 
 LEFT_TO_THE_MODEL = {
     "a mi nena se le pusieron los ojos como pelotas y está llena de granos después del huevo",

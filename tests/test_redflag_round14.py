@@ -21,14 +21,9 @@ what the lexicon itself makes of the pattern.
 from __future__ import annotations
 
 import pytest
+from tests.support.redflag_rounds import lexicon_flag as _lexicon_flag
 
 from cxinbox.domain import redflag
-from cxinbox.domain.triage import inspect
-
-
-def _lexicon_flag(body: str) -> str | None:
-    return inspect(body, channel="sms", statistical=False).assessment.red_flag
-
 
 BATCH = [
     ('en', 'sorry to bother you, probably nothing but my chest has felt like a weight since lunch and it kind of goes into my left arm', 'chest_pain'),

@@ -28,13 +28,8 @@ what the lexicon itself makes of the pattern.
 from __future__ import annotations
 
 import pytest
-
-from cxinbox.domain.triage import inspect
-
-
-def _lexicon_flag(body: str) -> str | None:
-    return inspect(body, channel="sms", statistical=False).assessment.red_flag
-
+from tests.support.redflag_rounds import assert_read
+from tests.support.redflag_rounds import lexicon_flag as _lexicon_flag
 
 FLAGS = [
     # said they would kill themselves, then left
@@ -197,7 +192,7 @@ QUIET = [
 @pytest.mark.parametrize(("lang", "body", "category"), FLAGS, ids=[f"{t[0]}-{i}" for i, t in enumerate(FLAGS)])
 def test_the_fifteenth_pass_red_flags_are_found_in_their_category(lang: str, body: str,
                                                                   category: str) -> None:
-    assert _lexicon_flag(body) == category
+    assert_read(body, category)
 
 
 @pytest.mark.parametrize(("lang", "body"), QUIET, ids=[f"{t[0]}-{i}" for i, t in enumerate(QUIET)])

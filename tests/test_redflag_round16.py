@@ -26,14 +26,11 @@ what the lexicon itself makes of the pattern; the judge's guard has its own test
 from __future__ import annotations
 
 import pytest
+from tests.support.redflag_rounds import assert_read
+from tests.support.redflag_rounds import lexicon_flag as _lexicon_flag
 
 from cxinbox.domain import hitjudge, redflag
 from cxinbox.domain.triage import inspect
-
-
-def _lexicon_flag(body: str) -> str | None:
-    return inspect(body, channel="sms", statistical=False).assessment.red_flag
-
 
 FLAGS = [
     # an episode over or dated, then back now
@@ -205,7 +202,7 @@ QUIET = [
 @pytest.mark.parametrize(("lang", "body", "category"), FLAGS, ids=[f"{t[0]}-{i}" for i, t in enumerate(FLAGS)])
 def test_the_sixteenth_pass_red_flags_are_found_in_their_category(lang: str, body: str,
                                                                   category: str) -> None:
-    assert _lexicon_flag(body) == category
+    assert_read(body, category)
 
 
 @pytest.mark.parametrize(("lang", "body"), QUIET, ids=[f"{t[0]}-{i}" for i, t in enumerate(QUIET)])

@@ -25,13 +25,9 @@ detector.
 from __future__ import annotations
 
 import pytest
+from tests.support.redflag_rounds import lexicon_flag as _lexicon_flag
 
 from cxinbox.domain.triage import assess, inspect
-
-
-def _lexicon_flag(body: str) -> str | None:
-    return inspect(body, channel="sms", statistical=False).assessment.red_flag
-
 
 FLAGS = [
     # numbers and emoji

@@ -27,8 +27,7 @@ detector.
 from __future__ import annotations
 
 import pytest
-from tests.support.redflag_rounds import assert_both_languages
-from tests.support.redflag_rounds import lexicon_flag as _lexicon_flag
+from tests.support.redflag_rounds import assert_both_languages, assert_quiet, assert_read
 
 from cxinbox.domain.triage import assess
 
@@ -157,13 +156,12 @@ TRAPS = [
 
 @pytest.mark.parametrize(("lang", "body", "category"), FLAGS)
 def test_the_lexicon_reads_the_family(lang: str, body: str, category: str) -> None:
-    assert _lexicon_flag(body) == category
+    assert_read(body, category)
 
 
 @pytest.mark.parametrize(("lang", "body"), TRAPS)
 def test_the_near_misses_stay_quiet(lang: str, body: str) -> None:
-    assert _lexicon_flag(body) is None
-    assert assess(body, channel="sms").red_flag is None
+    assert_quiet(body)
 
 
 def test_denied_danger_signs_do_not_hide_what_comes_after_but() -> None:

@@ -27,10 +27,8 @@ detector.
 from __future__ import annotations
 
 import pytest
-from tests.support.redflag_rounds import assert_both_languages
+from tests.support.redflag_rounds import assert_both_languages, assert_quiet, assert_read
 from tests.support.redflag_rounds import lexicon_flag as _lexicon_flag
-
-from cxinbox.domain.triage import assess
 
 FLAGS = [
     # stroke: sight gone suddenly in one eye
@@ -110,13 +108,12 @@ TRAPS = [
 
 @pytest.mark.parametrize(("lang", "body", "category"), FLAGS)
 def test_the_lexicon_reads_the_family(lang: str, body: str, category: str) -> None:
-    assert _lexicon_flag(body) == category
+    assert_read(body, category)
 
 
 @pytest.mark.parametrize(("lang", "body", "category"), TRAPS)
 def test_the_near_misses_stay_quiet(lang: str, body: str, category: str) -> None:
-    assert _lexicon_flag(body) is None
-    assert assess(body, channel="sms").red_flag is None
+    assert_quiet(body)
 
 
 def test_a_seizure_in_a_pregnancy_said_to_be_over_stays_a_flag() -> None:

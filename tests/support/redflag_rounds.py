@@ -1,4 +1,4 @@
-"""What every lexicon-pass test file (tests/test_redflag_round20.py onwards) asks of its
+"""What the lexicon-pass test files (tests/test_redflag_round*.py) ask of their
 families: a positive read by the lexicon and rules alone (no model, no judge), so each case
 says what the lexicon itself makes of the pattern; a near miss quiet under the lexicon alone
 and under the whole detector; both languages in every list."""
