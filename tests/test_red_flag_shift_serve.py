@@ -1,7 +1,7 @@
 """The night-to-morning path of a red flag through a real `cxinbox serve`, mail from Dovecot
 and two nurses as real OS users at the command line: a chest-pain mail arrives while nobody
 in the nurses team is on shift and waits unassigned; when the first nurse's shift starts
-(by the wall clock, a minute or so into the test) the server gives it to her by the team's
+(by the wall clock, half a minute or so into the test) the server gives it to her by the team's
 strategy, as the routing rule, with the reason; the next red flag, with her at the team's
 cap and her colleague off shift, waits and is told once (audit event and notify hook)."""
 
@@ -125,14 +125,14 @@ def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
             shown_teams = cx("teams", "--config", str(cfg)).stdout
             assert "  red flags waiting for it: 1 (cxinbox list is:red-flag assignee:none)" \
                 in shown_teams.splitlines(), shown_teams
-        # The rota for today is written, starting at the next whole minute the restarted
-        # server can be up before (a lead measured on this machine:
-        # tests/support/shiftclock.py; at most the 30 s it was before), and the server
-        # restarted: her shift starts while it runs. It goes on through the next day too,
-        # so a run near midnight UTC does not see it end.
+        # The rota for today is written, starting at the second the restarted server can
+        # be up before (a lead measured on this machine: tests/support/shiftclock.py; at
+        # most the 30 s it was before), and the server restarted: her shift starts while
+        # it runs. It goes on through the next day too, so a run near midnight UTC does
+        # not see it end.
         start = shift_start(RESTART_STARTS, most_s=30.0)
         _desk(cfg, base_text, sock, hook, nurse.name, other.name,
-              f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M}-24:00"],'
+              f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M:%S}-24:00"],'
               f' {DAYS[(start.weekday() + 1) % 7]} = ["00:00-24:00"] }}')
         with Server(cfg, sock) as server:
 

@@ -4,7 +4,7 @@ server (the leader lease), as the routing rule with the reason and the `waited` 
 bell of the nurse it lands on); the flag left over is told once, to the desk and the hook.
 The leader then dies (SIGKILL): the other server takes the round over and gives or tells
 nothing twice, while it tells a new flag as the first did. Mail comes from Dovecot; the
-shift starts by the wall clock, a minute or two into the test. And a leader killed while
+shift starts by the wall clock, a minute or so into the test. And a leader killed while
 its hook pages a flag: the other server pages it, once."""
 
 from __future__ import annotations
@@ -65,14 +65,14 @@ def test_two_servers_give_each_waiting_flag_once_at_the_shift_start(
     hook = tmp_path / "hook.sh"
     hook.write_text(f"#!/bin/sh\ncat >> {paged}\necho >> {paged}\n")
     hook.chmod(0o755)
-    # Her shift starts at the next whole minute the flags can sync before (two server
-    # starts and the CLI calls that wait for the sync: a lead measured on this machine,
+    # Her shift starts at the second the flags can sync before (two server starts and the
+    # CLI calls that wait for the sync: a lead measured on this machine,
     # tests/support/shiftclock.py; at most the 100 s it was before) and runs through the
     # next day, so a run near midnight does not end it.
     start = shift_start(READY_STARTS, most_s=100.0)
     team = (f'strategy = "shift-aware"\ncap = 2\n'
             f'shifts = {{ {ME} = {{ hours = {{ {DAYS[start.weekday()]} = '
-            f'["{start:%H:%M}-24:00"], {DAYS[(start.weekday() + 1) % 7]} = ["00:00-24:00"]'
+            f'["{start:%H:%M:%S}-24:00"], {DAYS[(start.weekday() + 1) % 7]} = ["00:00-24:00"]'
             ' }, timezone = "UTC" } }')
     cfg_a = desk_config(tmp_path / "a", dovecot, sockdir / "a.sock", hook, pg_url, team)
     cfg_b = desk_config(tmp_path / "b", dovecot, sockdir / "b.sock", hook, pg_url, team)

@@ -482,6 +482,23 @@ def test_from_spec_midnight_forms() -> None:
     )
 
 
+def test_from_spec_times_may_give_their_seconds() -> None:
+    """A shift may start or end within a minute ("08:00:30"): the calendar opens at that
+    second, not at the minute's start or end."""
+    spec: dict[str, object] = {"hours": {"mon": ["08:00:30-12:00", "13:00-17:59:59"],
+                                         "tue": ["22:00-24:00:00"]}}
+    calendar = BusinessCalendar.from_spec(spec, where="w", default_tz=BERLIN)
+    assert calendar.weekly[0] == ((time(8, 0, 30), time(12)), (time(13), time(17, 59, 59)))
+    assert calendar.weekly[1] == ((time(22), time(0)),)
+    monday = date(2026, 1, 5)
+    assert not calendar.is_open(datetime(2026, 1, 5, 8, 0, 29, tzinfo=BERLIN))
+    assert calendar.is_open(datetime(2026, 1, 5, 8, 0, 30, tzinfo=BERLIN))
+    assert calendar.is_open(datetime(2026, 1, 5, 17, 59, 58, tzinfo=BERLIN))
+    assert not calendar.is_open(datetime(2026, 1, 5, 17, 59, 59, tzinfo=BERLIN))
+    # Monday's two shifts and Tuesday's (the helper counts two days)
+    assert open_seconds_on(calendar, monday) == (4 * 3600 - 30) + (5 * 3600 - 1) + 2 * 3600
+
+
 @pytest.mark.parametrize(
     ("spec", "message"),
     [
@@ -512,6 +529,18 @@ def test_from_spec_midnight_forms() -> None:
         (
             {"timezone": "UTC", "hours": {"mon": ["24:00-08:00"]}},
             "cal.hours.mon[0]: times run from 00:00 to 24:00, got '24:00-08:00'",
+        ),
+        (
+            {"timezone": "UTC", "hours": {"mon": ["08:00:60-12:00"]}},
+            "cal.hours.mon[0]: times run from 00:00 to 24:00, got '08:00:60-12:00'",
+        ),
+        (
+            {"timezone": "UTC", "hours": {"mon": ["08:00-24:00:01"]}},
+            "cal.hours.mon[0]: times run from 00:00 to 24:00, got '08:00-24:00:01'",
+        ),
+        (
+            {"timezone": "UTC", "hours": {"mon": ["08:00:5-12:00"]}},
+            "cal.hours.mon[0]: expected HH:MM-HH:MM, got '08:00:5-12:00'",
         ),
         (
             {"timezone": "UTC", "hours": {"mon": [], "sat": []}},

@@ -1,12 +1,13 @@
 """A rota shift that starts soon by the wall clock, for tests of a server acting at a
 shift's start.
 
-Rotas are written in whole minutes ("HH:MM-HH:MM", domain/sla.py), so a test that needs
-its servers up and its mail synced *before* a shift starts takes the next whole minute at
-least a lead away. The lead is measured, not guessed: this machine's time, now, to start
-an interpreter that imports what `cxinbox serve` imports, times the number of such starts
-(servers, CLI calls, a sync) the test makes before the shift, plus a floor for the waits
-that do not scale with it. A quiet machine then waits tens of seconds for the shift
+A rota's times may give their seconds ("HH:MM:SS-HH:MM", domain/sla.py), so a test that
+needs its servers up and its mail synced *before* a shift starts writes the whole second a
+lead away, where whole minutes cost it up to a minute more (thirty seconds on average) of
+waiting past the lead. The lead is measured, not guessed: this machine's time, now, to
+start an interpreter that imports what `cxinbox serve` imports, times the number of such
+starts (servers, CLI calls, a sync) the test makes before the shift, plus a floor for the
+waits that do not scale with it. A quiet machine then waits tens of seconds for the shift
 instead of the two minutes a fixed lead needed; a busy one gets a longer lead by itself.
 """
 
@@ -43,14 +44,15 @@ def lead_s(starts: float, floor_s: float = 10.0, most_s: float | None = None) ->
     return min(max(lead, most_s / 2), most_s)
 
 
-def next_minute(after: datetime) -> datetime:
-    """The first whole minute at or after `after`."""
-    whole = after.replace(second=0, microsecond=0)
-    return whole if whole == after else whole + timedelta(minutes=1)
+def next_second(after: datetime) -> datetime:
+    """The first whole second at or after `after`."""
+    whole = after.replace(microsecond=0)
+    return whole if whole == after else whole + timedelta(seconds=1)
 
 
 def shift_start(starts: float, floor_s: float = 10.0,
                 most_s: float | None = None) -> datetime:
-    """The next whole minute (UTC) at least `lead_s(starts, floor_s, most_s)` from now."""
+    """The next whole second (UTC) at least `lead_s(starts, floor_s, most_s)` from now: a
+    rota's start written "HH:MM:SS"."""
     lead = lead_s(starts, floor_s, most_s)
-    return next_minute(datetime.now(UTC) + timedelta(seconds=lead))
+    return next_second(datetime.now(UTC) + timedelta(seconds=lead))

@@ -80,7 +80,9 @@ _MICROSECOND: Final = timedelta(microseconds=1)
 _DAY: Final = timedelta(days=1)
 _WEEKDAY_KEYS: Final[tuple[str, ...]] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 _SPEC_KEYS: Final[tuple[str, ...]] = ("timezone", "hours", "holidays")
-_SHIFT_RE: Final = re.compile(r"(\d{1,2}):(\d{2})\s*[-\u2013]\s*(\d{1,2}):(\d{2})")
+_SHIFT_RE: Final = re.compile(
+    r"(\d{1,2}):(\d{2})(?::(\d{2}))?\s*[-\u2013]\s*(\d{1,2}):(\d{2})(?::(\d{2}))?")
+"""A shift, "HH:MM-HH:MM"; either end may give its seconds too ("08:00:30-17:00")."""
 _DATE_RE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
 _PLAN_CACHE_LIMIT: Final = 8192  # dates memoised per calendar (~22 years); cleared when full
 
@@ -142,8 +144,9 @@ class BusinessCalendar:
 
         `spec` looks like ``{"timezone": "America/New_York", "hours": {"mon": ["08:00-12:00",
         "13:00-17:30"], ...}, "holidays": ["2026-12-25", ...]}``. Days left out of `hours` (or
-        given an empty list) are closed; "24:00" is accepted as a closing time. Holidays may be
-        ISO date strings or `date` values (TOML parses bare dates into those). `timezone` may
+        given an empty list) are closed; "24:00" is accepted as a closing time; a time may give
+        its seconds ("08:00:30"). Holidays may be ISO date strings or `date` values (TOML
+        parses bare dates into those). `timezone` may
         be omitted when `default_tz` (the clinic's zone) is given. `where` is the dotted path
         of `spec` in the config, e.g. "sla.calendars.main".
         """
@@ -401,10 +404,12 @@ def _parse_shift(value: object, where: str) -> Shift:
     match = _SHIFT_RE.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
         raise SlaSpecError(where, f"expected HH:MM-HH:MM, got {_shown(value)}")
-    start_h, start_m, end_h, end_m = (int(part) for part in match.groups())
-    if start_h > 23 or start_m > 59 or end_m > 59 or end_h > 24 or (end_h == 24 and end_m):
+    start_h, start_m, start_s, end_h, end_m, end_s = (int(part or 0)
+                                                      for part in match.groups())
+    if (start_h > 23 or max(start_m, start_s, end_m, end_s) > 59 or end_h > 24
+            or (end_h == 24 and (end_m or end_s))):
         raise SlaSpecError(where, f"times run from 00:00 to 24:00, got {_shown(value)}")
-    return (time(start_h, start_m), time(end_h % 24, end_m))
+    return (time(start_h, start_m, start_s), time(end_h % 24, end_m, end_s))
 
 
 def _parse_holidays(value: object, where: str) -> frozenset[date]:
