@@ -112,6 +112,11 @@ def test_default_config_is_valid_and_uses_platform_db_path() -> None:
     assert config.clinic.tzinfo.key == "UTC"
 
 
+def test_triage_check_interval_defaults_to_5_s_and_is_read(write: Writer) -> None:
+    assert load_config(write("")).triage.check_interval == 5
+    assert load_config(write("[triage]\ncheck_interval = 1\n")).triage.check_interval == 1
+
+
 def test_sla_check_interval_defaults_to_15_s_and_is_read(write: Writer) -> None:
     assert load_config(write("")).sla.check_interval_s == 15
     assert load_config(write("[sla]\ncheck_interval = 1\n")).sla.check_interval_s == 1
@@ -351,6 +356,10 @@ def test_wrong_values_in_an_account(write: Writer, snippet: str, expected: str) 
         ("[sla]\ncheck_interval = 3601", "sla.check_interval: expected an integer from 1 to 3600"),
         ("[sla]\ncheck_interval = 2.5", "sla.check_interval: expected an integer from 1 to 3600"),
         ('[sla]\ncheck_interval = "15s"', "sla.check_interval: expected an integer from 1 to"),
+        ("[triage]\ncheck_interval = 0",
+         "triage.check_interval: expected an integer from 1 to 3600, got 0"),
+        ("[triage]\ncheck_interval = 1.5",
+         "triage.check_interval: expected an integer from 1 to 3600"),
     ],
 )
 def test_wrong_values_elsewhere(write: Writer, text: str, expected: str) -> None:

@@ -23,6 +23,8 @@ from tests.test_serve_support import ME, Server, cx
 
 RULE = "red flags to nurses"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+ROUND_S = 1
+"""[triage] check_interval of these servers: the shift's start is taken up within it."""
 RESTART_STARTS = 10
 """Interpreter starts' worth of time from writing the rota to the restarted server
 answering (a server start and a `cxinbox show`)."""
@@ -69,6 +71,7 @@ socket = "{sock}"
 
 [triage]
 notify_command = ["{hook}"]
+check_interval = {ROUND_S}
 
 [[staff]]
 os_user = "{ME}"

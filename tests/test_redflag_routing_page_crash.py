@@ -23,6 +23,8 @@ from cxinbox.service.redflag_routing import PAGING, TOLD, WAITING
 from cxinbox.service.sla_monitor import TEST_TIMEOUT_ENV
 
 RULE = "red flags to nurses"
+ROUND_S = 1
+"""[triage] check_interval of these servers (the red-flag round; 5 s by default)."""
 
 
 @pytest.fixture
@@ -55,6 +57,7 @@ socket = "{sock}"
 
 [triage]
 notify_command = ["{hook}"]
+check_interval = {ROUND_S}
 
 [[staff]]
 os_user = "{ME}"

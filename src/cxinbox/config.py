@@ -752,6 +752,10 @@ class TriageConfig:
     """Run (argv, no shell) once per new red flag, with the category and conversation
     number only (CXINBOX_EVENT=red_flag, CXINBOX_CATEGORY, CXINBOX_CONVERSATION, and one
     JSON line on stdin); unset = [sla] notify_command."""
+    check_interval: int = 5
+    """Seconds between the server's red-flag rounds (service/redflag_routing.py): how late
+    at most a waiting red flag is given when a shift starts or a place under a cap frees
+    up, and a shift's start is offered or told. 1..3600."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1463,7 +1467,8 @@ def _parse_triage(table: _Table, sla: _Table) -> TriageConfig:
         emergency_text_es=texts["emergency_text_es"],
         backlog_hours=table.integer("backlog_hours", 72, 1, 24 * 366),
         backlog_mark_days=table.integer("backlog_mark_days", 14, 0, 3660),
-        notify_command=table.string_list("notify_command", "the command and its arguments"))
+        notify_command=table.string_list("notify_command", "the command and its arguments"),
+        check_interval=table.integer("check_interval", 5, 1, 3600))
 
 
 def _duration(table: _Table, key: str) -> int | None:

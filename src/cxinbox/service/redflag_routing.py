@@ -88,7 +88,8 @@ OFFERED: Final = "redflag.offered"
 SHIFT: Final = "staff.shift"
 """Someone's rota opened or closed since the last round: TUIs read the roster again."""
 INTERVAL_S: Final = 5.0
-"""How often the server looks: a shift start or a freed place is taken up within this."""
+"""How often the server looks by default (`[triage] check_interval`): a shift start or a
+freed place is taken up within this."""
 
 
 @dataclass(frozen=True, slots=True)

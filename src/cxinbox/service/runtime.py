@@ -181,11 +181,12 @@ class ReportFacts:
 
 def red_flag_router(store: Store, config: Config, health: Health | None = None) -> Worker:
     """Red flags that wait unassigned: given to their team when a shift starts or a place
-    under the cap frees up, told once when caps hold them (service/redflag_routing.py);
-    a roster it cannot read is a health alert."""
+    under the cap frees up, told once when caps hold them (service/redflag_routing.py),
+    every `[triage] check_interval`; a roster it cannot read is a health alert."""
     from cxinbox.service.redflag_routing import RedFlagRouter
 
-    return RedFlagRouter(store, config, health=health)
+    return RedFlagRouter(store, config, health=health,
+                         interval_s=float(config.triage.check_interval))
 
 
 def background_workers(db: Database, config: Config, health: Health | None = None,
