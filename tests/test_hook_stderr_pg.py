@@ -229,7 +229,7 @@ def test_a_pg_server_as_its_own_user_keeps_the_stderr_root_and_it_read_staff_are
             # The alert is written before its log line: once the line is there, the
             # store and the socket both have it.
             wait_until(lambda: f"notify:{where.hook}: notify_command failed" in log(),
-                       "the server's alert for the failing hook", timeout=120,
+                       "the server's alert for the failing hook", timeout=240,
                        interval=0.1, detail=lambda: log()[-3000:])
             assert where.kept.exists(), log()[-3000:]
             given = {"PGPASSWORD": password}
