@@ -121,3 +121,39 @@ def test_a_working_hook_does_not_clear_another_hooks_alert(tmp_path: Path) -> No
     finally:
         set_failure_sink(None)
         db.close()
+
+
+def test_the_alert_names_the_kept_stderr_whole_under_a_long_data_directory(
+        tmp_path: Path) -> None:
+    """The alert is where doctor (run as root, or beside a PostgreSQL server) learns which
+    file holds the failing run's stderr; cut at the usual 300 characters, a long data
+    directory lost the file's name and doctor found nothing."""
+    from cxinbox.config import load_config
+    from cxinbox.service.health import Health
+    from cxinbox.service.notify import set_failure_sink, set_stderr_dir
+    from cxinbox.service.notify_record import NotifyRecorder, alert_key
+    from cxinbox.store.db import Database
+
+    (tmp_path / "c.toml").write_text(f'[store]\npath = "{tmp_path / "db" / "cx.db"}"\n')
+    config = load_config(tmp_path / "c.toml")
+    db = Database(config.db_path)
+    health = Health(db, config)
+    state = tmp_path.joinpath(*(["a-rather-long-folder-name-for-a-clinic"] * 5))
+    hook = tmp_path / "page.sh"
+    hook.write_text("#!/bin/sh\necho 'pager gateway refused: 503' >&2\nexit 1\n")
+    hook.chmod(0o700)
+    set_failure_sink(NotifyRecorder(db, health))
+    set_stderr_dir(state)
+    try:
+        run_notify([str(hook)], env={}, details={"event": "red_flag"}, log=log,
+                   what="red-flag notify_command", conversation=7)
+        with db.reading() as tx:
+            message = {a.key: a.message for a in tx.alerts()}[alert_key(str(hook))]
+        kept = next(state.rglob("*.stderr"))
+        assert len(str(kept)) > 230
+        assert f"its last stderr is kept in {kept} (" in message, message
+        assert message.endswith("run it by hand as the server's user to see more")
+    finally:
+        set_failure_sink(None)
+        set_stderr_dir(None)
+        db.close()

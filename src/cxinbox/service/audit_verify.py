@@ -102,7 +102,8 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
     `log_path`, e.g. a copy kept by a remote syslog host)."""
     report = TrailReport()
     key_path = config.audit_key_path
-    public = _public_key(report, config, key_path)
+    key_there = _key_exists(report, key_path)
+    public = _public_key(report, config, key_path, key_there)
     own_log = log_path is None or log_path == config.audit_log_path
     log_path = log_path or config.audit_log_path
     try:
@@ -117,7 +118,7 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
             check_log_file(log_path)
         except AnchorError as exc:
             report.warn(str(exc))
-    if lines is None and key_path.exists() and own_log:
+    if lines is None and key_there and own_log:
         report.fail(f"{log_path}: the checkpoint log is missing while the signing key exists"
                     " (deleted or moved?)", 1)
     tz = ZoneInfo(config.clinic.timezone)
@@ -258,10 +259,36 @@ def _name_keys(report: TrailReport, trusted: dict[str, _Trusted], lines: list[_L
             report.ok(f"key {kid} ({trust.label}{since}) signed no checkpoint yet")
 
 
-def _public_key(report: TrailReport, config: Config, key_path: Path) -> Ed25519PublicKey | None:
+def _key_exists(report: TrailReport, key_path: Path) -> bool:
+    """Whether the signing key is there. A directory this user may not even look into
+    (the server's 0700 one, for a member of staff) is one FAIL saying whose it is, not a
+    traceback; the checks that need no key still run."""
+    try:
+        return key_path.exists()
+    except PermissionError:
+        import os
+
+        from cxinbox.paths import run_as_owner
+
+        shut = key_path.parent
+        while shut != shut.parent:
+            try:
+                owner = os.stat(shut).st_uid
+                break
+            except PermissionError:
+                shut = shut.parent
+        else:
+            owner = 0
+        report.fail(f"{key_path}: this user may not look into {shut}, which belongs to"
+                    f" another user; {run_as_owner(owner)}")
+        return False
+
+
+def _public_key(report: TrailReport, config: Config, key_path: Path,
+                key_there: bool) -> Ed25519PublicKey | None:
     pinned = parse_public_key(config.audit.public_key) if config.audit.public_key else None
     from_file: Ed25519PublicKey | None = None
-    if key_path.exists():
+    if key_there:
         try:
             from_file = load_signing_key(key_path, create=False).public_key()
         except AnchorError as exc:

@@ -53,7 +53,8 @@ WIDTH = 80
 """`cxinbox doctor` wraps its lines to fit an 80-column terminal (`wrap_line`); the lines
 given to `echo` and `--json` stay whole."""
 
-_LABELS = ("  ok    ", "  warn  ", "  FAIL  ", "config ")
+_LABELS = ("  ok    ", "  warn  ", "  FAIL  ", "        ", "config ")
+"""Each line's label; a note's is blank, so its text lines up under the check above it."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -258,7 +259,7 @@ def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | No
     try:
         store = open_pg(config)
     except StoreError as exc:
-        report.fail(str(exc))
+        report.fail(f"{exc}{_password_hint(str(exc))}")
         return False
     try:
         findings = store.diagnose()
@@ -270,6 +271,19 @@ def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | No
     finally:
         store.close()
     return True
+
+
+_NO_PASSWORD: Final = ("no password supplied", "password authentication failed")
+
+
+def _password_hint(error: str) -> str:
+    """What to do when the database asked for a password doctor does not have (staff have
+    none; root and the service user are given the servers' one)."""
+    if not any(said in error for said in _NO_PASSWORD):
+        return ""
+    return ("; the store's checks need the servers' database password (PGPASSWORD=..."
+            " cxinbox doctor, or a pgpass file); without it the server's alerts are asked"
+            " on its socket, which answers its staff roster")
 
 
 def _check_audit_trail(report: _Report, config: Config, open_audit: AuditOpener) -> None:

@@ -65,10 +65,12 @@ class Health:
             yield tx
 
     def problem(self, key: str, message: str, *, severity: str = "error",
-                again: bool = False) -> None:
+                again: bool = False, max_len: int = 300) -> None:
         """`again`: look at the store even when this process said the same already (another
-        server's `start_fresh` may have cleared it)."""
-        line = clean_line(message, max_len=300)
+        server's `start_fresh` may have cleared it). `max_len`: a message that names a
+        file others act on (a hook's kept stderr) may need more than the usual 300
+        characters, or the file's path would be cut."""
+        line = clean_line(message, max_len=max_len)
         with self._lock:
             if not again and self._known.get(key) == (severity, line):
                 return

@@ -70,7 +70,7 @@ class NotifyRecorder:
                 f" {datetime.fromtimestamp(since, UTC):%H:%M} UTC; last: {outcome.error}"
                 f" ({outcome.what}{where}): pages are not going out; its last stderr is"
                 f" kept{kept} (doctor prints its first line): run it by hand as the"
-                f" server's user to see more"))
+                f" server's user to see more"), max_len=300 + len(kept))
 
     def _succeeded(self, key: str) -> None:
         with self._lock:
