@@ -357,9 +357,11 @@ def test_wrong_values_in_an_account(write: Writer, snippet: str, expected: str) 
         ("[sla]\ncheck_interval = 2.5", "sla.check_interval: expected an integer from 1 to 3600"),
         ('[sla]\ncheck_interval = "15s"', "sla.check_interval: expected an integer from 1 to"),
         ("[triage]\ncheck_interval = 0",
-         "triage.check_interval: expected an integer from 1 to 3600, got 0"),
+         "triage.check_interval: expected an integer from 1 to 60, got 0"),
         ("[triage]\ncheck_interval = 1.5",
-         "triage.check_interval: expected an integer from 1 to 3600"),
+         "triage.check_interval: expected an integer from 1 to 60"),
+        ("[triage]\ncheck_interval = 61",
+         "triage.check_interval: expected an integer from 1 to 60, got 61"),
     ],
 )
 def test_wrong_values_elsewhere(write: Writer, text: str, expected: str) -> None:

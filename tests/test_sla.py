@@ -504,7 +504,7 @@ def test_from_spec_times_may_give_their_seconds() -> None:
     [
         (
             {"timezone": "America/New_York", "hours": {"mon": ["08:00-12:00", "8-5"]}},
-            "cal.hours.mon[1]: expected HH:MM-HH:MM, got '8-5'",
+            "cal.hours.mon[1]: expected HH:MM-HH:MM or HH:MM:SS-HH:MM:SS, got '8-5'",
         ),
         (
             {"timezone": "Mars/Olympus", "hours": {"mon": ["08:00-12:00"]}},
@@ -540,7 +540,7 @@ def test_from_spec_times_may_give_their_seconds() -> None:
         ),
         (
             {"timezone": "UTC", "hours": {"mon": ["08:00:5-12:00"]}},
-            "cal.hours.mon[0]: expected HH:MM-HH:MM, got '08:00:5-12:00'",
+            "cal.hours.mon[0]: expected HH:MM-HH:MM or HH:MM:SS-HH:MM:SS, got '08:00:5-12:00'",
         ),
         (
             {"timezone": "UTC", "hours": {"mon": [], "sat": []}},
@@ -580,9 +580,9 @@ def test_from_spec_error_as_config_reports_it() -> None:
     spec: dict[str, object] = {"timezone": "America/New_York", "hours": {"mon": ["8-5"]}}
     with pytest.raises(SlaSpecError) as caught:
         BusinessCalendar.from_spec(spec, where="sla.calendars.main")
-    assert str(caught.value) == "sla.calendars.main.hours.mon[0]: expected HH:MM-HH:MM, got '8-5'"
+    assert str(caught.value) == "sla.calendars.main.hours.mon[0]: expected HH:MM-HH:MM or HH:MM:SS-HH:MM:SS, got '8-5'"
     assert caught.value.key == "sla.calendars.main.hours.mon[0]"
-    assert caught.value.problem == "expected HH:MM-HH:MM, got '8-5'"
+    assert caught.value.problem == "expected HH:MM-HH:MM or HH:MM:SS-HH:MM:SS, got '8-5'"
 
 
 def test_calendar_construction_guards() -> None:

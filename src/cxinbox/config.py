@@ -755,7 +755,8 @@ class TriageConfig:
     check_interval: int = 5
     """Seconds between the server's red-flag rounds (service/redflag_routing.py): how late
     at most a waiting red flag is given when a shift starts or a place under a cap frees
-    up, and a shift's start is offered or told. 1..3600."""
+    up, and a shift's start is offered or told. 1..60: a red flag must not wait
+    minutes for a clinician who is already on shift."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -1468,7 +1469,7 @@ def _parse_triage(table: _Table, sla: _Table) -> TriageConfig:
         backlog_hours=table.integer("backlog_hours", 72, 1, 24 * 366),
         backlog_mark_days=table.integer("backlog_mark_days", 14, 0, 3660),
         notify_command=table.string_list("notify_command", "the command and its arguments"),
-        check_interval=table.integer("check_interval", 5, 1, 3600))
+        check_interval=table.integer("check_interval", 5, 1, 60))
 
 
 def _duration(table: _Table, key: str) -> int | None:

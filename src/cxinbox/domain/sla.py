@@ -403,7 +403,7 @@ def _parse_day(value: object, where: str) -> tuple[Shift, ...]:
 def _parse_shift(value: object, where: str) -> Shift:
     match = _SHIFT_RE.fullmatch(value.strip()) if isinstance(value, str) else None
     if match is None:
-        raise SlaSpecError(where, f"expected HH:MM-HH:MM, got {_shown(value)}")
+        raise SlaSpecError(where, f"expected HH:MM-HH:MM or HH:MM:SS-HH:MM:SS, got {_shown(value)}")
     start_h, start_m, start_s, end_h, end_m, end_s = (int(part or 0)
                                                       for part in match.groups())
     if (start_h > 23 or max(start_m, start_s, end_m, end_s) > 59 or end_h > 24

@@ -84,10 +84,13 @@ class Acknowledger:
         return self.calendar.add_business_seconds(at, 1) - timedelta(seconds=1)
 
     def next_open_text(self, at: datetime, lang: str = "en") -> str:
-        """"Tuesday 9:00" ("martes 9:00" in Spanish, whatever the server's locale)."""
+        """"Tuesday 9:00" ("martes 9:00" in Spanish, whatever the server's locale); a
+        calendar that opens at a second past the minute says it ("Tuesday 9:00:30"), not
+        a time when the desk is still closed."""
         opens = self.next_open(at).astimezone(self.calendar.tz)
         day = _DAYS_ES[opens.weekday()] if lang == "es" else _DAYS_EN[opens.weekday()]
-        return f"{day} {opens.hour}:{opens.minute:02d}"
+        seconds = f":{opens.second:02d}" if opens.second else ""
+        return f"{day} {opens.hour}:{opens.minute:02d}{seconds}"
 
     def text_for(self, channel: str, lang: str) -> tuple[str, str]:
         """(text, its language) for the channel and the patient's language: the Spanish text
