@@ -83,7 +83,7 @@ _worker = False
 _ready = False
 _readying: Iterator[None] | None = None
 
-READY_TASKS: Final = 5
+READY_TASKS: Final = 6
 """How many `prepare_step` tasks ready the detectors: one per step of
 service/pattern_cache.py's `readying` (the import, then each detector's part). Only a
 matter of cost: a step left over is taken by `prepare`, a task too many does nothing."""
