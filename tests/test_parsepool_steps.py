@@ -59,7 +59,7 @@ def test_readying_by_steps_answers_as_readying_at_once(tmp_path: Path) -> None:
     assert list((tmp_path / "b" / "cxinbox").glob("patterns-*.marshal"))
     warm = _assess(tmp_path / "b", _BY_STEPS)  # from the file
     # ready only after the last of READY_TASKS steps: the constant matches the readying
-    ready_after = [False] * 5 + [True, True]
+    ready_after = [False] * 6 + [True, True]
     assert cold["steps"] == warm["steps"] == ready_after
     assert cold["answers"] == warm["answers"] == at_once["answers"]
     assert cold["made"] == warm["made"] == at_once["made"]

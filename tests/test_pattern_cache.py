@@ -199,3 +199,51 @@ def test_a_refused_entry_is_written_again_once(tmp_path: Path) -> None:
     written = path.stat().st_mtime_ns
     assert _ready_and_assess(tmp_path) == first
     assert path.stat().st_mtime_ns == written  # repaired: not written again
+
+
+def _judge_blob() -> bytes:
+    from importlib import resources
+
+    from cxinbox.domain import hitjudge
+
+    return resources.files("cxinbox.domain").joinpath(hitjudge.MODEL_FILE).read_bytes()
+
+
+def test_the_kept_judge_is_the_files_to_the_bit(tmp_path: Path,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    import marshal
+
+    from cxinbox.domain import hitjudge, textmodel
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    blob = _judge_blob()
+    real = hitjudge.HitJudge.from_bytes(blob)
+    cold = pattern_cache.read_judge(blob)  # reads the file, writes the arrays
+    (path,) = (tmp_path / "cxinbox").glob("judge-*.marshal")
+    written = path.stat().st_mtime_ns
+    warm = pattern_cache.read_judge(blob)  # from the arrays
+    assert path.stat().st_mtime_ns == written
+    assert isinstance(warm.model.rows, textmodel.PackedRows)
+    rows = real.model.rows
+    assert isinstance(rows, textmodel.LazyRows)
+    for judge in (cold, warm):
+        assert (judge.model.classes, judge.model.bias, judge.threshold) == \
+            (real.model.classes, real.model.bias, real.threshold)
+        assert len(judge.model.rows) == len(rows)
+        # every row the same floats, bit for bit, and no row the file has not
+        assert all(judge.model.rows.get(f) == rows.get(f) for f in rows._raw)
+        assert judge.model.rows.get(max(rows._raw) + 1) is None
+    found = {"cat chest_pain", "bias", "w went", "w er", "w yesterday"}
+    features = textmodel.hashed(found, (1 << hitjudge.BITS) - 1)
+    assert warm.model.probabilities(features) == real.model.probabilities(features)
+    # arrays that do not fit their classes: refused (the caller reads the file itself)
+    key, kept = marshal.loads(path.read_bytes())
+    kept["weights"] = kept["weights"][:-4]
+    path.write_bytes(marshal.dumps((key, kept)))
+    path.chmod(0o600)
+    with pytest.raises(ValueError):
+        pattern_cache.read_judge(blob)
+    path.chmod(0o666)  # a file others may write is never read: the judge's file is
+    again = pattern_cache.read_judge(blob)
+    assert all(again.model.rows.get(f) == rows.get(f) for f in list(rows._raw)[:500])
+    assert path.stat().st_mode & 0o777 == 0o600  # written again, as its owner's alone

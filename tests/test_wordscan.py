@@ -141,3 +141,26 @@ def test_the_pseudo_phrases_split_find_what_the_whole_pattern_finds() -> None:
         assert spans == [m.span() for m in whole.finditer(text)]
         found += len(spans)
     assert found > 100
+
+
+FAMILY = [r"\bchest pain", r"\bpecho", r"\bno\b", r"\b(?:shortness|short) of breath",
+          r"\bx+", r"\bthe (?:worst|bad) headache", r"\bdolor de pecho"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=st.text(alphabet="chestpaindorfbxwkl ", max_size=80),
+       late=st.integers(min_value=0, max_value=len(FAMILY)))
+def test_a_family_leaves_in_what_asking_each_pattern_leaves_in(text: str, late: int) -> None:
+    from cxinbox.domain.regexneed import NeedIndex
+    from cxinbox.domain.wordscan import Family, possible
+
+    index = NeedIndex()
+    other = NeedIndex()
+    # one pattern filed elsewhere; those after `late` filed after the answer is made
+    patterns = [WordPattern(p, other if i == 1 else index) for i, p in enumerate(FAMILY[:late])]
+    answer = possible(text, index)
+    patterns += [WordPattern(p, index) for p in FAMILY[late:]]
+    family = Family(patterns, index)
+    expected = [i for i, p in enumerate(patterns) if not p.ruled_out(answer)]
+    assert family.left_in(answer) == expected
+    assert family.left_in(possible(text, other)) == list(range(len(patterns)))

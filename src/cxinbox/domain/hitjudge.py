@@ -26,6 +26,8 @@ from __future__ import annotations
 
 import itertools
 import re
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from importlib import resources
@@ -211,13 +213,38 @@ def guarded(folded: str, hit: redflag.Finding) -> bool:
         or by_the_clock(folded, hit.start, hit.end)
 
 
+Reader = Callable[[bytes], "HitJudge"]
+"""A way to the judge from its file's bytes other than `HitJudge.from_bytes` (one that keeps
+what it read elsewhere: service/pattern_cache.py), which must give the same judge."""
+
+
 @cache
 def shipped() -> HitJudge | None:
     """The judge shipped with the package (None when there is none), read once."""
-    path = resources.files("cxinbox.domain").joinpath(MODEL_FILE)
-    if not path.is_file():
-        return None
-    return HitJudge.from_bytes(path.read_bytes())
+    return read_shipped()
+
+
+_shipped_lock: Final = threading.Lock()
+_read: list[HitJudge | None] = []
+
+
+def read_shipped(reader: Reader | None = None) -> HitJudge | None:
+    """`shipped`: the first call of either reads the file, with `reader` when given (and
+    `HitJudge.from_bytes` if it fails); every later call gets the same judge."""
+    with _shipped_lock:
+        if not _read:
+            path = resources.files("cxinbox.domain").joinpath(MODEL_FILE)
+            blob = path.read_bytes() if path.is_file() else None
+            judge = None
+            if blob is not None and reader is not None:
+                try:
+                    judge = reader(blob)
+                except Exception:  # noqa: BLE001 - read the file itself instead
+                    judge = None
+            if blob is not None and judge is None:
+                judge = HitJudge.from_bytes(blob)
+            _read.append(judge)
+        return _read[0]
 
 
 def _sentences(folded: str) -> list[tuple[int, int]]:

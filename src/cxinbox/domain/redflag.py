@@ -48,7 +48,7 @@ from typing import Final, Literal
 
 from cxinbox.domain import redflag_lexicon as lex
 from cxinbox.domain.regexneed import NeedIndex
-from cxinbox.domain.wordscan import WordPattern, possible
+from cxinbox.domain.wordscan import Family, WordPattern, possible
 
 Status = Literal["current", "negated", "historical", "hypothetical", "pseudo", "bulk"]
 
@@ -87,6 +87,9 @@ class Finding:
 class _Compiled:
     targets: tuple[tuple[str, WordPattern], ...]
     cued: tuple[tuple[str, WordPattern, str], ...]
+    # which targets (and cued targets) a text's answer from _TARGETS leaves in
+    targets_left: Family
+    cued_left: Family
     cues: dict[str, WordPattern]
     older_age: WordPattern
     not_pregnant: WordPattern
@@ -111,9 +114,13 @@ _BULK: Final = NeedIndex()
 
 @cache
 def _compiled() -> _Compiled:
+    targets = tuple((c, WordPattern(p, _TARGETS)) for c, p in lex.TARGETS)
+    cued = tuple((c, WordPattern(p, _TARGETS), cue) for c, p, cue in lex.CUED_TARGETS)
     return _Compiled(
-        targets=tuple((c, WordPattern(p, _TARGETS)) for c, p in lex.TARGETS),
-        cued=tuple((c, WordPattern(p, _TARGETS), cue) for c, p, cue in lex.CUED_TARGETS),
+        targets=targets,
+        cued=cued,
+        targets_left=Family([p for _c, p in targets], _TARGETS),
+        cued_left=Family([p for _c, p, _cue in cued], _TARGETS),
         cues={name: WordPattern(p) for name, p in lex.CUES.items()},
         older_age=WordPattern(lex.OLDER_AGE),
         not_pregnant=WordPattern(lex.NOT_PREGNANT),
@@ -300,14 +307,14 @@ def first_current(findings: list[Finding]) -> Finding | None:
 def _targets(folded: str, c: _Compiled, setting: str = "") -> list[tuple[str, int, int]]:
     found: list[tuple[str, int, int]] = []
     answer = possible(folded, _TARGETS)  # the patterns that cannot match are not run
-    for category, pattern in c.targets:
-        if not pattern.ruled_out(answer):
-            found.extend((category, m.start(), m.end()) for m in pattern.scan(folded))
+    targets = c.targets
+    for i in c.targets_left.left_in(answer):
+        category, pattern = targets[i]
+        found.extend((category, m.start(), m.end()) for m in pattern.scan(folded))
     cue_text = f"{setting}\n{folded}" if setting else folded
     cued: dict[str, bool] = {}  # each cue read once per text, however many targets share it
-    for category, pattern, cue in c.cued:
-        if pattern.ruled_out(answer):
-            continue
+    for i in c.cued_left.left_in(answer):
+        category, pattern, cue = c.cued[i]
         if cue not in cued:
             cued[cue] = _has_cue(cue_text, cue, c)
         if cued[cue]:

@@ -23,6 +23,7 @@ import threading
 from array import array
 from collections.abc import Iterable
 from functools import cache
+from itertools import compress
 from typing import Any, Final, NamedTuple
 
 try:  # Python 3.11+: the parser and compiler behind `re`
@@ -320,8 +321,24 @@ indexed under its rarest piece, so few texts wake it."""
 _RANK: Final = {ch: i for i, ch in enumerate(_LETTERS_BY_USE)}
 
 
+_COMMON_WORDS: Final = ("my", "of", "to", "in", "is", "it", "me", "he", "be", "we", "do", "so",
+                        "on", "at", "mi", "de", "la", "el", "en", "se", "lo", "no", "te", "le",
+                        "su", "ya", "es")
+_COMMON_PIECES: Final = frozenset([
+    "the", "ing", "and", "for", "you", "was", "her", "his", "all", "hav", "ver", "tha", "ent",
+    "ion", "tio", "our", "day", "can", "com", "mor", "wit", "ith", "que", "con", "los", "las",
+    "del", "par", "por", "est", "ado", "nte", "ed ", "er ", " th",
+    *(f"{w} " for w in _COMMON_WORDS), *(f" {w}" for w in _COMMON_WORDS)])
+"""Pieces of words that most mail holds (common English and Spanish words and endings),
+whatever their letters: a needed string is filed under one of them only when it has no
+other piece, since every text that holds one makes the index check the strings filed
+under it. Which piece files a string never changes an answer, only how many are checked."""
+
+
 @cache  # the lexicons' needed strings share most of their pieces
 def _rarity(gram: str) -> tuple[int, str]:
+    if gram in _COMMON_PIECES:
+        return -1, gram
     return sum(_RANK.get(ch, len(_RANK)) for ch in gram), gram
 
 
@@ -362,7 +379,7 @@ class NeedIndex:
         # holds all of it) apart from the rest, checked piece by piece.
         self._keys: frozenset[str] | None = None
         self._whole: dict[str, frozenset[int]] = {}
-        self._rest: dict[str, tuple[tuple[frozenset[str], int], ...]] = {}
+        self._rest: dict[str, tuple[tuple[frozenset[str], ...], tuple[int, ...]]] = {}
         self._answers: dict[str, Answer] = {}
         self._lock = threading.Lock()
 
@@ -381,13 +398,16 @@ class NeedIndex:
             return number
 
     def _filed(self) -> tuple[frozenset[str], dict[str, frozenset[int]],
-                              dict[str, tuple[tuple[frozenset[str], int], ...]]]:
+                              dict[str, tuple[tuple[frozenset[str], ...], tuple[int, ...]]]]:
         """`possible`'s view of _by_key (under the lock)."""
         if self._keys is None:
             self._whole = {key: frozenset(n for grams, n in filed if len(grams) == 1)
                            for key, filed in self._by_key.items()}
-            self._rest = {key: tuple((grams, n) for grams, n in filed if len(grams) > 1)
-                          for key, filed in self._by_key.items()}
+            self._rest = {}
+            for key, filed in self._by_key.items():
+                longer = [(grams, n) for grams, n in filed if len(grams) > 1]
+                if longer:  # the pieces and the patterns apart: `possible` zips them in C
+                    self._rest[key] = (tuple(g for g, _n in longer), tuple(n for _g, n in longer))
             self._keys = frozenset(self._by_key)
         return self._keys, self._whole, self._rest
 
@@ -399,11 +419,12 @@ class NeedIndex:
         with self._lock:
             keys, whole, rest = self._filed()
             hits: set[int] = set()
+            held = have.issuperset
             for key in have & keys:
                 hits.update(whole[key])  # a needed string that is this piece: in the text
-                for grams, number in rest[key]:
-                    if number not in hits and grams <= have:
-                        hits.add(number)
+                longer = rest.get(key)
+                if longer is not None:  # the others: every piece in the text
+                    hits.update(compress(longer[1], map(held, longer[0])))
             found = Answer(self, self._count, frozenset(hits))
             if len(self._answers) >= self.KEEP:
                 del self._answers[next(iter(self._answers))]

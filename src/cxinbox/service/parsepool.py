@@ -83,7 +83,7 @@ _worker = False
 _ready = False
 _readying: Iterator[None] | None = None
 
-READY_TASKS: Final = 5
+READY_TASKS: Final = 6
 """How many `prepare_step` tasks ready the detectors: one per step of
 service/pattern_cache.py's `readying` (the import, then each detector's part). Only a
 matter of cost: a step left over is taken by `prepare`, a task too many does nothing."""
@@ -157,7 +157,7 @@ def head_auto_submitted(head: bytes, parsed: ParsedMessage | None = None) -> boo
     past the cut counts for neither (the message is then assessed: a false alarm rather
     than a missed flag). `parsed`, the whole message's parse, answers when the block ends
     within `head`: the same headers, no second parse."""
-    if parsed is not None and _HEADER_END.search(head):
+    if parsed is not None and header_end(head) >= 0:
         return parsed.auto_submitted
     return parse_message(head).auto_submitted
 
@@ -175,7 +175,20 @@ def not_the_patient(head: bytes, sender: str, auto_submitted: bool,
     return _automatic(head) or auto_submitted and not _mailing(head)
 
 
-_HEADER_END: Final = re.compile(rb"\r?\n\r?\n")
+_BLANK_LINE: Final = re.compile(rb"\n\r?\n")
+"""The line break that ends a header block and the empty line after it, from its `\n`: a
+pattern that starts with a literal, which the engine skips ahead to in C (`\r?\n\r?\n`
+was tried at every byte of the header block, ~0.2 ms a message)."""
+
+
+def header_end(head: bytes) -> int:
+    """Where the header block within `head` ends (the start of the leftmost
+    `\r?\n\r?\n`, the `\r` of a CRLF pair included), -1 when it does not end there."""
+    found = _BLANK_LINE.search(head)
+    if found is None:
+        return -1
+    start = found.start()
+    return start - 1 if start > 0 and head[start - 1] == 0x0D else start
 _LIST_HEADER: Final = re.compile(
     rb"^(?:list-id|list-unsubscribe|list-post)\s*:|^precedence\s*:\s*(?:bulk|list|junk)",
     re.IGNORECASE | re.MULTILINE)
@@ -185,8 +198,8 @@ _AUTO_HEADER: Final = re.compile(
 
 
 def _header_block(head: bytes) -> bytes:
-    end = _HEADER_END.search(head)
-    return head[:end.start()] if end else head
+    end = header_end(head)
+    return head[:end] if end >= 0 else head
 
 
 def _mailing(head: bytes) -> bool:

@@ -25,6 +25,7 @@ import marshal
 import os
 import stat
 import sys
+from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, Final
@@ -35,7 +36,7 @@ _LIMIT: Final = 32 * 1024 * 1024
 _FORMAT: Final = 1
 
 
-def _path() -> Path | None:
+def _path(name: str = "patterns") -> Path | None:
     """None without an absolute cache directory (a relative $XDG_CACHE_HOME is ignored, as
     the XDG spec says; no home directory, as a service user may have none): no file."""
     base = Path(os.environ.get("XDG_CACHE_HOME") or "")
@@ -43,7 +44,7 @@ def _path() -> Path | None:
         base = Path(os.path.expanduser("~")) / ".cache"
     if not base.is_absolute():
         return None
-    return base / "cxinbox" / f"patterns-{sys.implementation.cache_tag}.marshal"
+    return base / "cxinbox" / f"{name}-{sys.implementation.cache_tag}.marshal"
 
 
 def _key() -> list[Any] | None:
@@ -71,7 +72,7 @@ def _dir_ours(directory: Path) -> bool:
     return stat.S_ISDIR(st.st_mode) and _ours(st)
 
 
-def _load(path: Path, key: list[Any]) -> dict[str, regexneed.Made]:
+def _load(path: Path, key: list[Any]) -> dict[Any, Any]:
     if not _dir_ours(path.parent):
         return {}
     try:  # O_NONBLOCK: opening a FIFO put there must not wait for a writer
@@ -94,7 +95,7 @@ def _load(path: Path, key: list[Any]) -> dict[str, regexneed.Made]:
     return data[1]
 
 
-def _store(path: Path, key: list[Any], made: dict[str, regexneed.Made]) -> None:
+def _store(path: Path, key: list[Any], made: dict[Any, Any]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}")
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -127,7 +128,66 @@ def detector_steps() -> tuple[Callable[[], object], ...]:
     is kept, so it is not made twice)."""
     from cxinbox.domain import intent, redflag, textmodel, triage
 
-    return (redflag._compiled, intent.prepare, textmodel.shipped, triage.prepare_detectors)
+    return (redflag._compiled, intent.prepare, textmodel.shipped, _judge,
+            triage.prepare_detectors)
+
+
+def _judge() -> None:
+    """The hit judge read with `read_judge` (domain/hitjudge.py `read_shipped`)."""
+    from cxinbox.domain import hitjudge
+
+    hitjudge.read_shipped(read_judge)
+
+
+def read_judge(blob: bytes) -> Any:
+    """The hit judge from its file's bytes `blob`, its rows kept as two arrays in
+    `judge-<python>.marshal` beside the pattern file and keyed by the file's digest: the
+    file's JSON takes ~45 ms to read into tens of thousands of rows, the arrays a few. The
+    rows it gives are the file's (textmodel.py `PackedRows`: each row's floats made as
+    `LazyRows` makes them, weight times scale), so the judge answers the same. A retrained
+    judge has another digest: its file is read and the arrays written again."""
+    from cxinbox.domain import hitjudge, textmodel
+
+    key: list[Any] = [_FORMAT, sys.hexversion, hashlib.sha256(blob).hexdigest()]
+    path = _path("judge")
+    kept = _load(path, key) if path is not None else {}
+    if not kept:
+        judge = hitjudge.HitJudge.from_bytes(blob)
+        kept = _judge_arrays(judge)
+        if path is not None and kept:
+            _store(path, key, kept)
+        if not kept:
+            return judge
+    keys, weights = array("I", kept["keys"]), array("i", kept["weights"])
+    classes, bias = tuple(kept["classes"]), tuple(kept["bias"])
+    if classes != hitjudge.CLASSES or len(bias) != len(classes) \
+            or len(keys) * len(classes) != len(weights):
+        raise ValueError("hit judge: the kept arrays do not fit")
+    model = textmodel.LinearModel(classes, bias, textmodel.PackedRows(
+        keys, weights, len(classes), float(kept["scale"])))
+    return hitjudge.HitJudge(model, float(kept["threshold"]))
+
+
+def _judge_arrays(judge: Any) -> dict[str, Any]:
+    """The judge's rows as arrays of whole numbers ({} when its rows are not whole numbers
+    that fit: then nothing is kept)."""
+    from cxinbox.domain import textmodel
+
+    rows = judge.model.rows
+    if not isinstance(rows, textmodel.LazyRows):
+        return {}
+    keys, weights = array("I"), array("i")
+    try:
+        for feature, row in rows._raw.items():
+            if not all(type(w) is int for w in row):
+                return {}
+            keys.append(feature)
+            weights.extend(int(w) for w in row)
+    except OverflowError:
+        return {}
+    return {"classes": list(judge.model.classes), "bias": list(judge.model.bias),
+            "scale": rows.scale, "threshold": judge.threshold,
+            "keys": keys.tobytes(), "weights": weights.tobytes()}
 
 
 def readying() -> Iterator[None]:
