@@ -21,6 +21,7 @@ read as before.
 from __future__ import annotations
 
 import hashlib
+import logging
 import marshal
 import os
 import stat
@@ -31,6 +32,8 @@ from pathlib import Path
 from typing import Any, Final
 
 from cxinbox.domain import regexneed
+
+log = logging.getLogger(__name__)
 
 _LIMIT: Final = 32 * 1024 * 1024
 _FORMAT: Final = 1
@@ -151,6 +154,11 @@ def read_judge(blob: bytes) -> Any:
     key: list[Any] = [_FORMAT, sys.hexversion, hashlib.sha256(blob).hexdigest()]
     path = _path("judge")
     kept = _load(path, key) if path is not None else {}
+    if kept and not _judge_fits(kept):
+        # A kept file whose arrays do not fit (cut short, another layout) is made again
+        # from the judge's own file, not read and refused by every process after this one.
+        log.warning("%s: the hit judge's kept arrays do not fit; writing them again", path)
+        kept = {}
     if not kept:
         judge = hitjudge.HitJudge.from_bytes(blob)
         kept = _judge_arrays(judge)
@@ -158,14 +166,28 @@ def read_judge(blob: bytes) -> Any:
             _store(path, key, kept)
         if not kept:
             return judge
+    if not _judge_fits(kept):
+        raise ValueError("hit judge: the kept arrays do not fit")
     keys, weights = array("I", kept["keys"]), array("i", kept["weights"])
     classes, bias = tuple(kept["classes"]), tuple(kept["bias"])
-    if classes != hitjudge.CLASSES or len(bias) != len(classes) \
-            or len(keys) * len(classes) != len(weights):
-        raise ValueError("hit judge: the kept arrays do not fit")
     model = textmodel.LinearModel(classes, bias, textmodel.PackedRows(
         keys, weights, len(classes), float(kept["scale"])))
     return hitjudge.HitJudge(model, float(kept["threshold"]))
+
+
+def _judge_fits(kept: dict[str, Any]) -> bool:
+    """Whether kept arrays have the judge's shape: its classes, a bias for each, a weight
+    for each class of each key."""
+    from cxinbox.domain import hitjudge
+
+    try:
+        classes, bias = tuple(kept["classes"]), tuple(kept["bias"])
+        keys, weights = kept["keys"], kept["weights"]
+        float(kept["scale"]), float(kept["threshold"])
+        return (classes == hitjudge.CLASSES and len(bias) == len(classes)
+                and len(keys) * len(classes) == len(weights))
+    except (KeyError, TypeError, ValueError):
+        return False
 
 
 def _judge_arrays(judge: Any) -> dict[str, Any]:
