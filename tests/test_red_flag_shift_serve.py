@@ -8,7 +8,8 @@ cap and her colleague off shift, waits and is told once (audit event and notify 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -103,6 +104,23 @@ actions = {{ assign = "team:nurses" }}
     cfg.chmod(0o644)
 
 
+@contextmanager
+def _up_before_the_shift(cfg: Path, sock: Path, rota: Callable[[datetime], None],
+                         holder: Callable[[], str | None]) -> Iterator[tuple[Server, datetime]]:
+    """The server restarted with a rota whose shift starts while it runs: up, and the flag
+    still waiting, before the shift's start. A machine too slow for the measured lead gets
+    a later start and another restart (a server up after the start would prove only that
+    a flag is given at start-up, not when a shift begins under a running server)."""
+    for attempt in range(3):
+        start = shift_start(RESTART_STARTS, most_s=30.0 * (attempt + 1))
+        rota(start)
+        with Server(cfg, sock) as server:
+            if holder() is None and datetime.now(UTC) < start:
+                yield server, start
+                return
+    pytest.fail("the restarted server was not up before the shift's start in 3 tries")
+
+
 def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
         dovecot: Any, users: OsUsers) -> None:
     nurse, other = users.agent, users.other_agent
@@ -129,21 +147,20 @@ def test_a_night_red_flag_goes_to_the_first_nurse_whose_shift_starts(
             assert "  red flags waiting for it: 1 (cxinbox list is:red-flag assignee:none)" \
                 in shown_teams.splitlines(), shown_teams
         # The rota for today is written, starting at the second the restarted server can
-        # be up before (a lead measured on this machine: tests/support/shiftclock.py; at
-        # most the 30 s it was before), and the server restarted: her shift starts while
+        # be up before (a lead measured on this machine: tests/support/shiftclock.py; a
+        # later start when it was not), and the server restarted: her shift starts while
         # it runs. It goes on through the next day too, so a run near midnight UTC does
         # not see it end.
-        start = shift_start(RESTART_STARTS, most_s=30.0)
-        _desk(cfg, base_text, sock, hook, nurse.name, other.name,
-              f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M:%S}-24:00"],'
-              f' {DAYS[(start.weekday() + 1) % 7]} = ["00:00-24:00"] }}')
-        with Server(cfg, sock) as server:
+        def holder(conv: int) -> str | None:
+            held: str | None = _json(cfg, "show", str(conv))["conversation"]["assignee"]
+            return held
 
-            def holder(conv: int) -> str | None:
-                held: str | None = _json(cfg, "show", str(conv))["conversation"]["assignee"]
-                return held
+        def rota(start: datetime) -> None:
+            _desk(cfg, base_text, sock, hook, nurse.name, other.name,
+                  f'{{ {DAYS[start.weekday()]} = ["{start:%H:%M:%S}-24:00"],'
+                  f' {DAYS[(start.weekday() + 1) % 7]} = ["00:00-24:00"] }}')
 
-            assert holder(first) is None or datetime.now(UTC) >= start
+        with _up_before_the_shift(cfg, sock, rota, lambda: holder(first)) as (server, start):
             wait_until(lambda: holder(first) == nurse.name, "taken up at the shift's start",
                        timeout=240.0)
             assert datetime.now(UTC) >= start
