@@ -803,6 +803,21 @@ def context_status(text: str, category: str, start: int, end: int) -> tuple[Stat
     return _context(folded, category, start, end, bounds, mods, c)[0], quote
 
 
+def context_modifier(text: str, category: str, start: int, end: int) -> tuple[Status, str]:
+    """What the ConText checks make of folded `text[start:end]` read as a `category` target,
+    and the folded words of the modifier that decided it ("" when none did): a reader of
+    warning signs (selfharm.py) tells "since my wife died" (a time up to now) from a past
+    event by them."""
+    c = _compiled()
+    folded, _ = fold(text)
+    pseudo, figures, bounds, mods = _scopes(folded)
+    spans = pseudo if category in NOT_A_FIGURE else pseudo + figures
+    if any(a <= start < b or a < end <= b for a, b in spans):
+        return "pseudo", ""
+    status, modifier = _context(folded, category, start, end, bounds, mods, c)
+    return status, folded[modifier[0]:modifier[1]] if modifier else ""
+
+
 def scope_cues(folded: str, start: int, end: int) -> list[tuple[str, int, int]]:
     """The lexicon's scope cues inside folded `text[start:end]` (a sentence): each
     ConText modifier by its kind ("negated", "historical", ...), a figure of speech

@@ -591,7 +591,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # suicide: not being around any more; tired of living; letters left for family; a
     # goodbye with thanks; cutting again or deeper; thinking of taking every pill at once
     ("suicide_self_harm", (r"\b(?:won'?t|wont|will not|not going to|not gonna|no longer going to) be (?:here|around|alive)\b[^.!?\n]{0,15}\b(?:anymore|any more|any longer|much longer|for long|by then)\b|"
-                          r"\bya no (?:voy a estar|estare|me van a ver|me veran|me volveran a ver|me van a encontrar|me encontraran)\b|\bno me (?:van a )?volver a ver\b")),
+                          r"\bya no (?:voy a estar|estare|me van a ver|me veran|me volveran a ver|me van a encontrar|me encontraran)\b"
+                          r"(?! (?:en (?:la|el|los|las|casa|la ciudad)|de (?:turno|guardia|viaje)|fuera|disponible|hasta|esa semana|ese dia|"
+                          r"el (?:lunes|martes|miercoles|jueves|viernes|sabado|domingo)))|\bno me (?:van a )?volver a ver\b")),
     ("suicide_self_harm", near(r"no point|pointless|what'?s the point|tired of|can'?t do this|ya no aguanto|no tiene caso|no vale la pena",
                                r"won'?t be (?:here|around)|not (?:going to|gonna) be (?:here|around)|ya no (?:voy a|vas a) (?:estar|volver)", 40)),
     ("suicide_self_harm", (r"\b(?:don'?t|do not|can'?t|cannot) see myself (?:being (?:here|around|alive)|here|around|alive|waking up|making it (?:to|through|past))\b|\bmade (?:my )?peace with (?:it|everything|dying)\b|\bi'?ve made my peace\b|"

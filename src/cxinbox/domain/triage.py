@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from cxinbox.domain import hitjudge, redflag, textmodel
+from cxinbox.domain import hitjudge, redflag, selfharm, textmodel
 from cxinbox.domain import intent as intent_mod
 from cxinbox.domain.assessment import Assessment
 from cxinbox.domain.newtext import new_text
@@ -69,9 +69,20 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     findings = redflag.find(read, bulk=is_bulk, setting=setting)
     chosen = (model or textmodel.shipped()) if statistical else None
     hit = judged(read, findings, (judge or hitjudge.shipped()) if statistical else None)
+    if hit is not None and hit.category == selfharm.CATEGORY and statistical \
+            and selfharm.quiet_hit(read):
+        hit = None  # the risk denied, someone else's, a form's or long past, and no sign now
     flag = (hit.category, hit.matched) if hit else None
     if flag is None and chosen is not None and not is_bulk:
         flag = _statistical_flag(chosen, read, findings)
+    if flag is None and not is_bulk and not _vetoed(findings, selfharm.CATEGORY):
+        flag = selfharm.concept_flag(read)
+    elif flag is not None and flag[0] in INTENDED and not is_bulk \
+            and selfharm.concept_flag(read) is not None:
+        flag = (selfharm.CATEGORY, flag[1])  # the harm is intended: the guide's order
+    elif flag is not None and flag[0] == "pregnancy_emergency" and not is_bulk \
+            and selfharm.after_pregnancy_wish(read):
+        flag = (selfharm.CATEGORY, flag[1])  # the pregnancy is over; the wish is now
     # Symptoms set aside still make a message clinical when it asks about them; an update
     # that only says a symptom is gone ("no wheezing now, thank you!") asks nothing.
     asks = "?" in folded
@@ -119,6 +130,19 @@ def judged(read: str, findings: list[redflag.Finding],
     return redflag.first_current([f for f in current if not judge.vetoes(folded, f, findings)])
 
 
+INTENDED: Final = frozenset({"overdose_poisoning", "severe_bleeding", "head_injury"})
+"""Categories that give way to suicide/self-harm when the warning signs of it are read in
+the same message (selfharm.concept_flag): the labelling guide puts suicide/self-harm over a
+poisoning or a bleeding when the harm is intended, and a head struck on purpose is
+self-injury."""
+
+
+def _vetoed(findings: list[redflag.Finding], category: str) -> bool:
+    """A current lexicon hit of `category` that names no flag: the hit judge set it aside as
+    a trap, and a reader of the same words must not bring it back."""
+    return any(f.category == category and f.status == "current" for f in findings)
+
+
 def _statistical_flag(model: textmodel.TriageModel, read: str,
                       findings: list[redflag.Finding]) -> tuple[str, str] | None:
     """The model's red flag when the lexicon found none: its probability of an emergency
@@ -158,6 +182,8 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     if checked[0][0] != "current" or 2 * current <= len(checked):
         return None
     if set_aside(folded, category, spans[0][0]):
+        return None
+    if category == selfharm.CATEGORY and selfharm.moving_on(read):
         return None
     return category, checked[0][1]
 

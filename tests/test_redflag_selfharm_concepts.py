@@ -1,0 +1,205 @@
+"""Suicide and self-harm read by the concepts of risk (domain/selfharm.py, TRIAGE_EVAL.md
+"Round 30"): two different warning signs in the patient's new text (a wish not to be
+alive, hopelessness, a decision, calm after it, final arrangements, the means, a place, a
+goodbye, a time set, self-injury) raise suicide/self-harm, and the same signs in ordinary
+lives (a move, a trip, a will for a new baby, rope for a barn, a decision about a job, a
+form) stay quiet. Sentences of our own, none a line of any labelled set, read by the whole
+detector (triage.assess), in English and Spanish.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from cxinbox.domain import redflag, selfharm, triage
+
+POSITIVES = [
+    # final arrangements beside a goodbye or a decision
+    ("en", ("gave the neighbours my records and my fishing gear this week. told my brother "
+           "I love him. that's all I wanted to say")),
+    ("en", ("I handed back the keys to the apartment and found a new home for my parrot. "
+           "it isn't anybody's fault")),
+    ("en", "all my papers are in order now and I feel strangely calm. thank you for trying, doc"),
+    ("en", ("Please cancel all my appointments. I won't need them anymore. Thank you for the "
+           "kindness over the years")),
+    ("es", "ya dejé todo arreglado, las cartas para mis hijos están en la mesa. no se preocupen por mí"),
+    ("es", "mi tía está regalando sus joyas y sus muebles y dice que ya no va a molestar a nadie"),
+    ("es", "ya lo decidí. estoy en paz por primera vez"),
+    # the means beside a decision, a goodbye or hopelessness
+    ("en", "ive decided. the pistol is in my glovebox"),
+    ("en", "the shotgun is on the kitchen table. i'm sorry for everything"),
+    ("es", "ya no aguanto más. tengo la escopeta de mi papá en el cuarto"),
+    ("en", "been keeping my sleeping tablets in a jar, there's enough now. just telling someone"),
+    # a place to die beside a wish, a goodbye or a decision
+    ("en", "I'm parked by the overpass again. I don't want to be here anymore"),
+    ("es", "estoy en la azotea del hospital. solo quería que alguien lo supiera"),
+    ("en", "I keep driving out to the bridge every night and sitting there"),
+    # a wish not to be alive, a burden
+    ("en", "my family would be better off with my life insurance than with me"),
+    ("es", "ya para qué sigo, soy una carga para todos"),
+    ("es", "desde el parto no quiero estar viva, no sé qué hacer"),
+    ("en", "i'm such a burden to everyone, they'd all be fine without me"),
+    # self-injury now
+    ("en", "my son keeps punching his own legs until they bruise, he says he deserves it"),
+    ("es", "mi hija se rasguña los brazos hasta sangrar cuando se pone nerviosa"),
+]
+
+NEAR_MISSES = [
+    # a move, a trip, a new job
+    ("en", ("giving away my furniture and handing back the lease, moving to Denver for work. "
+           "please send my records there")),
+    ("es", ("ya regalé mis muebles y devolví el departamento porque me voy a vivir a Chile. "
+           "les mando mi nuevo correo")),
+    ("en", "I won't be around next month, we fly to Lisbon on the 3rd. I'll call to rebook"),
+    ("es", "cancelen mi cita, ya no voy a estar en la ciudad esa semana. llamo cuando vuelva"),
+    # a will for a new baby, a decision about a treatment or a doctor
+    ("en", "we made our will now that the baby is here. the lawyer needs a letter from the doctor"),
+    ("es", "ya lo decidí, quiero probar el implante. me dan cita con la doctora?"),
+    ("en", "I've decided to go ahead with the shoulder surgery, can I book the pre-op"),
+    ("en", "ever since I decided to stop drinking coffee I feel fine, can I get bloodwork"),
+    # the means in ordinary use
+    ("en", "picked up rope for the calf pen, might be 10 min late to my 2pm"),
+    ("es", "mi esposo trae la escopeta porque venimos de la cacería, dónde la puede dejar?"),
+    ("en", "I counted my pills and only have three left, can you send the refill"),
+    ("en", "can I get extra tablets for the trip? want enough for six weeks away"),
+    ("es", "se me cayó la cuerda del tendedero y me raspé la mano, abren mañana?"),
+    # places in ordinary lives
+    ("en", "stuck in traffic on the bridge, running late for my 10am"),
+    ("en", "going to the cliffs with the kids tomorrow, do you have sunscreen samples"),
+    ("es", "me caí del techo arreglando las tejas, me duele el tobillo, voy mañana?"),
+    # goodbyes and thanks in ordinary lives
+    ("en", "wanted to say goodbye to nurse Ana before she retires, is there a card going round"),
+    ("es", "gracias por todo doctora, nos mudamos a Monterrey el mes que viene, me despido"),
+    # grief, exhaustion, an attempt long ago, a form
+    ("en", "my wife passed in spring and I'm exhausted all the time, could I see someone about sleep"),
+    ("en", "it's been six years since my attempt and I'm doing well, need my lithium refilled"),
+    ("es", "el formulario del seguro pregunta si alguna vez pensé en quitarme la vida, lo llenan ustedes?"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), POSITIVES)
+def test_concepts_read_as_suicide(lang: str, body: str) -> None:
+    assert triage.assess(body).red_flag == "suicide_self_harm", (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), NEAR_MISSES)
+def test_same_concepts_in_ordinary_lives_stay_quiet(lang: str, body: str) -> None:
+    assert triage.assess(body).red_flag is None, (lang, body)
+
+
+def test_both_languages_are_covered() -> None:
+    assert {lang for lang, _ in POSITIVES} == {"en", "es"}
+    assert {lang for lang, _ in NEAR_MISSES} == {"en", "es"}
+
+
+def _concepts(text: str) -> set[str]:
+    folded, _ = redflag.fold(text)
+    return {s.concept for s in selfharm.signs(folded)}
+
+
+@pytest.mark.parametrize(("text", "concept"), [
+    ("they would all be better off without me", "wish"),
+    ("ya no sé para qué sigo", "wish"),
+    ("nothing left to look forward to", "hopeless"),
+    ("ya lo decidí.", "decision"),
+    ("I feel weirdly calm", "calm"),
+    ("found a new home for my two cats", "arrange"),
+    ("le regaló sus herramientas a mi hermano", "arrange"),
+    ("got the rope in the shed", "means"),
+    ("I'm on the roof of my building", "place"),
+    ("please tell my sister I love her", "final"),
+    ("tonight", "time"),
+    ("I burn my arm until it blisters", "injury"),
+])
+def test_each_sign_is_found(text: str, concept: str) -> None:
+    assert concept in _concepts(text)
+
+
+def test_one_sign_alone_is_not_enough() -> None:
+    # a single arrangement, a single means, a single place: ordinary until a second sign
+    for body in ("gave away my old books to the library", "the rope is in the barn",
+                 "I'm at the bridge", "ya lo decidí."):
+        assert selfharm.concept_flag(body) is None, body
+
+
+def test_a_sign_denied_or_past_does_not_count() -> None:
+    # "I don't have a plan" and an attempt years ago are not current signs
+    assert selfharm.concept_flag("no thoughts of ending it and I don't have a plan. "
+                                 "i won't need the refill") is None
+    assert selfharm.concept_flag("years ago I gave away my things and wrote letters to my "
+                                 "kids; I'm well now and in therapy") is None
+
+
+def test_a_time_pairs_only_with_a_wish_a_decision_or_a_goodbye() -> None:
+    assert selfharm.pairs({"time", "decision"})
+    assert selfharm.pairs({"time", "final"})
+    assert not selfharm.pairs({"time", "means"})
+    assert not selfharm.pairs({"time", "place"})
+    assert not selfharm.pairs({"time", "arrange"})
+    assert selfharm.pairs({"means", "place"})
+    assert selfharm.pairs({"wish", "time"})
+
+
+def test_flag_quotes_the_patients_words() -> None:
+    found = selfharm.concept_flag("Ya dejé todo arreglado. No se preocupen por mí.")
+    assert found is not None
+    assert found[0] == "suicide_self_harm"
+    assert found[1]  # the patient's own words, accents kept
+    assert "é" in found[1] or "í" in found[1]
+
+
+def test_a_mailing_is_not_read() -> None:
+    body = ("Warning signs: giving away possessions, saying goodbye, talking about being a "
+            "burden. Unsubscribe here. Manage your email preferences.")
+    assert triage.assess(body).red_flag is None
+
+
+@pytest.mark.parametrize(("lang", "body"), [
+    # the harm is intended: suicide/self-harm over a poisoning or a head injury
+    ("en", "my brother swallowed rat poison, he says he doesn't want to be alive anymore"),
+    ("es", "mi hijo se golpea la cabeza contra la pared hasta sangrar y dice que se lo merece"),
+])
+def test_intended_harm_is_read_as_suicide(lang: str, body: str) -> None:
+    assert triage.assess(body).red_flag == "suicide_self_harm", (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body", "flag"), [
+    # an accident stays what it is
+    ("en", "my toddler swallowed rat poison from the garage, he's vomiting", "overdose_poisoning"),
+    ("en", "my son fell off the trampoline onto his head, threw up and now wants to sleep", "head_injury"),
+])
+def test_accidents_keep_their_category(lang: str, body: str, flag: str) -> None:
+    assert triage.assess(body).red_flag == flag, (lang, body)
+
+
+def test_a_wish_after_a_birth_is_suicide_not_pregnancy() -> None:
+    body = "since the baby was born four weeks ago I don't want to be alive. I feel nothing"
+    assert triage.assess(body).red_flag == "suicide_self_harm"
+
+
+@pytest.mark.parametrize(("lang", "body"), [
+    # the risk denied, someone else's, long past: the suicide words are not a red flag
+    ("en", ("been low since the breakup, crying a lot, but no thoughts of hurting myself. can I "
+           "talk to someone about counselling?")),
+    ("en", "my uncle died by suicide last spring. I'm coping, could I get a grief counsellor"),
+    ("es", "me siento triste desde la mudanza pero no pienso en hacerme daño, quiero hablar con alguien"),
+    ("en", "I'm 7 years out from my suicide attempt and doing well, can we talk about tapering"),
+])
+def test_a_denied_or_past_risk_is_quiet(lang: str, body: str) -> None:
+    assert triage.assess(body).red_flag is None, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), [
+    # a denial beside a sign of risk now is not believed
+    ("en", ("not suicidal exactly, but I've given away my guitar and my records and I'm at the "
+           "bridge")),
+    ("es", "no pienso en matarme, pero ya dejé las cartas para mis hijos y tengo la soga en el carro"),
+])
+def test_a_denial_beside_a_sign_of_risk_still_flags(lang: str, body: str) -> None:
+    assert triage.assess(body).red_flag == "suicide_self_harm", (lang, body)
+
+
+def test_since_a_loss_is_current() -> None:
+    # "since my husband died" dates a time up to now, not a past event
+    assert selfharm.concept_flag("since my husband died I've been storing up my tablets. "
+                                 "I thought you ought to know") is not None
