@@ -315,13 +315,25 @@ class _Touches:
     and writes its row, and the batch's end writes them all, before the held triggers'
     rows (migration 26) and anything else of the transaction."""
 
-    __slots__ = ("_by_subject", "_rows")
+    __slots__ = ("_asked", "_by_subject", "_rows")
 
     def __init__(self) -> None:
         self._rows: dict[int, dict[str, Any]] = {}
         # The kept rows of each subject: the subject match flushes its subject's before
         # each of thousands of reads, which must not look through every kept row.
         self._by_subject: dict[str, dict[int, None]] = {}
+        self._asked: frozenset[int] | None = None
+
+    def asked(self, conn: sqlite3.Connection, conv: int) -> bool:
+        """Whether conversation `conv` has a satisfaction question out, so that a reply
+        in it may be its answer (`csat.take_answer`). The conversations read once per
+        batch: the ingest sends no question, so none is added while the batch is stored
+        (an answer only rates the question it reads; the question stays out). A first
+        sync has none, and its thousands of patient replies need no read each."""
+        if self._asked is None:
+            self._asked = frozenset(int(r[0]) for r in conn.execute(
+                "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'"))
+        return conv in self._asked
 
     def touch(self, conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
               direction: str, unread: int, addresses: list[str], own: frozenset[str]
@@ -487,7 +499,8 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         # staff started to the patient's contact.
         # The answer to a satisfaction question that is only a rating leaves it closed.
         rating_only = False
-        if batch is None or batch.asked(conv):
+        if (batch.asked(conv) if batch is not None
+                else touches is None or touches.asked(conn, conv)):
             if batch is not None:
                 batch.flush(conn)  # the answer points at the stored message
                 batch.release(conn, conv)  # and writes in the conversation
