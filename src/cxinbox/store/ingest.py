@@ -344,12 +344,15 @@ class _Touches:
                                (conv,)).fetchone()
             r = self._rows[conv] = dict(zip(_TOUCHED, row, strict=True))
             r["named"] = False
+            # The participants as a list while the row is kept, joined when it is written.
+            r["participants"] = str(r["participants"]).split()
             self._by_subject.setdefault(r["norm_subject"], {})[conv] = None
         before = (str(r["status"]), r["contact_id"])
-        people = str(r["participants"]).split()
+        people: list[str] = r["participants"]
         for a in addresses:
             if a and a not in own and a not in people:
                 people.append(a)
+        del people[50:]
         # What `UPDATE conversations SET message_count = message_count + 1, last_message_at =
         # max(last_message_at, at), ...` made of the row (SQLite's max of two integers).
         r["message_count"] += 1
@@ -362,7 +365,6 @@ class _Touches:
             r["last_response_at"] = max(r["last_response_at"] or 0, at)
         r["unread_count"] += unread
         r["has_attachment"] = max(r["has_attachment"], int(bool(p.attachments)))
-        r["participants"] = " ".join(people[:50])
         sender = p.from_addr
         if direction == "in" and sender is not None and (
                 at < r["created_at"] or r["from_addr"] in own or not r["from_addr"]):
@@ -404,7 +406,7 @@ class _Touches:
                 " WHERE id = ?",
                 (r["message_count"], r["last_message_at"], r["last_inbound_at"],
                  r["first_response_at"], r["last_response_at"], r["unread_count"],
-                 r["has_attachment"], r["participants"],
+                 r["has_attachment"], " ".join(r["participants"]),
                  *((r["from_name"], r["from_addr"], r["created_at"], r["subject"])
                    if r["named"] else ()), c))
 
