@@ -90,3 +90,33 @@ def test_a_batch_stores_what_message_by_message_ingest_stores(tmp_path: Path) ->
     assert len(conversations) < len(batched["messages"]) // 2  # threads, not one each
     statuses = {row[5] for row in conversations}  # the status column
     assert {"open", "closed"} <= statuses  # some were reopened by replies, some not
+
+
+def _crowd(people: int) -> list[bytes]:
+    """One thread that `people` different patients write into, each copying a neighbour:
+    more addresses than a conversation keeps (50)."""
+    raws = []
+    for i in range(people):
+        refs = b"" if i == 0 else b"In-Reply-To: <c0@patient.example>\r\nReferences: <c0@patient.example>\r\n"
+        raws.append(b"From: P%d <p%d@patient.example>\r\nTo: appointments@riverside-clinic.example"
+                    b"\r\nCc: p%d@patient.example\r\nSubject: Parking\r\n"
+                    b"Date: Mon, 02 Nov 2026 09:%02d:00 +0000\r\nMessage-ID: <c%d@patient.example>\r\n"
+                    b"%s\r\nWhere do we park?\r\n" % (i, i, (i * 7) % people, i % 60, i, refs))
+    return raws
+
+
+def test_participants_past_fifty_are_cut_as_message_by_message_ingest_cuts_them(
+        tmp_path: Path) -> None:
+    raws = _crowd(70)
+    _store(tmp_path / "batched.db", [30, 40], raws, close_after=len(raws))
+    _store(tmp_path / "one.db", [1], raws, close_after=len(raws))
+    batched, one = _everything(tmp_path / "batched.db"), _everything(tmp_path / "one.db")
+    assert batched == one
+    conn = sqlite3.connect(tmp_path / "batched.db")
+    try:
+        (participants,), = conn.execute("SELECT participants FROM conversations").fetchall()
+    finally:
+        conn.close()
+    people = participants.split()
+    assert len(people) == 50 and len(set(people)) == 50
+    assert people[0] == "p0@patient.example"

@@ -315,13 +315,25 @@ class _Touches:
     and writes its row, and the batch's end writes them all, before the held triggers'
     rows (migration 26) and anything else of the transaction."""
 
-    __slots__ = ("_by_subject", "_rows")
+    __slots__ = ("_asked", "_by_subject", "_rows")
 
     def __init__(self) -> None:
         self._rows: dict[int, dict[str, Any]] = {}
         # The kept rows of each subject: the subject match flushes its subject's before
         # each of thousands of reads, which must not look through every kept row.
         self._by_subject: dict[str, dict[int, None]] = {}
+        self._asked: frozenset[int] | None = None
+
+    def asked(self, conn: sqlite3.Connection, conv: int) -> bool:
+        """Whether conversation `conv` has a satisfaction question out, so that a reply
+        in it may be its answer (`csat.take_answer`). The conversations read once per
+        batch: the ingest sends no question, so none is added while the batch is stored
+        (an answer only rates the question it reads; the question stays out). A first
+        sync has none, and its thousands of patient replies need no read each."""
+        if self._asked is None:
+            self._asked = frozenset(int(r[0]) for r in conn.execute(
+                "SELECT DISTINCT conversation_id FROM csat_requests WHERE state = 'sent'"))
+        return conv in self._asked
 
     def touch(self, conn: sqlite3.Connection, conv: int, p: ParsedMessage, at: int,
               direction: str, unread: int, addresses: list[str], own: frozenset[str]
@@ -332,12 +344,15 @@ class _Touches:
                                (conv,)).fetchone()
             r = self._rows[conv] = dict(zip(_TOUCHED, row, strict=True))
             r["named"] = False
+            # The participants as a list while the row is kept, joined when it is written.
+            r["participants"] = str(r["participants"]).split()
             self._by_subject.setdefault(r["norm_subject"], {})[conv] = None
         before = (str(r["status"]), r["contact_id"])
-        people = str(r["participants"]).split()
+        people: list[str] = r["participants"]
         for a in addresses:
             if a and a not in own and a not in people:
                 people.append(a)
+        del people[50:]
         # What `UPDATE conversations SET message_count = message_count + 1, last_message_at =
         # max(last_message_at, at), ...` made of the row (SQLite's max of two integers).
         r["message_count"] += 1
@@ -350,7 +365,6 @@ class _Touches:
             r["last_response_at"] = max(r["last_response_at"] or 0, at)
         r["unread_count"] += unread
         r["has_attachment"] = max(r["has_attachment"], int(bool(p.attachments)))
-        r["participants"] = " ".join(people[:50])
         sender = p.from_addr
         if direction == "in" and sender is not None and (
                 at < r["created_at"] or r["from_addr"] in own or not r["from_addr"]):
@@ -392,7 +406,7 @@ class _Touches:
                 " WHERE id = ?",
                 (r["message_count"], r["last_message_at"], r["last_inbound_at"],
                  r["first_response_at"], r["last_response_at"], r["unread_count"],
-                 r["has_attachment"], r["participants"],
+                 r["has_attachment"], " ".join(r["participants"]),
                  *((r["from_name"], r["from_addr"], r["created_at"], r["subject"])
                    if r["named"] else ()), c))
 
@@ -487,7 +501,8 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
         # staff started to the patient's contact.
         # The answer to a satisfaction question that is only a rating leaves it closed.
         rating_only = False
-        if batch is None or batch.asked(conv):
+        if (batch.asked(conv) if batch is not None
+                else touches is None or touches.asked(conn, conv)):
             if batch is not None:
                 batch.flush(conn)  # the answer points at the stored message
                 batch.release(conn, conv)  # and writes in the conversation
