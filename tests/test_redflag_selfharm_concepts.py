@@ -203,3 +203,106 @@ def test_since_a_loss_is_current() -> None:
     # "since my husband died" dates a time up to now, not a past event
     assert selfharm.concept_flag("since my husband died I've been storing up my tablets. "
                                  "I thought you ought to know") is not None
+
+
+# Round 31: one strong sign alone where it is unambiguous, the wish said in more ways, the
+# means kept or looked at, a method researched; and the same families' near misses.
+ROUND31_POSITIVES = [
+    # one strong sign alone: a method researched or planned, the means in hand
+    ("en", "quick question, how many of my blood pressure pills would do it"),
+    ("en", "I've spent the week planning how to end my life and I need someone to stop me"),
+    ("es", "llevo dos noches pensando en aventarme del cuarto piso"),
+    ("en", "I'm in the car holding with the gun. please call"),
+    ("en", "on the bathroom floor sitting here with the pills, can someone call me back"),
+    ("en", "dropping my keys at the desk. I won't be around after tonight"),
+    ("es", "ya sé a qué hora pasa el último camión por la carretera"),
+    # the wish said in other words
+    ("en", "honestly I'm out of reasons to keep going and the referral is taking forever"),
+    ("en", "it'd be okay if a truck hit me on the way to work, thats where my head is"),
+    ("es", "mi abuelo reza cada noche que no lo deje despertar, ya casi no come"),
+    ("es", "quiero que todo esto se termine de una vez, ya no duermo"),
+    ("es", "desde el divorcio no le encuentro sentido a la vida y ya no salgo"),
+    ("en", "can you move my appointment up, I'm afraid of what I might do to myself"),
+    ("es", "ando con ganas de no querer vivir, me pueden dar cita"),
+    # the means kept or looked at
+    ("es", "el cuchillo lo tengo debajo de la cama, lo miro todas las noches"),
+    ("en", "i keep the rope in my closet and i look at it every night"),
+    ("en", "can you move my visit up, i can't hold on until friday and i keep thinking about the gun in the drawer"),
+    # final arrangements and goodbyes in new words
+    ("en", "left my cat to my neighbour and paid back everything I owe. thanks for trying doc"),
+    ("en", "been clearing out my locker and giving away my guitar. figured the doctor should know"),
+    ("es", "le dejé el terreno a mis nietos y regalé mis caballos. estoy lista para irme con mi viejo"),
+    ("en", "I've closed my accounts and I'd rather not leave anything unpaid. you'll find the papers"),
+    ("en", "you won't have to remind me about my refills again. thank you for being kind to me"),
+    # self-injury now, told without the old words
+    ("en", "i keep cutting myself when the house goes quiet and i cant stop"),
+    ("en", "two years clean but last night i cut again. i don't know who else to tell"),
+]
+
+ROUND31_NEAR_MISSES = [
+    # a plan, a time, a method about ordinary things
+    ("en", "how many of these allergy pills would be safe for a 10 year old"),
+    ("en", "I won't be around next week, I'm at a conference. can we move the visit"),
+    ("en", "got a plan for saturday with the grandkids, can I still come friday"),
+    # the wish words in a screening form, a past event with the person well now
+    ("en", "the PHQ-9 asks about thinking you'd be better off dead. I put not at all. where do I send it"),
+    ("es", "en el cuestionario la pregunta de si he pensado que estaría mejor muerto, puse que nunca"),
+    ("en", ("last spring my daughter said she wanted to die; after therapy she's doing great now and "
+           "needs a sports physical")),
+    ("es", "hace tres semanas estuve internado por lo que hice. ya estoy mejor y quiero la cita de control"),
+    ("en", ("I made an attempt at 16, I'm 40 now and have been stable for years. the adoption agency "
+           "needs a letter")),
+    # someone else's suicide long ago, a will with a notary, a retirement or a move
+    ("en", "my uncle took his own life in 2015. would it help to mention it at my checkup"),
+    ("es", "estoy preparando mi testamento con el notario y dejo todo en orden, necesito un certificado"),
+    ("en", "after 30 years I'm retiring and this is my goodbye note to the whole clinic"),
+    ("en", ("this is my last message from this address, we leave for Denver on Monday and the new owners "
+           "get the keys")),
+    # an overdose or an injury not meant to kill
+    ("en", "took six of my sleeping pills, not to kill myself, I just couldn't sleep. now I feel dizzy"),
+    ("en", "cut my wrist on the table saw in the garage, wrapped it, it keeps bleeding"),
+    # the words of a wish or the means denied or ordinary
+    ("en", "I don't wish I was dead, I just hate this cast. when can it come off"),
+    ("es", "la cuerda de la hamaca la tengo en la mochila, ¿la puedo dejar en recepción?"),
+    ("en", "I stopped my meds because of the rash and I'm putting my files in order for the new doctor"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), ROUND31_POSITIVES)
+def test_round31_signs_read_as_suicide(lang: str, body: str) -> None:
+    assert triage.assess(body, channel="sms").red_flag == selfharm.CATEGORY, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), ROUND31_NEAR_MISSES)
+def test_round31_near_misses_stay_quiet(lang: str, body: str) -> None:
+    assert triage.assess(body, channel="sms").red_flag != selfharm.CATEGORY, (lang, body)
+
+
+def test_round31_covers_both_languages() -> None:
+    for cases in (ROUND31_POSITIVES, ROUND31_NEAR_MISSES):
+        assert {lang for lang, _ in cases} == {"en", "es"}
+
+
+def test_an_overdose_not_meant_to_kill_keeps_its_category() -> None:
+    body = "took six of my sleeping pills, not to kill myself, I just couldn't sleep. now I feel dizzy"
+    assert triage.assess(body, channel="sms").red_flag == "overdose_poisoning"
+
+
+def test_the_means_kept_counts_only_beside_the_means() -> None:
+    assert selfharm.pairs({"kept", "means"})
+    assert not selfharm.pairs({"kept", "time"})
+    assert not selfharm.pairs({"kept", "hopeless"})
+
+
+def test_a_screening_answered_yes_is_the_writers_own() -> None:
+    body = ("the PHQ-9 question about being better off dead, I marked nearly every day. "
+            "should I tell someone before Thursday")
+    assert triage.assess(body, channel="sms").red_flag == selfharm.CATEGORY
+
+
+def test_a_plan_is_read_only_with_its_method() -> None:
+    assert "plan" in _concepts("I've been planning how to end my life")
+    assert "plan" not in _concepts("I've been planning how to tell my boss about the surgery")
+    assert "plan" not in _concepts("how many of these allergy pills would be safe for a child")
+    assert "plan" in _concepts("i keep thinking about the gun in the drawer")
+    assert "plan" not in _concepts("I keep thinking about the pills I forgot on the counter")

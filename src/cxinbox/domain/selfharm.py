@@ -111,6 +111,10 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         r"(?:keeping|that keeps|that'?s keeping) me (?:alive|here|going)\b"),
         r"\bask(?:s|ed|ing)? (?:god|her|him|them) to (?:take|come (?:and )?get) (?:me|her|him)\b",
         r"\b(?:wants|wanted|want|wanna) (?:to )?(?:die|be dead)\b",
+        (r"\b(?:the |my )?urges? (?:are|is) (?:really |so |very |getting )?(?:strong|bad|back|worse|stronger)\b|"
+         r"\b(?:las |mis )?ganas (?:de hacerme dano |de morirme )?(?:son|estan|volvieron) (?:muy )?(?:fuertes|peor)\b"),
+        (r"\b(?:want|wanna|wanted|thinking of|thought of|plan to|planning to) (?:to )?(?:kill myself|end my life|end it all)\b"
+         r"(?! (?:lol|lmao|haha|jk))|\b(?:quiero|pienso|voy a|queria) (?:matarme|quitarme la vida|suicidarme)\b"),
         (r"\b(?:para|pa) (?:que|q) (?:sigo|seguir|vivo|vivir|sigue|estoy aqui|despertar|me despierto)\b|"
         r"\bya no (?:se|sabe) (?:para|pa) (?:que|q)\b|\bno tiene? (?:para|pa) (?:que|q) vivir\b"),
         (r"\bno (?:quiero|quiere|quisiera|deseo|queria) (?:estar viv[oa]|seguir|vivir|existir|despertar|"
@@ -133,6 +137,21 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         r"\b(?:quer|quero|querem) morrer\b|\bnao (?:quer|quero) mais viver\b|\bvontade de morrer\b",
         (r"\b(?:quiero|quisiera|me quiero|se quiere) dormir(?:me)? y (?:que )?no (?:me )?(?:despierten|despertar)\b|"
          r"\b(?:fall|go) (?:asleep|to sleep) and (?:not|never) wake up\b|\bpero quiero\b(?=\s*(?:[.!\n]|$))"),
+        (r"\b(?:running out of|run out of|no more|out of|ran out of|se me acaban las|ya no tengo|no tengo) "
+         r"(?:good )?(?:reasons?|razon\w*|motivos?) (?:to|para|pa) (?:stick around|stay|live|keep going|go on|be here|"
+         r"keep living|seguir|vivir|quedarme|estar aqui)\b"),
+        (r"\b(?:(?:be|'?d be|would be) (?:fine|ok|okay|happy|relieved)|wouldn'?t (?:mind|care)|"
+         r"(?:no )?me (?:importaria|daria igual)) if (?:a |the |un |el )?(?:bus|car|truck|train)\b|"
+         r"\b(?:me (?:daria igual|importaria)|estaria bien) si (?:me )?(?:atropella|choca|pisa) (?:un|el)\b"),
+        (r"\b(?:pide|pido|pedia|pedi|rezo|reza|ruego|ruega) (?:a dios |al senor |a diosito )?(?:\w+ ){0,3}?(?:que|q) no (?:la |lo |me )?"
+         r"(?:deje|dejes) (?:despertar|amanecer)\b|\b(?:ask\w*|pray\w*|beg\w*) (?:god )?(?:not to|to not) "
+         r"(?:let (?:me|her|him) )?wake (?:up|me)\b"),
+        (r"\b(?:que|q) (?:esto|todo|todo esto) se (?:acabe|termine) (?:de una vez|ya|para siempre)\b|"
+         r"\b(?:make|for) (?:it|this|everything) (?:all )?(?:to )?(?:stop|end) (?:for good|forever|once and for all)\b"),
+        (r"\b(?:haven'?t|hasn'?t|have not|has not|not) (?:really )?wanted to (?:be alive|live|be here|wake up)\b|"
+         r"\b(?:de |en )?no querer (?:vivir|estar viv[oa]|despertar|seguir)\b"),
+        (r"\b(?:afraid|scared) (?:of )?what i (?:might|could|may|will) do(?: to myself)?\b|"
+         r"\b(?:miedo|temo) (?:de )?lo (?:que|q) (?:puedo|pueda|podria) (?:hacer(?:me)?)\b"),
         (r"\b(?:imagin\w+|pienso|picture|picturing|hope) (?:que )?(?:me )?(?:choca|atropella|pisa|getting hit|get hit|"
          r"a (?:car|truck|bus) (?:hits|hitting))\b|\bme (?:choca|atropella) (?:un|el) (?:camion|carro|auto|bus|tren)\b"),
     ),
@@ -141,6 +160,8 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         r"in (?:anything|trying|going on|living|it)|to (?:anything|any of it)|of)\b"),
         (r"\b(?:can'?t|cant|cannot) (?:do this|go on|keep going|keep doing this|take (?:it|this)) "
         r"(?:anymore|any more|any longer|much longer)\b"),
+        (r"\b(?:can'?t|cant|cannot|don'?t think i can) hold on (?:till|until|much longer|any longer|to)\b|"
+         r"\bno creo (?:que|q) (?:aguante|pueda aguantar) (?:hasta|mucho|mas)\b"),
         r"\bnothing (?:left|to live for|to look forward to|matters)\b|\bno (?:way out|future|hope left)\b",
         (r"\b(?:doesn'?t|doesnt|does not|don'?t) (?:really )?matter (?:much )?(?:anymore|any more|anyway|now)\b|"
         r"\b(?:ya|igual|total|despues) (?:ya )?no (?:importa|me importa nada)\b|\bya da igual\b"),
@@ -149,6 +170,8 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         r"\bya no aguant\w+\b(?! (?:el|la|los|las|este|esta|mi|mis|con (?:el|la|los|las|este|esta|mi|mis)) "
         r"(?!vida|tristeza|depresion|voces|soledad|angustia))"),
         r"\bno (?:tiene|le veo|le ve|tengo|hay) (?:caso|sentido|salida|razon para (?:seguir|vivir))\b",
+        (r"\b(?:no|ya no) (?:le |les )?(?:encuentro|encuentra|veo|ve|hallo) (?:el )?sentido (?:a|de) (?:nada|la vida|vivir|seguir)\b|"
+         r"\b(?:don'?t|dont|do not|can'?t|cant) see (?:the|any) point\b(?=\s*(?:[.,;!\n]|$|and|anymore))"),
         r"\b(?:ya )?(?:no me queda|no le queda) (?:nada|nadie)\b",
         r"\b(?:give|giving|gave|gone) up on (?:everything|life|myself|it all)\b|\bme rendi\b|\bse rindio\b",
         r"\b(?:hopeless|sin esperanza|sin salida)\b|\bdone fighting\b|\bout of (?:ideas|options|reasons)\b",
@@ -177,6 +200,9 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         (r"\bya (?:elegi|escogi|eligio|escogio|tengo|tiene|se|sabe) (?:el dia|la fecha|el lugar|como|donde)\b|"
         r"\bya (?:vio|vi) donde\b"),
         r"\bya esta\b(?=\s*[,.])",
+        (r"\b(?:tengo|tiene) (?:todo )?decidido lo (?:del|de el|de la) (?:domingo|sabado|viernes|lunes|fin|noche)\b|"
+         r"\b(?:already )?decided what (?:i'?d|i would|i'?ll|i will) do\b|"
+         r"\b(?:got|have|made) a plan for (?:tonight|saturday|sunday|friday|the weekend|this weekend)\b(?=\s*(?:[.!\n]|$))"),
         r"\b(?:i know|i knew|i'?ve known) (?:what that means|how i'?(?:m|ll) do it|how)\b(?=\s*[.,!]|$)",
     ),
     "calm": (
@@ -208,6 +234,22 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         r"\b(?:rehom\w+|found (?:a )?(?:new )?homes? for|gave away|giving away|new owners? for|left|leaving) "
         r"(?:both |all )?(?:of )?(?:my|the|his|her|our) (?:\w+ )?" + _PETS + r"\b(?! (?:at|in the|with the vet|"
         r"for (?:the|a) (?:day|week|weekend|trip)))",
+        (r"\b(?:giv(?:e|es|ing|en)|gave|handed|left|regale|regalo|deje|dejo|le deje|le di) (?:away )?(?:my|his|her|mis|sus|mi|su) "
+         r"(?:\w+ )?(?:" + _PETS[3:-1] + r"|gall\w+|vacas|caballos?|la casa|house|truck|camioneta) (?:to|a) (?:my|his|her|mi|su|el|la)\b|"
+         r"\b(?:le |les )?deje (?:la casa|el rancho|la tierra|el terreno|todo) a (?:mi|mis|su|sus)\b|"
+         r"\bregale (?:mis|sus) \w+\b"),
+        (r"\b(?:wrapping|wrap|wrapped|tying|tie|tied) (?:things|everything|it all|up loose ends|loose ends)(?: up)?\b|"
+         r"\b(?:cleaned|cleaning|clean) out (?:the|my) (?:apartment|place|room|house|desk|locker)\b|"
+         r"\b(?:cerrando|cerre|atando) (?:cabos|pendientes)\b"),
+        (r"\b(?:paid|pay|paying) (?:off |back )?(?:what|everything) i owe\b|\bnot (?:to )?leave anything unpaid\b|"
+         r"\b(?:no dejar|sin dejar) (?:nada|deudas) (?:sin pagar|pendiente)\b"),
+        (r"\b(?:sorted|settled|closed|squared) (?:out )?(?:all )?(?:my|his|her) (?:other )?(?:accounts|debts|bills)\b|"
+         r"\b(?:cerre|salde|pague) (?:todas )?(?:mis|sus) (?:otras )?(?:cuentas|deudas)\b"),
+        (r"\b(?:i'?m|im|i am) not (?:gonna|going to) need (?:them|it|this|that)\b(?=\s*(?:[.,!\n]|$))|"
+         r"\bya no (?:los|las|lo|la) voy a (?:usar|ocupar)\b"),
+        (r"\b(?:i'?ve|ive|i have|i) (?:stopped|quit) (?:taking )?(?:all )?(?:my|his|her) (?:meds|medications|medicines|"
+         r"insulin|pills)\b(?! (?:because|bc|since|due|after|for|when|until))|\b(?:deje|dejo) (?:de tomar )?(?:todas )?"
+         r"(?:mis|sus) (?:medicinas|pastillas|medicamentos)\b(?! (?:porque|por|desde|hasta))"),
         r"\b(?:le |les )?(?:busq\w+|encontr\w+|consegu\w+) (?:casa|hogar|duen[oa]s?) (?:a|para) "
         r"(?:mi|mis|su|sus|el|la|los) " + _PETS + r"\b|\b(?:regal\w*|deje|dejo) (?:a )?(?:mi|su|el|la|al) "
         + _PETS + r"\b|\bme despedi de mi " + _PETS + r"\b",
@@ -265,6 +307,7 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         (r"\bhow (?:many|much) (?:of )?(?:my |his |her |the )?(?:\w+ ){0,3}(?:it )?(?:would|will|does|to) "
         r"(?:take|kill)\b|\bcuant[oa]s (?:\w+ ){0,3}(?:para morir|se necesitan|hacen falta|para matar)\b"),
         r"\b(?:veneno|poison|rat poison|veneno de rat\w+|matarratas)\b",
+        r"\b(?:box|boxes|caja) (?:of|de) (?:shells|ammo|bullets|rounds|balas|cartuchos)\b|\b(?:ammo|bullets|balas|municion)\b",
         (r"\b(?:have|got|found|tengo|ya tengo|compr\w+|consegu\w+) (?:out where to get )?(?:what i need|lo que necesito|"
          r"(?:su|mi) remedio)\b|\b(?:frasco|bottle)\b[^.!?\n]{0,20}\b(?:en la mano|in my hand|in hand)\b"),
         (r"\b(?:tomo|tomar|tomarme|tomarmelas|tomarlas|take|taking|swallow\w*) (?:todas|todos|all of|all) "
@@ -322,6 +365,19 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         r"\b(?:preparad[oa]|list[oa]) para irse\b|\b(?:va|vai) a deixar a gente em paz\b|\bem paz para sempre\b|"
         r"\b(?:come get me|join(?:ing)? (?:her|him|my wife|my husband|them))\b",
         r"\b(?:no va a volver|no voy a volver|won'?t be coming back|not coming back)\b",
+        (r"\b(?:you|u|they) (?:won'?t|wont|will not|don'?t|dont) (?:need|have) to (?:book|see|chase|schedule|call|remind|"
+         r"bother with|worry about|reschedule) me\b[^.!?\n]{0,40}\b(?:again|anymore|any more|after|ever)\b|"
+         r"\b(?:ya )?no (?:van a tener|tendran|tienen) (?:que|q) (?:llamarme|buscarme|agendarme|recordarme)\b"),
+        (r"\bwhen (?:they|someone|somebody|you) find me\b|\bcuando me (?:encuentren|hallen)\b|"
+         r"\b(?:si|cuando) (?:viene|vienen|alguien viene|pregunta|preguntan) (?:a )?pregunt\w* por mi\b|"
+         r"\bif (?:she|he|they|anyone|someone) (?:comes|ever comes) (?:asking|looking) (?:for|about) me\b"),
+        (r"\b(?:like|want|wanna|ready|listo|lista) (?:to )?(?:go|be|para irme|para ir) (?:to|with|con) (?:her|him|them|mi|my) ?\w*\b"
+         r"(?<!\bwith my doctor)(?<!\bto my appointment)(?<!\bcon mi doctor)"),
+        (r"\b(?:the )?(?:doc|doctor|dr|dra) (?:\w+ )?(?:should|ought to) know\b|\bfigured (?:you|the doc|someone) should know\b|"
+         r"\bsomething from me\b|\b(?:you were|fuiste|fue) (?:always )?(?:so )?(?:kind|good|buen[oa]) (?:to|con|conmigo) ?(?:me)?\b"),
+        (r"\b(?:don'?t|dont|do not) think i'?ll make it (?:to|till|until|through) (?:next week|the weekend|monday|friday|"
+         r"the end of)\b|\bno creo (?:que|q) (?:llegue|llego|aguante) (?:a|hasta) (?:la otra semana|el lunes|el fin de|"
+         r"la proxima semana|manana)\b"),
         (r"\b(?:i'?ll|i will|he'?ll|she'?ll) be gone\b|\b(?:last time i (?:ask|write|bother)|(?:my|his|her|mi|su) "
          r"(?:last|ultimo|ultima) (?:year|month|christmas|birthday|ano|navidad|cumpleanos|mes))\b|"
          r"\b(?:sleep|go to sleep) for a (?:long|very long) time\b|\bcountdown|cuenta regresiva\b"),
@@ -352,6 +408,31 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         (r"\b(?:every night|each night|night after night|todas las noches|cada noche|noche tras noche|"
         r"each day|every day|cada dia|todos los dias|longer each)\b"),
     ),
+    "plan": (
+        (r"\bhow (?:many|much) (?:of )?(?:my |his |her |the |these )?(?:\w+ ){0,3}(?:would|will|does|to) (?:actually |really )?"
+         r"(?:do it|kill|be (?:fatal|lethal|enough to die))\b|\bcuant[oa]s (?:\w+ ){0,3}(?:serian suficientes|bastarian|"
+         r"(?:me )?matarian)\b"),
+        (r"\b(?:planning|planned|plan|thinking about|thought about) (?:out )?how (?:to|i'?d|i would|i'?ll) "
+         r"(?:kill myself|do it|end (?:it|my life))\b|\b(?:pensando|pienso|pense|planeando|planeo) (?:en )?como "
+         r"(?:matarme|hacerlo|quitarme la vida)\b|\bpensando en como\b(?=\s*(?:[.,;!\n]|$))|"
+         r"\b(?:pensando|pienso|pensar) en (?:tirarme|aventarme|colgarme|matarme|ahorcarme|cortarme)\b|"
+         r"\bya se a (?:que|q) hora pasa\b"),
+        (r"\b(?:keep|keeps|can'?t stop|cant stop|no dejo de|no puedo dejar de|sigo) (?:thinking|pensar|pensando) "
+         r"(?:about|of|en) (?:the|my|his|her|las|los|la|el|mis) (?:\w+ )?(?:pills|gun|rope|knife|blade|tablets|pastillas|"
+         r"pistola|soga|cuerda|cuchillo|navaja)\b(?=\s*(?:[.,!\n]|$)| (?:in|en|under|debajo|bajo|at home)\b)"),
+        (r"\b(?:sitting|sat|here|holding|staring at) (?:here )?with (?:the|my|a|all the) (?:pills|gun|rope|knife|blade|tablets)\b"),
+        (r"\b(?:stopped|quit|dejo de|deje de) (?:eating|comer) (?:on purpose|a proposito|adrede)\b"),
+        (r"\b(?:i|i'?m|im|i am) (?:going to|gonna) kill myself\b(?! (?:lol|lmao|haha|jk))|"
+         r"\b(?:i|he|she) (?:won'?t|wont|will not|isn'?t going to|am not going to|'?m not going to) be around "
+         r"(?:after (?:this|today|tonight|that)|much longer|for (?:much )?longer|anymore|any more)\b|"
+         r"\bya no (?:voy|va) a estar (?:despues de (?:hoy|esto|esta noche)|mucho tiempo)\b"),
+    ),
+    "kept": (
+        (r"\b(?:la|lo|las|los) (?:miro|veo|reviso|llevo|agarro|toco) (?:cada noche|todas las noches|cada dia|todos los dias)\b|"
+         r"\b(?:la|lo|las|los) (?:tengo|llevo|guardo) (?:en la mochila|en el bolso|en la bolsa|bajo la almohada|"
+         r"debajo de la cama)\b|\bi (?:look at|stare at|hold|check on) (?:it|them) (?:every|each) (?:night|day)\b|"
+         r"\b(?:it'?s|they'?re) (?:in|under) my (?:backpack|bag|pillow|bed)\b"),
+    ),
     "injury": (
         (r"\b(?:hit|hitting|hits|punch\w*|scratch\w*|burn\w*|cut\w*|bang\w*|bit|biting) (?:my|his|her)(?:self|"
         r" (?:own )?(?:arms?|legs?|wrists?|face|head|hands?|stomach|thighs?))\b[^.!?\n]{0,40}\b(?:til|till|until|"
@@ -362,11 +443,17 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         r"\b(?:se lo merece|me lo merezco|i deserved? it|deserve it)\b",
         (r"\b(?:went back|going back|back) to (?:the blade|cutting|burning)\b|\b\d+ (?:cuts|cortes)\b|"
          r"\bvolvi a (?:cortarme|la navaja|quemarme)\b"),
+        (r"\b(?:i|she|he)? ?(?:keep|keeps|kept|been|started|sigo|sigue|he estado|ha estado) (?:burning|cutting|scratching|"
+         r"quemandome|cortandome|rasgunandome|quemandose|cortandose) (?:myself|herself|himself|me|se)?\b"
+         r"(?! (?:by accident|accidentally|on the|en la|con la (?:estufa|plancha)|cooking|shaving))"),
+        (r"\b(?:last night|tonight|today|this morning|yesterday|anoche|hoy|ayer) (?:i )?(?:did it|cut|cut myself|burned myself|"
+         r"relapsed|me corte|me queme|lo volvi a hacer)(?: again| otra vez| de nuevo)\b|\b(?:i )?relapsed (?:last night|today|"
+         r"yesterday) (?:and|with) (?:cut|cutting)\b"),
     ),
 }
 """Each sign's phrasings (folded text), both languages; a phrase is one sign only."""
 
-STRONG: Final = frozenset({"wish", "injury"})
+STRONG: Final = frozenset({"wish", "injury", "plan"})
 """A sign that makes a flag beside any other current sign."""
 NOT_A_PAIR: Final = frozenset({
     frozenset({"time", "arrange"}), frozenset({"time", "hopeless"}), frozenset({"time", "means"}),
@@ -385,13 +472,17 @@ TWICE: Final = frozenset({"arrange"})
 """A sign whose two different kinds make a pair on their own (the lease given back and the
 belongings given away; appointments cancelled as not needed)."""
 MEANS_WITH: Final = frozenset({"wish", "decision", "final", "arrange", "hopeless", "calm", "injury",
-                                "thanks"})
+                                "thanks", "plan"})
 """Signs beside which the means is read even in a message about an ordinary life (a rifle
 and a letter for the grandchildren after a hunting trip)."""
 
 
 def pairs(concepts: set[str]) -> bool:
-    """Whether these different current signs make a flag together."""
+    """Whether these different current signs make a flag together. The means kept or
+    looked at (`kept`) counts only beside the means themselves."""
+    if "kept" in concepts and "means" in concepts:
+        return True
+    concepts = concepts - {"kept"}
     if concepts & STRONG:
         return True
     if len(concepts) < 2:
@@ -402,10 +493,11 @@ def pairs(concepts: set[str]) -> bool:
 
 MOVING: Final = (
     # a move, a trip, a new job: the arrangements and decisions of ordinary lives
-    (r"\b(?:mov(?:e|ing|ed)|relocat\w*|new (?:place|apartment|house|job|city|town)|downsiz\w*|"
+    (r"\b(?:mov(?:e|ing|ed)(?! (?:my|the|our|his|her|mi|la) (?:appt|appointment|visit|cita|consulta))|relocat\w*|new (?:place|apartment|house|job|city|town)|downsiz\w*|"
     r"mudanza|mudo|mudamos|mudando|mudarme|mudarnos|nuevo (?:depa|departamento|trabajo|apartamento)|"
-    r"trip|vacation|travel\w*|flight|fly|flying|cruise|viaje|vacaciones|vuelo|vuelvo|vuelva|"
-    r"retir\w+|jubil\w+|assisted living|nursing home|rehabilitacion)\b"),
+    r"trip|vacation|travel\w*|flight|fly|flying|cruise|viaje|vacaciones|vuelo|(?:vuelvo|vuelva)(?! a\b)|"
+    r"retir\w+|jubil\w+|assisted living|nursing home|rehabilitacion|new owners?|nuevos duenos|"
+    r"(?:leave|leaving|we leave) for \w+ (?:on|this|next|in)|closing on the house|sold the house|vendimos la casa)\b"),
     (r"\b(?:se|me|nos|te) (?:va|voy|vamos|van|vas) (?:a (?:trabajar|vivir|estudiar|mudar)|de viaje)\b|"
     r"\b(?:moving|move|headed|heading) (?:to|back to|in with|into)\b"),
     # a future the writer plans to be in: a call back, a rebooking, a return
@@ -421,11 +513,13 @@ ORDINARY: Final = (
     (r"\b(?:doing (?:great|well|better)|much better|all better|feeling better|back (?:at|to) (?:work|school)|"
      r"ya (?:esta|estoy) (?:mejor|bien)|se siente mejor|me siento mejor)\b"),
     # a will or a trust for a new baby, a lawyer's paperwork
-    (r"\b(?:estate plan\w*|lawyer|attorney|abogad\w*|new baby|newborn|bebe nuev\w*|nacio el bebe|"
+    (r"\b(?:estate plan\w*|lawyer|attorney|abogad\w*|notari\w+|notary|new baby|newborn|bebe nuev\w*|nacio el bebe|"
+    r"ahora que cumpli|now that i(?:'?ve)? turned|en mis cabales|of sound mind|"
     r"guardianship|tutela)\b"),
     # rope, pills, guns and bridges in work, farm, sport and everyday use
     (r"\b(?:barn (?:gate|door|chores)|hay bales?|calf|calves|horses|cattle|goats?|tie[- ]down|tarp|"
-    r"swing|climbing gym|hunting|hunt|deer|shooting range|gun safe|fishing|camping|hike|hiking|picnic|caza|"
+    r"swing|hammock|hamaca|columpio|clothesline|tendedero|jump rope|(?:saltar|brincar) la cuerda|cuerda de saltar|"
+    r"climbing gym|hunting|hunt|deer|shooting range|gun safe|fishing|camping|hike|hiking|picnic|caza|"
     r"cacer\w+|ladder|treehouse|escalera|pesca|campamento|commute|traffic|trancon|trafico|toll)\b"),
     # a decision about a job, a school, a doctor, a treatment
     (r"\b(?:decided|decision|decidi|decidido)\b[^.!?\n]{0,60}\b(?:job|offer|school|college|surgeon|"
@@ -500,10 +594,19 @@ def _current(read: str, sign: Sign) -> bool:
     """The sign reads current by the ConText checks; a sign dated only by "since ..." ("since
     my wife died she doesn't want to live") is current too: the time runs up to now."""
     status, modifier = redflag.context_modifier(read, CATEGORY, sign.start, sign.end)
-    if status != "historical":
-        return status == "current"
     folded, _ = redflag.fold(read)
     begin = redflag.sentence_start(folded, sign.start)
+    end = _sentence_end(folded, sign.end)
+    if _SCREENING.search(folded, begin, end) and not _SCREEN_YES.search(folded):
+        return False  # a screening question quoted or asked about, not the writer's wish
+    if _NEGATED_JUST_BEFORE.search(folded, max(begin, sign.start - 16), sign.start):
+        return False  # "I don't wish I was dead"
+    if status == "pseudo" and sign.concept == "plan":
+        return True  # a plan or a method is specific enough on its own
+    if _PAST_DATE.search(folded, begin, end) and _WELL_NOW.search(folded):
+        return False  # an event dated in the past, and the writer or patient well now
+    if status != "historical":
+        return status == "current"
     if _LONG_SINCE.search(folded, begin, sign.start):
         return False  # "it's been five years since the winter I wanted to die"
     if _UP_TO_NOW.match(modifier):
@@ -511,6 +614,44 @@ def _current(read: str, sign: Sign) -> bool:
     # "since the baby was born four weeks ago I don't want to be alive": the date is the
     # start of a time that runs up to the sign
     return _UP_TO_NOW.search(folded, begin, sign.start) is not None
+
+
+def _sentence_end(folded: str, end: int) -> int:
+    found = _STOP.search(folded, end)
+    return found.start() if found else len(folded)
+
+
+_STOP: Final = re.compile(r"[.!?\n]")
+_SCREENING: Final = re.compile(
+    r"\b(?:phq(?:-?\d)?|questionnaire|cuestionario|screening|the question (?:about|on|asking)|asks? about|"
+    r"(?:en )?la pregunta (?:de|si|sobre))\b")
+"""A screening question in the same sentence: the sign is its words, not the writer's."""
+_SCREEN_YES: Final = re.compile(
+    r"\b(?:nearly every day|more than half|several days|casi todos los dias|mas de la mitad|varios dias|"
+    r"es la verdad|it'?s true|i marked yes|marque (?:que )?si|puse (?:que )?si)\b")
+"""A screening question answered yes: the sign is the writer's."""
+_NEGATED_JUST_BEFORE: Final = re.compile(r"\b(?:don'?t|dont|do not|never|nunca)\s+$")
+_PAST_DATE: Final = re.compile(
+    r"\b(?:in|back in|last|en|el (?:pasado|ano pasado)) (?:january|february|march|april|may|june|july|august|"
+    r"september|october|november|december|the spring|the summer|the fall|the winter|spring|summer|fall|winter|"
+    r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|year|month)\b|"
+    r"\bhace (?:\d+|un|una|unos|unas|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez) "
+    r"(?:dias|semanas|meses|anos)\b(?! que)|\b(?:\d+|two|three|four|five|six|ten) (?:days|weeks|months|years) ago\b|"
+    r"\b(?:in|en) (?:19|20)\d\d\b|\b(?:at|when i was|a los|cuando tenia) \d{1,2}\b")
+"""A date in the past in the sign's sentence."""
+_WELL_NOW: Final = re.compile(
+    r"\b(?:(?:he'?s|she'?s|i'?m|im|i am|is|been|doing) (?:doing )?(?:great|really well|well|much better|so much better|"
+    r"stable)(?: now| for years)?|been stable|back on the|back at (?:work|school)|ya (?:esta|estoy) (?:mejor|bien|estable)|"
+    r"(?:estoy|esta) (?:mucho )?mejor|far behind me|behind me now|graduat\w+)\b")
+"""The writer or the patient well now."""
+_ACCIDENT: Final = re.compile(
+    r"\b(?:bandsaw|band saw|table saw|the saw|meat slicer|slicer|(?<!not )by accident|(?<!not )accidentally|slipped|"
+    r"(?<!no fue )sin querer|(?<!no fue )por accidente|se resbalo|con la sierra)\b")
+"""An injury told as an accident at work or at home."""
+_NOT_TO_DIE: Final = re.compile(
+    r"\b(?:no|not|wasn'?t|was not|no era) (?:para|to|trying to|intentando) (?:matarme|morirme|kill myself|die|end it|"
+    r"hacerme dano|hurt myself)\b")
+"""An overdose or an injury the writer says was not meant to kill."""
 
 
 _LONG_SINCE: Final = re.compile(
@@ -585,6 +726,7 @@ DENIED_NOW: Final = re.compile(
     r"\b(?:not|no|nor|without) (?:having )?(?:any )?(?:thoughts|plans?|ideas) (?:of|about) (?:hurting|harming|killing|"
     r"ending|suicide|dying|self[- ]harm)\b|\bnot thinking (?:of|about) (?:ending|hurting|killing|suicide|dying)\b|"
     r"\b(?:don'?t|do not|doesn'?t|does not|didn'?t) (?:want to die|hurt (?:my|him|her)self)\b|"
+    r"\b(?:don'?t|do not|never|no longer) (?:wish|want) (?:i was|i were|to be) dead\b|"
     r"\b(?:he|she|they) said no\b[^.!?\n]{0,20}\b(?:want|hurt)\w*\b|"
     r"\bno (?:pienso|piensa|pensamientos|ideas|tengo ideas|tengo pensamientos) (?:de |en )?(?:morir\w*|hacerme dano|"
     r"matarme|quitarme la vida|suicid\w*|lastimarme|hacerle dano)\b|\bni (?:en )?hacerme dano\b|"
@@ -597,14 +739,17 @@ OTHERS_OR_PAST: Final = re.compile(
     r"sister|uncle|aunt|cousin|grandfather|grandmother|friend|classmate|husband|wife)'?s? suicide\b|"
     r"\bsuicide (?:prevention|awareness|risk (?:screening|assessment|form)|screening|toolkit|training|program\w*|"
     r"hotline|lifeline|loss)\b|\b(?:zero suicide|crisis binder|safety plan)\b|"
-    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:yrs?|years?) (?:out|since|clean|free|ago)\b|"
+    r"\b(?:\d+|one|two|three|four|five|six|seven|eight|nine|ten) (?:yrs?|years?) (?:this (?:week|month) |today |now )?"
+    r"(?:out|since|clean|free|ago)\b|\b(?:took|taken|take) (?:his|her|their) (?:own )?life\b|"
+    r"\b(?:at|when i was|a los|cuando tenia) \d{1,2}\b[^.!?\n]{0,25}\b(?:i'?m|im|tengo|now|ahora) \d{1,2}\b|"
+    r"\bbeen (?:stable|well|fine) for (?:years|a long time)\b|"
     r"\b(?:se suicido|se quito la vida|murio por suicidio)\b|"
     r"\b(?:hace|desde hace) (?:\d+|uno|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|un|unos|varios) (?:anos|meses)\b|"
     r"\b(?:formulario|cuestionario|programa|taller|folletos?|deteccion|prevencion) (?:de |del |sobre )?"
     r"(?:\"?(?:riesgo|suicidio|depresion))")
 """Someone else's suicide, prevention work or a form, or a time long past: beside no
 current warning sign, what a lexicon hit of suicide/self-harm reads in the same message."""
-AT_RISK: Final = frozenset({"wish", "injury", "means", "place", "decision", "final", "arrange"})
+AT_RISK: Final = frozenset({"wish", "injury", "means", "place", "decision", "final", "arrange", "plan"})
 """The signs that say the risk is now, whatever else the message says."""
 
 
@@ -614,6 +759,20 @@ def quiet_hit(read: str) -> bool:
     or a time long past (OTHERS_OR_PAST), and no current warning sign of risk (AT_RISK) is
     read in it."""
     folded, _ = redflag.fold(read)
-    if DENIED_NOW.search(folded) is None and OTHERS_OR_PAST.search(folded) is None:
+    if _compiled().moving.search(folded):
+        found = {s.concept for s in signs(folded) if _current(read, s)}
+        if found and found <= LEAVING:
+            return True  # a move or a retirement's goodbye: only leaving's signs are current
+    if DENIED_NOW.search(folded) is None and OTHERS_OR_PAST.search(folded) is None \
+            and _NOT_TO_DIE.search(folded) is None and _ACCIDENT.search(folded) is None \
+            and (_SCREENING.search(folded) is None or _SCREEN_YES.search(folded)) \
+            and not (_PAST_DATE.search(folded) and _WELL_NOW.search(folded)):
         return False
     return not {s.concept for s in current_signs(read)} & AT_RISK
+
+
+def plan_now(read: str) -> bool:
+    """A current plan, a method researched or the means held or watched (`plan`): read
+    before a statistical model's other category, whose words a plan does not explain."""
+    concepts = {s.concept for s in current_signs(read)}
+    return "plan" in concepts or {"kept", "means"} <= concepts

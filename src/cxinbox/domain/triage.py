@@ -68,13 +68,18 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     setting = subject if read is text else ""
     findings = redflag.find(read, bulk=is_bulk, setting=setting)
     chosen = (model or textmodel.shipped()) if statistical else None
-    hit = judged(read, findings, (judge or hitjudge.shipped()) if statistical else None)
+    chosen_judge = (judge or hitjudge.shipped()) if statistical else None
+    hit = judged(read, findings, chosen_judge)
     if hit is not None and hit.category == selfharm.CATEGORY and statistical \
             and selfharm.quiet_hit(read):
-        hit = None  # the risk denied, someone else's, a form's or long past, and no sign now
+        # the risk denied, someone else's, a form's or long past, an accident or an overdose
+        # not meant to kill, and no sign now: another category's hit names the message
+        hit = judged(read, [f for f in findings if f.category != selfharm.CATEGORY], chosen_judge)
     flag = (hit.category, hit.matched) if hit else None
     if flag is None and chosen is not None and not is_bulk:
         flag = _statistical_flag(chosen, read, findings)
+        if flag is not None and flag[0] != selfharm.CATEGORY and selfharm.plan_now(read):
+            flag = None  # the model's other category over a plan, a method held or researched
     if flag is None and not is_bulk and not _vetoed(findings, selfharm.CATEGORY):
         flag = selfharm.concept_flag(read)
     elif flag is not None and flag[0] in INTENDED and not is_bulk \
@@ -183,7 +188,7 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
         return None
     if set_aside(folded, category, spans[0][0]):
         return None
-    if category == selfharm.CATEGORY and selfharm.moving_on(read):
+    if category == selfharm.CATEGORY and (selfharm.moving_on(read) or selfharm.quiet_hit(read)):
         return None
     return category, checked[0][1]
 
