@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from cxinbox.domain import hitjudge, redflag, selfharm, textmodel
+from cxinbox.domain import headinjury, hitjudge, redflag, selfharm, textmodel
 from cxinbox.domain import intent as intent_mod
 from cxinbox.domain.assessment import Assessment
 from cxinbox.domain.newtext import new_text
@@ -75,6 +75,9 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
         # the risk denied, someone else's, a form's or long past, an accident or an overdose
         # not meant to kill, and no sign now: another category's hit names the message
         hit = judged(read, [f for f in findings if f.category != selfharm.CATEGORY], chosen_judge)
+    if hit is not None and hit.category == headinjury.CATEGORY and statistical \
+            and headinjury.quiet_hit(read):  # a head against the wall, a form, a blow years ago
+        hit = judged(read, [f for f in findings if f.category != headinjury.CATEGORY], chosen_judge)
     flag = (hit.category, hit.matched) if hit else None
     if flag is None and chosen is not None and not is_bulk:
         flag = _statistical_flag(chosen, read, findings)
@@ -88,6 +91,11 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     elif flag is not None and flag[0] == "pregnancy_emergency" and not is_bulk \
             and selfharm.after_pregnancy_wish(read):
         flag = (selfharm.CATEGORY, flag[1])  # the pregnancy is over; the wish is now
+    if flag is None and not is_bulk and not _vetoed(findings, headinjury.CATEGORY):
+        flag = headinjury.concept_flag(read)  # a blow told with a sign, or to a baby, the old, a thinner
+    elif flag is not None and not is_bulk and (flag[0] in BLOW_EXPLAINS or hit is None and flag[0]
+                                                not in BLOW_KEEPS) and headinjury.blow_caused(read):
+        flag = (headinjury.CATEGORY, flag[1])  # the guide: a blow to the head that caused it
     # Symptoms set aside still make a message clinical when it asks about them; an update
     # that only says a symptom is gone ("no wheezing now, thank you!") asks nothing.
     asks = "?" in folded
@@ -140,6 +148,14 @@ INTENDED: Final = frozenset({"overdose_poisoning", "severe_bleeding", "head_inju
 the same message (selfharm.concept_flag): the labelling guide puts suicide/self-harm over a
 poisoning or a bleeding when the harm is intended, and a head struck on purpose is
 self-injury."""
+
+
+BLOW_EXPLAINS: Final = frozenset({"stroke", "severe_bleeding"})
+"""Lexicon categories that give way to head injury when a blow and a sign are read current
+(headinjury.blow_caused): the guide puts head injury over stroke and bleeding a blow caused."""
+BLOW_KEEPS: Final = frozenset({"pregnancy_emergency", "suicide_self_harm", "anaphylaxis", "head_injury"})
+"""The statistical model's categories that a blow does not overrule: a pregnancy comes first,
+a head struck on purpose is self-harm, a reaction after a sting is not the knock."""
 
 
 def _vetoed(findings: list[redflag.Finding], category: str) -> bool:
