@@ -35,6 +35,12 @@ POSITIVES = [
     ("es", "mi abuelita de 88 años se pegó en la frente con la puerta de la alacena"),
     ("es", "mi esposo toma aspirina para el corazón y se dio un golpe en la cabeza con el gabinete"),
     ("es", "mi bebé de 6 meses se cayó de la cama hace un rato"),
+    ("en", "my dad (84) slipped in the shower and hit the back of his head on the tub"),
+    ("en", "mom, who's on xarelto, tripped and face-planted on the sidewalk"),
+    ("en", "baby rolled off the changing table onto the floor"),
+    ("es", "se me cayó la bebé de los brazos en la cocina"),
+    ("es", "mi papá que toma warfarina se cayó en el baño y se golpeó la cabeza"),
+    ("en", "she has no idea where she is after the fall"),
 ]
 
 NEAR_MISSES = [
@@ -58,6 +64,10 @@ NEAR_MISSES = [
     ("en", "I cracked my skull in a car wreck in 2015, my attorney wants the old records"),
     ("es", "necesito el reporte del golpe en la cabeza que tuve el año pasado para el seguro"),
     ("en", "ugh, i must have hit my head, i showed up a day early. when is my visit really?"),
+    # confusion over a bill, a fall asleep, a phone that fell
+    ("en", "i'm so confused by this bill, i fell out of my chair when i saw the total"),
+    ("en", "I fell asleep at my desk and woke up confused about the time, is that normal on this med?"),
+    ("es", "se cayó mi celular y se rompió la pantalla, no puedo ver los mensajes del portal"),
 ]
 
 

@@ -56,7 +56,8 @@ _WHO_POSS: Final = r"(?:his|her|my|their|the|your|its|baby'?s|son'?s|daughter'?s
 CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
     "blow": (
         # the head struck, said with the head named
-        rf"\b{_STRIKE} (?:\w+ ){{0,2}}?{_WHO_POSS} (?:own )?{_HEAD}\b(?! (?:against|on) (?:the|a|my) (?:wall|desk|keyboard))",
+        (rf"\b(?:{_STRIKE} (?:\w+ ){{0,2}}?{_WHO_POSS} (?:own )?{_HEAD}|(?:hit|bumped|banged|smacked|whacked|struck|bonked|"
+        rf"cracked|knocked|slammed) head|face ?-?plant\w*)\b(?! (?:against|on) (?:the|a|my) (?:wall|desk|keyboard))"),
         (rf"\b(?:his|her|my|their|the|baby'?s) {_HEAD} (?:hit|hitting|struck|smacked|slammed|bounced|banged|bonked|"
         rf"went into|cracked|took|knocked|bumped|clipped|caught)\b"),
         (rf"\b(?:hit|struck|kicked|punched|elbowed|kneed|clocked|headbutted|smacked|whacked|bonked|bumped|knocked|"
@@ -91,18 +92,23 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         rf"\b(?:le|me|te) (?:cayo|cayeron|pego|pegaron|dio|dieron) (?:\w+ ){{0,4}}?(?:en|a) (?:la|el|su|mi) {_CABEZA}\b",
         rf"\b(?:cayo|cai|se fue|se cayo) de (?:cabeza|frente|nuca)\b|\bcabezazo\b|\b(?:la|su|mi) {_CABEZA} (?:pego|golpeo|dio|reboto)\b",
         r"\b(?:conmocion|contusion) cerebral\b|\btraumatismo craneal\b",
+        (r"\bse (?:dio|ha dado|dieron) (?:un|tremendo|un buen|un fuerte) (?:golpe|golpazo|sentonazo|azoton|madrazo)\b"
+         r"(?! (?:en|con|de) (?:la|el|su|mi) (?:rodilla|pierna|brazo|mano|pie|espalda|codo|dedo|cadera|hombro|tobillo|muneca|costilla\\w*|nalga\\w*|pompi\\w*|cola|coxis))"),
         r"\bsin (?:el )?casco\b|\bno (?:llevaba|traia|tenia|usaba) (?:el )?casco\b",
     ),
     "event": (
         (r"\b(?:fell|fall|falls|falling|fallen|tumbled|tripped|slipped|toppled|flew|thrown|bucked) "
          r"(?:\w+ ){0,3}?(?:off|from|out of|down|over|onto|into|backwards?|face ?first|flat|on (?:the )?(?:ice|stairs|floor|"
          r"steps|concrete|pavement|sidewalk|tile|driveway))\b|\bfell\b(?! (?:asleep|apart|behind|through|ill|sick|in love|"
-         r"short|off the wagon|for|out with|into (?:a |the )?(?:habit|routine|place)))"),
-        r"\b(?:had|took) a (?:bad |nasty |hard |big )?(?:fall|tumble|spill|header)\b|\bwent down hard\b",
+         r"short|off the wagon|for|out with|into (?:a |the )?(?:habit|routine|place)))|\brolled (?:off|out of) (?:the|a|his|her|my) "
+         r"(?:bed|couch|sofa|changing table|table|counter|crib|bassinet|chair)\b|\bdropped (?:the|my|our) (?:baby|infant|son|daughter)\b"),
+        (r"\b(?:had|took) a (?:bad |nasty |hard |big )?(?:fall|tumble|spill|header)\b|\bwent down hard\b|"
+         r"\b(?:after|since|from) (?:the|her|his|my|their|that) (?:fall|crash|accident|tumble|wreck)\b(?! (?:semester|term|season))|"
+         r"\b(?:despues|desde) (?:de )?(?:la|el|su) (?:caida|choque|accidente|golpe)\b"),
         (r"\b(?:bike|car|motorcycle|scooter|atv|dirt bike|bicycle|skateboard|moped|quad|truck|ski|snowboard|e-?bike) "
          r"(?:crash|accident|wreck|collision|spill)\b|\b(?:crashed|wrecked|was in a (?:car )?(?:crash|accident|wreck)|"
          r"rear[- ]ended|t-?boned|car accident|fender bender|hit by a (?:car|truck|bike))\b"),
-        (r"\bse (?:cayo|ha caido|callo|resbalo|tropezo|volco|desbarranco|fue de (?:boca|espalda|lado|nalgas))\b"
+        (r"\bse (?:me |le |nos )?(?:cayo|ha caido|callo|resbalo|tropezo|volco|desbarranco|fue de (?:boca|espalda|lado|nalgas))\b"
          r"|\bme (?:cai|cayo|resbale|tropece)\b|\b(?:una|la|tremenda|fea) (?:caida|caidota|volcadura)\b|"
          r"\b(?:choque|accidente) (?:de|en) (?:carro|coche|auto|moto|bici|bicicleta)\b|\b(?:choco|chocamos|choque|"
          r"chocaron|atropellaron|lo atropello|la atropello)\b|\b(?:tumbo|tiro|avento) (?:el|la) (?:caballo|yegua|burro|toro)\b"),
@@ -111,7 +117,7 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         (r"\b(?:passed out|pass(?:ing)? out|blacked out|black(?:ing)? out|knocked out|lost consciousness|"
          r"out cold|unconscious|went limp|went down for|was out for|down for (?:a|about|like|maybe) (?:few |couple )?seconds|out for (?:a|about|like|maybe) (?:few |couple |\d+ )?"
          r"(?:seconds?|secs?|minutes?|mins?)|fainted|faint\w*|went out|zoned out)\b"),
-        (r"\b(?:confused|confusion|disoriented|disorientated|out of it|dazed|foggy|not making sense|talking nonsense|"
+        (r"\b(?:(?:confused|confusion)(?! (?:by|about|with|as to|why|what|how|if|whether|on|over|because|at))|disoriented|disorientated|out of it|dazed|foggy|not making sense|talking nonsense|"
          r"doesn'?t make sense|not herself|not himself|not themselves|not acting (?:like )?(?:herself|himself|right|normal)|"
          r"acting (?:weird|strange|odd|funny|off|different|drunk|loopy)|(?:he|she|they)'?s? (?:just )?not right|"
          r"personality (?:change|is different)|mood swings?|irritable and)\b"),
@@ -119,8 +125,9 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
          r"\b(?:same|the same) (?:questions?|thing) (?:over|again|every|on repeat)|"
          r"\b(?:doesn'?t|does not|didn'?t|can'?t|cant|cannot|did not|don'?t|do not) (?:know|remember|recall|recognize|recognise) "
          r"(?:where (?:he|she|i|they|we) (?:is|am|are|was|were)|what happened|what day|who (?:i|we|he|she|they) (?:am|are|is)|"
-         r"his (?:own )?(?:name|wife|mom|dad|kids)|her (?:own )?(?:name|husband|mom|dad|kids)|me\b|us\b|anything|hitting|falling|"
-         r"the (?:date|day|year|crash|fall|accident))|\bno memory of\b|\bmemory (?:loss|is gone)|\bforgot where (?:he|she|i) (?:is|was|am)\b"),
+         r"who (?:i|we|he|she|they) (?:was|were)|his (?:own )?(?:name|wife|mom|dad|kids)|her (?:own )?(?:name|husband|mom|dad|kids)|me\b|us\b|anything|hitting|falling|"
+         r"the (?:date|day|year|crash|fall|accident))|\bno memory of\b|\bno idea (?:where (?:he|she|i|they) (?:is|was|are|am)|what day|who (?:i|we|he|she))|"
+         r"\b(?:blank stare|staring blankly|glassy[- ]eyed|glassy eyes|eyes (?:are |look )?glassy)|\bmemory (?:loss|is gone)|\bforgot where (?:he|she|i) (?:is|was|am)\b"),
         (r"\b(?:slurr\w+|slurring|mumbl\w+|words? (?:are|were|coming out) (?:wrong|jumbled|funny)|talking funny|"
          r"seiz\w+|convuls\w+|(?:had|having|has) a fit|shaking all over|twitching|jerking|stiff and shaking)\b"),
         (r"\b(?:sleepy|drowsy|lethargic|groggy|hard to (?:wake|rouse|keep awake)|won'?t (?:wake|stay awake)|"
@@ -138,7 +145,7 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         # Spanish
         (r"\b(?:se desmayo|desmayo|desmayada?|perdio el (?:conocimiento|sentido)|quedo inconsciente|inconsciente|"
          r"se quedo (?:ido|ida|tieso|tiesa|privad[oa])|se privo|privad[oa]|noquead[oa]|se apago|quedo (?:fuera|noquead[oa]))\b"),
-        (r"\b(?:confundid[oa]|desorientad[oa]|atontad[oa]|aturdid[oa]|(?:esta|anda|se ve) (?:como )?(?:perdid[oa]|ido|ida)|"
+        (r"\b(?:confundid[oa](?! (?:con|por|sobre|de|porque))|desorientad[oa]|atontad[oa]|aturdid[oa]|(?:esta|anda|se ve) (?:como )?(?:perdid[oa]|ido|ida)|"
          r"no es (?:el|la) mism[oa]|no (?:esta|anda|se porta) (?:normal|bien de la cabeza|como siempre)|"
          r"(?:esta|anda|actua|se porta|habla) (?:muy )?(?:rar[oa]|extran[oa])|"
          r"dice cosas sin sentido|habla incoherencias|no coordina)\b"),
@@ -180,11 +187,12 @@ WHO: Final = (
     # an elderly person (a baby is the lexicon's own infant cue: redflag.has_infant)
     (r"\b(?:elderly|grandma|grandpa|grandmother|grandfather|granny|abuel[oa]|abuelit[oa]|anciano|anciana|"
      r"viejit[oa]|tercera edad|senior citizen|(?:old|older|aged|frail) (?:man|woman|lady|gentleman|mom|dad|mother|father)|"
-     r"(?:6[5-9]|[7-9]\d|10\d)[- ]?(?:years?|yrs?|y\.?o\.?|y/o|anos)\b|"
+     r"(?:6[5-9]|[7-9]\d|10\d)[- ]?(?:years?|yrs?|y\.?o\.?|y/o|anos|yo)\b|(?<=\()(?:6[5-9]|[7-9]\d|10\d)(?=\))|"
+     r"in (?:his|her|their) (?:70s|80s|90s|seventies|eighties|nineties)|(?:de|tiene) (?:setenta|ochenta|noventa)|"
      r"(?:de|is|she'?s|he'?s|age|aged|tiene) (?:6[5-9]|[7-9]\d|10\d)\b(?! ?(?:mg|ml|mcg|lbs?|kg|pounds|libras|dollars|"
      r"dolares|%|percent|por ciento|over|sobre|/)))"),
     # someone on a blood thinner
-    (r"\b(?:warfarin|coumadin|jantoven|eliquis|apixaban|xarelto|rivaroxaban|pradaxa|dabigatran|savaysa|edoxaban|"
+    (r"\b(?:warfarin\w*|coumadin|jantoven|eliquis|apixaban|xarelto|rivaroxaban|pradaxa|dabigatran|savaysa|edoxaban|"
      r"heparin|heparina|lovenox|enoxaparin\w*|clopidogrel|plavix|brilinta|ticagrelor|blood ?thinners?|"
      r"anticoag\w*|acenocumarol|sintrom|"
      r"(?:baby |daily |low[- ]dose )aspirin|aspirin\w* (?:for (?:his|her|my|the) heart|every day|daily|a day)|"
@@ -207,7 +215,7 @@ ORDINARY: Final = (
     # a head against the wall or a desk over a bill or work
     (r"\b(?:bang|banging|hit|hitting|knock|knocking|beat|beating|smash|smashing|slam|slamming) (?:my|our|his|her) heads? "
      r"(?:against|on|into) (?:the|a|my) (?:wall|desk|keyboard|table)\b|\bdarme (?:de )?(?:topes|cabezazos) contra la pared\b|"
-     r"\bmust have hit my head\b|\b(?:debo|debi) (?:de )?haber(?:me)? (?:dado|pegado) (?:un golpe )?en la cabeza\b"),
+     r"\bmust have hit my head\b|\bfell (?:out of|off) my (?:chair|seat)\b(?! and)|\b(?:debo|debi) (?:de )?haber(?:me)? (?:dado|pegado) (?:un golpe )?en la cabeza\b"),
     # a report or a claim for a lawyer or an insurer
     r"\b(?:(?:accident|incident|police) report|lawyer|attorney|abogad[oa]|reporte del accidente|demanda)\b",
 )
