@@ -41,6 +41,9 @@ POSITIVES = [
     ("es", "se me cayó la bebé de los brazos en la cocina"),
     ("es", "mi papá que toma warfarina se cayó en el baño y se golpeó la cabeza"),
     ("en", "she has no idea where she is after the fall"),
+    ("en", "my dad took a tumble down the basement stairs and is really drowsy, he's 81"),
+    ("en", "coworker was struck by a falling pipe, he's conscious but his speech is slurred"),
+    ("es", "se cayó de la moto sin casco, está despierto pero no reconoce a su esposa"),
 ]
 
 NEAR_MISSES = [

@@ -92,6 +92,7 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         rf"\b(?:le|me|te) (?:cayo|cayeron|pego|pegaron|dio|dieron) (?:\w+ ){{0,4}}?(?:en|a) (?:la|el|su|mi) {_CABEZA}\b",
         rf"\b(?:cayo|cai|se fue|se cayo) de (?:cabeza|frente|nuca)\b|\bcabezazo\b|\b(?:la|su|mi) {_CABEZA} (?:pego|golpeo|dio|reboto)\b",
         r"\b(?:conmocion|contusion) cerebral\b|\btraumatismo craneal\b",
+        r"\b(?:struck|hit|clipped|smacked|knocked (?:down|over)) by (?:a|the) (?:falling|swinging|flying|dropped) \w+",
         (r"\bse (?:dio|ha dado|dieron) (?:un|tremendo|un buen|un fuerte) (?:golpe|golpazo|sentonazo|azoton|madrazo)\b"
          r"(?! (?:en|con|de) (?:la|el|su|mi) (?:rodilla|pierna|brazo|mano|pie|espalda|codo|dedo|cadera|hombro|tobillo|muneca|costilla\\w*|nalga\\w*|pompi\\w*|cola|coxis))"),
         r"\bsin (?:el )?casco\b|\bno (?:llevaba|traia|tenia|usaba) (?:el )?casco\b",
@@ -366,9 +367,11 @@ def concept_flag(read: str) -> tuple[str, str] | None:
     return CATEGORY, quote
 
 
-def blow_caused(read: str) -> bool:
-    """A blow to the head and a sign are read current: head injury is what the message tells,
-    over a stroke or a bleeding the blow explains (the guide's order) and over a statistical
-    guess at another category."""
+def blow_caused(read: str, *, falls: bool = False) -> bool:
+    """A blow to the head and a sign are read current (with `falls`, a fall or a crash and a
+    sign of the brain too): head injury is what the message tells, over a stroke or a bleeding
+    the blow explains (the guide's order) and, with `falls`, over the statistical model's
+    guess at another category. A fall alone does not overrule a stroke's words: a stroke
+    often starts with one ("fell over and can't move his right side")."""
     found = reading(read)
-    return found is not None and found[0] == "blow_sign"
+    return found is not None and (found[0] == "blow_sign" or falls and found[0] == "event_sign")

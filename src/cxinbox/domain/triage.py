@@ -93,8 +93,10 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
         flag = (selfharm.CATEGORY, flag[1])  # the pregnancy is over; the wish is now
     if flag is None and not is_bulk and not _vetoed(findings, headinjury.CATEGORY):
         flag = headinjury.concept_flag(read)  # a blow told with a sign, or to a baby, the old, a thinner
-    elif flag is not None and not is_bulk and (flag[0] in BLOW_EXPLAINS or hit is None and flag[0]
-                                                not in BLOW_KEEPS) and headinjury.blow_caused(read):
+    elif flag is not None and not is_bulk and (
+            flag[0] in BLOW_EXPLAINS and headinjury.blow_caused(read)
+            or hit is None and flag[0] not in BLOW_KEEPS
+            and headinjury.blow_caused(read, falls=flag[0] not in BLOW_EXPLAINS)):
         flag = (headinjury.CATEGORY, flag[1])  # the guide: a blow to the head that caused it
     # Symptoms set aside still make a message clinical when it asks about them; an update
     # that only says a symptom is gone ("no wheezing now, thank you!") asks nothing.
