@@ -71,6 +71,7 @@ NEAR_MISSES = [
     ("en", "i'm so confused by this bill, i fell out of my chair when i saw the total"),
     ("en", "I fell asleep at my desk and woke up confused about the time, is that normal on this med?"),
     ("es", "se cayó mi celular y se rompió la pantalla, no puedo ver los mensajes del portal"),
+    ("en", "the kids were so sleepy after the fall carnival, can we move Monday's checkups to 4pm?"),
 ]
 
 

@@ -104,7 +104,9 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
          r"short|off the wagon|for|out with|into (?:a |the )?(?:habit|routine|place)))|\brolled (?:off|out of) (?:the|a|his|her|my) "
          r"(?:bed|couch|sofa|changing table|table|counter|crib|bassinet|chair)\b|\bdropped (?:the|my|our) (?:baby|infant|son|daughter)\b"),
         (r"\b(?:had|took) a (?:bad |nasty |hard |big )?(?:fall|tumble|spill|header)\b|\bwent down hard\b|"
-         r"\b(?:after|since|from) (?:the|her|his|my|their|that) (?:fall|crash|accident|tumble|wreck)\b(?! (?:semester|term|season))|"
+         r"\b(?:after|since|from) (?:the|her|his|my|their|that) (?:fall|crash|accident|tumble|wreck)\b"
+         r"(?=\s*(?:[.,;:!?\n)]|$|(?:and|but|he|she|i|they|we|his|her|my|yesterday|today|last|this|on|at|in|from|off|"
+         r"down|she'?s|he'?s|i'?m|now)\b))|"
          r"\b(?:despues|desde) (?:de )?(?:la|el|su) (?:caida|choque|accidente|golpe)\b"),
         (r"\b(?:bike|car|motorcycle|scooter|atv|dirt bike|bicycle|skateboard|moped|quad|truck|ski|snowboard|e-?bike) "
          r"(?:crash|accident|wreck|collision|spill)\b|\b(?:crashed|wrecked|was in a (?:car )?(?:crash|accident|wreck)|"
@@ -277,8 +279,7 @@ _DENIED_JUST_BEFORE: Final = re.compile(
 scopes read it."""
 
 
-def _current(read: str, sign: Sign) -> bool:
-    folded, _ = redflag.fold(read)
+def _current(read: str, sign: Sign, folded: str) -> bool:
     if sign.concept != "blow" and _DENIED_JUST_BEFORE.search(folded, max(0, sign.start - 24), sign.start):
         return False
     if sign.concept in ("blow", "event") and folded[sign.end:redflag.sentence_end(folded, sign.end) + 1].endswith("?"):
@@ -291,6 +292,25 @@ def _current(read: str, sign: Sign) -> bool:
     return status == "current"
 
 
+TRIES: Final = 6
+"""How many of one concept's places are read by the ConText checks, in text order: each
+check reads the whole text, so a pasted log repeating "fell off" a thousand times must not
+cost a thousand of them."""
+
+
+def _first_current(read: str, folded: str, found: list[Sign]) -> dict[str, Sign]:
+    """The first place of each concept that reads current (of its first TRIES)."""
+    by: dict[str, Sign] = {}
+    tried: dict[str, int] = {}
+    for sign in found:
+        if sign.concept in by or tried.get(sign.concept, 0) >= TRIES:
+            continue
+        tried[sign.concept] = tried.get(sign.concept, 0) + 1
+        if _current(read, sign, folded):
+            by[sign.concept] = sign
+    return by
+
+
 def reading(read: str) -> tuple[str, Sign] | None:
     """("blow_sign" | "blow_who" | "event_sign", the concept the flag is told by) when the
     message tells a head injury by the guide, or None."""
@@ -298,8 +318,7 @@ def reading(read: str) -> tuple[str, Sign] | None:
     found = signs(folded)
     if not found:
         return None
-    kept = [s for s in found if _current(read, s)]
-    by = {s.concept: s for s in reversed(kept)}  # the first of each
+    by = _first_current(read, folded, found)
     if "blow" not in by and "event" not in by:
         return None
     c = _compiled()
@@ -347,7 +366,7 @@ def quiet_hit(read: str) -> bool:
     if _compiled().ordinary.search(folded) is None and \
             (PAST.search(folded) is None or NOW.search(folded) is not None):
         return False
-    return not any(s.concept in ("neuro", "sign") and _current(read, s) for s in _all_signs(folded))
+    return not {"neuro", "sign"} & set(_first_current(read, folded, _all_signs(folded)))
 
 
 def _all_signs(folded: str) -> list[Sign]:
