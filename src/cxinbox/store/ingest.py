@@ -302,7 +302,16 @@ def _touch_conversation(conn: sqlite3.Connection, conv: int, p: ParsedMessage, a
 
 _TOUCHED = ("participants", "created_at", "from_addr", "status", "contact_id", "norm_subject",
             "message_count", "last_message_at", "last_inbound_at", "first_response_at",
-            "last_response_at", "unread_count", "has_attachment", "from_name", "subject")
+            "last_response_at", "unread_count", "has_attachment", "from_name", "subject",
+            "sla_dirty")
+
+_WRITTEN = ("message_count", "last_message_at", "last_inbound_at", "first_response_at",
+            "last_response_at", "unread_count", "has_attachment", "participants",
+            "from_name", "from_addr", "created_at", "subject")
+"""The kept columns a flush writes, each only when the batch changed it: SQLite rewrites a
+row's entry in every index that holds a column an UPDATE sets, changed or not, so a
+column set to the value it has (the SLA's dirty mark on a row already marked: every row
+of a first sync) costs its index a delete and an insert for nothing."""
 
 
 class _Touches:
@@ -343,7 +352,7 @@ class _Touches:
             row = conn.execute(f"SELECT {', '.join(_TOUCHED)} FROM conversations WHERE id = ?",
                                (conv,)).fetchone()
             r = self._rows[conv] = dict(zip(_TOUCHED, row, strict=True))
-            r["named"] = False
+            r["read"] = tuple(r[k] for k in _WRITTEN)  # the row as read, to write the changes
             # The participants as a list while the row is kept, joined when it is written.
             r["participants"] = str(r["participants"]).split()
             self._by_subject.setdefault(r["norm_subject"], {})[conv] = None
@@ -374,7 +383,6 @@ class _Touches:
                 r["subject"] = p.subject
             r["from_name"], r["from_addr"] = sender.name, sender.email
             r["created_at"] = min(r["created_at"], at)
-            r["named"] = True
         return before
 
     def linked(self, conv: int, contact_id: int) -> None:
@@ -397,18 +405,18 @@ class _Touches:
             del same[c]
             if not same:
                 del self._by_subject[r["norm_subject"]]
-            named = (", from_name = ?, from_addr = ?, created_at = ?, subject = ?"
-                     if r["named"] else "")
-            conn.execute(
-                "UPDATE conversations SET message_count = ?, last_message_at = ?,"
-                " last_inbound_at = ?, first_response_at = ?, last_response_at = ?,"
-                f" unread_count = ?, has_attachment = ?, participants = ?, sla_dirty = 1{named}"
-                " WHERE id = ?",
-                (r["message_count"], r["last_message_at"], r["last_inbound_at"],
-                 r["first_response_at"], r["last_response_at"], r["unread_count"],
-                 r["has_attachment"], " ".join(r["participants"]),
-                 *((r["from_name"], r["from_addr"], r["created_at"], r["subject"])
-                   if r["named"] else ()), c))
+            # What `SET message_count = ?, ..., participants = ?, sla_dirty = 1` (and, when
+            # an earlier message named it, from_name, from_addr, created_at, subject) made
+            # of the row, written as the columns that differ from what was read.
+            r["participants"] = " ".join(r["participants"])
+            sets = [f"{k} = ?" for k, was in zip(_WRITTEN, r["read"], strict=True)
+                    if r[k] != was]
+            values = [r[k] for k, was in zip(_WRITTEN, r["read"], strict=True) if r[k] != was]
+            if r["sla_dirty"] != 1:
+                sets.append("sla_dirty = 1")
+            if sets:
+                conn.execute(f"UPDATE conversations SET {', '.join(sets)} WHERE id = ?",
+                             (*values, c))
 
 
 def _our_sent_copy(conn: sqlite3.Connection, message_id: str) -> int | None:
