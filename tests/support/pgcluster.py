@@ -256,8 +256,9 @@ def pg_standby(primary: PgCluster, *, synchronous: bool = False) -> Iterator[PgC
     after the copy, so a promoted standby does not wait for a standby of its own. Leaving
     the context stops it at once and removes its directory.
 
-    The primary must keep commits synchronous for that to mean anything
-    (`pg_cluster(durable=True)`: the default test cluster turns `synchronous_commit` off)."""
+    The store's pooled sessions commit with `synchronous_commit = on` whatever the
+    cluster's default, so they wait for a synchronous standby; statements of `psql` here
+    follow the test cluster's default (off) and do not."""
     ids = _service_user()
     root = Path(tempfile.mkdtemp(prefix="cxinbox-pg-standby-"))
     datadir, socket_dir = root / "data", root / "run"
@@ -280,8 +281,8 @@ def pg_standby(primary: PgCluster, *, synchronous: bool = False) -> Iterator[PgC
         started = True
         from tests.support.waiting import wait_until
 
-        wait_until(lambda: streaming_standbys(primary) > 0, "the standby to stream", interval=0.2,
-                   timeout=60)
+        wait_until(lambda: streaming_standbys(primary) > 0, "the standby to stream",
+                   timeout=60, interval=0.2)
         if synchronous:
             primary.psql("ALTER SYSTEM SET synchronous_standby_names = '*'")
             primary.psql("SELECT pg_reload_conf()")
