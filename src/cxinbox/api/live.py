@@ -71,6 +71,8 @@ class ChangeFeed:
         self.head = 0
         self.presence_version = 0
         self.polled_elsewhere = False
+        self.rewinds = 0
+        """How often the database was found behind this feed (`read_head`)."""
         """True when a server task keeps `head` fresh, so waiters need not read the DB."""
         self._generation = 0
         self._lock = threading.Lock()
@@ -131,9 +133,34 @@ class ChangeFeed:
         return self._generation
 
     def read_head(self) -> int:
-        """Re-read the newest sequence number (blocking: call it from a worker thread)."""
-        self.advance(self._head_of())
+        """Re-read the newest sequence number (blocking: call it from a worker thread).
+
+        The database's head behind one this feed already had before the read began means
+        the database lost its newest events: a PostgreSQL standby promoted without the
+        primary's last commits (asynchronous replication). Every seq is known here only
+        once committed and the head never moves back within one database, so a read
+        begun after the head was known cannot honestly be behind it. The feed then takes
+        the database's truth (`rewind`); left as it was, it would ignore every new event
+        until the sequence passed the lost ones again, and hand out lost events heard
+        before under the seqs of new ones."""
+        known = self.head
+        head = self._head_of()
+        if head < known:
+            self.rewind(head)
+        else:
+            self.advance(head)
         return self.head
+
+    def rewind(self, head: int) -> None:
+        """The database's newest seq is `head`, below what this feed held: forget the
+        events heard beyond it and wake every waiter (each of whose clients is then told
+        to start over: `wait_events`)."""
+        with self._lock:
+            self.head = head
+            self.rewinds += 1
+            for seq in [s for s in self._heard if s > head]:
+                del self._heard[seq]
+        self.notify()
 
     def advance(self, head: int) -> None:
         """The newest seq is at least `head` (from any thread)."""
