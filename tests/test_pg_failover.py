@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -266,6 +267,11 @@ def test_a_client_ahead_of_a_promoted_asynchronous_standby_starts_over(
                 truth = int(standby.psql("SELECT max(seq) FROM events", dbname="behind"))
                 assert truth < seen, (truth, seen)
                 asyncio.run(_starts_over(sock, cfg, seen, truth))
+                assert server.wait_log("already seen here (a standby promoted", 10)
+                said = re.findall(r"newest event is #(\d+), behind #(\d+) already seen",
+                                  server.log)
+                assert len(said) == 1 and int(said[0][0]) <= truth < seen <= int(said[0][1]), \
+                    said
                 assert "Traceback" not in server.log, server.log[-3000:]
 
 

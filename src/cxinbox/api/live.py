@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -21,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 from cxinbox.contract.types import Presence
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 POLL_S = 0.15
 """How often the feed re-reads the newest event sequence number when nobody pokes it.
@@ -156,10 +158,13 @@ class ChangeFeed:
         events heard beyond it and wake every waiter (each of whose clients is then told
         to start over: `wait_events`)."""
         with self._lock:
-            self.head = head
+            was, self.head = self.head, head
             self.rewinds += 1
             for seq in [s for s in self._heard if s > head]:
                 del self._heard[seq]
+        log.warning("the database's newest event is #%d, behind #%d already seen here (a"
+                    " standby promoted without the last commits?): the change feed starts"
+                    " over from the database", head, was)
         self.notify()
 
     def advance(self, head: int) -> None:
