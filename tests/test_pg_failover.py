@@ -110,6 +110,28 @@ def test_a_feed_ahead_of_the_database_takes_the_database_s_truth() -> None:
     assert feed.read_head() == 8 and feed.rewinds == 1
 
 
+def test_two_reads_that_find_the_database_behind_rewind_the_feed_once() -> None:
+    """Reads of the head overlap (the fallback poll, the commit watch's wake): one begun
+    before another rewound the feed finds the database behind what it knew, but the feed
+    has moved since and is not rewound again (nor logged twice)."""
+    feed: ChangeFeed
+    reads = 0
+
+    def head_of() -> int:
+        nonlocal reads
+        reads += 1
+        if reads == 1:
+            return 10
+        if reads == 2:
+            feed.read_head()  # the other read, done while this one is under way
+        return 3
+
+    feed = ChangeFeed(head_of)
+    assert feed.read_head() == 10
+    assert feed.read_head() == 3
+    assert feed.rewinds == 1
+
+
 class _Event:
     def __init__(self, seq: int) -> None:
         self.seq = seq

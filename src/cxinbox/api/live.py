@@ -142,22 +142,23 @@ class ChangeFeed:
         primary's last commits (asynchronous replication). Every seq is known here only
         once committed and the head never moves back within one database, so a read
         begun after the head was known cannot honestly be behind it. The feed then takes
-        the database's truth (`rewind`); left as it was, it would ignore every new event
+        the database's truth (`_rewind`); left as it was, it would ignore every new event
         until the sequence passed the lost ones again, and hand out lost events heard
         before under the seqs of new ones."""
         known = self.head
         head = self._head_of()
-        if head < known:
-            self.rewind(head)
-        else:
+        if head >= known or not self._rewind(head, known):
             self.advance(head)
         return self.head
 
-    def rewind(self, head: int) -> None:
-        """The database's newest seq is `head`, below what this feed held: forget the
-        events heard beyond it and wake every waiter (each of whose clients is then told
-        to start over: `wait_events`)."""
+    def _rewind(self, head: int, known: int) -> bool:
+        """The database's newest seq is `head`, below the `known` this feed held: forget
+        the events heard beyond it and wake every waiter (each of whose clients is then
+        told to start over: `wait_events`). Nothing when the head moved meanwhile:
+        another read rewound it already, or the new database's own events moved it."""
         with self._lock:
+            if self.head != known:
+                return False
             was, self.head = self.head, head
             self.rewinds += 1
             for seq in [s for s in self._heard if s > head]:
@@ -166,6 +167,7 @@ class ChangeFeed:
                     " standby promoted without the last commits?): the change feed starts"
                     " over from the database", head, was)
         self.notify()
+        return True
 
     def advance(self, head: int) -> None:
         """The newest seq is at least `head` (from any thread)."""
