@@ -83,13 +83,17 @@ def _list(cfg: Path) -> tuple[float, int, str, str]:
 
 
 def _first_working_list(cfg: Path, timeout: float) -> float:
-    """Seconds until `cxinbox list` through the server at `cfg` works."""
+    """Seconds until `cxinbox list` through the server at `cfg` works (the commands that
+    did not are printed)."""
     started = time.monotonic()
+    failed = 0
     while True:
         _, code, out, err = _list(cfg)
         if code == 0:
             json.loads(out)
+            print(f"{failed} command(s) told the database was away before one worked")
             return time.monotonic() - started
+        failed += 1
         assert code == 5 and err.strip().endswith(_AWAY_LINE), (code, err)
         assert time.monotonic() - started < timeout, f"no working command in {timeout:g} s"
 
