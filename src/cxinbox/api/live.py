@@ -73,9 +73,9 @@ class ChangeFeed:
         self.head = 0
         self.presence_version = 0
         self.polled_elsewhere = False
+        """True when a server task keeps `head` fresh, so waiters need not read the DB."""
         self.rewinds = 0
         """How often the database was found behind this feed (`read_head`)."""
-        """True when a server task keeps `head` fresh, so waiters need not read the DB."""
         self._generation = 0
         self._lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []

@@ -463,13 +463,14 @@ class OutboxWorker:
             if current is not None and current.state == "sending" and \
                     current.phase == "data-started":
                 continue
-            del self._unrecorded[item_id]
             if current is None or current.state != "unconfirmed":
+                del self._unrecorded[item_id]
                 log.warning("a reply sent while the database was away is %s there now; left"
                             " as it is", current.state if current else "gone",
                             extra=fields(outbox=item_id))
                 continue
-            self._record_sent(current, raw)
+            self._record_sent(current, raw)  # away again: kept, and tried next pass
+            del self._unrecorded[item_id]
             log.info("reply sent while the database was away now recorded as sent",
                      extra=fields(outbox=item_id))
 
