@@ -234,6 +234,9 @@ class Changes:
     `more`: the page was full and stopped short of the events committed when it was read
     (ask again at once); False: everything committed then was read, so one transaction's
     events are all in hand (a close and what a rule did about it, say).
+    `head` below the sequence number asked about: the database no longer has some events
+    the caller has seen (a PostgreSQL standby promoted without the last commits); the
+    caller starts over from `head`, reloading what it shows.
     """
 
     events: tuple[Event, ...]

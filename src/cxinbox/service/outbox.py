@@ -61,7 +61,7 @@ from cxinbox.config import AccountConfig, Config
 from cxinbox.contract.errors import StoreError
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.service.logsafe import error_class, fields, log_failure
+from cxinbox.service.logsafe import database_away, error_class, fields, log_failure
 from cxinbox.service.redflags import canned_left, library_handouts, red_flag_open
 from cxinbox.store import records
 from cxinbox.store.interface import Store, StoreTx, SyncLease
@@ -257,6 +257,9 @@ class OutboxWorker:
         self._sender: _ProcessSender | _LeasedSender = (
             _LeasedSender(store) if shared else _ProcessSender())
         self.shared = shared
+        self._unrecorded: dict[int, bytes] = {}
+        """Replies the mail server accepted while the database was away, by item id, with
+        their message (`_record_unrecorded`)."""
 
     # -- crash recovery --------------------------------------------------------------------
 
@@ -325,6 +328,8 @@ class OutboxWorker:
                 self.shared and time.monotonic() - self._recovery_at >= self.recover_every_s):
             self._recovery_at = time.monotonic()
             self.recover()
+        if self._unrecorded:
+            self._record_unrecorded()
         now_ms = int((self.clock() if now is None else now) * 1000)
         try:
             # the red-flag check on every reply needs it: fetched before anything is
@@ -429,8 +434,45 @@ class OutboxWorker:
             self._settle_unknown(row, f"internal error: {exc.__class__.__name__}", now_ms)
             return 0
         crash_point("after-data")
-        self._record_sent(row, raw)
+        try:
+            self._record_sent(row, raw)
+        except Exception as exc:
+            if not database_away(exc):
+                raise
+            # The mail server has it; the database, failing over or restarting, did not
+            # take the record. Settled as "unconfirmed" when its sender lease is seen gone,
+            # then recorded as sent from here (`_record_unrecorded`), not left to a person.
+            self._unrecorded[item_id] = raw
+            log.warning("reply sent, but the database went away before it was recorded;"
+                        " recorded once it is back", extra=fields(outbox=item_id))
+            return 0
         return 1
+
+    def _record_unrecorded(self) -> None:
+        """Record as sent the replies the mail server accepted while the database was
+        away, once each is "unconfirmed": the recovery's verdict on a send whose worker's
+        sender lease went with the database session (a failover, a restart), after which
+        nothing sends it again on its own. An item still "sending" with its message data
+        started waits for that; in any other state it is left as it is: "sent" (the record
+        did commit before the connection broke), or "queued" or sending anew (the database
+        lost the send's marker too: a standby promoted without the last commits under
+        asynchronous replication, README), where this worker's knowledge is too late."""
+        for item_id, raw in list(self._unrecorded.items()):
+            with self.store.reading() as tx:
+                current = tx.outbox_item(item_id)
+            if current is not None and current.state == "sending" and \
+                    current.phase == "data-started":
+                continue
+            if current is None or current.state != "unconfirmed":
+                del self._unrecorded[item_id]
+                log.warning("a reply sent while the database was away is %s there now; left"
+                            " as it is", current.state if current else "gone",
+                            extra=fields(outbox=item_id))
+                continue
+            self._record_sent(current, raw)  # away again: kept, and tried next pass
+            del self._unrecorded[item_id]
+            log.info("reply sent while the database was away now recorded as sent",
+                     extra=fields(outbox=item_id))
 
     def _withheld(self, row: OutboxItem) -> bool:
         """A reply that must not go out now that its conversation is red-flagged (a flag

@@ -710,6 +710,9 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             else:  # a long poll: answered as soon as anyone changes anything
                 changes = await self.api.wait_events(since, LONG_POLL_S,
                                                      self._presence_version)
+                if changes.head < since:  # the database lost events we saw: start over
+                    self.post_message(EventsPolled([], head=changes.head))
+                    return
                 self.post_message(EventsPolled(list(changes.events),
                                                presence_version=changes.presence_version,
                                                read_up_to=changes.head, more=changes.more))

@@ -612,6 +612,7 @@ class PgStore:
         import psycopg
 
         from cxinbox.store.db import walk_event_chain
+        from cxinbox.store.pg.failover import reached
         from cxinbox.store.pg.migrate import schema_version
         from cxinbox.store.pg.schema import EXTENSIONS, PG_MIGRATIONS, pg_version_of
 
@@ -620,6 +621,7 @@ class PgStore:
             with self.read() as conn:
                 version = str(conn.execute("SHOW server_version").fetchone()[0])
                 found.append(Diagnosis("ok", f"PostgreSQL {version.split()[0]}"))
+                found += reached(conn.raw, self.url)
                 present = {str(r[0]) for r in conn.execute(
                     "SELECT extname FROM pg_extension")}
                 missing = [name for name in EXTENSIONS if name not in present]
