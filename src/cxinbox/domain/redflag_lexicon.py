@@ -1860,8 +1860,13 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"(?:sin poder respirar|ahogad[oa]|asfixiad[oa]|unable to breathe|not able to breathe|gasping|struggling to breathe|unable to catch (?:his|her) breath)\b"),
     # round 29 (blind24-26): a poison stored and asked about ahead of time ("tengo veneno para
     # las ratas en la bodega. ¿qué hago si uno de los niños se lo come? para estar preparada")
-    (r"\b(?:veneno para (?:las )?(?:ratas|ratones|hormigas|cucarachas|plagas)|rat poison|mouse poison|ant poison|raticida)\b"
-     r"(?=[^\n]{0,80}\b(?:que hago si|y si|what do i do if|what if|in case|para estar preparad[oa]|por si acaso|just to be prepared|to be ready)\b)"),
+    # round 32: any poison or household chemical, and a condition that has not come ("si se
+    # llegara a tomar algo", "if she ever got into it")
+    (r"\b(?:veneno (?:para|de) (?:las )?(?:ratas|ratones|hormigas|cucarachas|plagas)|veneno|rat poison|mouse poison|ant poison|raticida|"
+     r"matarratas|cloro|lejia|bleach|drain cleaner|antifreeze|anticongelante)\b"
+     r"(?=[^\n]{0,80}\b(?:que hago si|y si|what do i do if|what if|in case|para estar preparad[oa]|por si acaso|just to be prepared|to be ready|"
+     r"si (?:se |le |me )?(?:llegara|llegaran|llega|llegan) a|en caso de que|if (?:he|she|they|the baby|the kids?) (?:ever )?"
+     r"(?:got|gets|get) into)\b)"),
     # round 29 (blind24-26): which signs mean going at once, asked with a list ("¿qué señales
     # serían para irme de inmediato? sangrado, dolor", "what signs mean I should go in?")
     (r"\b(?:que|cuales) (?:senales|sintomas|signos)\b[^?\n]{0,50}\?[^.?\n]{0,60}|"
@@ -2131,6 +2136,19 @@ PSEUDO: Final[tuple[str, ...]] = (
     # fifth pass: "OD'd on candy", work "suffocating" someone, a lab or a form named by a condition
     (r"\b(?:od'?d|od'?ed|overdos\w+) on (?:\w+ )?(?:candy|sugar|chocolate|pizza|netflix|tv|shows?|coffee|cookies|sweets|treats|cake|pie|turkey|carbs|junk food|food|fun|memes|"
      r"dulces|chocolates?|pan|cafe|series|tacos|tamales)\b"),
+    # round 32: a poisoning told as a joke: the word beside a laugh, a feast or a noise as its
+    # cause ("el cafe esta envenenado jaja", "quede intoxicada de tanto comer", "OD'd on the
+    # brownies", "poisoned by the hold music"), unless the writer says it is no joke
+    (r"\b(?:intoxicad[oa]s?|envenenad[oa]s?|poisoned|od'?d|od'?ed|overdosed|lethal|letal)\b[^.!?\n]{0,25}?"
+     r"(?:jaja\w*|jeje\w*|haha\w*|\blol\b|\blmao\b|\U0001f602|\U0001f923)"
+     r"(?![^.!?\n]{0,20}\b(?:en serio|no es broma|de verdad|lo digo en serio|for real|seriously|not joking|no joke|not a joke|"
+     r"i mean it|help|ayuda|911)\b)|"
+     r"\b(?:con|de|por) (?:tanto|tanta|tantos|tantas) (?:\w+ ){1,4}?(?:quede|quedo|quedamos|me quede|estoy|ando|me siento) "
+     r"(?:\w+ )?intoxicad[oa]s?\b|"
+     r"\b(?:od'?d|od'?ed|overdos\w+) on (?:the |all the |those |these |your |that )?(?:\w+ )?(?:shortbread|brownies?|cookies?|"
+     r"fudge|pastries|donuts?|doughnuts?|cupcakes?|pie|cake|candy|chocolate|tamales|pan dulce|galletas)\b|"
+     r"\b(?:poisoned|envenenad[oa]s?) (?:by|from|with|de|por|con) (?:\w+ ){0,3}(?:hold music|music|musica|meetings?|emails?|"
+     r"paperwork|juntas|correos|papeleo|traffic|trafico)\b"),
     # nineteenth pass: money that "has me suffocating" (a deductible, rent, a copay)
     (r"\b(?:work|job|school|deadlines?|boss|schedule|bills?|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario|"
      r"deductible|copays?|rent|loans?|taxes|mortgage|premiums?|balance|invoice|deducible|renta|cuentas|pagos)\b (?:is |are |has been |was |keeps |me |nos |has me |have me |tiene(?:n)? (?:me )?)?"
@@ -2885,7 +2903,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # para de sangrar que hago"); never "no se si ..." (whether it is happening now)
     ("question", "forward",
      (r"\bsi(?<!no se si)(?<!ni se si)(?<!sabe si)(?<!saber si) (?!(?:\w+ ){0,3}(?:es|esta|estoy|estan|estamos|son|sera)\b)"
-      r"(?=[^.!?\n]{0,60}\b(?:que|a quien|a donde|adonde) (?:hago|hacemos|debo|debemos|llamo|llamamos|le doy|le damos)\b)|"
+      r"(?=[^.!?\n]{0,60}\b(?:(?:que|a quien|a donde|adonde) (?:hago|hacemos|debo|debemos|llamo|llamamos|le doy|le damos)|"
+      # round 32: or asks how long or how much would be too much ("si me corto cocinando
+      # cuanto tiempo es mucho para que sangre")
+      r"cuanto tiempo (?:es|seria|debo|tengo|puede)|cuanto es (?:mucho|demasiado|normal)|que tanto es)\b)|"
       r"\bif(?<!know if)(?<!sure if)(?<!wonder if)(?<!wondering if) (?!(?:\w+ ){0,3}(?:is|are|was|'s|am|'m)\b)"
       r"(?=[^.!?\n]{0,60}\b(?:what|who|where) (?:do|should|shall|can) (?:i|we)\b)")),
     # advice to the reader ("call your provider for bleeding, fluid leaking ..."): generic
