@@ -2153,10 +2153,15 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:work|job|school|deadlines?|boss|schedule|bills?|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario|"
      r"deductible|copays?|rent|loans?|taxes|mortgage|premiums?|balance|invoice|deducible|renta|cuentas|pagos)\b (?:is |are |has been |was |keeps |me |nos |has me |have me |tiene(?:n)? (?:me )?)?"
      r"(?:(?:so|really|kind of|just|esta|tiene) )?(?:suffocating|smothering|asfixia\w*|ahoga\w*|sofoca\w*)\b"),
-    (r"\bpre-?eclampsia (?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
+    (r"\bpre-?eclampsia (?:blood |urine |lab |follow-?up )?(?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
      r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?|tamiz\w*|pruebas?|perfil) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
-    (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
-     r"\bfever (?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b"),
+    (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta|plan) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
+     r"\bfever (?:action |care |emergency |management )?(?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b|"
+     # round 32: a fever told as what is common after a shot, in someone's words ("the
+     # pharmacy said fever after is common", "dijeron que es normal que le de fiebre")
+     r"\b(?:said|says|told (?:me|us)|dijo|dijeron|dicen)(?: that| que)? (?:a )?(?:low )?fever (?:after(?:wards)?|after (?:it|the (?:shot|shots|vaccines?)))? ?"
+     r"(?:is|can be|was) (?:common|normal|expected|usual)\b|"
+     r"\b(?:dijo|dijeron|dicen)(?: que)? (?:es )?(?:normal|comun|esperado) (?:que le (?:de|suba) (?:la )?fiebre|tener fiebre)\b"),
     # eighteenth pass: a unit, a service or a role named after chest pain ("Chest Pain Unit
     # Scheduler", "unidad de dolor torácico")
     r"\bchest pain (?:center|centre|unit|clinic|program|programme|service|coordinator|scheduler|nurse|team|pathway|protocol|accreditation)s?\b|\bunidad de dolor (?:toracico|de pecho)\b",
@@ -2672,6 +2677,8 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:how (?:would|do|can|will|should|could) (?:i|you|we|one|someone) (?:know|tell|recogni[sz]e)|"
      r"what (?:are|is) (?:the )?(?:signs|symptoms|warning signs|risk factors?|causes?|treatments?)|"
      r"what (?:temperature|temp|number|reading) (?:is|counts as)|que temperatura (?:es|se considera)|"
+     r"con (?:cuanta|que) (?:fiebre|temperatura) (?:debo|deberia|hay que|se debe|tengo que|lo llevo|la llevo|lo traigo|la traigo)|"
+     r"how (?:high|much) (?:of )?(?:a )?(?:fever|temp|temperature) (?:should|before|is too)|"
      r"when should (?:i|we) (?:worry|call|go|bring|take)|cuando (?:debo|deberia|hay que|debemos) "
      r"(?:preocupar\w*|llamar|ir|llevar\w*)|que sintomas|cuales son (?:los|las) "
      r"(?:sintomas|senales|signos|causas|factores)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
@@ -2682,7 +2689,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"(?:(?<=\? )|(?<=\?)|(?<=\? \u00bf)|(?<=\?\u00bf))(?:like|such as|e\.?g\.?|for example|como|tipo|por ejemplo)\b(?=[^.!?\n]{0,60}\b(?:or|o)\b[^.!?\n]{0,40}\?)|"
       # twenty-fourth pass (blind20): a list after a question that asks which signs count,
       # closed by "what else?" ("¿qué síntomas son de emergencia? sangrado, dolores, ¿qué más?")
-      r"\?(?=\s*[^.!?\n\u00bf]{3,80}\u00bf?\s*(?:que mas|algo mas|what else|anything else|o que mas|or what)\s*\?)")),
+      r"\?(?=\s*[^.!?\n\u00bf]{3,80}\u00bf?\s*(?:que mas|algo mas|what else|anything else|o que mas|or what)\s*(?:\?|\.|$))")),
     # a subject line that names a topic and asks about it ("concussion question")
     ("hypothetical", "backward", r"\b(?:question|questions|q|pregunta|preguntas|duda|dudas|info|informacion|signs|symptoms|warning signs|sintomas|senales)\b(?=[ \t]*\n\n)"),
     # a question about what would count ("what kind of bleeding would be an emergency?"),
@@ -2876,11 +2883,15 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # don't want to live" stays a flag)
     ("historical", "forward",
      (r"\b(?:(?:lost|losing) (?:my|his|her|our|their|a|two) (?:[\w']+ ){0,2}(?:to|from)|"
+      # round 32: babies lost by a relative ("mi mama perdio dos bebes por placenta previa")
+      r"(?:perdio|perdieron|lost) (?:a su |dos |tres |two |three |her |a |un )?(?:bebes?|babies|baby|embarazos?|pregnanc\w+) "
+      r"(?:por|a causa de|de|to|from|with)|"
       r"(?:perdi|perdimos|perdio|perdieron) a (?:mi|su|nuestr[oa]|tu) (?:\w+ ){0,2}(?:por|a causa de|de|con)|"
       r"(?:died|passed away|murio|fallecio|se murio|murieron|fallecieron) (?:of|from|after|de|por))\b"
       r"(?= (?:an? |una? |el |la |los |las )?(?:\w+ )?(?:heart attacks?|strokes?|overdoses?|suicide|aneurysm|brain bleed|hemorrhage|bleed\w*|"
       r"anaphyla\w+|allergic reaction|head injury|infartos?|ataques? al corazon|derrames?|ictus|sobredosis|suicidio|hemorragia|"
-      r"aneurisma|reaccion alergica|golpe en la cabeza|embolia)\b)")),
+      r"aneurisma|reaccion alergica|golpe en la cabeza|embolia|embarazos? ectopicos?|ectopic pregnanc\w+|placenta previa|"
+      r"placental abruption|desprendimiento de (?:la )?placenta|pre-?eclampsia|eclampsia)\b)")),
     # a family statement that opens the sentence frames it ("en mi familia hay hemofilia (mi
     # abuelo sangraba ...)", "bleeding disorders run in my family")
     ("historical", "forward",
@@ -2909,6 +2920,12 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"cuanto tiempo (?:es|seria|debo|tengo|puede)|cuanto es (?:mucho|demasiado|normal)|que tanto es)\b)|"
       r"\bif(?<!know if)(?<!sure if)(?<!wonder if)(?<!wondering if) (?!(?:\w+ ){0,3}(?:is|are|was|'s|am|'m)\b)"
       r"(?=[^.!?\n]{0,60}\b(?:what|who|where) (?:do|should|shall|can) (?:i|we)\b)")),
+    # round 32: someone's advice about a condition, reported ("mi mama dice que si sangro o si
+    # no siento al bebe ...", "my mom says if the baby stops moving ...")
+    ("hypothetical", "forward",
+     (r"\b(?:my (?:mom|mother|mum|grandma|grandmother|sister|aunt|friend|mother-in-law)|mi (?:mama|madre|abuela|suegra|hermana|"
+      r"tia|amiga)) (?:always )?(?:says|said|told me|tells me|siempre dice|dice|dijo|me dijo|me dice)(?: that| que)? "
+      r"(?:if|si|cuando|when)\b")),
     # advice to the reader ("call your provider for bleeding, fluid leaking ..."): generic
     ("hypothetical", "forward",
      r"\b(?:call|contact|notify|llame a|llame al|contacte a|avise a) (?:your|su) (?:provider|doctor|midwife|ob|clinic|office|care team|medico|doctora?|partera|clinica|proveedor) (?:for|if|about|por|si|en caso de)\b"),
