@@ -1,7 +1,7 @@
 """Round 32's trap kinds (TRIAGE_EVAL.md, "Round 32: suicide/self-harm"): a fever named by
 a daycare's plan or told as common after a shot, a fever threshold asked about, babies a
-relative lost, a relative's advice about what would count, a list of signs asked for, a
-pregnancy panel named by its condition. Each stays quiet by its kind; the same words told
+relative lost, a relative's pregnancy told by which baby it was, a relative's advice about
+what would count, a list of signs asked for, a pregnancy panel named by its condition. Each stays quiet by its kind; the same words told
 as happening now still flag. Sentences of our own, none a line of any labelled set, read by
 the whole detector (triage.assess), in English and Spanish.
 """
@@ -24,10 +24,17 @@ QUIET = [
     ("en", "my aunt lost two babies to placenta previa, I'm 10 weeks and want to book my first visit, feeling fine"),
     ("es", "mi suegra dice que si sangro o si el bebé no se mueve hay que ir al hospital, tengo 20 semanas y estoy bien"),
     ("en", "I'm 26 weeks, all good so far. what should make me go to L&D right away? bleeding, what else."),
+    # a relative's pregnancy told by which baby it was
+    ("en", ("my sister had an abruption with her second baby and lost a lot of blood, I'm 9 weeks and "
+            "feeling fine, booking my first visit")),
+    ("es", ("mi hermana tuvo desprendimiento de placenta con su segundo bebé y sangró muchísimo, yo tengo "
+            "10 semanas y estoy bien, quiero cita")),
 ]
 
 STILL_FLAGGED = [
     ("en", "pregnancy_emergency", "I'm 30 weeks and bleeding a lot right now, soaking a pad an hour"),
+    ("en", "pregnancy_emergency", "my wife is bleeding a lot with her second pregnancy, 20 weeks, what do we do"),
+    ("es", "pregnancy_emergency", "mi esposa está sangrando mucho con su segundo embarazo, tiene 20 semanas"),
     ("es", "pregnancy_emergency", "tengo 28 semanas y estoy sangrando mucho ahorita, ¿voy a urgencias?"),
     ("en", "infant_fever", "my 6 week old has a fever of 38.6 since this morning and won't feed"),
     ("es", "infant_fever", "mi bebé de 2 meses tiene 38.7 de fiebre desde anoche y no quiere comer"),

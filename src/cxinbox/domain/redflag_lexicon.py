@@ -2920,6 +2920,13 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"cuanto tiempo (?:es|seria|debo|tengo|puede)|cuanto es (?:mucho|demasiado|normal)|que tanto es)\b)|"
       r"\bif(?<!know if)(?<!sure if)(?<!wonder if)(?<!wondering if) (?!(?:\w+ ){0,3}(?:is|are|was|'s|am|'m)\b)"
       r"(?=[^.!?\n]{0,60}\b(?:what|who|where) (?:do|should|shall|can) (?:i|we)\b)")),
+    # round 32: a relative's pregnancy told by which baby it was ("my sister had an abruption
+    # with her second baby and lost a lot of blood", "mi tia sangro mucho con su primer bebe")
+    ("historical", "both",
+     (r"\b(?:had|lost|bled|tuvo|perdio|sangro)\b[^.!?\n]{0,60}\b(?:with|during) (?:her|their) (?:first|second|third|fourth|last|"
+      r"other|previous|twins?) (?:baby|babies|pregnancy|child|kid)\b|"
+      r"\b(?:tuvo|perdio|sangro)\b[^.!?\n]{0,60}\b(?:con|en|durante) su (?:primer|segundo|tercer|cuarto|ultimo|otro) "
+      r"(?:bebe|embarazo|hijo|parto)\b")),
     # round 32: someone's advice about a condition, reported ("mi mama dice que si sangro o si
     # no siento al bebe ...", "my mom says if the baby stops moving ...")
     ("hypothetical", "forward",
