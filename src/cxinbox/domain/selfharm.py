@@ -654,7 +654,7 @@ def _current(read: str, sign: Sign) -> bool:
     status, modifier = redflag.context_modifier(read, CATEGORY, sign.start, sign.end)
     folded, _ = redflag.fold(read)
     begin = redflag.sentence_start(folded, sign.start)
-    end = _sentence_end(folded, sign.end)
+    end = redflag.sentence_end(folded, sign.end)
     if _SCREENING.search(folded, begin, end) and not _SCREEN_YES.search(folded):
         return False  # a screening question quoted or asked about, not the writer's wish
     if _NEGATED_JUST_BEFORE.search(folded, max(begin, sign.start - 16), sign.start):
@@ -676,12 +676,6 @@ def _current(read: str, sign: Sign) -> bool:
     return _UP_TO_NOW.search(folded, begin, sign.start) is not None
 
 
-def _sentence_end(folded: str, end: int) -> int:
-    found = _STOP.search(folded, end)
-    return found.start() if found else len(folded)
-
-
-_STOP: Final = re.compile(r"[.!?\n]")
 _COND: Final = re.compile(
     r"\b(?:i'?m|im|i am) (?:done|out|finished)\b|\bthat'?s it for me\b|\bi'?ll end it\b|\bhasta aqui llego\b|"
     r"\bya no sigo\b|\bme quito de en medio\b")
