@@ -23,6 +23,11 @@ with a broad lexicon in English and Spanish (CONCEPTS), and raises suicide/self-
 - `final`: a goodbye, "before I go", "I won't be around", "just telling somebody", "tell my
   daughter I love her", "don't look for me", "sorry for everything", joining the dead.
 - `thanks`: thanks for everything, for trying, for the years ("you tried").
+- `plan`: a method planned, researched by amount ("how many of the pills it would take", "the
+  lethal dose" looked up) or the means got with no use for it ("rat poison and I have no
+  rats"). Strong. `kept`: the means kept or looked at, only beside the means.
+- `cond`: an end made conditional on news ("if the scan is bad I'm done"), only beside the
+  means, a place, arrangements, a goodbye or a decision (`COND_WITH`).
 - `time`: a time set ("tonight", "this weekend", "el domingo"); `nightly`: every night.
   Weak: a time pairs only with a wish, a decision or a goodbye; every night only with a
   place (`NOT_A_PAIR`).
