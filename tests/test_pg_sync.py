@@ -137,6 +137,11 @@ _SAME_ROWS = (
     "SELECT message_id, conversation_id FROM thread_ids ORDER BY message_id",
     "SELECT uid, message_pk, flags FROM locations ORDER BY uid",
     "SELECT address, contact_id, kind, name FROM contact_addresses ORDER BY address",
+    # The reports' marks and first spans: PostgreSQL writes them once an INSERT statement
+    # (PG_TUNING), SQLite's ingest once a batch (migration 26).
+    "SELECT conversation_id FROM report_dirty ORDER BY conversation_id",
+    "SELECT id, conversation_id, start_at, end_at, status, live FROM report_spans ORDER BY id",
+    "SELECT id, conversation_id, start_at, end_at, assignee FROM report_assignees ORDER BY id",
 )
 
 
@@ -322,3 +327,4 @@ def test_what_a_batch_makes_is_written_as_sqlite_writes_it(
         for engine in engines:
             engine.close()
         sqlite.close()
+
