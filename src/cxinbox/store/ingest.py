@@ -1144,6 +1144,22 @@ def _arrays(conn: sqlite3.Connection) -> bool:
     return dialect_of(conn).array_binds
 
 
+def _keyed_plans(conn: sqlite3.Connection, on: bool) -> None:
+    """PostgreSQL: the batch's statements, and the foreign-key checks their inserts make,
+    planned from the indexes (`on`) while the batch stores its rows; then the setting as
+    it was. Every read and check of a batch names its rows by key. A connection caches
+    each check's plan when the check first runs, and a first sync's first batch runs them
+    against tables of a few pages, where reading every row costs the planner less than
+    the index: a message row's check of its conversation then read the whole table for
+    each message until autovacuum's statistics replaced the plan (14.8 million rows read
+    for 10,000 messages). The plans made here keep to the index as the tables grow."""
+    if on:
+        conn.execute("SELECT set_config('enable_seqscan', 'off', true)")
+    else:
+        conn.execute("SELECT set_config('enable_seqscan', reset_val, true) FROM pg_settings"
+                     " WHERE name = 'enable_seqscan'")
+
+
 def _insert_raw(conn: sqlite3.Connection, messages: Sequence[FetchedMessage]
                 ) -> dict[bytes, int]:
     """Store the batch's raw bytes; the ids of the bytes that were new, by SHA-256."""
@@ -1220,6 +1236,8 @@ def ingest_batch(conn: sqlite3.Connection, folder: FolderState, messages: Sequen
     conversations that changed.
     """
     first_sync = backlog_before is not None and not outbound and first_pass(conn, folder.id)
+    if _arrays(conn):
+        _keyed_plans(conn, True)  # until `_ingest` has stored the batch
     # The raw bytes first (on PostgreSQL by a COPY, which a pipeline does not allow).
     fresh = _insert_raw(conn, messages)
     store = partial(_ingest, conn, folder, messages, fresh, own_addresses=own_addresses,
@@ -1279,6 +1297,8 @@ def _ingest(conn: sqlite3.Connection, folder: FolderState, messages: Sequence[Fe
         _release(conn)
     # Nothing above reads locations: they go in together, in the same transaction.
     _insert_locations(conn, located)
+    if batch is not None:
+        _keyed_plans(conn, False)
     if revived:
         conn.executemany("UPDATE messages SET gone_at = NULL WHERE id = ?", [(i,) for i in revived])
         refresh_conversation_counts(conn, touched)
