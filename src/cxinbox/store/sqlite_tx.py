@@ -33,6 +33,7 @@ from cxinbox.store import (
 )
 from cxinbox.store import conversations as convs
 from cxinbox.store.db import append_event
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.interface import ListView, Selection, SlaRow
 from cxinbox.store.records import EventSpec
 from cxinbox.store.sqlite import SqlSelection
@@ -233,6 +234,9 @@ class SqliteTx:
 
     def last_event_seq(self) -> int:
         return convs.last_event_seq(self.conn)
+
+    def feed_head(self) -> tuple[int, str]:
+        return convs.last_event_seq(self.conn), dialect_of(self.conn).timeline(self.conn)
 
     def events_of_kinds(self, after: int, upto: int, actions: Sequence[str],
                         limit: int) -> list[EventRecord]:
