@@ -481,7 +481,14 @@ class StoreTx(Protocol):
 
     def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
                          next_attempt_ms: int | None = None, clear_phase: bool = False,
-                         reset_attempts: bool = False) -> None: ...
+                         reset_attempts: bool = False, only_from: str | None = None) -> bool:
+        """True when set; with `only_from`, only an item still in that state is."""
+        ...
+
+    def hold_outbox_item(self, item_id: int, state: str, owner: int | None = None) -> bool:
+        """Whether the item is in `state` (claimed by `owner`, if given); its row is then
+        held until this transaction ends, so nobody changes it in between."""
+        ...
 
     def mark_outbox_sent(self, item_id: int, now_ms: int, *, provider_id: str | None = None,
                          message_pk: int | None = None, sent_copy: str = "") -> None: ...

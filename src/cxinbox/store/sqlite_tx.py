@@ -483,9 +483,13 @@ class SqliteTx:
 
     def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
                          next_attempt_ms: int | None = None, clear_phase: bool = False,
-                         reset_attempts: bool = False) -> None:
-        outbox.set_state(self.conn, item_id, state, error=error, next_attempt_ms=next_attempt_ms,
-                         clear_phase=clear_phase, reset_attempts=reset_attempts)
+                         reset_attempts: bool = False, only_from: str | None = None) -> bool:
+        return outbox.set_state(self.conn, item_id, state, error=error,
+                                next_attempt_ms=next_attempt_ms, clear_phase=clear_phase,
+                                reset_attempts=reset_attempts, only_from=only_from)
+
+    def hold_outbox_item(self, item_id: int, state: str, owner: int | None = None) -> bool:
+        return outbox.hold(self.conn, item_id, state, owner)
 
     def mark_outbox_sent(self, item_id: int, now_ms: int, *, provider_id: str | None = None,
                          message_pk: int | None = None, sent_copy: str = "") -> None:
