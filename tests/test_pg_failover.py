@@ -483,8 +483,10 @@ def test_a_reply_sent_while_the_database_fails_over_is_recorded_as_sent(
     """The mail server has the reply's data when the primary dies; its "250" comes while
     no host takes writes, so the record of the send cannot commit. The sending server
     keeps it, and once the standby is promoted and the send settled "unconfirmed" (its
-    sender lease went with the old primary's session), records it as sent: sent once,
-    and nobody asked to check it. (Without the kept record it stays "unconfirmed".)"""
+    sender lease went with the old primary's session), records it as sent: sent once.
+    The author's TUI does say "Reply on #N may not have arrived" at the "unconfirmed"
+    event, then "Reply #N sent" at the record; nothing is left for a person to check.
+    (Without the kept record it stays "unconfirmed".)"""
     dovecot.deliver(patient_mail("Held", message_id="held@patients.example"), "INBOX")
     with pg_standby(primary, synchronous=True) as standby:
         primary.create_migrated_database("held")
@@ -517,6 +519,11 @@ def test_a_reply_sent_while_the_database_fails_over_is_recorded_as_sent(
                                "the reply recorded as sent", timeout=60,
                                detail=lambda: str(_states(store)))
                     assert len(_sent_once(store, sink)) == 1
+                    said = [str(r[0]) for r in store.conn.execute(
+                        "SELECT action FROM events WHERE action LIKE 'outbox.%'"
+                        " AND (details::jsonb ->> 'outbox')::bigint = ? ORDER BY seq",
+                        (item,))]
+                    assert said[-2:] == ["outbox.unconfirmed", "outbox.sent"], said
                     _chain_ok(store)
                 finally:
                     store.close()
