@@ -124,3 +124,16 @@ def test_a_reply_still_sending_under_this_worker_s_claim_is_recorded_now(
     assert _sends(desk, item_id) == ["outbox.sent", "send"]
     assert _out(desk) == 1
     assert worker._unrecorded == {}
+
+
+def test_a_reply_retried_and_sending_anew_is_left_to_that_send(desk: Desk) -> None:
+    """Retried, then claimed again (its message data not started yet): the kept record
+    is of the earlier send, and the new one records itself."""
+    worker, item_id = _accepted(desk, unconfirmed=True)
+    desk.replies.retry(item_id)
+    assert OutboxWorker(desk.db, desk.config)._claim(item_id, 1 << 50) is not None
+    worker._record_unrecorded()
+    view = desk.item(item_id)
+    assert view.state == "sending" and view.phase == ""
+    assert _sends(desk, item_id) == ["outbox.retry"]
+    assert worker._unrecorded == {}

@@ -472,13 +472,15 @@ class OutboxWorker:
                 owner = self._sender.me(fresh=True)
                 if current.owner_pid != owner:
                     continue  # another claim (or our lost lease's): the recovery settles it
-            if current is not None and current.state in ("unconfirmed", "sending") and \
+            ours = current is not None and (current.state == "unconfirmed" or owner is not None)
+            # The database away again: the record raises, and the reply stays kept.
+            if current is not None and ours and \
                     self._record_sent(current, raw, only_from=current.state, owner=owner):
-                del self._unrecorded[item_id]  # away again: kept, and tried next pass
+                del self._unrecorded[item_id]
                 log.info("reply sent while the database was away now recorded as sent",
                          extra=fields(outbox=item_id))
                 continue
-            if current is not None and current.state in ("unconfirmed", "sending"):
+            if ours:
                 with self.store.reading() as tx:  # changed since it was read: by whom, why
                     current = tx.outbox_item(item_id)
             del self._unrecorded[item_id]
