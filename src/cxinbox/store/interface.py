@@ -231,7 +231,7 @@ class StoreTx(Protocol):
     def last_event_seq(self) -> int: ...
 
     def feed_head(self) -> tuple[int, str]:
-        """The newest event's seq and the database's timeline (`Dialect.timeline`): a
+        """The newest event's seq and the database's timeline (`Dialect.feed_head`): a
         change of timeline means seqs after some point may now name other events."""
         ...
 

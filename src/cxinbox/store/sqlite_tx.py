@@ -236,7 +236,7 @@ class SqliteTx:
         return convs.last_event_seq(self.conn)
 
     def feed_head(self) -> tuple[int, str]:
-        return convs.last_event_seq(self.conn), dialect_of(self.conn).timeline(self.conn)
+        return dialect_of(self.conn).feed_head(self.conn)
 
     def events_of_kinds(self, after: int, upto: int, actions: Sequence[str],
                         limit: int) -> list[EventRecord]:
