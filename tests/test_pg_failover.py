@@ -16,8 +16,10 @@ primary dies (`pg_ctl stop -m immediate`) and the standby is promoted (`pg_ctl p
 With an asynchronous standby the last commits can be lost, and with them events clients
 have already seen: the sequence on the new primary is then behind the servers' feeds and
 the clients' cursors. A feed finds that on its next read of the head and starts over from
-the database's truth; a client asking from a cursor beyond it is answered at once with the
-database's head (`wait_events`), and from there it hears every new event.
+the database's truth (its timeline, PostgreSQL's count of promotions, tells even once the new
+primary's sequence has passed the feed's); a client asking from a cursor beyond it, or with
+the timeline it had, is answered at once with the database's head (`wait_events`), and from
+there it hears every new event.
 """
 
 from __future__ import annotations
@@ -134,6 +136,26 @@ def test_two_reads_that_find_the_database_behind_rewind_the_feed_once() -> None:
     assert feed.read_head() == 10
     assert feed.read_head() == 3
     assert feed.rewinds == 1
+
+
+def test_a_new_timeline_starts_the_feed_over_though_its_head_is_past_the_feed_s() -> None:
+    """Events 9 and 10 were heard on timeline 1; the database then says timeline 2 with
+    12 as its newest: a promoted standby that lost them and has committed more since.
+    The head alone cannot tell (12 is ahead); the timeline does: every event heard is
+    forgotten (9 and 10 now name others) and waiters are woken. The first read only
+    learns the timeline; a head without one (the seq alone) keeps the one known."""
+    reads = iter([(10, "timeline 1"), (12, "timeline 2"), (13, "timeline 2")])
+    feed = ChangeFeed(lambda: next(reads))
+    feed.heard([_Event(9), _Event(10)])
+    assert feed.read_head() == 10 and feed.epoch == "timeline 1" and feed.rewinds == 0
+    woken = feed.generation
+    assert feed.read_head() == 12 and feed.epoch == "timeline 2"
+    assert feed.rewinds == 1 and feed.generation > woken
+    assert feed.heard_between(8, 10, 10) is None
+    assert feed.read_head() == 13 and feed.rewinds == 1
+    feed.heard([_Event(14)])
+    feed.forget_heard()  # the commit signal's session made anew
+    assert feed.heard_between(13, 14, 10) is None
 
 
 class _Event:
@@ -293,16 +315,22 @@ def test_a_client_ahead_of_a_promoted_asynchronous_standby_starts_over(
                 truth = int(standby.psql("SELECT max(seq) FROM events", dbname="behind"))
                 assert truth < seen, (truth, seen)
                 asyncio.run(_starts_over(sock, cfg, seen, truth))
-                assert server.wait_log("already seen here (a standby promoted", 10)
-                said = re.findall(r"newest event is #(\d+), behind #(\d+) already seen",
-                                  server.log)
+                assert server.wait_log("the database is on another timeline", 10)
+                said = re.findall(r"starts over from its newest event #(\d+) \(#(\d+) was"
+                                  r" seen here\)", server.log)
                 assert len(said) == 1 and int(said[0][0]) <= truth < seen <= int(said[0][1]), \
                     said
+                assert "already seen here" not in server.log  # one start-over, not two
                 assert "Traceback" not in server.log, server.log[-3000:]
 
 
 async def _cursor_after(sock: Path, tag: str) -> int:
     """The cursor of a client that has heard the tag `tag` added."""
+    return (await _cursor_and_epoch(sock, tag))[0]
+
+
+async def _cursor_and_epoch(sock: Path, tag: str) -> tuple[int, str]:
+    """The cursor of a client that has heard the tag `tag` added, and its timeline."""
     api = await _client(sock)
     try:
         seq = 0
@@ -311,8 +339,73 @@ async def _cursor_after(sock: Path, tag: str) -> int:
             changes = await api.wait_events(seq, 5.0)
             seq = changes.head
             if any(tag in e.details.get("add", []) for e in changes.events):
-                return seq
+                return seq, changes.epoch
         raise AssertionError(f"the client never heard {tag}")
+    finally:
+        await api.aclose()
+
+
+@pytest.mark.timeout(600)
+def test_a_client_whose_cursor_the_promoted_standby_has_passed_starts_over(
+        tmp_path: Path, primary: PgCluster) -> None:
+    """As above, three tags are lost with the primary; but the promoted standby commits
+    six more before the client asks again, so the database's head is past the client's
+    cursor and the head alone cannot tell. The timeline can: the client, asking with
+    the one it had, is answered at once with another and the head, and starts over.
+    Reading the feed from before the lost tags then brings the six new ones, never a
+    lost one (the server forgot what it had heard of them)."""
+    from tests.test_bulk_cli import fill
+
+    with pg_standby(primary) as standby:
+        primary.create_migrated_database("passed")
+        url = pair_url(primary, standby, "passed")
+        store = PgStore(url, max_size=2)
+        try:
+            fill(store, 4)  # type: ignore[arg-type]  # the ingest module runs on both
+        finally:
+            store.close()
+        with socket_dir() as sockdir:
+            sock = sockdir / "a.sock"
+            cfg = pg_config(tmp_path / "a", sock, url, {ME: "admin"})
+            with Server(cfg, sock) as server:
+                _tag(cfg, 1, "replicated")
+                kept, _ = asyncio.run(_cursor_and_epoch(sock, "replicated"))
+                wait_until(lambda: primary.psql(
+                    "SELECT replay_lsn >= pg_current_wal_lsn() FROM pg_stat_replication",
+                ) == "t", "the standby to replay everything", timeout=60)
+                standby.stop_server()  # the last commits never reach it
+                for n in range(3):
+                    _tag(cfg, 2, f"lost-{n}")
+                seen, epoch = asyncio.run(_cursor_and_epoch(sock, "lost-2"))
+                assert epoch.startswith("timeline "), epoch
+                stop_immediately(primary)
+                standby.start_server()
+                promote(standby)
+                _first_working_list(cfg, BACK_WITHIN_S + 60)
+                for n in range(6):
+                    _tag(cfg, 3, f"new-{n}")
+                truth = int(standby.psql("SELECT max(seq) FROM events", dbname="passed"))
+                assert truth > seen, (truth, seen)
+                asyncio.run(_passed(sock, seen, epoch, kept, truth))
+                assert "Traceback" not in server.log, server.log[-3000:]
+
+
+async def _passed(sock: Path, seen: int, epoch: str, kept: int, truth: int) -> None:
+    api = await _client(sock)
+    try:
+        started = time.monotonic()
+        changes = await api.wait_events(seen, 20.0, None, epoch=epoch)
+        assert time.monotonic() - started < 10, "answered only when the wait ran out"
+        assert changes.events == () and changes.epoch not in ("", epoch), changes
+        assert changes.head >= truth, (changes, truth)
+        tags: list[str] = []
+        seq = kept
+        while seq < truth:
+            more = await api.wait_events(seq, 5.0, None, epoch=changes.epoch)
+            assert more.epoch == changes.epoch and more.head > seq, more
+            tags += [t for e in more.events for t in e.details.get("add", [])]
+            seq = more.head
+        assert tags == [f"new-{n}" for n in range(6)], tags
     finally:
         await api.aclose()
 
@@ -390,8 +483,10 @@ def test_a_reply_sent_while_the_database_fails_over_is_recorded_as_sent(
     """The mail server has the reply's data when the primary dies; its "250" comes while
     no host takes writes, so the record of the send cannot commit. The sending server
     keeps it, and once the standby is promoted and the send settled "unconfirmed" (its
-    sender lease went with the old primary's session), records it as sent: sent once,
-    and nobody asked to check it. (Without the kept record it stays "unconfirmed".)"""
+    sender lease went with the old primary's session), records it as sent: sent once.
+    The author's TUI does say "Reply on #N may not have arrived" at the "unconfirmed"
+    event, then "Reply #N sent" at the record; nothing is left for a person to check.
+    (Without the kept record it stays "unconfirmed".)"""
     dovecot.deliver(patient_mail("Held", message_id="held@patients.example"), "INBOX")
     with pg_standby(primary, synchronous=True) as standby:
         primary.create_migrated_database("held")
@@ -424,6 +519,11 @@ def test_a_reply_sent_while_the_database_fails_over_is_recorded_as_sent(
                                "the reply recorded as sent", timeout=60,
                                detail=lambda: str(_states(store)))
                     assert len(_sent_once(store, sink)) == 1
+                    said = [str(r[0]) for r in store.conn.execute(
+                        "SELECT action FROM events WHERE action LIKE 'outbox.%'"
+                        " AND (details::jsonb ->> 'outbox')::bigint = ? ORDER BY seq",
+                        (item,))]
+                    assert said[-2:] == ["outbox.unconfirmed", "outbox.sent"], said
                     _chain_ok(store)
                 finally:
                     store.close()

@@ -67,10 +67,14 @@ class ChangeFeed:
     busy machine to schedule someone again.
     """
 
-    def __init__(self, head_of: Callable[[], int], *, poll_s: float = POLL_S) -> None:
+    def __init__(self, head_of: Callable[[], int | tuple[int, str]], *,
+                 poll_s: float = POLL_S) -> None:
         self._head_of = head_of
         self.poll_s = poll_s
         self.head = 0
+        self.epoch: str | None = None
+        """The database's timeline as last read (`StoreTx.feed_head`); None before the
+        first read, or where `head_of` gives the seq alone."""
         self.presence_version = 0
         self.polled_elsewhere = False
         """True when a server task keeps `head` fresh, so waiters need not read the DB."""
@@ -144,12 +148,46 @@ class ChangeFeed:
         begun after the head was known cannot honestly be behind it. The feed then takes
         the database's truth (`_rewind`); left as it was, it would ignore every new event
         until the sequence passed the lost ones again, and hand out lost events heard
-        before under the seqs of new ones."""
-        known = self.head
-        head = self._head_of()
+        before under the seqs of new ones.
+
+        The head alone misses a loss once the new database has committed more events
+        than were lost (their seqs are handed out again): where `head_of` also gives the
+        database's timeline, a new one (a promotion) starts the feed over too
+        (`_new_timeline`), whatever the head."""
+        known, epoch = self.head, self.epoch
+        got = self._head_of()
+        head, now = got if isinstance(got, tuple) else (got, epoch)
+        if now != epoch and self._new_timeline(head, now, epoch):
+            return self.head
         if head >= known or not self._rewind(head, known):
             self.advance(head)
         return self.head
+
+    def _new_timeline(self, head: int, epoch: str | None, was: str | None) -> bool:
+        """The database's history is `epoch` now, not `was`: take its head whatever it
+        is, forget every event heard (any may be a lost one under a seq now reused) and
+        wake every waiter (each client told the new epoch starts over). The first read
+        only learns the epoch. Nothing when another read took the new one first."""
+        with self._lock:
+            if self.epoch != was:
+                return False
+            self.epoch = epoch
+            if was is None:
+                return False
+            before, self.head = self.head, head
+            self.rewinds += 1
+            self._heard.clear()
+        log.warning("the database is on another timeline (%s, was %s: a standby promoted):"
+                    " the change feed starts over from its newest event #%d (#%d was seen"
+                    " here)", epoch, was, head, before)
+        self.notify()
+        return True
+
+    def forget_heard(self) -> None:
+        """Drop every event heard (the commit signal's session was made anew: the
+        database may be another host's, without some of them)."""
+        with self._lock:
+            self._heard.clear()
 
     def _rewind(self, head: int, known: int) -> bool:
         """The database's newest seq is `head`, below the `known` this feed held: forget

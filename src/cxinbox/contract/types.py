@@ -237,9 +237,14 @@ class Changes:
     `head` below the sequence number asked about: the database no longer has some events
     the caller has seen (a PostgreSQL standby promoted without the last commits); the
     caller starts over from `head`, reloading what it shows.
+    `epoch`: the database's timeline (PostgreSQL's moves when a standby is promoted; ""
+    where there is one history, SQLite). Another one than the caller's last means the
+    seqs it has seen may now name other events, even with `head` beyond its cursor: it
+    starts over from `head` too (and asks with the new one, `wait_events`'s `epoch`).
     """
 
     events: tuple[Event, ...]
     head: int
     presence_version: int
     more: bool = False
+    epoch: str = ""

@@ -673,6 +673,7 @@ class PgStore:
     def watch_commits(self, wake: Callable[[], object],
                       advance: Callable[[int], object] | None = None,
                       heard: Callable[[list[EventRecord]], object] | None = None,
+                      reconnected: Callable[[], object] | None = None,
                       ) -> CommitWatch:
         """A LISTEN on the channel every event-appending transaction notifies at commit
         (store/pg/listen.py): wakes this server's feed for other servers' changes; each
@@ -680,7 +681,8 @@ class PgStore:
         and a staff action's carries its event, given to `heard` first."""
         from cxinbox.store.pg.listen import CommitWatch
 
-        return CommitWatch(self.url, wake, advance=advance, heard=heard)
+        return CommitWatch(self.url, wake, advance=advance, heard=heard,
+                           reconnected=reconnected)
 
     def watch_outbox(self, wake: Callable[[], object]) -> CommitWatch:
         """A LISTEN on the outbox's channel, which a trigger notifies when an item is
