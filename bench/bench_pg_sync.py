@@ -310,16 +310,20 @@ class ActivitySampler:
 
 def table_stats(cluster: PgCluster, name: str) -> None:
     """Per table: rows updated (HOT: without touching the indexes), autovacuum and
-    autoanalyze runs during the sync."""
+    autoanalyze runs during the sync, and the table's reads: sequential scans and the
+    rows they read, index scans (a foreign key's check is one read of the table it
+    names, by its primary key unless its plan says otherwise)."""
     rows = cluster.psql(
         "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, autovacuum_count,"
-        " autoanalyze_count FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd > 0"
-        " ORDER BY n_tup_ins + n_tup_upd DESC LIMIT 10", name)
+        " autoanalyze_count, coalesce(seq_scan, 0), coalesce(seq_tup_read, 0),"
+        " coalesce(idx_scan, 0) FROM pg_stat_user_tables WHERE n_tup_ins + n_tup_upd > 0"
+        " OR seq_tup_read > 1000 ORDER BY n_tup_ins + n_tup_upd DESC LIMIT 14", name)
     print(f"    {'table':<20} {'inserted':>9} {'updated':>8} {'HOT':>8} {'vacuums':>8}"
-          f" {'analyzes':>8}")
+          f" {'analyzes':>8} {'seq scans':>9} {'rows read':>11} {'idx scans':>9}")
     for line in rows.splitlines():
-        rel, ins, upd, hot, vac, ana = line.split("|")
-        print(f"    {rel:<20} {ins:>9} {upd:>8} {hot:>8} {vac:>8} {ana:>8}")
+        rel, ins, upd, hot, vac, ana, seq, seq_rows, idx = line.split("|")
+        print(f"    {rel:<20} {ins:>9} {upd:>8} {hot:>8} {vac:>8} {ana:>8} {seq:>9}"
+              f" {seq_rows:>11} {idx:>9}")
 
 
 def child_cpu() -> float:

@@ -134,3 +134,20 @@ def test_accent_folded_text_and_trigram_sender_search(pg_cluster: PgCluster) -> 
         none = conn.execute("SELECT count(*) FROM message_search WHERE search @@"
                             " plainto_tsquery('simple', 'billing')").fetchone()
         assert none == (0,)
+
+
+def test_new_rows_mark_the_reports_once_a_statement_and_no_row_trigger_does_it_again(
+        pg_cluster: PgCluster) -> None:
+    """PG_TUNING replaced the per-row report triggers of new messages and conversations
+    with statement triggers: a later migration that recreated a row trigger by its old name
+    would mark every new row twice (two first spans). The set is checked by name."""
+    with psycopg.connect(_fresh(pg_cluster, "schema_report_triggers"), autocommit=True) as conn:
+        migrate(conn)
+        names = {(table, name, level) for table, name, level in conn.execute(
+            "SELECT c.relname, t.tgname, CASE WHEN t.tgtype & 1 = 1 THEN 'row' ELSE 'statement' END"
+            " FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+            " WHERE NOT t.tgisinternal AND c.relname IN ('messages', 'conversations')"
+            " AND t.tgname LIKE 'report%'")}
+    inserts = {(t, n, lvl) for t, n, lvl in names if n.endswith(("added", "born"))}
+    assert inserts == {("messages", "report_messages_added", "statement"),
+                       ("conversations", "report_conversations_born", "statement")}, names

@@ -306,3 +306,86 @@ def test_a_plan_is_read_only_with_its_method() -> None:
     assert "plan" not in _concepts("how many of these allergy pills would be safe for a child")
     assert "plan" in _concepts("i keep thinking about the gun in the drawer")
     assert "plan" not in _concepts("I keep thinking about the pills I forgot on the counter")
+
+
+# Round 32: the families a new writer still got past, widened by meaning (sentences of our own)
+ROUND32_POSITIVES = [
+    # a method researched by amount
+    ("en", "been reading online how much of my insulin it would take to never wake up, I can't stop"),
+    ("en", "googled the lethal dose of my sleeping tablets twice this week"),
+    ("es", "estuve buscando en internet cuántas pastillas de mi papá harían falta para no despertar"),
+    # arrangements said of a pet, the rent paid ahead, the rest sorted; someone told to know soon
+    ("en", ("I've taken care of everything else. the dog is going to live with my sister and I paid the "
+            "rent ahead for the next three months")),
+    ("es", "la perrita se va a vivir con mi hermana y la renta ya quedó pagada hasta junio. ya arreglé todo lo demás"),
+    ("en", "my son will need to know things soon. the papers are in the blue folder, everything is in order"),
+    # the means got with its ordinary use denied; no meaning found, said bare
+    ("en", "bought rat poison yesterday and I don't even have mice. life feels pointless"),
+    ("es", "compré una soga y ni tengo patio. ya no le veo sentido"),
+    ("es", "desde el divorcio ya no le veo sentido, tengo guardadas las pastillas de mi mamá"),
+    # an end made conditional on news, beside the means
+    ("es", "si la biopsia sale mal hasta aquí llego, ya tengo las pastillas apartadas"),
+    ("en", "if the scan shows it's back I'm done. the rope is in the garage"),
+]
+
+ROUND32_NEAR_MISSES = [
+    # an amount looked up for an ordinary purpose
+    ("en", "looking up how many steps a day I need for my heart"),
+    ("es", "busqué cuántas pastillas de hierro se necesitan al día para la anemia"),
+    ("en", "how many tablets it would take to help this toothache"),
+    # a contact, a pet, the rent in ordinary lives
+    ("en", "please change my emergency contact to my husband, he'll need to know about the surgery date soon"),
+    ("en", "the dog is going to my sister's while we're in Cancun, can you send the vet records"),
+    ("es", "el gato se va con la vecina mientras estoy en el hospital, me dan la cita"),
+    ("en", "my rent is paid through June so I can't move before then. need a letter for housing"),
+    ("es", ("mi hijo se va a vivir con su papá y ya arreglé todo lo demás, la renta está pagada hasta marzo, "
+            "me mandan mis recetas?")),
+    # a poison with its use, an end that is a complaint, no meaning in a bill
+    ("en", "bought rat poison because we have mice in the garage, is it safe with a toddler around?"),
+    ("en", "if the insurance says no again I'm done, I'll just pay cash"),
+    ("es", "no le veo sentido a pagar otra consulta si ya me vieron"),
+]
+
+
+@pytest.mark.parametrize(("lang", "body"), ROUND32_POSITIVES)
+def test_round32_signs_read_as_suicide(lang: str, body: str) -> None:
+    assert triage.assess(body, channel="sms").red_flag == selfharm.CATEGORY, (lang, body)
+
+
+@pytest.mark.parametrize(("lang", "body"), ROUND32_NEAR_MISSES)
+def test_round32_near_misses_stay_quiet(lang: str, body: str) -> None:
+    assert triage.assess(body, channel="sms").red_flag != selfharm.CATEGORY, (lang, body)
+
+
+def test_round32_covers_both_languages() -> None:
+    for cases in (ROUND32_POSITIVES, ROUND32_NEAR_MISSES):
+        assert {lang for lang, _ in cases} == {"en", "es"}
+
+
+def test_a_conditional_end_pairs_only_with_a_plan_s_signs() -> None:
+    assert selfharm.pairs({"cond", "means"})
+    assert selfharm.pairs({"cond", "final"})
+    assert not selfharm.pairs({"cond", "hopeless"})
+    assert not selfharm.pairs({"cond", "time"})
+
+
+@pytest.mark.parametrize("body", [
+    "el pozole de la fiesta está envenenado jaja, a qué hora abren mañana",
+    "my week has been poisoned by the hold music, just need to reschedule",
+    "tengo veneno para hormigas en la cocina y un niño de 2 años, si se llegara a comer algo cuál es el número",
+])
+def test_a_poisoning_joked_about_or_not_yet_come_is_no_flag(body: str) -> None:
+    assert triage.assess(body, channel="sms").red_flag is None
+
+
+@pytest.mark.parametrize("body", [
+    "me quedé intoxicada con el cloro jaja no es broma, me arde la garganta y vomité",
+    "my toddler got poisoned by the dishwasher pods lol i mean it, he is throwing up",
+])
+def test_a_poisoning_told_with_a_laugh_and_meant_is_a_flag(body: str) -> None:
+    assert triage.assess(body, channel="sms").red_flag == "overdose_poisoning"
+
+
+def test_a_cut_asked_about_ahead_is_no_flag() -> None:
+    body = "empecé el anticoagulante. si me corto rasurándome cuánto tiempo es normal que sangre"
+    assert triage.assess(body, channel="sms").red_flag is None

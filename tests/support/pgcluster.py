@@ -203,3 +203,94 @@ def pg_cluster(*, durable: bool = False,
                 _step([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "-w",
                        "stop"], ids, "pg_ctl stop", root)
         shutil.rmtree(root, ignore_errors=True)
+
+
+# -- a streaming-replication standby, for failover tests -------------------------------------
+
+_standbys = iter(range(1, 1000))
+
+
+def _ctl(cluster: PgCluster, *args: str, what: str) -> None:
+    _step([str(cluster.bindir / "pg_ctl"), "-D", str(cluster.datadir), *args],
+          _service_user(), what, cluster.datadir.parent)
+
+
+def stop_immediately(cluster: PgCluster) -> None:
+    """The server dies as a crashed host's would: no checkpoint, sessions cut."""
+    _ctl(cluster, "-m", "immediate", "-w", "stop", what="pg_ctl stop -m immediate")
+
+
+def promote(cluster: PgCluster) -> None:
+    """`pg_ctl promote` a standby and wait until it takes writes."""
+    _ctl(cluster, "-w", "-t", "60", "promote", what="pg_ctl promote")
+
+
+def in_recovery(cluster: PgCluster) -> bool:
+    """Whether the server is a standby (replaying a primary's WAL)."""
+    return cluster.psql("SELECT pg_is_in_recovery()") == "t"
+
+
+def streaming_standbys(primary: PgCluster, *, synchronous: bool = False) -> int:
+    """How many standbys stream from `primary` (with `synchronous`: as synchronous ones)."""
+    state = " AND sync_state = 'sync'" if synchronous else ""
+    return int(primary.psql("SELECT count(*) FROM pg_stat_replication"
+                            f" WHERE state = 'streaming'{state}"))
+
+
+def pair_url(primary: PgCluster, standby: PgCluster, dbname: str) -> str:
+    """A `[store] url` naming both servers, as libpq's multi-host form does: each
+    connection goes to whichever of them takes writes (`target_session_attrs`)."""
+    from urllib.parse import quote
+
+    hosts = ",".join(quote(str(c.socket_dir), safe="") for c in (primary, standby))
+    return (f"postgresql://{SUPERUSER}@/{dbname}?host={hosts}"
+            f"&port={primary.port},{standby.port}&target_session_attrs=read-write")
+
+
+@contextlib.contextmanager
+def pg_standby(primary: PgCluster, *, synchronous: bool = False) -> Iterator[PgCluster]:
+    """A hot standby of `primary`: `pg_basebackup -R` (which writes its `standby.signal`
+    and `primary_conninfo`) into a temp directory of its own, started on another port and
+    streaming. With `synchronous`, the primary then names it in
+    `synchronous_standby_names`, so a commit returns only once the standby has it; set
+    after the copy, so a promoted standby does not wait for a standby of its own. Leaving
+    the context stops it at once and removes its directory.
+
+    The store's pooled sessions commit with `synchronous_commit = on` whatever the
+    cluster's default, so they wait for a synchronous standby; statements of `psql` here
+    follow the test cluster's default (off) and do not."""
+    ids = _service_user()
+    root = Path(tempfile.mkdtemp(prefix="cxinbox-pg-standby-"))
+    datadir, socket_dir = root / "data", root / "run"
+    socket_dir.mkdir()
+    if ids is not None:
+        for path in (root, socket_dir):
+            os.chown(path, *ids)
+    os.chmod(root, 0o700)
+    os.chmod(socket_dir, 0o700)
+    port = primary.port + 20000 + next(_standbys)
+    options = primary.options.replace(f"-k {primary.socket_dir}", f"-k {socket_dir}") \
+        .replace(f"-p {primary.port}", f"-p {port}")
+    standby = PgCluster(primary.bindir, datadir, socket_dir, port, primary.version, options)
+    started = False
+    try:
+        _step([str(primary.bindir / "pg_basebackup"), "-D", str(datadir), "-h",
+               str(primary.socket_dir), "-p", str(primary.port), "-U", SUPERUSER, "-R",
+               "-X", "stream", "-c", "fast", "--no-sync"], ids, "pg_basebackup", root)
+        standby.start_server()
+        started = True
+        from tests.support.waiting import wait_until
+
+        wait_until(lambda: streaming_standbys(primary) > 0, "the standby to stream",
+                   timeout=60, interval=0.2)
+        if synchronous:
+            primary.psql("ALTER SYSTEM SET synchronous_standby_names = '*'")
+            primary.psql("SELECT pg_reload_conf()")
+            wait_until(lambda: streaming_standbys(primary, synchronous=True) > 0,
+                       "the standby to be synchronous", timeout=60, interval=0.2)
+        yield standby
+    finally:
+        if started:
+            with contextlib.suppress(PgClusterError, subprocess.TimeoutExpired):
+                stop_immediately(standby)
+        shutil.rmtree(root, ignore_errors=True)

@@ -81,11 +81,14 @@ class InboxAPI(Protocol):
     async def last_event_seq(self) -> int: ...
 
     async def wait_events(self, seq: int, timeout_s: float = 25.0,
-                          presence_version: int | None = None) -> Changes:
+                          presence_version: int | None = None,
+                          epoch: str | None = None) -> Changes:
         """Changes after `seq` the caller may see (as `events_since`), as soon as there is
         one (or `presence_version` is no longer the current one), else an empty `Changes`
         after `timeout_s`. Continue from `Changes.head`: audit records the caller does not
-        see are skipped, so it can be past the last event returned."""
+        see are skipped, so it can be past the last event returned. `epoch`: the
+        `Changes.epoch` the caller's `seq` was read under; another one now is answered at
+        once (the caller starts over)."""
         ...
 
     async def tag(self, conv_id: int, add: list[str], remove: list[str],
@@ -370,7 +373,7 @@ class InProcessAPI:
         self.service = service
         self.actor = service.actor
         self._own_feed = feed is None
-        self._feed = feed or ChangeFeed(service.last_event_seq)
+        self._feed = feed or ChangeFeed(service.feed_head)
         self._session: Hashable = session if session is not None else id(self)
         if board is None:
             board = PresenceBoard(self._feed)
@@ -421,13 +424,24 @@ class InProcessAPI:
         return await asyncio.to_thread(self.service.last_event_seq)
 
     async def wait_events(self, seq: int, timeout_s: float = 25.0,
-                          presence_version: int | None = None) -> Changes:
+                          presence_version: int | None = None,
+                          epoch: str | None = None) -> Changes:
         feed = self._feed
         loop = asyncio.get_running_loop()
         deadline = loop.time() + min(max(0.0, timeout_s), MAX_WAIT_S)
         while True:
             generation = feed.generation
             head = feed.head if feed.polled_elsewhere else await feed.run(feed.read_head)
+            if (head < seq or _other(epoch, feed.epoch)) and feed.polled_elsewhere:
+                head = await feed.run(feed.read_head)  # the server's feed may lag a moment
+            now_epoch = feed.epoch or ""
+            if head < seq or _other(epoch, feed.epoch):
+                # The caller has seen events the database no longer has (a standby promoted
+                # without the last commits): answered at once with the database's head (and
+                # timeline), and the caller starts over from it (reloads what it shows).
+                # Waiting instead would skip every new event until the sequence passed the
+                # caller's again; the timeline tells it also once the sequence has.
+                return Changes((), head, feed.presence_version, more=False, epoch=now_epoch)
             moved = head > seq
             seen = feed.presence_version
             now = loop.time()
@@ -441,7 +455,7 @@ class InProcessAPI:
                         self.service.feed_since, seq, upto=head))
             if events or (presence_version is not None and presence_version != seen) \
                     or now >= deadline:
-                return Changes(tuple(events), seq, seen, more=seq < head)
+                return Changes(tuple(events), seq, seen, more=seq < head, epoch=now_epoch)
             pause = deadline - now if feed.polled_elsewhere else min(deadline - now,
                                                                       feed.poll_s)
             await feed.wait(generation, pause)
@@ -760,3 +774,8 @@ class InProcessAPI:
                            conversation_id: int | None = None) -> KbInsertion:
         return await asyncio.to_thread(self.kb.insertion, slug,
                                        "link" if link_only else "text", conversation_id)
+
+
+def _other(epoch: str | None, now: str | None) -> bool:
+    """The caller's `epoch` is not the database's timeline `now` (both known)."""
+    return epoch is not None and now is not None and epoch != now

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 import time
 from collections.abc import Callable, Hashable, Sequence
@@ -21,6 +22,7 @@ from typing import Any, Protocol, TypeVar
 from cxinbox.contract.types import Presence
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 POLL_S = 0.15
 """How often the feed re-reads the newest event sequence number when nobody pokes it.
@@ -65,13 +67,19 @@ class ChangeFeed:
     busy machine to schedule someone again.
     """
 
-    def __init__(self, head_of: Callable[[], int], *, poll_s: float = POLL_S) -> None:
+    def __init__(self, head_of: Callable[[], int | tuple[int, str]], *,
+                 poll_s: float = POLL_S) -> None:
         self._head_of = head_of
         self.poll_s = poll_s
         self.head = 0
+        self.epoch: str | None = None
+        """The database's timeline as last read (`StoreTx.feed_head`); None before the
+        first read, or where `head_of` gives the seq alone."""
         self.presence_version = 0
         self.polled_elsewhere = False
         """True when a server task keeps `head` fresh, so waiters need not read the DB."""
+        self.rewinds = 0
+        """How often the database was found behind this feed (`read_head`)."""
         self._generation = 0
         self._lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
@@ -131,9 +139,73 @@ class ChangeFeed:
         return self._generation
 
     def read_head(self) -> int:
-        """Re-read the newest sequence number (blocking: call it from a worker thread)."""
-        self.advance(self._head_of())
+        """Re-read the newest sequence number (blocking: call it from a worker thread).
+
+        The database's head behind one this feed already had before the read began means
+        the database lost its newest events: a PostgreSQL standby promoted without the
+        primary's last commits (asynchronous replication). Every seq is known here only
+        once committed and the head never moves back within one database, so a read
+        begun after the head was known cannot honestly be behind it. The feed then takes
+        the database's truth (`_rewind`); left as it was, it would ignore every new event
+        until the sequence passed the lost ones again, and hand out lost events heard
+        before under the seqs of new ones.
+
+        The head alone misses a loss once the new database has committed more events
+        than were lost (their seqs are handed out again): where `head_of` also gives the
+        database's timeline, a new one (a promotion) starts the feed over too
+        (`_new_timeline`), whatever the head."""
+        known, epoch = self.head, self.epoch
+        got = self._head_of()
+        head, now = got if isinstance(got, tuple) else (got, epoch)
+        if now != epoch and self._new_timeline(head, now, epoch):
+            return self.head
+        if head >= known or not self._rewind(head, known):
+            self.advance(head)
         return self.head
+
+    def _new_timeline(self, head: int, epoch: str | None, was: str | None) -> bool:
+        """The database's history is `epoch` now, not `was`: take its head whatever it
+        is, forget every event heard (any may be a lost one under a seq now reused) and
+        wake every waiter (each client told the new epoch starts over). The first read
+        only learns the epoch. Nothing when another read took the new one first."""
+        with self._lock:
+            if self.epoch != was:
+                return False
+            self.epoch = epoch
+            if was is None:
+                return False
+            before, self.head = self.head, head
+            self.rewinds += 1
+            self._heard.clear()
+        log.warning("the database is on another timeline (%s, was %s: a standby promoted):"
+                    " the change feed starts over from its newest event #%d (#%d was seen"
+                    " here)", epoch, was, head, before)
+        self.notify()
+        return True
+
+    def forget_heard(self) -> None:
+        """Drop every event heard (the commit signal's session was made anew: the
+        database may be another host's, without some of them)."""
+        with self._lock:
+            self._heard.clear()
+
+    def _rewind(self, head: int, known: int) -> bool:
+        """The database's newest seq is `head`, below the `known` this feed held: forget
+        the events heard beyond it and wake every waiter (each of whose clients is then
+        told to start over: `wait_events`). Nothing when the head moved meanwhile:
+        another read rewound it already, or the new database's own events moved it."""
+        with self._lock:
+            if self.head != known:
+                return False
+            was, self.head = self.head, head
+            self.rewinds += 1
+            for seq in [s for s in self._heard if s > head]:
+                del self._heard[seq]
+        log.warning("the database's newest event is #%d, behind #%d already seen here (a"
+                    " standby promoted without the last commits?): the change feed starts"
+                    " over from the database", head, was)
+        self.notify()
+        return True
 
     def advance(self, head: int) -> None:
         """The newest seq is at least `head` (from any thread)."""

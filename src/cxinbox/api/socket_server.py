@@ -204,9 +204,9 @@ class InboxServer:
         self._my_uid = os.getuid()
         self._roster_uids = _roster_uids(config)
 
-    def _head(self) -> int:
+    def _head(self) -> tuple[int, str]:
         with self.db.reading() as tx:
-            return tx.last_event_seq()
+            return tx.feed_head()
 
     def _watch_commits(self) -> Watch | None:
         """Other servers on the same database commit without poking our feed: where the
@@ -214,7 +214,7 @@ class InboxServer:
         when one names none) and slow the poll to a fallback; elsewhere the poll alone
         keeps the feed fresh."""
         watch = self.db.watch_commits(self.feed.read_head, self.feed.advance,
-                                      self.feed.heard)
+                                      self.feed.heard, self.feed.forget_heard)
         if watch is not None:
             from cxinbox.store.pg.listen import FALLBACK_S
 

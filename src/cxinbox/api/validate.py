@@ -390,6 +390,7 @@ RULES: Final[dict[str, Rule]] = {
     "undo_of": _ID,  # the seq of the caller's own event an undo takes back
     "seq": _COUNT,
     "presence_version": _int_range(-MAX_ID, MAX_ID),  # only compared; clients start at -1
+    "epoch": _plain(64),  # only compared: the database's timeline a client last heard
     "count": _COUNT,
     "offset": _int_range(0, 10_000_000),
     "count_up_to": _int_range(1, 10_000_000),

@@ -234,9 +234,17 @@ class Changes:
     `more`: the page was full and stopped short of the events committed when it was read
     (ask again at once); False: everything committed then was read, so one transaction's
     events are all in hand (a close and what a rule did about it, say).
+    `head` below the sequence number asked about: the database no longer has some events
+    the caller has seen (a PostgreSQL standby promoted without the last commits); the
+    caller starts over from `head`, reloading what it shows.
+    `epoch`: the database's timeline (PostgreSQL's moves when a standby is promoted; ""
+    where there is one history, SQLite). Another one than the caller's last means the
+    seqs it has seen may now name other events, even with `head` beyond its cursor: it
+    starts over from `head` too (and asks with the new one, `wait_events`'s `epoch`).
     """
 
     events: tuple[Event, ...]
     head: int
     presence_version: int
     more: bool = False
+    epoch: str = ""

@@ -1860,8 +1860,13 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"(?:sin poder respirar|ahogad[oa]|asfixiad[oa]|unable to breathe|not able to breathe|gasping|struggling to breathe|unable to catch (?:his|her) breath)\b"),
     # round 29 (blind24-26): a poison stored and asked about ahead of time ("tengo veneno para
     # las ratas en la bodega. ¿qué hago si uno de los niños se lo come? para estar preparada")
-    (r"\b(?:veneno para (?:las )?(?:ratas|ratones|hormigas|cucarachas|plagas)|rat poison|mouse poison|ant poison|raticida)\b"
-     r"(?=[^\n]{0,80}\b(?:que hago si|y si|what do i do if|what if|in case|para estar preparad[oa]|por si acaso|just to be prepared|to be ready)\b)"),
+    # round 32: any poison or household chemical, and a condition that has not come ("si se
+    # llegara a tomar algo", "if she ever got into it")
+    (r"\b(?:veneno (?:para|de) (?:las )?(?:ratas|ratones|hormigas|cucarachas|plagas)|veneno|rat poison|mouse poison|ant poison|raticida|"
+     r"matarratas|cloro|lejia|bleach|drain cleaner|antifreeze|anticongelante)\b"
+     r"(?=[^\n]{0,80}\b(?:que hago si|y si|what do i do if|what if|in case|para estar preparad[oa]|por si acaso|just to be prepared|to be ready|"
+     r"si (?:se |le |me )?(?:llegara|llegaran|llega|llegan) a|en caso de que|if (?:he|she|they|the baby|the kids?) (?:ever )?"
+     r"(?:got|gets|get) into)\b)"),
     # round 29 (blind24-26): which signs mean going at once, asked with a list ("¿qué señales
     # serían para irme de inmediato? sangrado, dolor", "what signs mean I should go in?")
     (r"\b(?:que|cuales) (?:senales|sintomas|signos)\b[^?\n]{0,50}\?[^.?\n]{0,60}|"
@@ -2131,14 +2136,32 @@ PSEUDO: Final[tuple[str, ...]] = (
     # fifth pass: "OD'd on candy", work "suffocating" someone, a lab or a form named by a condition
     (r"\b(?:od'?d|od'?ed|overdos\w+) on (?:\w+ )?(?:candy|sugar|chocolate|pizza|netflix|tv|shows?|coffee|cookies|sweets|treats|cake|pie|turkey|carbs|junk food|food|fun|memes|"
      r"dulces|chocolates?|pan|cafe|series|tacos|tamales)\b"),
+    # round 32: a poisoning told as a joke: the word beside a laugh, a feast or a noise as its
+    # cause ("el cafe esta envenenado jaja", "quede intoxicada de tanto comer", "OD'd on the
+    # brownies", "poisoned by the hold music"), unless the writer says it is no joke
+    (r"\b(?:intoxicad[oa]s?|envenenad[oa]s?|poisoned|od'?d|od'?ed|overdosed|lethal|letal)\b[^.!?\n]{0,25}?"
+     r"(?:jaja\w*|jeje\w*|haha\w*|\blol\b|\blmao\b|\U0001f602|\U0001f923)"
+     r"(?![^.!?\n]{0,20}\b(?:en serio|no es broma|de verdad|lo digo en serio|for real|seriously|not joking|no joke|not a joke|"
+     r"i mean it|help|ayuda|911)\b)|"
+     r"\b(?:con|de|por) (?:tanto|tanta|tantos|tantas) (?:\w+ ){1,4}?(?:quede|quedo|quedamos|me quede|estoy|ando|me siento) "
+     r"(?:\w+ )?intoxicad[oa]s?\b|"
+     r"\b(?:od'?d|od'?ed|overdos\w+) on (?:the |all the |those |these |your |that )?(?:\w+ )?(?:shortbread|brownies?|cookies?|"
+     r"fudge|pastries|donuts?|doughnuts?|cupcakes?|pie|cake|candy|chocolate|tamales|pan dulce|galletas)\b|"
+     r"\b(?:poisoned|envenenad[oa]s?) (?:by|from|with|de|por|con) (?:\w+ ){0,3}(?:hold music|music|musica|meetings?|emails?|"
+     r"paperwork|juntas|correos|papeleo|traffic|trafico)\b"),
     # nineteenth pass: money that "has me suffocating" (a deductible, rent, a copay)
     (r"\b(?:work|job|school|deadlines?|boss|schedule|bills?|debt|this week|relationship|marriage|rules|trabajo|chamba|escuela|deudas?|jefe|horario|"
      r"deductible|copays?|rent|loans?|taxes|mortgage|premiums?|balance|invoice|deducible|renta|cuentas|pagos)\b (?:is |are |has been |was |keeps |me |nos |has me |have me |tiene(?:n)? (?:me )?)?"
      r"(?:(?:so|really|kind of|just|esta|tiene) )?(?:suffocating|smothering|asfixia\w*|ahoga\w*|sofoca\w*)\b"),
-    (r"\bpre-?eclampsia (?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
+    (r"\bpre-?eclampsia (?:blood |urine |lab |follow-?up )?(?:labs?|panel|bloodwork|screen\w*|tests?|workup|protocol|precautions|risk|prevention|labo\w*)\b|"
      r"\b(?:labs?|tests?|screen\w*|bloodwork|analisis|estudios|examenes|laboratorios?|tamiz\w*|pruebas?|perfil) (?:for|de|para) (?:la )?pre-?eclampsia\b"),
-    (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
-     r"\bfever (?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b"),
+    (r"\b(?:hoja|formulario|forma|instrucciones|protocolo|politica|guia|folleto|carta|plan) (?:\w+ ){0,3}(?:de|sobre|para) (?:la )?fiebre\b|"
+     r"\bfever (?:action |care |emergency |management )?(?:policy|protocol|instructions?|form|sheet|guidelines?|handout|chart|log|plan)\b|"
+     # round 32: a fever told as what is common after a shot, in someone's words ("the
+     # pharmacy said fever after is common", "dijeron que es normal que le de fiebre")
+     r"\b(?:said|says|told (?:me|us)|dijo|dijeron|dicen)(?: that| que)? (?:a )?(?:low )?fever (?:after(?:wards)?|after (?:it|the (?:shot|shots|vaccines?)))? ?"
+     r"(?:is|can be|was) (?:common|normal|expected|usual)\b|"
+     r"\b(?:dijo|dijeron|dicen)(?: que)? (?:es )?(?:normal|comun|esperado) (?:que le (?:de|suba) (?:la )?fiebre|tener fiebre)\b"),
     # eighteenth pass: a unit, a service or a role named after chest pain ("Chest Pain Unit
     # Scheduler", "unidad de dolor torácico")
     r"\bchest pain (?:center|centre|unit|clinic|program|programme|service|coordinator|scheduler|nurse|team|pathway|protocol|accreditation)s?\b|\bunidad de dolor (?:toracico|de pecho)\b",
@@ -2654,6 +2677,8 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:how (?:would|do|can|will|should|could) (?:i|you|we|one|someone) (?:know|tell|recogni[sz]e)|"
      r"what (?:are|is) (?:the )?(?:signs|symptoms|warning signs|risk factors?|causes?|treatments?)|"
      r"what (?:temperature|temp|number|reading) (?:is|counts as)|que temperatura (?:es|se considera)|"
+     r"con (?:cuanta|que) (?:fiebre|temperatura) (?:debo|deberia|hay que|se debe|tengo que|lo llevo|la llevo|lo traigo|la traigo)|"
+     r"how (?:high|much) (?:of )?(?:a )?(?:fever|temp|temperature) (?:should|before|is too)|"
      r"when should (?:i|we) (?:worry|call|go|bring|take)|cuando (?:debo|deberia|hay que|debemos) "
      r"(?:preocupar\w*|llamar|ir|llevar\w*)|que sintomas|cuales son (?:los|las) "
      r"(?:sintomas|senales|signos|causas|factores)|como (?:se|sabria|saber|reconocer|puedo saber))\b")),
@@ -2664,7 +2689,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"(?:(?<=\? )|(?<=\?)|(?<=\? \u00bf)|(?<=\?\u00bf))(?:like|such as|e\.?g\.?|for example|como|tipo|por ejemplo)\b(?=[^.!?\n]{0,60}\b(?:or|o)\b[^.!?\n]{0,40}\?)|"
       # twenty-fourth pass (blind20): a list after a question that asks which signs count,
       # closed by "what else?" ("¿qué síntomas son de emergencia? sangrado, dolores, ¿qué más?")
-      r"\?(?=\s*[^.!?\n\u00bf]{3,80}\u00bf?\s*(?:que mas|algo mas|what else|anything else|o que mas|or what)\s*\?)")),
+      r"\?(?=\s*[^.!?\n\u00bf]{3,80}\u00bf?\s*(?:que mas|algo mas|what else|anything else|o que mas|or what)\s*(?:\?|\.|$))")),
     # a subject line that names a topic and asks about it ("concussion question")
     ("hypothetical", "backward", r"\b(?:question|questions|q|pregunta|preguntas|duda|dudas|info|informacion|signs|symptoms|warning signs|sintomas|senales)\b(?=[ \t]*\n\n)"),
     # a question about what would count ("what kind of bleeding would be an emergency?"),
@@ -2858,11 +2883,15 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # don't want to live" stays a flag)
     ("historical", "forward",
      (r"\b(?:(?:lost|losing) (?:my|his|her|our|their|a|two) (?:[\w']+ ){0,2}(?:to|from)|"
+      # round 32: babies lost by a relative ("mi mama perdio dos bebes por placenta previa")
+      r"(?:perdio|perdieron|lost) (?:a su |dos |tres |two |three |her |a |un )?(?:bebes?|babies|baby|embarazos?|pregnanc\w+) "
+      r"(?:por|a causa de|de|to|from|with)|"
       r"(?:perdi|perdimos|perdio|perdieron) a (?:mi|su|nuestr[oa]|tu) (?:\w+ ){0,2}(?:por|a causa de|de|con)|"
       r"(?:died|passed away|murio|fallecio|se murio|murieron|fallecieron) (?:of|from|after|de|por))\b"
       r"(?= (?:an? |una? |el |la |los |las )?(?:\w+ )?(?:heart attacks?|strokes?|overdoses?|suicide|aneurysm|brain bleed|hemorrhage|bleed\w*|"
       r"anaphyla\w+|allergic reaction|head injury|infartos?|ataques? al corazon|derrames?|ictus|sobredosis|suicidio|hemorragia|"
-      r"aneurisma|reaccion alergica|golpe en la cabeza|embolia)\b)")),
+      r"aneurisma|reaccion alergica|golpe en la cabeza|embolia|embarazos? ectopicos?|ectopic pregnanc\w+|placenta previa|"
+      r"placental abruption|desprendimiento de (?:la )?placenta|pre-?eclampsia|eclampsia)\b)")),
     # a family statement that opens the sentence frames it ("en mi familia hay hemofilia (mi
     # abuelo sangraba ...)", "bleeding disorders run in my family")
     ("historical", "forward",
@@ -2885,9 +2914,25 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # para de sangrar que hago"); never "no se si ..." (whether it is happening now)
     ("question", "forward",
      (r"\bsi(?<!no se si)(?<!ni se si)(?<!sabe si)(?<!saber si) (?!(?:\w+ ){0,3}(?:es|esta|estoy|estan|estamos|son|sera)\b)"
-      r"(?=[^.!?\n]{0,60}\b(?:que|a quien|a donde|adonde) (?:hago|hacemos|debo|debemos|llamo|llamamos|le doy|le damos)\b)|"
+      r"(?=[^.!?\n]{0,60}\b(?:(?:que|a quien|a donde|adonde) (?:hago|hacemos|debo|debemos|llamo|llamamos|le doy|le damos)|"
+      # round 32: or asks how long or how much would be too much ("si me corto cocinando
+      # cuanto tiempo es mucho para que sangre")
+      r"cuanto tiempo (?:es|seria|debo|tengo|puede)|cuanto es (?:mucho|demasiado|normal)|que tanto es)\b)|"
       r"\bif(?<!know if)(?<!sure if)(?<!wonder if)(?<!wondering if) (?!(?:\w+ ){0,3}(?:is|are|was|'s|am|'m)\b)"
       r"(?=[^.!?\n]{0,60}\b(?:what|who|where) (?:do|should|shall|can) (?:i|we)\b)")),
+    # round 32: a relative's pregnancy told by which baby it was ("my sister had an abruption
+    # with her second baby and lost a lot of blood", "mi tia sangro mucho con su primer bebe")
+    ("historical", "both",
+     (r"\b(?:had|lost|bled|tuvo|perdio|sangro)\b[^.!?\n]{0,60}\b(?:with|during) (?:her|their) (?:first|second|third|fourth|last|"
+      r"other|previous|twins?) (?:baby|babies|pregnancy|child|kid)\b|"
+      r"\b(?:tuvo|perdio|sangro)\b[^.!?\n]{0,60}\b(?:con|en|durante) su (?:primer|segundo|tercer|cuarto|ultimo|otro) "
+      r"(?:bebe|embarazo|hijo|parto)\b")),
+    # round 32: someone's advice about a condition, reported ("mi mama dice que si sangro o si
+    # no siento al bebe ...", "my mom says if the baby stops moving ...")
+    ("hypothetical", "forward",
+     (r"\b(?:my (?:mom|mother|mum|grandma|grandmother|sister|aunt|friend|mother-in-law)|mi (?:mama|madre|abuela|suegra|hermana|"
+      r"tia|amiga)) (?:always )?(?:says|said|told me|tells me|siempre dice|dice|dijo|me dijo|me dice)(?: that| que)? "
+      r"(?:if|si|cuando|when)\b")),
     # advice to the reader ("call your provider for bleeding, fluid leaking ..."): generic
     ("hypothetical", "forward",
      r"\b(?:call|contact|notify|llame a|llame al|contacte a|avise a) (?:your|su) (?:provider|doctor|midwife|ob|clinic|office|care team|medico|doctora?|partera|clinica|proveedor) (?:for|if|about|por|si|en caso de)\b"),

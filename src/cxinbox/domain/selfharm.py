@@ -23,6 +23,11 @@ with a broad lexicon in English and Spanish (CONCEPTS), and raises suicide/self-
 - `final`: a goodbye, "before I go", "I won't be around", "just telling somebody", "tell my
   daughter I love her", "don't look for me", "sorry for everything", joining the dead.
 - `thanks`: thanks for everything, for trying, for the years ("you tried").
+- `plan`: a method planned, researched by amount ("how many of the pills it would take", "the
+  lethal dose" looked up) or the means got with no use for it ("rat poison and I have no
+  rats"). Strong. `kept`: the means kept or looked at, only beside the means.
+- `cond`: an end made conditional on news ("if the scan is bad I'm done"), only beside the
+  means, a place, arrangements, a goodbye or a decision (`COND_WITH`).
 - `time`: a time set ("tonight", "this weekend", "el domingo"); `nightly`: every night.
   Weak: a time pairs only with a wish, a decision or a goodbye; every night only with a
   place (`NOT_A_PAIR`).
@@ -173,6 +178,13 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         (r"\b(?:no|ya no) (?:le |les )?(?:encuentro|encuentra|veo|ve|hallo) (?:el )?sentido (?:a|de) (?:nada|la vida|vivir|seguir)\b|"
          r"\b(?:don'?t|dont|do not|can'?t|cant) see (?:the|any) point\b(?=\s*(?:[.,;!\n]|$|and|anymore))"),
         r"\b(?:ya )?(?:no me queda|no le queda) (?:nada|nadie)\b",
+        # no meaning found, said bare or of life itself
+        (r"\b(?:ya )?no (?:le |les )?(?:encuentro|encuentra|veo|ve|hallo) (?:ningun |el |mas )?sentido\b"
+         r"(?=\s*(?:[.,;!\n]|$|y |ya\b|desde|a (?:nada|la vida|vivir|seguir|despertar|levantarme)))|"
+         r"\b(?:la vida|vivir|seguir) (?:ya )?no tiene (?:ningun )?sentido\b|"
+         r"\b(?:can'?t|cannot|don'?t|dont|no longer) (?:find|see) (?:any )?(?:meaning|sense|reason) (?:in|to|for) "
+         r"(?:anything|life|living|going on|any of it|getting up)\b|"
+         r"\blife (?:has|holds) no (?:meaning|point)\b|\blife (?:is|feels) (?:pointless|meaningless)\b"),
         r"\b(?:give|giving|gave|gone) up on (?:everything|life|myself|it all)\b|\bme rendi\b|\bse rindio\b",
         r"\b(?:hopeless|sin esperanza|sin salida)\b|\bdone fighting\b|\bout of (?:ideas|options|reasons)\b",
         (r"\b(?:i'?m|im|i am|he'?s|hes|she'?s|shes) (?:just )?(?:so )?done\b(?! (?:with (?:the|my|work|school|"
@@ -288,6 +300,18 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         r"\bfor after\b|\b(?:records|everything) (?:sent )?to my (?:sister|brother|daughter|son|wife|husband)\b",
         (r"\b(?:you'?ll|you will|they'?ll|they will) find (?:everything|it all|the papers)\b|"
         r"\b(?:van a|vas a) encontrar todo\b"),
+        (r"\b(?:the |my |his |her )?(?:\w+ )?" + _PETS + r" (?:is |are )?(?:going|goes|gone|went) (?:to (?:live with )?|with )"
+         r"(?:the |my |a |our )?(?:neighbou?rs?|new (?:home|owner)s?|\w+'?s (?:house|place)|my (?:sister|brother|son|daughter|"
+         r"niece|nephew|friend|cousin|mom|dad))\b(?!(?:'?s(?: (?:house|place))?)? (?:while|for (?:the|a|two|three|\d+)|until|during|when|this|next))|"
+         r"\b(?:el|la|los|las|mi|mis) (?:\w+ )?" + _PETS + r" (?:se va|se van|va|van) (?:a vivir )?con (?:el vecino|la vecina|"
+         r"los vecinos|mi \w+)\b(?! (?:mientras|por (?:el|la|unos|dos|tres)|hasta|durante|cuando|este|esta))"),
+        (r"\b(?:the |my )?rent (?:is |'?s )?(?:paid|covered) (?:up )?(?:through|thru|until|till|ahead|in advance)\b|"
+         r"\b(?:paid|prepaid|covered) (?:the |my )?rent (?:through|thru|until|till|ahead|in advance|for the next)\b|"
+         r"\b(?:la renta|el alquiler|el arriendo) (?:ya )?(?:esta |queda |quedo )?pagad[oa] (?:hasta|por adelantado)\b|"
+         r"\bpague (?:la renta|el alquiler|el arriendo) (?:hasta|por adelantado|de (?:los proximos|\w+ meses))\b"),
+        (r"\b(?:i'?ve|ive|i have|i) (?:sorted|taken care of|handled|settled|dealt with|squared away) (?:out )?"
+         r"(?:the rest|everything else|all the rest|the rest of it)\b|"
+         r"\bya (?:arregle|resolvi|deje arreglado|deje resuelto) (?:lo demas|todo lo demas|el resto)\b"),
         (r"\b(?:take|will take|can take|cuid\w+|cuiden) (?:care of )?(?:a )?(?:my|mi|mis|su|sus) (?:cat|dog|kids|"
         r"plants|gat[oa]|perr[oa]|perrito|hij[oa]s|plantas)\b|\bcuidenl[oa]s\b|\btake care of them\b"),
     ),
@@ -298,6 +322,7 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         (r"\b(?:pills|tablets|meds|medications|sleeping pills|pastillas|tabletas|pildoras|medicinas|"
         r"somniferos|pastillas para dormir|them)\b[^.!?\n]{0,40}\b(?:saved|saving|kept|keeping|stor(?:ed|ing) up|counted|"
         r"counting|stash\w*|hoard\w*|hidden|hid|enough|all of them|lined up|together|guardad\w+|junt\w+|"
+        r"ready|set aside|listas|preparadas|apartadas|"
         r"cont\w+|escondid\w+|suficientes|todas juntas|bastantes)\b"),
         (r"\b(?:saved|saving|kept|keeping|stor(?:ed|ing) up|counted|counting|stash\w*|hoard\w*|hid|hiding|guard\w+|junt\w+|"
         r"cont\w+|escond\w+) (?:up )?(?:all )?(?:\w+ ){0,2}(?:pills|tablets|meds|sleeping pills|pastillas|"
@@ -373,6 +398,8 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
          r"\bif (?:she|he|they|anyone|someone) (?:comes|ever comes) (?:asking|looking) (?:for|about) me\b"),
         (r"\b(?:like|want|wanna|ready|listo|lista) (?:to )?(?:go|be|para irme|para ir) (?:to|with|con) (?:her|him|them|mi|my) ?\w*\b"
          r"(?<!\bwith my doctor)(?<!\bto my appointment)(?<!\bcon mi doctor)"),
+        (r"\b(?:he|she|they|you|my \w+)(?:'?ll| will) (?:need|have) to know (?:things |everything |what to do )?"
+         r"(?:soon|before long|shortly)\b|\b(?:va|van) a (?:necesitar|tener que) saber (?:las cosas |todo )?(?:pronto|muy pronto)\b"),
         (r"\b(?:the )?(?:doc|doctor|dr|dra) (?:\w+ )?(?:should|ought to) know\b|\bfigured (?:you|the doc|someone) should know\b|"
          r"\bsomething from me\b|\b(?:you were|fuiste|fue) (?:always )?(?:so )?(?:kind|good|buen[oa]) (?:to|con|conmigo) ?(?:me)?\b"),
         (r"\b(?:don'?t|dont|do not) think i'?ll make it (?:to|till|until|through) (?:next week|the weekend|monday|friday|"
@@ -422,10 +449,36 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
          r"pistola|soga|cuerda|cuchillo|navaja)\b(?=\s*(?:[.,!\n]|$)| (?:in|en|under|debajo|bajo|at home)\b)"),
         (r"\b(?:sitting|sat|here|holding|staring at) (?:here )?with (?:the|my|a|all the) (?:pills|gun|rope|knife|blade|tablets)\b"),
         (r"\b(?:stopped|quit|dejo de|deje de) (?:eating|comer) (?:on purpose|a proposito|adrede)\b"),
+        # a method researched by amount: what a dose would do, looked up or counted out
+        (r"\b(?:look\w* up|googl\w+|search\w*(?: for| up)?|research\w*|read(?:ing)? up on|reading about|checking) "
+         r"(?:online )?(?:about )?(?:(?:how (?:many|much)|what (?:dose|amount))\b[^.!?\n]{0,50}\b(?:would do it|to die|"
+         r"to not wake|to never wake|would kill|be (?:fatal|lethal)|lethal|fatal|deadly|overdose)|"
+         r"(?:the |a )?(?:lethal|fatal|deadly) (?:dose|amount))\b|"
+         r"\bhow (?:many|much) (?:of )?(?:\w+ ){0,5}?(?:pills|tablets|meds|capsules|insulin|units)\b(?: \w+){0,2}? "
+         r"(?:it )?(?:would|will|'?d|does) take\b(?=\s*(?:[.,;!\n]|$|to (?:die|end|not wake|kill|be (?:fatal|lethal))))|"
+         r"\b(?:lethal|fatal|deadly) (?:dose|amount) (?:of|for) (?:me|myself|an adult|a (?:person|grown)\w*)\b|"
+         r"\b(?:buscando|busque|busco|investigando|investigue|leyendo|lei|googleando|googlee) (?:en (?:internet|google) )?"
+         r"(?:sobre )?(?:cuant[oa]s|cuanto|la dosis|que dosis|que cantidad)\b[^.!?\n]{0,50}\b(?:letal\w*|mortal\w*|"
+         r"para (?:morir|no despertar|matarme|quitarme la vida|acabar con todo))\b|"
+         r"\bdosis (?:letal|mortal) (?:para (?:mi|una persona|un adulto))\b"),
+        # the means got with its ordinary use denied ("bought rat poison and I have no rats")
+        (r"\b(?:bought|buy|got|picked up|compre|compro|consegui|traje) (?:\w+ ){0,3}?(?:rat poison|poison|veneno|"
+         r"matarratas|rope|soga|cuerda|gun|pistola|arma|charcoal|carbon)\b[^.!?\n]{0,40}\b(?:and|y|but|pero|aunque|"
+         r"even though) (?:i |yo )?(?:don'?t|dont|do not|no|ni) (?:even )?(?:have|tengo|hay|own|hunt|cazo|camp) "
+         r"(?:any )?(?:rats|ratas|mice|ratones|plagas|pests|a yard|patio|jardin|a farm)\b"),
         (r"\b(?:i|i'?m|im|i am) (?:going to|gonna) kill myself\b(?! (?:lol|lmao|haha|jk))|"
          r"\b(?:i|he|she) (?:won'?t|wont|will not|isn'?t going to|am not going to|'?m not going to) be around "
          r"(?:after (?:this|today|tonight|that)|much longer|for (?:much )?longer|anymore|any more)\b|"
          r"\bya no (?:voy|va) a estar (?:despues de (?:hoy|esto|esta noche)|mucho tiempo)\b"),
+    ),
+    "cond": (
+        # an end made conditional on news: "if the scan is bad I'm done", "si sale mal hasta aqui llego"
+        (r"\b(?:if|when|once) (?:the |my |it |they |this |that )?[^.!?\n]{0,40}?(?:i'?m|im|i am) (?:done|out|finished)\b"
+         r"(?! (?:with (?:the|my|this|work|school|treatment|chemo|them)|at|by|for the|early))|"
+         r"\b(?:if|when|once) [^.!?\n]{0,40}?(?:that'?s it for me|i'?ll end it|i'?m not (?:doing|going through) (?:this|it|that) "
+         r"again|i (?:won'?t|will not|can'?t) (?:go through|do) (?:this|it|that) again|i know what i'?(?:ll|m going to) do)\b|"
+         r"\bsi [^.!?\n]{0,40}?(?:hasta aqui llego|ya no sigo|yo me acabo|ya se (?:lo )?(?:que|q) voy a hacer|no (?:lo )?vuelvo "
+         r"a pasar|no pienso pasar por (?:eso|esto) otra vez|ya no mas|me quito de en medio)\b"),
     ),
     "kept": (
         (r"\b(?:la|lo|las|los) (?:miro|veo|reviso|llevo|agarro|toco) (?:cada noche|todas las noches|cada dia|todos los dias)\b|"
@@ -479,16 +532,25 @@ and a letter for the grandchildren after a hunting trip)."""
 
 def pairs(concepts: set[str]) -> bool:
     """Whether these different current signs make a flag together. The means kept or
-    looked at (`kept`) counts only beside the means themselves."""
+    looked at (`kept`) counts only beside the means themselves; an end made conditional
+    on news (`cond`) only beside the means, a place, arrangements, a goodbye or a
+    decision."""
     if "kept" in concepts and "means" in concepts:
         return True
-    concepts = concepts - {"kept"}
+    if "cond" in concepts and concepts & COND_WITH:
+        return True
+    concepts = concepts - {"kept", "cond"}
     if concepts & STRONG:
         return True
     if len(concepts) < 2:
         return False
     return any(frozenset({a, b}) not in NOT_A_PAIR
                for a in concepts for b in concepts if a < b)
+
+
+COND_WITH: Final = frozenset({"means", "place", "arrange", "final", "decision", "kept"})
+"""The signs beside which an end made conditional ("if the results are bad I'm done") is
+a plan: the means ready, a place, arrangements, a goodbye, a decision."""
 
 
 MOVING: Final = (
@@ -498,7 +560,8 @@ MOVING: Final = (
     r"trip|vacation|travel\w*|flight|fly|flying|cruise|viaje|vacaciones|vuelo|(?:vuelvo|vuelva)(?! a\b)|"
     r"retir\w+|jubil\w+|assisted living|nursing home|rehabilitacion|new owners?|nuevos duenos|"
     r"(?:leave|leaving|we leave) for \w+ (?:on|this|next|in)|closing on the house|sold the house|vendimos la casa)\b"),
-    (r"\b(?:se|me|nos|te) (?:va|voy|vamos|van|vas) (?:a (?:trabajar|vivir|estudiar|mudar)|de viaje)\b|"
+    (r"\b(?<!gato )(?<!gata )(?<!perro )(?<!perra )(?<!gatito )(?<!gatita )(?<!perrito )(?<!perrita )(?<!mascota )"
+     r"(?:se|me|nos|te) (?:va|voy|vamos|van|vas) (?:a (?:trabajar|vivir|estudiar|mudar)|de viaje)\b|"
     r"\b(?:moving|move|headed|heading) (?:to|back to|in with|into)\b"),
     # a future the writer plans to be in: a call back, a rebooking, a return
     (r"\b(?:i'?ll|i will) (?:call|be back|rebook|reschedule|see you|write)\b|\brebook\w*|"
@@ -596,13 +659,15 @@ def _current(read: str, sign: Sign) -> bool:
     status, modifier = redflag.context_modifier(read, CATEGORY, sign.start, sign.end)
     folded, _ = redflag.fold(read)
     begin = redflag.sentence_start(folded, sign.start)
-    end = _sentence_end(folded, sign.end)
+    end = redflag.sentence_end(folded, sign.end)
     if _SCREENING.search(folded, begin, end) and not _SCREEN_YES.search(folded):
         return False  # a screening question quoted or asked about, not the writer's wish
     if _NEGATED_JUST_BEFORE.search(folded, max(begin, sign.start - 16), sign.start):
         return False  # "I don't wish I was dead"
     if status == "pseudo" and sign.concept == "plan":
         return True  # a plan or a method is specific enough on its own
+    if status == "hypothetical" and (sign.concept == "cond" or _COND.search(folded, begin, sign.start)):
+        return True  # the condition is the sign itself, and what it makes ready is current
     if _PAST_DATE.search(folded, begin, end) and _WELL_NOW.search(folded):
         return False  # an event dated in the past, and the writer or patient well now
     if status != "historical":
@@ -616,12 +681,11 @@ def _current(read: str, sign: Sign) -> bool:
     return _UP_TO_NOW.search(folded, begin, sign.start) is not None
 
 
-def _sentence_end(folded: str, end: int) -> int:
-    found = _STOP.search(folded, end)
-    return found.start() if found else len(folded)
-
-
-_STOP: Final = re.compile(r"[.!?\n]")
+_COND: Final = re.compile(
+    r"\b(?:i'?m|im|i am) (?:done|out|finished)\b|\bthat'?s it for me\b|\bi'?ll end it\b|\bhasta aqui llego\b|"
+    r"\bya no sigo\b|\bme quito de en medio\b")
+"""An end told after a condition earlier in the sentence: the means named after it are
+ready now, whatever the condition."""
 _SCREENING: Final = re.compile(
     r"\b(?:phq(?:-?\d)?|questionnaire|cuestionario|screening|the question (?:about|on|asking)|asks? about|"
     r"(?:en )?la pregunta (?:de|si|sobre))\b")

@@ -702,6 +702,11 @@ class InboxService:
         with self.store.reading() as tx:
             return tx.last_event_seq()
 
+    def feed_head(self) -> tuple[int, str]:
+        """The newest event's seq and the database's timeline (`StoreTx.feed_head`)."""
+        with self.store.reading() as tx:
+            return tx.feed_head()
+
     # -- staff state -----------------------------------------------------------------------
 
     def _require(self, tx: StoreTx, conv_id: int) -> None:

@@ -58,10 +58,10 @@ from cxinbox.channels.smtp import (
     SmtpUncertain,
 )
 from cxinbox.config import AccountConfig, Config
-from cxinbox.contract.errors import StoreError
+from cxinbox.contract.errors import BadRequest, StoreError
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sanitize import clean_line
-from cxinbox.service.logsafe import error_class, fields, log_failure
+from cxinbox.service.logsafe import database_away, error_class, fields, log_failure
 from cxinbox.service.redflags import canned_left, library_handouts, red_flag_open
 from cxinbox.store import records
 from cxinbox.store.interface import Store, StoreTx, SyncLease
@@ -257,6 +257,9 @@ class OutboxWorker:
         self._sender: _ProcessSender | _LeasedSender = (
             _LeasedSender(store) if shared else _ProcessSender())
         self.shared = shared
+        self._unrecorded: dict[int, bytes] = {}
+        """Replies the mail server accepted while the database was away, by item id, with
+        their message (`_record_unrecorded`)."""
 
     # -- crash recovery --------------------------------------------------------------------
 
@@ -325,6 +328,8 @@ class OutboxWorker:
                 self.shared and time.monotonic() - self._recovery_at >= self.recover_every_s):
             self._recovery_at = time.monotonic()
             self.recover()
+        if self._unrecorded:
+            self._record_unrecorded()
         now_ms = int((self.clock() if now is None else now) * 1000)
         try:
             # the red-flag check on every reply needs it: fetched before anything is
@@ -429,8 +434,63 @@ class OutboxWorker:
             self._settle_unknown(row, f"internal error: {exc.__class__.__name__}", now_ms)
             return 0
         crash_point("after-data")
-        self._record_sent(row, raw)
+        try:
+            self._record_sent(row, raw)
+        except Exception as exc:
+            if not database_away(exc):
+                raise
+            # The mail server has it; the database, failing over or restarting, did not
+            # take the record. Settled as "unconfirmed" when its sender lease is seen gone,
+            # then recorded as sent from here (`_record_unrecorded`), not left to a person.
+            self._unrecorded[item_id] = raw
+            log.warning("reply sent, but the database went away before it was recorded;"
+                        " recorded once it is back", extra=fields(outbox=item_id))
+            return 0
         return 1
+
+    def _record_unrecorded(self) -> None:
+        """Record as sent the replies the mail server accepted while the database was
+        away. Such an item is either "unconfirmed" (the recovery's verdict on a send whose
+        worker's sender lease went with the database session: a failover, a restart),
+        after which nothing sends it again on its own; or still "sending" under this
+        worker's own claim (the session ended but the database answers, and the lease
+        stands): both are recorded now. "sending" under another claim waits for the
+        recovery to settle it. In any other state it is left as it is: "sent" (the record
+        did commit before the connection broke, or a person confirmed it), or "queued" or
+        sending anew (a person retried it, or the database lost the send's marker too: a
+        standby promoted without the last commits under asynchronous replication, README).
+
+        The record is taken only if the item is still in the state it was read in
+        (`_record_sent`'s `only_from`): a person's confirm or retry committed in between
+        wins, and the reply is neither recorded twice nor recorded over a retry."""
+        for item_id, raw in list(self._unrecorded.items()):
+            with self.store.reading() as tx:
+                current = tx.outbox_item(item_id)
+            owner: int | None = None
+            if current is not None and current.state == "sending" and \
+                    current.phase == "data-started":
+                owner = self._sender.me(fresh=True)
+                if current.owner_pid != owner:
+                    continue  # another claim (or our lost lease's): the recovery settles it
+            ours = current is not None and (current.state == "unconfirmed" or owner is not None)
+            # The database away again: the record raises, and the reply stays kept.
+            if current is not None and ours and \
+                    self._record_sent(current, raw, only_from=current.state, owner=owner):
+                del self._unrecorded[item_id]
+                log.info("reply sent while the database was away now recorded as sent",
+                         extra=fields(outbox=item_id))
+                continue
+            if ours:
+                with self.store.reading() as tx:  # changed since it was read: by whom, why
+                    current = tx.outbox_item(item_id)
+            del self._unrecorded[item_id]
+            state = current.state if current else "gone"
+            if state == "sent":
+                log.info("a reply sent while the database was away is recorded as sent"
+                         " already", extra=fields(outbox=item_id))
+            else:
+                log.warning("a reply sent while the database was away is %s there now; left"
+                            " as it is", state, extra=fields(outbox=item_id))
 
     def _withheld(self, row: OutboxItem) -> bool:
         """A reply that must not go out now that its conversation is red-flagged (a flag
@@ -517,7 +577,10 @@ class OutboxWorker:
 
             self.record_sms(row, placeholder_sid(row.id), "delivered", b"", actor=actor)
             return
-        self._record_sent(row, self._raw(row.id), actor=actor)
+        if not self._record_sent(row, self._raw(row.id), actor=actor,
+                                 only_from="unconfirmed"):
+            raise BadRequest(f"outbox item {row.id} is no longer unconfirmed (recorded as"
+                             " sent or retried meanwhile); nothing was recorded")
 
     def _ask_provider(self, row: OutboxItem) -> Any:
         """The provider's record of this outbox text, or None when it has none or cannot
@@ -539,11 +602,15 @@ class OutboxWorker:
                         extra=fields(outbox=row.id, error=error_class(exc)))
             return None
 
-    def _record_sent(self, row: OutboxItem, raw: bytes, actor: str = ACTOR) -> None:
-        """sent + our message in its conversation + the audit "send", in one transaction."""
+    def _record_sent(self, row: OutboxItem, raw: bytes, actor: str = ACTOR, *,
+                     only_from: str | None = None, owner: int | None = None) -> bool:
+        """sent + our message in its conversation + the audit "send", in one transaction.
+
+        `only_from`: only if the item is still in that state (claimed by `owner`, if
+        given), its row held from that check to the commit; False, and nothing written,
+        when it is not."""
         if row.channel == STAFF_CHANNEL:
-            self._record_staff_sent(row, actor)
-            return
+            return self._record_staff_sent(row, actor, only_from=only_from, owner=owner)
         item_id = row.id
         account = self._account_or_none(row.account)
         own = frozenset({a for a in ((account.address.lower(),) if account else ()) if a}
@@ -551,6 +618,8 @@ class OutboxWorker:
         parsed = parse_message(raw)
         now = self.clock()
         with self.store.writing() as tx:
+            if only_from is not None and not tx.hold_outbox_item(item_id, only_from, owner):
+                return False
             msg_pk, conv = tx.record_outbound_email(
                 item_id=item_id, account=row.account,
                 conversation_id=row.conversation_id, raw=raw, parsed=parsed,
@@ -566,19 +635,24 @@ class OutboxWorker:
                              "message_id": row.message_id})
         log.info("reply sent", extra=fields(outbox=item_id, channel="email",
                                             account=row.account, conversation=conv))
+        return True
 
-    def _record_staff_sent(self, row: OutboxItem, actor: str) -> None:
+    def _record_staff_sent(self, row: OutboxItem, actor: str, *, only_from: str | None = None,
+                           owner: int | None = None) -> bool:
         """Mail to staff (the digest) is only marked sent: it joins no conversation (no
         SLA clock, no report counts it) and gets no Sent-folder copy, which sync would
         bring back as a conversation. No "send" event: nobody answered a patient."""
         now = self.clock()
         with self.store.writing() as tx:
+            if only_from is not None and not tx.hold_outbox_item(row.id, only_from, owner):
+                return False
             tx.mark_outbox_sent(row.id, int(now * 1000))
             tx.append_event(actor, "outbox.sent", _target(row),
                             {"outbox": row.id, "author": row.author,
                              "channel": STAFF_CHANNEL})
         log.info("staff mail sent", extra=fields(outbox=row.id, channel=STAFF_CHANNEL,
                                                  account=row.account))
+        return True
 
     def _account_or_none(self, name: str) -> AccountConfig | None:
         try:

@@ -723,8 +723,11 @@ class ReplyService:
             now = self.store.now_ms()
             if item.channel == "sms" and tx.is_opted_out(item.to[0]):
                 raise BadRequest("the patient has opted out of texts (STOP) since")
-            tx.set_outbox_state(outbox_id, "queued", clear_phase=True, next_attempt_ms=now,
-                                reset_attempts=True, error="")
+            if not tx.set_outbox_state(outbox_id, "queued", clear_phase=True,
+                                       next_attempt_ms=now, reset_attempts=True, error="",
+                                       only_from=item.state):
+                raise BadRequest(f"outbox item {outbox_id} changed meanwhile (recorded as"
+                                 " sent?); look at it again before retrying")
             tx.append_event(self.actor, "outbox.retry", _item_target(item),
                             {"outbox": outbox_id, "author": item.author, "from": item.state})
             fresh = tx.outbox_item(outbox_id)

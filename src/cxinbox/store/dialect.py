@@ -116,6 +116,20 @@ class Dialect:
         if self.chain_lock_sql is not None:
             conn.execute(f"SELECT pg_notify('{CHANGE_CHANNEL}', ?)", (str(seq),))
 
+    def feed_head(self, conn: Any) -> tuple[int, str]:
+        """The newest event's seq and which history of the database this is, in one
+        statement. The history changes when a PostgreSQL standby is promoted (a new
+        timeline), so events numbered after that may reuse numbers lost with the old
+        primary; SQLite has one history: always ""."""
+        if self.name == "sqlite":
+            row = conn.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()
+            return int(row[0]), ""
+        row = conn.execute(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM events), CASE WHEN pg_is_in_recovery()"
+            " THEN lpad(to_hex((SELECT timeline_id FROM pg_control_checkpoint())), 8, '0')"
+            " ELSE substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8) END").fetchone()
+        return int(row[0]), f"timeline {int(str(row[1]), 16)}"
+
     def chain_head(self, conn: Any) -> tuple[int, str]:
         """Lock the chain (`lock_chain`) and read its head: (seq, hash), (0, "") when empty.
 

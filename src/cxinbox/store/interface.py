@@ -230,6 +230,11 @@ class StoreTx(Protocol):
 
     def last_event_seq(self) -> int: ...
 
+    def feed_head(self) -> tuple[int, str]:
+        """The newest event's seq and the database's timeline (`Dialect.feed_head`): a
+        change of timeline means seqs after some point may now name other events."""
+        ...
+
     def events_of_kinds(self, after: int, upto: int, actions: Sequence[str],
                         limit: int) -> list[EventRecord]: ...
 
@@ -476,7 +481,14 @@ class StoreTx(Protocol):
 
     def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
                          next_attempt_ms: int | None = None, clear_phase: bool = False,
-                         reset_attempts: bool = False) -> None: ...
+                         reset_attempts: bool = False, only_from: str | None = None) -> bool:
+        """True when set; with `only_from`, only an item still in that state is."""
+        ...
+
+    def hold_outbox_item(self, item_id: int, state: str, owner: int | None = None) -> bool:
+        """Whether the item is in `state` (claimed by `owner`, if given); its row is then
+        held until this transaction ends, so nobody changes it in between."""
+        ...
 
     def mark_outbox_sent(self, item_id: int, now_ms: int, *, provider_id: str | None = None,
                          message_pk: int | None = None, sent_copy: str = "") -> None: ...
@@ -1106,13 +1118,16 @@ class Store(Protocol):
     def watch_commits(self, wake: Callable[[], object],
                       advance: Callable[[int], object] | None = None,
                       heard: Callable[[list[EventRecord]], object] | None = None,
+                      reconnected: Callable[[], object] | None = None,
                       ) -> Watch | None:
         """Call `wake` (on a thread of the store's) soon after any process commits events,
         until the returned watch is closed: how a server's change feed hears of changes
         other servers on the same database made. With `advance`, a signal that names the
         newest committed event's seq is passed to it instead, and the caller need not read
         the head; with `heard`, the events a signal carries are passed to it first (each
-        as stored: the caller need not read those back). None where the store has no such signal and callers poll the newest
+        as stored: the caller need not read those back); `reconnected` is called each
+        time the signal's session is made anew (signals may have been missed, and the
+        database may be another host's now). None where the store has no such signal and callers poll the newest
         event instead (SQLite: one host, one server)."""
         ...
 

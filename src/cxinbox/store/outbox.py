@@ -414,9 +414,24 @@ def set_phase(conn: sqlite3.Connection, item_id: int, phase: str,
     return cur.rowcount == 1
 
 
+def hold(conn: sqlite3.Connection, item_id: int, state: str, owner: int | None = None) -> bool:
+    """Whether the item is in `state` (and, with `owner`, claimed by that worker), its row
+    then held by this transaction until it ends: on PostgreSQL a writer that changes it
+    meanwhile (a person's retry or confirm, another worker) waits, and one that committed
+    first is seen. A no-op update, since SQLite's writers take turns anyway."""
+    sql = "UPDATE outbox SET state = state WHERE id = ? AND state = ?"
+    params: list[object] = [item_id, state]
+    if owner is not None:
+        sql += " AND owner_pid = ?"
+        params.append(owner)
+    return conn.execute(sql, params).rowcount == 1
+
+
 def set_state(conn: sqlite3.Connection, item_id: int, state: str, *, error: str | None = None,
               next_attempt_ms: int | None = None, clear_phase: bool = False,
-              reset_attempts: bool = False) -> None:
+              reset_attempts: bool = False, only_from: str | None = None) -> bool:
+    """The item's new state; with `only_from`, only if it is still in that one (False:
+    someone changed it since it was read)."""
     sets = ["state = ?"]
     params: list[object] = [state]
     if error is not None:
@@ -429,7 +444,12 @@ def set_state(conn: sqlite3.Connection, item_id: int, state: str, *, error: str 
         sets.append("phase = ''")
     if reset_attempts:
         sets.append("attempts = 0")
-    conn.execute(f"UPDATE outbox SET {', '.join(sets)} WHERE id = ?", [*params, item_id])
+    where, params = "id = ?", [*params, item_id]
+    if only_from is not None:
+        where += " AND state = ?"
+        params.append(only_from)
+    return conn.execute(f"UPDATE outbox SET {', '.join(sets)} WHERE {where}",
+                        params).rowcount == 1
 
 
 def requeue_cancelled(conn: sqlite3.Connection, item_id: int, send_after_ms: int) -> bool:

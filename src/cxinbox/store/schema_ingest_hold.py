@@ -1,6 +1,10 @@
 """Migration 26 (ingest hold): a batch of fetched mail keeps the report facts and the
 sender-search index once per batch instead of once per row.
 
+(PostgreSQL has no hold: there the report triggers of new messages and conversations are
+statement triggers, PG_TUNING in store/pg/schema.py; a twin migration must not bring back
+the row triggers by these names, and tests/test_pg_schema.py checks the set.)
+
 Each new conversation started three trigger programs (its first status span, its first
 assignee span, its sender in `conversation_senders_fts`) and each new message a fourth
 (its conversation marked in `report_dirty`): in a 10,000-message first sync those

@@ -91,7 +91,8 @@ class SqliteStoreOps:
 
     def watch_commits(self, wake: Callable[[], object],
                       advance: Callable[[int], object] | None = None,
-                      heard: Callable[[list[EventRecord]], object] | None = None) -> None:
+                      heard: Callable[[list[EventRecord]], object] | None = None,
+                      reconnected: Callable[[], object] | None = None) -> None:
         """No commit signal on SQLite: the one server on its host polls the newest event
         (see `Store.watch_commits`)."""
 

@@ -33,6 +33,7 @@ from cxinbox.store import (
 )
 from cxinbox.store import conversations as convs
 from cxinbox.store.db import append_event
+from cxinbox.store.dialect import dialect_of
 from cxinbox.store.interface import ListView, Selection, SlaRow
 from cxinbox.store.records import EventSpec
 from cxinbox.store.sqlite import SqlSelection
@@ -233,6 +234,9 @@ class SqliteTx:
 
     def last_event_seq(self) -> int:
         return convs.last_event_seq(self.conn)
+
+    def feed_head(self) -> tuple[int, str]:
+        return dialect_of(self.conn).feed_head(self.conn)
 
     def events_of_kinds(self, after: int, upto: int, actions: Sequence[str],
                         limit: int) -> list[EventRecord]:
@@ -479,9 +483,13 @@ class SqliteTx:
 
     def set_outbox_state(self, item_id: int, state: str, *, error: str | None = None,
                          next_attempt_ms: int | None = None, clear_phase: bool = False,
-                         reset_attempts: bool = False) -> None:
-        outbox.set_state(self.conn, item_id, state, error=error, next_attempt_ms=next_attempt_ms,
-                         clear_phase=clear_phase, reset_attempts=reset_attempts)
+                         reset_attempts: bool = False, only_from: str | None = None) -> bool:
+        return outbox.set_state(self.conn, item_id, state, error=error,
+                                next_attempt_ms=next_attempt_ms, clear_phase=clear_phase,
+                                reset_attempts=reset_attempts, only_from=only_from)
+
+    def hold_outbox_item(self, item_id: int, state: str, owner: int | None = None) -> bool:
+        return outbox.hold(self.conn, item_id, state, owner)
 
     def mark_outbox_sent(self, item_id: int, now_ms: int, *, provider_id: str | None = None,
                          message_pk: int | None = None, sent_copy: str = "") -> None:

@@ -85,8 +85,10 @@ from cxinbox.tui.preview import CursorPreview
 from cxinbox.tui.redflag import RedFlagMixin
 from cxinbox.tui.screens.choice import Choice, ChoiceScreen
 from cxinbox.tui.screens.compose import sms_line_name, sms_sender_name
+from cxinbox.tui.screens.contact import ContactScreen
 from cxinbox.tui.screens.help import HelpScreen
 from cxinbox.tui.screens.lock import LockScreen
+from cxinbox.tui.screens.outbox import OutboxScreen
 from cxinbox.tui.screens.prompt import PromptScreen
 from cxinbox.tui.screens.snooze import SnoozeScreen
 from cxinbox.tui.slatext import sla_cell_for
@@ -191,6 +193,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         # Where the list's count stops (views.count_cap): it only grows within a view.
         self._list_cap = views.count_cap(0, 0)
         self._last_seq: int | None = None
+        self._feed_epoch = ""
+        """The database's timeline the cursor `_last_seq` belongs to (`Changes.epoch`)."""
         self._poll_running = False
         self._poll_again = False
         self._reconnecting = False
@@ -708,8 +712,17 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             if since is None:
                 self.post_message(EventsPolled([], head=await self.api.last_event_seq()))
             else:  # a long poll: answered as soon as anyone changes anything
-                changes = await self.api.wait_events(since, LONG_POLL_S,
-                                                     self._presence_version)
+                known = self._feed_epoch
+                changes = await self.api.wait_events(
+                    since, LONG_POLL_S, self._presence_version,
+                    **({"epoch": known} if known else {}))
+                self._feed_epoch = changes.epoch
+                if changes.head < since or (known and changes.epoch != known):
+                    # The database lost events we saw (a standby promoted without the
+                    # last commits), whether or not its sequence has passed our cursor
+                    # again: start over from its head, reading again all that is shown.
+                    self.post_message(EventsPolled([], head=changes.head, restart=True))
+                    return
                 self.post_message(EventsPolled(list(changes.events),
                                                presence_version=changes.presence_version,
                                                read_up_to=changes.head, more=changes.more))
@@ -717,7 +730,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
             self.post_message(PollFailed(error_line(exc)))
 
     def on_events_polled(self, message: EventsPolled) -> None:
-        if message.head is not None:
+        if message.restart:
+            self._last_seq = message.head
+            self._start_over()
+        elif message.head is not None:
             self._last_seq = message.head
             if self._first_rows_shown:
                 # The first page was read before this sequence number: a change in between
@@ -744,6 +760,22 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
         self.status_line.set_sync("live", problem=False)
         self._rearm_poll(immediately=message.more or len(message.events) >= 500,
                          delay=min(self._poll_interval, LONG_POLL_GAP_S))
+
+    def _start_over(self) -> None:
+        """The database no longer has some changes shown here: read again the list, the
+        counts, the open conversation and an open outbox or contact screen."""
+        self._counts_dirty = True
+        self._mail_dirty = True
+        if self._locked:  # nothing of a patient's is read now; the unlock reads it all
+            return
+        self.conversation_list.mark_stale()
+        self._refresh_counts_if_dirty()
+        detail = self.thread.detail
+        if detail is not None:
+            self._load_detail(detail.summary.id, False)
+        for screen in self.screen_stack:
+            if isinstance(screen, OutboxScreen | ContactScreen):
+                screen.reload()
 
     def on_poll_failed(self, message: PollFailed) -> None:
         self._reconnecting = True

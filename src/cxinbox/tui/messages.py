@@ -85,7 +85,7 @@ class EventsPolled(Message):
 
     def __init__(self, events: list[Event], head: int | None = None,
                  presence_version: int | None = None, read_up_to: int | None = None,
-                 more: bool = False) -> None:
+                 more: bool = False, restart: bool = False) -> None:
         super().__init__()
         self.events = events
         self.head = head
@@ -93,6 +93,9 @@ class EventsPolled(Message):
         self.read_up_to = read_up_to
         self.more = more
         """The server has more committed after `read_up_to` (a full page)."""
+        self.restart = restart
+        """The database lost events this terminal took in (a failover): `head` is where
+        to start over, and everything shown is read again."""
 
 
 class PollFailed(Message):

@@ -46,8 +46,10 @@ class CommitWatch:
     def __init__(self, url: str, wake: Callable[[], object],
                  channel: str = CHANGE_CHANNEL, *,
                  advance: Callable[[int], object] | None = None,
-                 heard: Callable[[list[EventRecord]], object] | None = None) -> None:
+                 heard: Callable[[list[EventRecord]], object] | None = None,
+                 reconnected: Callable[[], object] | None = None) -> None:
         self.url = url
+        self.reconnected = reconnected
         self.wake = wake
         self.advance = advance
         self.heard = heard
@@ -74,6 +76,8 @@ class CommitWatch:
                         log.info("change notifications from PostgreSQL are back")
                     down = False
                     delay = 0.5
+                    if self.reconnected is not None:  # before any notification is passed on
+                        self.reconnected()
                     self._call()  # anything committed while we were not listening
                     while not self._stop.is_set():
                         got = [n.payload for n in conn.notifies(timeout=STOP_CHECK_S,

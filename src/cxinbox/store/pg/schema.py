@@ -1122,6 +1122,42 @@ CREATE INDEX messages_late_unread ON messages (conversation_id)
     WHERE unscreened_at IS NOT NULL AND direction = 'in';
 ANALYZE messages;
 """,
+    # -- pgsync32: the reports' marks for new rows once a statement -------------------------
+    # Each new message marked its conversation in `report_dirty` by a PL/pgSQL call of its
+    # own (an INSERT ... ON CONFLICT a row), and each new conversation opened its first
+    # status and assignee spans by two more: in a 10,000-message first sync, whose batches
+    # insert 500 messages and some 150 conversations a statement, 16,000 calls and
+    # statements of one row. The same rows now go in once a statement, read from the
+    # statement's new rows as a table (as the messages' search marks already are): the
+    # conversations marked in id order (two writers marking the same ones cannot each
+    # wait for the other), the spans in the order the rows were inserted, as the row
+    # triggers wrote them. Updates and deletions keep their row triggers (a moved or
+    # removed message marks its old conversation too; a deleted conversation's spans go).
+    """
+CREATE FUNCTION cxinbox_report_messages_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO report_dirty (conversation_id)
+        SELECT DISTINCT conversation_id FROM added ORDER BY conversation_id
+        ON CONFLICT DO NOTHING;
+    RETURN NULL;
+END $$;
+DROP TRIGGER report_message_added ON messages;
+CREATE TRIGGER report_messages_added AFTER INSERT ON messages REFERENCING NEW TABLE AS added
+    FOR EACH STATEMENT EXECUTE FUNCTION cxinbox_report_messages_added();
+CREATE FUNCTION cxinbox_report_conversations_born() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    INSERT INTO report_spans (conversation_id, start_at, end_at, status, live)
+        SELECT id, 0, NULL, status, 1 FROM born;
+    INSERT INTO report_assignees (conversation_id, start_at, end_at, assignee)
+        SELECT id, 0, NULL, assignee FROM born;
+    RETURN NULL;
+END $$;
+DROP TRIGGER report_span_born ON conversations;
+DROP TRIGGER report_assignee_born ON conversations;
+CREATE TRIGGER report_conversations_born AFTER INSERT ON conversations
+    REFERENCING NEW TABLE AS born
+    FOR EACH STATEMENT EXECUTE FUNCTION cxinbox_report_conversations_born();
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py

@@ -612,6 +612,7 @@ class PgStore:
         import psycopg
 
         from cxinbox.store.db import walk_event_chain
+        from cxinbox.store.pg.failover import reached
         from cxinbox.store.pg.migrate import schema_version
         from cxinbox.store.pg.schema import EXTENSIONS, PG_MIGRATIONS, pg_version_of
 
@@ -620,6 +621,7 @@ class PgStore:
             with self.read() as conn:
                 version = str(conn.execute("SHOW server_version").fetchone()[0])
                 found.append(Diagnosis("ok", f"PostgreSQL {version.split()[0]}"))
+                found += reached(conn.raw, self.url)
                 present = {str(r[0]) for r in conn.execute(
                     "SELECT extname FROM pg_extension")}
                 missing = [name for name in EXTENSIONS if name not in present]
@@ -671,6 +673,7 @@ class PgStore:
     def watch_commits(self, wake: Callable[[], object],
                       advance: Callable[[int], object] | None = None,
                       heard: Callable[[list[EventRecord]], object] | None = None,
+                      reconnected: Callable[[], object] | None = None,
                       ) -> CommitWatch:
         """A LISTEN on the channel every event-appending transaction notifies at commit
         (store/pg/listen.py): wakes this server's feed for other servers' changes; each
@@ -678,7 +681,8 @@ class PgStore:
         and a staff action's carries its event, given to `heard` first."""
         from cxinbox.store.pg.listen import CommitWatch
 
-        return CommitWatch(self.url, wake, advance=advance, heard=heard)
+        return CommitWatch(self.url, wake, advance=advance, heard=heard,
+                           reconnected=reconnected)
 
     def watch_outbox(self, wake: Callable[[], object]) -> CommitWatch:
         """A LISTEN on the outbox's channel, which a trigger notifies when an item is
