@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from cxinbox.domain import hitjudge, redflag, selfharm, textmodel
+from cxinbox.domain import breathing, hitjudge, redflag, selfharm, textmodel
 from cxinbox.domain import intent as intent_mod
 from cxinbox.domain.assessment import Assessment
 from cxinbox.domain.newtext import new_text
@@ -88,6 +88,8 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
     elif flag is not None and flag[0] == "pregnancy_emergency" and not is_bulk \
             and selfharm.after_pregnancy_wish(read):
         flag = (selfharm.CATEGORY, flag[1])  # the pregnancy is over; the wish is now
+    if not is_bulk and (flag is None or flag[0] in breathing.GIVES_WAY):
+        flag = breathing.reread(read, flag, findings)  # breathing told by its signs
     # Symptoms set aside still make a message clinical when it asks about them; an update
     # that only says a symptom is gone ("no wheezing now, thank you!") asks nothing.
     asks = "?" in folded
