@@ -346,6 +346,9 @@ def _current(read: str, folded: str, sign: Sign) -> bool:
         if _WITHOUT.match(modifier):  # "sin cubrebocas y ahora no le entra el aire"
             cue = folded.rfind(modifier, begin, sign.start)
             return cue >= 0 and _NOW_BREAK.search(folded, cue, sign.start) is not None
+        if modifier and folded.find(modifier, sign.end, end) >= 0 and \
+                _NEGATION.search(folded, begin, sign.start) is None and not _FINE.search(modifier):
+            return True  # a cue after the sign, of something else: "como bajo el agua y no puede salir"
         return redflag.negation_is_symptom(folded, sign.start, sign.end)
     if status == "historical":
         # dated in the past, but told as happening now: "(COVID last week) and she's
@@ -358,6 +361,8 @@ def _current(read: str, folded: str, sign: Sign) -> bool:
 
 _WITHOUT: Final = re.compile(r"(?:without|sin)\b")
 _UNABLE: Final = re.compile(r"\b(?:can'?t|cant|cannot|couldn'?t|couldnt|unable to|no (?:puedo|puede|podia|pudo))\b")
+_NEGATION: Final = re.compile(r"\b(?:no|not|never|without|sin|nunca|ni|denies|isn'?t|doesn'?t|don'?t)\b")
+_FINE: Final = re.compile(r"\b(?:fine|well|better|ok|okay|normal|bien|mejor)\b")
 _NOW_BREAK: Final = re.compile(r"\b(?:and now|now|y ahora|ahora|ahorita)\b")
 
 
