@@ -126,6 +126,13 @@ def test_cant_without_reads_the_sign_as_current() -> None:
     assert found is not None and found[0] == "breathing"
 
 
+def test_a_negation_stops_at_and_now() -> None:
+    # what is denied comes before "and now"; the sign after it is current
+    found = breathing.concept_flag("no tengo mascarilla en la bodega y ahora se está ahogando, tose sin parar")
+    assert found is not None and found[0] == "breathing"
+    assert breathing.concept_flag("no wheezing and no trouble getting air, he's fine") is None
+
+
 def test_past_episode_told_as_happening_now() -> None:
     # a date about the cause, the signs in the present tense, and "what do I do"
     body = ("my aunt (flu last week) is breathing fast and can't finish a sentence, "

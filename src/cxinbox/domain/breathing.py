@@ -343,9 +343,9 @@ def _current(read: str, folded: str, sign: Sign) -> bool:
             return True  # "can't walk to the kitchen without gasping": the gasping is now
         if modifier and modifier in folded[sign.start:sign.end]:
             return True  # the negation is the sign's own: "no le entra el aire"
-        if _WITHOUT.match(modifier):  # "sin cubrebocas y ahora no le entra el aire"
-            cue = folded.rfind(modifier, begin, sign.start)
-            return cue >= 0 and _NOW_BREAK.search(folded, cue, sign.start) is not None
+        cue = folded.rfind(modifier, begin, sign.start) if modifier else -1
+        if cue >= 0 and _NOW_BREAK.search(folded, cue + len(modifier), sign.start):
+            return True  # the negation stops at "and now": "sin cubrebocas y ahora no le entra el aire"
         if modifier and folded.find(modifier, sign.end, end) >= 0 and \
                 _NEGATION.search(folded, begin, sign.start) is None and not _FINE.search(modifier):
             return True  # a cue after the sign, of something else: "como bajo el agua y no puede salir"
