@@ -67,6 +67,9 @@ NEAR_MISSES = [
     # colour and numbers of other things
     ("en", "my toe went purple after I stubbed it on the bed yesterday, walking fine. ice?"),
     ("en", "her oxygen concentrator shows 90 hours on the filter, who replaces it?"),
+    # something run out that is no rescue treatment, a nasal spray
+    ("es", "se me acabó el champú de la receta y llevo una hora buscando en farmacias, me lo mandan?"),
+    ("en", "my nasal spray ran out and I'm stuffy since this morning, can you refill it"),
 ]
 
 

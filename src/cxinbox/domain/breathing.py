@@ -33,16 +33,18 @@ denied (a negation that is the symptom itself, "no le entra el aire", stays curr
 past episode unless the message says it is happening now, not a hypothetical, a question or
 inside a pseudo phrase. The same words in ordinary lives stay quiet (ORDINARY_MESSAGE: a
 sleep study, spirometry, quitting smoking, a view that is breathtaking, breathing exercises;
-ORDINARY_SENTENCE: running late in traffic, laughing, a workout, breathing that is fine); a
-strong sign is read whatever the message is about.
+RECORD: a form or a record; ORDINARY_SENTENCE: traffic, a packed bus, laughing, "I can
+breathe again", breathing that is fine).
 
 triage.py reads it once (`reread`), never for a mailing: a flag when nothing else flagged
 the message (two signs needed when the hit judge set a breathing hit aside: the reader must
-not bring back the same words); breathing over an anaphylaxis hit with no swelling, no hives,
-no adrenaline pen and no trigger taken, or with the allergy denied ("no allergies, just
-panic"); breathing over a poisoning hit when a child choked on food or a small object and
-nothing poisonous is named. The guide's order otherwise stands: chest pain, pregnancy, a
-poisoning and a true anaphylaxis keep their category. Pure; patient text is never logged.
+not bring back the same words); a breathing hit in an ordinary life set aside when neither
+two signs of the breathing nor a strong one are read; breathing over an anaphylaxis hit
+with no swelling, no hives, no adrenaline pen, no itch, no allergen or drug named and no shot
+received, or with the allergy denied ("no allergies, just panic"); breathing over a poisoning
+hit when a child choked on food or a small object and nothing poisonous is named. The
+guide's order otherwise stands: chest pain, pregnancy, a poisoning and a true anaphylaxis keep
+their category. Pure; patient text is never logged.
 """
 
 from __future__ import annotations
@@ -173,7 +175,7 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "exposure": (
         (r"\b(?:(?:the|of|from|thick|black|wildfire|fire|campfire|kitchen|so much|a lot of) smoke|smoke (?:from|in|filled|"
-         r"everywhere|came)|fumes|chemicals?|pesticides?|herbicides?|insecticides?|spray\w*|bleach|ammonia|chlorine|"
+         r"everywhere|came)|fumes|chemicals?|pesticides?|herbicides?|insecticides?|(?<!nasal )(?<!throat )spray\w*|bleach|ammonia|chlorine|"
          r"gas leak|carbon monoxide|paint fumes|fire|mold|dust cloud|crop dust\w*|weed killer|roundup|fumigat\w+)\b"),
         (r"\b(?:humo|gases|quimicos?|pesticidas?|insecticidas?|herbicidas?|fumig\w+|rociando|roci\w+|cloro|amoniaco|"
          r"incendio|veneno (?:del campo|para plagas)|sin (?:mascarilla|mascara|cubrebocas|tapabocas)|without (?:a )?mask)\b"),
@@ -372,7 +374,12 @@ def current_signs(read: str) -> list[Sign]:
     found = signs(folded)
     if not found:
         return []
+    if _RESCUE_WORD.search(folded) is None:  # "se me acabó" is the rescue run out only beside one
+        found = [s for s in found if s.concept != "rescue"]
     return [s for s in found if _current(read, folded, s)]
+
+
+_RESCUE_WORD: Final = re.compile(rf"\b{_RESCUE}\b")
 
 
 def concept_flag(read: str, *, pair_needed: bool = False) -> tuple[str, str] | None:
