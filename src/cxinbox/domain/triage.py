@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from typing import Final
 
-from cxinbox.domain import headinjury, hitjudge, redflag, selfharm, textmodel
+from cxinbox.domain import breathing, headinjury, hitjudge, redflag, selfharm, textmodel
 from cxinbox.domain import intent as intent_mod
 from cxinbox.domain.assessment import Assessment
 from cxinbox.domain.newtext import new_text
@@ -98,6 +98,8 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
             or hit is None and flag[0] not in BLOW_KEEPS
             and headinjury.blow_caused(read, falls=flag[0] not in BLOW_EXPLAINS)):
         flag = (headinjury.CATEGORY, flag[1])  # the guide: a blow to the head that caused it
+    if not is_bulk and (flag is None or flag[0] in breathing.GIVES_WAY):
+        flag = breathing.reread(read, flag, findings)  # breathing told by its signs
     # Symptoms set aside still make a message clinical when it asks about them; an update
     # that only says a symptom is gone ("no wheezing now, thank you!") asks nothing.
     asks = "?" in folded
