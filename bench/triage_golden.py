@@ -33,10 +33,16 @@ GOLDEN = ROOT / "bench" / "golden" / "triage_answers.jsonl"
 FIELDS = ("red_flag", "matched", "intent", "confidence", "language", "findings")
 
 
-def labelled_rows() -> list[tuple[str, dict[str, Any]]]:
-    """(key, row) for every message of every labelled set, in a fixed order."""
+def set_names() -> list[str]:
+    """The labelled sets' names (file stems), in the golden file's order."""
+    return [path.stem for path in sorted(DATA.glob("triage_*.jsonl"))]
+
+
+def labelled_rows(names: list[str] | None = None) -> list[tuple[str, dict[str, Any]]]:
+    """(key, row) for every message of the labelled sets named (all when None), in a
+    fixed order."""
     rows: list[tuple[str, dict[str, Any]]] = []
-    for path in sorted(DATA.glob("triage_*.jsonl")):
+    for path in (DATA / f"{name}.jsonl" for name in (set_names() if names is None else names)):
         for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
             if line.strip():
                 row = json.loads(line)
@@ -44,12 +50,13 @@ def labelled_rows() -> list[tuple[str, dict[str, Any]]]:
     return rows
 
 
-def answers() -> list[dict[str, Any]]:
-    """Today's answer per labelled message (the `cxinbox` first on sys.path answers)."""
+def answers(names: list[str] | None = None) -> list[dict[str, Any]]:
+    """Today's answer per labelled message of the sets named (all when None; the `cxinbox`
+    first on sys.path answers)."""
     from cxinbox.domain import triage
 
     out = []
-    for key, row in labelled_rows():
+    for key, row in labelled_rows(names):
         detail = triage.inspect(row["body"], subject=row.get("subject", ""),
                                 channel=row["channel"])
         a = detail.assessment
