@@ -42,7 +42,9 @@ SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2", "t
         "triage_blind18", "triage_blind19", "triage_blind20", "triage_blind21",
         "triage_blind22", "triage_blind23", "triage_blind24", "triage_blind25",
         "triage_blind26", "triage_blind28", "triage_blind29", "triage_blind30",
-        "triage_blind31", "triage_blind32", "triage_blind33")
+        "triage_blind31", "triage_blind32", "triage_blind33", "triage_blind34",
+        "triage_blind35", "triage_blind36", "triage_blind37", "triage_blind38",
+        "triage_blind39")
 NEVER = -1.0  # a hit the judge may not veto: kept at any threshold
 
 Row = dict[str, Any]
