@@ -258,8 +258,9 @@ def test_blind2_shares_no_body_with_any_other_set(blind2: list[Example]) -> None
     assert [e.id for e in blind2 if norm(e.body) in others] == []
 
 
-LATER_ECHOES = {"b25-0563"}
-"""A later writer's message that happens to be one of blind2's everyday sentences word for
-word ("are my blood test results back from monday?", blind2's ord-test_results-01): written
+LATER_ECHOES = {"b25-0563", "b38-0008"}
+"""Later writers' messages that happen to be one of blind2's everyday sentences word for
+word ("are my blood test results back from monday?", blind2's ord-test_results-01; "a qué
+hora cierran los sábados?", its ord-other-02): written
 apart from it by a writer who never saw blind2, so theirs, not a copy; blind2's own test is
 that it shares no body with the sets that existed when it was written."""
