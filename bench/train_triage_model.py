@@ -64,10 +64,16 @@ CORPUS_SETS = ("shcorpus_dev",)
 """A corpus of suicide and self-harm told many ways, with close near misses of ordinary lives
 (bench/data/shcorpus_dev.jsonl, the sets' format, round 30): not a labelled set of the
 bench (no `triage_` prefix, so neither the golden file nor the set checks read it), trained
-on since round 30 (`--no-corpus`: the recipe before it)."""
-TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS
-"""The shipped recipe (round 28: every development set through blind23); `loso` leaves each
-out in turn from the same list, so a fold is the shipped recipe less one set."""
+on since round 30 (`--no-corpus --no-recent`: the recipe before it)."""
+RECENT_SETS = ("triage_blind24", "triage_blind25", "triage_blind26", "triage_blind28",
+               "triage_blind29", "triage_blind30", "triage_blind31", "triage_blind32",
+               "triage_blind33")
+"""The labelled sets after blind23 in bench/data (blind27 is not there), trained on since
+round 33 (`--no-recent`: the recipe of rounds 30 to 32)."""
+TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS + RECENT_SETS
+"""The shipped recipe (round 33: every development set through blind33 and the corpus);
+`loso` leaves each out in turn from the same list, so a fold is the shipped recipe less one
+set."""
 FLAG_CLASSES = ("none", *CATEGORIES)
 THRESHOLD = 0.6
 EPOCHS = 20
@@ -440,9 +446,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--add-later", action="store_true",
                         help="the default since round 28 (kept so older commands still run)")
     parser.add_argument("--no-corpus", action="store_true",
-                        help="train without CORPUS_SETS (the recipe before round 30)")
+                        help="train without CORPUS_SETS (with --no-recent: the recipe "
+                             "before round 30)")
     parser.add_argument("--no-later", action="store_true",
                         help="train on the sets up to blind9 only (the recipe before round 28)")
+    parser.add_argument("--no-recent", action="store_true",
+                        help="train without RECENT_SETS (the recipe of rounds 30 to 32)")
     parser.add_argument("--takes", type=float, nargs=2, metavar=("NONE", "CONCRETE"),
                         help="the model's intent replaces the rules' at these probabilities "
                              "(triage.MODEL_TAKES: no request found / a concrete one)")
@@ -471,8 +480,10 @@ def main(argv: Sequence[str] | None = None) -> int:
                      FLAG_WEIGHT=args.flag_weight, FLAG_FROM=args.flag_from)
     if args.no_later:
         globals().update(TRAIN_SETS=EARLY_SETS)
-    elif args.no_corpus:
-        globals().update(TRAIN_SETS=EARLY_SETS + LATER_SETS)
+    else:
+        globals().update(TRAIN_SETS=EARLY_SETS + LATER_SETS
+                         + (() if args.no_corpus else CORPUS_SETS)
+                         + (() if args.no_recent else RECENT_SETS))
     if args.takes:
         none, concrete = args.takes
         triage.MODEL_TAKES.update({"none": none, "fallback": none, "concrete": concrete})

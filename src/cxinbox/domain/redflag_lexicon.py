@@ -3155,7 +3155,11 @@ RESOLVED_NOW: Final = (
     r"\bya me siento (?:(?:mucho|muy|bastante|mas) )?(?:mejor|bien|bien ya)\b|\bme siento (?:(?:mucho|bastante) )?mejor(?: ya| ahora)?\b|"
     r"\bya (?:me )?(?:estoy|encuentro) (?:(?:mucho|bastante) )?(?:mejor|bien|recuperad[oa])\b|\bya (?:se me|me) (?:paso|quito|curo)\b|"
     r"\bse me (?:paso|quito) (?:todo|ya)\b|\b(?:ya )?(?:todo )?(?:paso|se paso)(?:,)? ya estoy bien\b|\bya me (?:recupere|cure|alivie)\b|"
-    r"\bestoy (?:(?:mucho|bastante) )?mejor (?:ya|ahora)\b|\b(?:ya )?(?:estoy|me siento) bien (?:ya|ahora)\b")
+    r"\bestoy (?:(?:mucho|bastante) )?mejor (?:ya|ahora)\b|\b(?:ya )?(?:estoy|me siento) bien (?:ya|ahora)\b"
+    # round 33 (model near-misses): a bleeding or a pain that slowed or stopped, closed by
+    # "all good" in its sentence ("slowed down after I bit on the gauze, all good")
+    r"|\b(?:slowed(?: down)?|stopped|eased(?: off| up)?|settled(?: down)?)\b[^.!?;\n]{0,60}\ball good\b|"
+    r"\b(?:se (?:calmo|paro|detuvo|quito)|paro|bajo|afloj[oa])\b[^.!?;\n]{0,60}\btodo bien\b")
 # A better spell that is no resolution: "better now that I have decided", "en paz": the calm
 # after a decision is a warning sign, never a reason to set a hit aside; nor an episode of
 # today that eased ("my face drooped an hour ago, I'm fine now"): not seen to, the
@@ -3198,7 +3202,7 @@ INGESTED_NOW: Final = (
     r"intoxic\w*|sobredosis|toxicologia|juntando|ahorrando|acumulando|suficientes|todas de una vez|"
     r"taking|take them|thinking about|thought about|think about|enough|all of them|what i'?m going to do|how many|would take|"
     r"decid\w*|decisi\w*|plan\w*|tonight|end (?:it|things|my life)|die|kill\w*|suicid\w*|"
-    r"pensando en|pienso en|tomarmelas|tomarlas|lo que voy a hacer|todas|todos|cuantas|esta noche|acabar|terminar|morir\w*|matar\w*|quitarme)\b")
+    r"pensando en|pienso en|tomarmelas|tomarlas|lo que voy a hacer|(?:todas|todos)(?! (?:las|los) \w+ (?:del mes|de la semana|de la caja|del frasco)\b)|cuantas|esta noche|acabar|terminar|morir\w*|matar\w*|quitarme)\b")
 # (d) A negation that is the symptom itself ("no se despierta bien", "no encuentra las
 # palabras", "won't wake up", "can't find her words"): a word the model leans on that sits
 # inside one is not denied by it.
@@ -3222,7 +3226,16 @@ ORDINARY_REASON: Final = (
     r"\b(?:sorry|apologi\w*|lo siente|lo siento|perdon|disculp\w*)\b[^.!?;\n]{0,30}\b(?:late|running behind|the delay|llega(?:r|mos)? tarde|la demora|el retraso)\b|"
     # a visit called off for an everyday reason ("sorry have to cancel today, kid is sick")
     r"\b(?:cancel\w*|reschedul\w*|cancelar|cancelo|reprogramar|cambiar la cita)\b[^.!?;\n]{0,40}\b(?:(?:kid|son|daughter|child|baby|husband|wife|mom|dad)(?:'s| is) (?:sick|home sick|ill)|"
-    r"sick kid|i'?m (?:sick|ill)|got the flu|have a cold|car (?:broke|won'?t start)|no ride|(?:mi|el|la) (?:hij[oa]|nen[ea]|espos[oa]) (?:esta|anda) enferm[oa])\b")
+    r"sick kid|i'?m (?:sick|ill)|got the flu|have a cold|car (?:broke|won'?t start)|no ride|(?:mi|el|la) (?:hij[oa]|nen[ea]|espos[oa]) (?:esta|anda) enferm[oa])\b"
+    # round 33 (model near-misses): a thing given as a present ("I gave my guitar to my
+    # brother for his birthday"), a household move ("nos mudamos en junio"), a switch to
+    # the generic or the brand ("I've decided. Switching to the generic")
+    r"|\b(?:for (?:his|her|their|my|our) (?:birthday|graduation|anniversary|wedding)|for (?:christmas|xmas)|as a (?:birthday )?(?:gift|present)|"
+    r"(?:de|como) regalo|(?:por|para) su (?:cumpleanos|graduacion|boda|santo)|de (?:cumpleanos|navidad))\b|"
+    r"\b(?:we'?re|we are|i'?m|i am) moving (?:house|in|to|out|next|this)\b|"
+    r"\b(?:nos mudamos|me mudo|nos vamos a mudar|me voy a mudar|nos cambiamos de casa|me cambio de casa)\b|"
+    r"\b(?:switch\w*|going|go|chang\w*) (?:to|back to|over to) (?:the )?(?:generic|brand|name brand|brand name)\b|"
+    r"\b(?:cambi\w*|pas\w*) (?:al|a la|a los) (?:generic[oa]s?|de marca)\b")
 ORDINARY_NOT: Final = (
     r"\b(?:goodbye|good bye|farewell|letter|carta|won'?t be (?:here|around)|no (?:voy|vamos) a estar|despedir\w*|adios|"
     r"end (?:it|my life|things|everything)|kill|die|dying|morir\w*|matar\w*|quitarme la vida|suicid\w*|"

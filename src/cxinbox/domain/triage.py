@@ -230,6 +230,12 @@ never set aside: redflag.stored_not_taken reads them as taken ("counting the pil
 thinking about taking them all", "ya tengo suficientes guardadas para lo que voy a hacer")."""
 
 
+BARE_DECISION_WORDS: Final = 4
+"""A sentence of this many words or fewer around the model's strongest word (a bare "I've
+decided.") is read with the one before and the one after it for an ordinary reason
+(set_aside)."""
+
+
 def set_aside(folded: str, category: str, strongest: int) -> bool:
     """The model's own hit (no lexicon hit names the message) is not current: the writer
     says they are well now (redflag.resolved_now), or, for a poisoning or a thought of
@@ -250,8 +256,18 @@ def set_aside(folded: str, category: str, strongest: int) -> bool:
 
     if here(redflag.resolved_now(folded)):
         return True
-    if category == "suicide_self_harm" and here(redflag.ordinary_reason(folded)):
-        return True
+    if category == "suicide_self_harm":
+        reason = redflag.ordinary_reason(folded)
+        # a bare decision ("I've decided.", "ya lo decidí.") is told with its object in
+        # the sentence before or after it (round 33)
+        if len(folded[begin:end].split()) <= BARE_DECISION_WORDS:
+            if end < len(folded):
+                end = redflag.sentence_end(folded, end + 1)
+            before = len(folded[:begin].rstrip()) - 1  # the previous sentence's mark
+            if before >= 0:
+                begin = redflag.sentence_start(folded, before)
+        if here(reason):
+            return True
     return category in STORED_CATEGORIES and \
         redflag.stored_not_taken(folded, strongest) is not None
 
