@@ -322,12 +322,8 @@ _WELL: Final = re.compile(
     r"\b(?:fine now|better now|all better|back to normal|(?:running|jogging|hiking|playing) \w+ again|"
     r"gone now|resolved|cleared up|went away|(?:been|was|were|have been|has been) (?:fine|well|ok|okay|stable) "
     r"(?:for|since)|breathe normally|breathing normally|se (?:le )?quito|ya (?:esta|estoy) (?:bien|mejor)|ya paso)\b")
-_STOP: Final = re.compile(r"[.!?\n]")
-
-
 def _sentence(folded: str, start: int, end: int) -> tuple[int, int]:
-    found = _STOP.search(folded, end)
-    return redflag.sentence_start(folded, start), (found.start() if found else len(folded))
+    return redflag.sentence_start(folded, start), redflag.sentence_end(folded, end)
 
 
 def _current(read: str, folded: str, sign: Sign) -> bool:
