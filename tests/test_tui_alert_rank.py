@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_tui_support import make_app, make_inbox, wait_for, wait_rows
+from tests.test_tui_support import make_app, make_inbox, wait_for, wait_roster_read, wait_rows
 
 from cxinbox.contract.types import Alert
 from cxinbox.service.health import Health
@@ -81,6 +81,7 @@ async def test_a_failing_hook_says_pages_are_not_going_out_at_80_columns(
     health = Health(inbox.db, inbox.demo.config)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_rows(pilot, app)
+        await wait_roster_read(pilot, app)
         app.status_line.set_alert("team nurses all at cap")
         health.problem("folder:billing/Old", FOLDER_LINE, severity="warning")
         await wait_for(pilot, lambda: "billing/Old: mail server unreachable" in _render(
@@ -105,6 +106,7 @@ async def test_a_long_alert_with_no_short_form_is_cut_keeping_its_count_and_name
     health = Health(inbox.db, inbox.demo.config)
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_rows(pilot, app)
+        await wait_roster_read(pilot, app)
         app.status_line.set_alert("team nurses all at cap")
         health.problem("worker:sla", "the SLA monitor keeps stopping and restarting every "
                        "few seconds while it reads the rotas of every team on the roster")

@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.test_tui_support import make_app, make_inbox, screen_text, wait_for, wait_rows
+from tests.test_tui_support import (
+    make_app,
+    make_inbox,
+    screen_text,
+    wait_for,
+    wait_roster_read,
+    wait_rows,
+)
 
 from cxinbox.config import load_config_text
 from cxinbox.service.health import Health, account_key
@@ -56,11 +63,7 @@ async def test_a_hook_alert_keeps_its_reason_on_the_80_column_status_line(
     config = load_config_text(f'[sla]\nnotify_command = ["{hook}"]\n')
     async with app.run_test(size=(80, 24)) as pilot:
         await wait_rows(pilot, app)
-        # The roster read at start ends by setting the clinician alert ("" when someone is
-        # on shift): it must not land after the alert this test sets.
-        await wait_for(pilot, lambda: bool(app._roster) and not any(
-            w.group == "roster" and not w.is_finished for w in app.workers),
-            what="the roster read at start")
+        await wait_roster_read(pilot, app)
         app.status_line.set_alert("team nurses all at cap")
         HookWatch(config, health, host="desk-a").check()  # as the server judges it
         status = app.status_line

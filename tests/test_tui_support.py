@@ -201,6 +201,15 @@ async def wait_rows(pilot: Pilot[Any], app: CxInboxApp) -> None:
                    and app.conversation_list.selected is not None, what="first rows")
 
 
+async def wait_roster_read(pilot: Pilot[Any], app: CxInboxApp) -> None:
+    """The roster read at start has ended. It ends by setting the clinician alert ("" when
+    someone is on shift), so a test that sets the status line's alert itself waits for it
+    first, or that read may land after and overwrite it."""
+    await wait_for(pilot, lambda: bool(app._roster) and not any(
+        w.group == "roster" and not w.is_finished for w in app.workers),
+        what="the roster read at start")
+
+
 def ingest_patient_email(db: Database, *, subject: str, sender: str = "New Patient",
                          address: str = "new.patient@example.com", at: datetime = NOW,
                          body: str = "Hello, a new question.\n") -> int:
