@@ -214,7 +214,7 @@ class AwayMixin:
             self._fetch_roster()
             self._start_poll()
 
-        self.run_worker(go(), group="away", exclusive=True, exit_on_error=False)
+        self.run_worker(go, group="away", exclusive=True, exit_on_error=False)
 
     def _red_flags_waiting(self: Any, count: int) -> None:
         """Back, with red flags nobody (or I) hold: say so, and put the list at its top,

@@ -146,4 +146,4 @@ def announce(app: Any, found: list[Escalated]) -> None:
         found[:] = still_true(found, fresh, app.me)
         toast()
 
-    app.run_worker(fetch(), group="escalation-names", exit_on_error=False)
+    app.run_worker(fetch, group="escalation-names", exit_on_error=False)

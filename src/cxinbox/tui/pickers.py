@@ -149,7 +149,7 @@ class PickersMixin:
             if then is not None:
                 then()
 
-        self.run_worker(fetch(), group="roster", exclusive=True, exit_on_error=False)
+        self.run_worker(fetch, group="roster", exclusive=True, exit_on_error=False)
 
     def pick_assignee(self: Any, summary: ConversationSummary) -> None:
         def items() -> list[PickItem]:
@@ -267,7 +267,7 @@ class PickersMixin:
             if then is not None:
                 then()
 
-        self.run_worker(fetch(), group="known-tags", exclusive=True, exit_on_error=False)
+        self.run_worker(fetch, group="known-tags", exclusive=True, exit_on_error=False)
 
     # -- notes --------------------------------------------------------------------------------
 

@@ -334,7 +334,7 @@ class RedFlagMixin:
                 self._say_flag(toast)
 
         if missing:
-            self.run_worker(named(), group="red-flag-toasts", exit_on_error=False)
+            self.run_worker(named, group="red-flag-toasts", exit_on_error=False)
         else:
             for toast in raised_toasts(raised, names):
                 self._say_flag(toast)

@@ -79,7 +79,7 @@ class TeamMixin:
             except Exception:  # noqa: BLE001,S110 - presence is best effort
                 pass
 
-        self.run_worker(go(), group="presence", exclusive=True, exit_on_error=False)
+        self.run_worker(go, group="presence", exclusive=True, exit_on_error=False)
 
     def _presence_moved(self: Any, version: int) -> None:
         if version == self._presence_version:
@@ -94,7 +94,7 @@ class TeamMixin:
             self._board = PresenceBoard.build(self.me, entries)
             self._show_presence()
 
-        self.run_worker(fetch(), group="presence-read", exclusive=True, exit_on_error=False)
+        self.run_worker(fetch, group="presence-read", exclusive=True, exit_on_error=False)
 
     def _show_presence(self: Any) -> None:
         board = self._board
@@ -137,7 +137,7 @@ class TeamMixin:
                 self._drafts_line, self._contact_line = drafts_line, contact_line
                 self._refresh_side_lines()
 
-        self.run_worker(fetch(), group="side-info", exclusive=True, exit_on_error=False)
+        self.run_worker(fetch, group="side-info", exclusive=True, exit_on_error=False)
 
     # -- what the change feed brings for this person -----------------------------------------
 
@@ -216,7 +216,7 @@ class TeamMixin:
                 return
             self._show_composer(draft, summary)
 
-        self.run_worker(go(), group="compose-open", exclusive=True, exit_on_error=False)
+        self.run_worker(go, group="compose-open", exclusive=True, exit_on_error=False)
 
     def _show_composer(self: Any, draft: Any, summary: ConversationSummary | None) -> None:
         conv_id = getattr(draft, "conversation_id", None)
