@@ -244,3 +244,36 @@ def test_a_stopping_server_does_not_wait_for_a_lagging_standby(tmp_path: Path) -
         assert pair.anchor.checkpoint(force=True) is None
         assert time.monotonic() - started < 60
         assert max(pair.signed()) <= pair.standby_head()
+
+
+def test_a_role_that_cannot_see_the_standbys_signs_the_head_and_says_why(
+        tmp_path: Path) -> None:
+    """Without pg_read_all_stats a role sees a walsender's pid alone: the checkpoint signs
+    the head as before, with the problem named; granted, the standby is waited for."""
+    with _pair(tmp_path) as pair:
+        pair.primary.psql("CREATE ROLE plain LOGIN; GRANT cxinbox TO plain")
+        url = pair_url(pair.primary, pair.standby, DB).replace("cxinbox@", "plain@", 1)
+        store = PgStore(url, max_size=2)
+        try:
+            state = store.standby_replay()
+            assert (state.standbys, state.hidden) == (0, 1)
+            anchor = Anchor(store, pair.anchor.config)
+            pair.anchor.close()  # one writer of the log at a time
+            anchor.open()
+            try:
+                head = pair.add(3)
+                signed = anchor.checkpoint(force=True)
+                assert signed is not None and signed.seq == head
+                assert anchor.standby_problem is not None
+                assert "GRANT pg_read_all_stats" in anchor.standby_problem
+                pair.primary.psql("GRANT pg_read_all_stats TO plain")
+                state = store.standby_replay()
+                assert (state.standbys, state.hidden) == (1, 0)
+                head = pair.add(3)
+                signed = anchor.checkpoint(force=True)
+                assert signed is not None and signed.seq == head
+                assert anchor.standby_problem is None
+            finally:
+                anchor.close()
+        finally:
+            store.close()

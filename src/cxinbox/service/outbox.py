@@ -797,7 +797,7 @@ class OutboxWorker:
         kept = (result.sid, result.status, result.message.raw)
         try:
             recorded = self.record_sms(row, *kept, only_from="sending",
-                                       owner=self._sender.me())
+                                       owner=row.owner_pid)  # as claimed
         except Exception as exc:
             if not database_away(exc):
                 raise
@@ -860,7 +860,7 @@ class OutboxWorker:
         # Each write below only if the item is as it was read: a person may have confirmed
         # it (the provider listing it late: requeued now, the patient would get it twice)
         # or retried it while the provider was asked.
-        owner = self._sender.me() if row.state == "sending" else None
+        owner = row.owner_pid if row.state == "sending" else None  # as claimed
         if found is not None:
             if self.record_sms(row, found.sid, found.status, found.raw, only_from=row.state,
                                owner=owner):
