@@ -6,6 +6,15 @@ arrived and `checkpoint_seconds` passed, when it starts and when the server stop
 signing it fsyncs the database's WAL, so a checkpoint never vouches for an event a power
 cut could still take back (that would look like tampering later).
 
+On a PostgreSQL primary with standbys it signs only what every attached standby has
+replayed: under asynchronous replication a failover loses the commits the promoted standby
+had not received, and a checkpoint that vouched for them would later read as tampering.
+It waits for the standbys a bounded time (`STANDBY_WAIT_S`); past it, it signs the newest
+head they all hold (or nothing new), says so in one log line and a warning on every
+screen, and catches up once they do. A standby that is gone drops out of
+pg_stat_replication (at the latest after the primary's `wal_sender_timeout`) and no longer
+holds checkpoints back.
+
 Only `cxinbox serve` runs it. In-process use (`--local`, single-user setups, `cxinbox
 demo`) writes events that stay unanchored until the next server checkpoint covers them.
 Checkpoints are not events: signing one changes nothing in the database.
@@ -20,6 +29,7 @@ import logging
 import logging.handlers
 import socket
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -42,6 +52,7 @@ from cxinbox.service.checkpoints import (
 )
 from cxinbox.service.health import Health
 from cxinbox.store.interface import Store
+from cxinbox.store.records import ChainHeadRecord
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +61,13 @@ RETRY_S = 60.0
 ALERT_KEY = "audit:checkpoints"
 CHAIN_ALERT_KEY = "audit:chain"
 SYSLOG_ALERT_KEY = "audit:syslog"
+STANDBY_ALERT_KEY = "audit:standby"
+STANDBY_WAIT_S = 5.0
+"""How long a checkpoint waits for the standbys to replay the head (normally they take
+milliseconds) before it signs what they all hold."""
+STANDBY_POLL_S = 0.05
+PENDING_HEADS = 256
+"""Heads read while a standby lagged, kept to sign once it holds them (one per try)."""
 KEY_ACTOR = "system"
 """Who the trail names for a key's registration (`audit.key`): the server itself."""
 
@@ -70,6 +88,15 @@ class Anchor:
         self._prev = ""
         self._made_key = False
         self._refused_start = 0
+        self.standby_wait_s = STANDBY_WAIT_S
+        self.standby_problem: str | None = None
+        """Why checkpoints sign less than the head (a standby behind, or its position
+        hidden from this role); None when they sign the head."""
+        self._pending: list[tuple[int, ChainHeadRecord]] = []
+        """(WAL position, head) of heads read while a standby lagged, oldest first."""
+        self.pause: Callable[[float], object] = time.sleep
+        """How the standby wait sleeps; a true answer ends the wait (the worker's stop
+        event: a stopping server does not wait, and signs what the standbys hold)."""
 
     def open(self) -> str | None:
         """Open the log and the key and pick up where the log ends.
@@ -211,8 +238,15 @@ class Anchor:
             return None
         if not force and not moved and not self.due(head.seq, self.clock()):
             return None
-        start, start_prev = self.start_to_sign()
         self.db.make_durable()
+        held = self._on_every_standby(head)
+        if held is None:
+            return None  # nothing beyond the last checkpoint is on every standby yet
+        if held != head:  # a standby lags: its start waits for the head with it
+            start, start_prev = (last.start, last.start_prev) if last is not None else (1, "")
+        else:
+            start, start_prev = self.start_to_sign()
+        head = held
         checkpoint = sign(self._key, seq=head.seq, hash=head.hash, count=head.count,
                           at=self.clock(), prev=self._prev, start=start,
                           start_prev=start_prev)
@@ -225,6 +259,75 @@ class Anchor:
         if self._syslog is not None:
             self.syslog_problem = self._syslog.send(line)
         return checkpoint
+
+    def _on_every_standby(self, head: ChainHeadRecord) -> ChainHeadRecord | None:
+        """The newest head every attached standby has replayed: `head` itself on a
+        store without standbys, or once they replay it within `standby_wait_s`; past
+        that, the newest head read before that they all hold, or None when that is no
+        newer than the last checkpoint.
+
+        Replayed rather than flushed: a standby promoted replays what it flushed, but
+        one whose replay is held (paused, a recovery target, a long query on a hot
+        standby) may be promoted where it stands, and readers of a hot standby (an
+        `audit verify` there) see only what it replayed. Normally replay follows
+        within milliseconds."""
+        state = self.db.standby_replay()
+        if state is None or state.mark == 0 or (state.standbys == 0 and state.hidden == 0):
+            self._pending.clear()
+            self._standbys_fine()
+            return head
+        if state.hidden:
+            # Without pg_read_all_stats the standbys' positions read as NULL: the head is
+            # signed as before, and IT is told how to let the server see them.
+            self._pending.clear()
+            self._standby_trouble(
+                f"audit checkpoints cannot see how far {state.hidden} PostgreSQL"
+                " standby(s) got (GRANT pg_read_all_stats TO the store's role): a failover"
+                " may lose events a checkpoint signed")
+            return head
+        mark = state.mark  # read after the head: every commit it saw lies before it
+        self._pending.append((mark, head))
+        del self._pending[:-PENDING_HEADS]
+        deadline = time.monotonic() + self.standby_wait_s
+        while state.standbys and state.replayed < mark and time.monotonic() < deadline:
+            if self.pause(STANDBY_POLL_S):
+                break  # the server is stopping: no waiting
+            state = self.db.standby_replay()
+            if state is None or state.hidden:
+                break
+        if state is None or state.hidden or state.standbys == 0 or state.replayed >= mark:
+            self._pending.clear()
+            self._standbys_fine()
+            return head
+        replayed = state.replayed
+        held = [h for m, h in self._pending if m <= replayed]
+        self._pending = [(m, h) for m, h in self._pending if m > replayed]
+        last = self.last
+        newest = held[-1] if held else None
+        signed_seq = last.seq if last is not None else 0
+        self._standby_trouble(
+            "a PostgreSQL standby lags: audit checkpoints sign only the events every"
+            " standby has replayed until it catches up (see pg_stat_replication on the"
+            " primary)",
+            f"; it has not replayed the events after"
+            f" #{newest.seq if newest is not None else signed_seq} within"
+            f" {self.standby_wait_s:g} s")
+        if newest is None or newest.seq <= signed_seq:
+            return None
+        return newest
+
+    def _standby_trouble(self, message: str, detail: str = "") -> None:
+        """`message`: the alert, the same while the trouble lasts; logged once, with
+        `detail`."""
+        if self.standby_problem is None:
+            log.warning("%s%s", message, detail)
+        self.standby_problem = message
+
+    def _standbys_fine(self) -> None:
+        if self.standby_problem is not None:
+            log.info("audit checkpoints sign the head again: every PostgreSQL standby"
+                     " holds it")
+        self.standby_problem = None
 
     def close(self) -> None:
         if self._log is not None:
@@ -302,15 +405,27 @@ class AuditAnchor:
                 anchor.close()
 
     def _loop(self, anchor: Anchor, stop: threading.Event) -> None:
+        anchor.pause = stop.wait
         anchor.checkpoint(force=True)  # whatever happened while no server ran
         if self.health is not None:
             self.health.ok(ALERT_KEY)
+        self._standby_state(anchor)
         tick = min(TICK_S, float(self.config.audit.checkpoint_seconds))
         while not stop.wait(tick):
             if anchor.due(anchor.head_seq(), anchor.clock()) or anchor.start_moved():
                 anchor.checkpoint()
                 self._syslog_state(anchor)
+                self._standby_state(anchor)
         anchor.checkpoint(force=True)  # the server is stopping: anchor its last events
+
+    def _standby_state(self, anchor: Anchor) -> None:
+        if self.health is None:
+            return
+        if anchor.standby_problem is None:
+            self.health.ok(STANDBY_ALERT_KEY)
+        else:
+            self.health.problem(STANDBY_ALERT_KEY, anchor.standby_problem,
+                                severity="warning")
 
     def _syslog_state(self, anchor: Anchor) -> None:
         if self.health is None or self.config.audit.syslog_socket is None:

@@ -260,6 +260,9 @@ class OutboxWorker:
         self._unrecorded: dict[int, bytes] = {}
         """Replies the mail server accepted while the database was away, by item id, with
         their message (`_record_unrecorded`)."""
+        self._unrecorded_sms: dict[int, tuple[str, str, bytes]] = {}
+        """Texts the SMS provider accepted while the database was away (or while the item
+        was settled by another worker), by item id: the provider's id, status and answer."""
 
     # -- crash recovery --------------------------------------------------------------------
 
@@ -328,7 +331,7 @@ class OutboxWorker:
                 self.shared and time.monotonic() - self._recovery_at >= self.recover_every_s):
             self._recovery_at = time.monotonic()
             self.recover()
-        if self._unrecorded:
+        if self._unrecorded or self._unrecorded_sms:
             self._record_unrecorded()
         now_ms = int((self.clock() if now is None else now) * 1000)
         try:
@@ -449,48 +452,65 @@ class OutboxWorker:
         return 1
 
     def _record_unrecorded(self) -> None:
-        """Record as sent the replies the mail server accepted while the database was
-        away. Such an item is either "unconfirmed" (the recovery's verdict on a send whose
-        worker's sender lease went with the database session: a failover, a restart),
-        after which nothing sends it again on its own; or still "sending" under this
-        worker's own claim (the session ended but the database answers, and the lease
-        stands): both are recorded now. "sending" under another claim waits for the
-        recovery to settle it. In any other state it is left as it is: "sent" (the record
-        did commit before the connection broke, or a person confirmed it), or "queued" or
+        """Record as sent the replies the mail server (or the SMS provider) accepted while
+        the database was away. Such an item is either "unconfirmed" (the recovery's
+        verdict on a send whose worker's sender lease went with the database session: a
+        failover, a restart), after which nothing sends it again on its own; or still
+        "sending" under this worker's own claim (the session ended but the database
+        answers, and the lease stands): both are recorded now. "sending" under another
+        claim waits for the recovery to settle it. In any other state it is left as it
+        is: "sent" (the record did commit before the connection broke, a person
+        confirmed it, or another worker found the text at the provider), or "queued" or
         sending anew (a person retried it, or the database lost the send's marker too: a
         standby promoted without the last commits under asynchronous replication, README).
 
         The record is taken only if the item is still in the state it was read in
-        (`_record_sent`'s `only_from`): a person's confirm or retry committed in between
-        wins, and the reply is neither recorded twice nor recorded over a retry."""
+        (`_record_sent`'s and `record_sms`'s `only_from`): a person's confirm or retry
+        committed in between wins, and the reply is neither recorded twice nor recorded
+        over a retry."""
         for item_id, raw in list(self._unrecorded.items()):
-            with self.store.reading() as tx:
+            def mail(row: OutboxItem, state: str, owner: int | None,
+                     raw: bytes = raw) -> bool:
+                return self._record_sent(row, raw, only_from=state, owner=owner)
+
+            self._record_kept(item_id, self._unrecorded, "reply", mail)
+        for item_id, (sid, status, answer) in list(self._unrecorded_sms.items()):
+            def text(row: OutboxItem, state: str, owner: int | None,
+                     kept: tuple[str, str, bytes] = (sid, status, answer)) -> bool:
+                return self.record_sms(row, *kept, only_from=state, owner=owner)
+
+            self._record_kept(item_id, self._unrecorded_sms, "text", text)
+
+    def _record_kept(self, item_id: int, kept: dict[int, Any], what: str,
+                     record: Callable[[OutboxItem, str, int | None], bool]) -> None:
+        """One kept send of `_record_unrecorded`: recorded, left for the recovery, or
+        dropped (someone settled it otherwise)."""
+        with self.store.reading() as tx:
+            current = tx.outbox_item(item_id)
+        owner: int | None = None
+        if current is not None and current.state == "sending" and \
+                current.phase == "data-started":
+            owner = self._sender.me(fresh=True)
+            if current.owner_pid != owner:
+                return  # another claim (or our lost lease's): the recovery settles it
+        ours = current is not None and (current.state == "unconfirmed" or owner is not None)
+        # The database away again: the record raises, and the send stays kept.
+        if current is not None and ours and record(current, current.state, owner):
+            del kept[item_id]
+            log.info("%s sent while the database was away now recorded as sent", what,
+                     extra=fields(outbox=item_id))
+            return
+        if ours:
+            with self.store.reading() as tx:  # changed since it was read: by whom, why
                 current = tx.outbox_item(item_id)
-            owner: int | None = None
-            if current is not None and current.state == "sending" and \
-                    current.phase == "data-started":
-                owner = self._sender.me(fresh=True)
-                if current.owner_pid != owner:
-                    continue  # another claim (or our lost lease's): the recovery settles it
-            ours = current is not None and (current.state == "unconfirmed" or owner is not None)
-            # The database away again: the record raises, and the reply stays kept.
-            if current is not None and ours and \
-                    self._record_sent(current, raw, only_from=current.state, owner=owner):
-                del self._unrecorded[item_id]
-                log.info("reply sent while the database was away now recorded as sent",
-                         extra=fields(outbox=item_id))
-                continue
-            if ours:
-                with self.store.reading() as tx:  # changed since it was read: by whom, why
-                    current = tx.outbox_item(item_id)
-            del self._unrecorded[item_id]
-            state = current.state if current else "gone"
-            if state == "sent":
-                log.info("a reply sent while the database was away is recorded as sent"
-                         " already", extra=fields(outbox=item_id))
-            else:
-                log.warning("a reply sent while the database was away is %s there now; left"
-                            " as it is", state, extra=fields(outbox=item_id))
+        del kept[item_id]
+        state = current.state if current else "gone"
+        if state == "sent":
+            log.info("a %s sent while the database was away is recorded as sent already",
+                     what, extra=fields(outbox=item_id))
+        else:
+            log.warning("a %s sent while the database was away is %s there now; left as"
+                        " it is", what, state, extra=fields(outbox=item_id))
 
     def _withheld(self, row: OutboxItem) -> bool:
         """A reply that must not go out now that its conversation is red-flagged (a flag
@@ -566,19 +586,22 @@ class OutboxWorker:
         must neither break polling nor let the real text arrive as a second copy.
         """
         if row.channel == "sms":
+            found = self._ask_provider(row) if not row.provider_id else None
             if row.provider_id:
-                self.record_sms(row, row.provider_id, "sent", b"", actor=actor)
-                return
-            found = self._ask_provider(row)
-            if found is not None:
-                self.record_sms(row, found.sid, found.status, found.raw, actor=actor)
-                return
-            from cxinbox.domain.sms import placeholder_sid
+                recorded = self.record_sms(row, row.provider_id, "sent", b"", actor=actor,
+                                           only_from="unconfirmed")
+            elif found is not None:
+                recorded = self.record_sms(row, found.sid, found.status, found.raw,
+                                           actor=actor, only_from="unconfirmed")
+            else:
+                from cxinbox.domain.sms import placeholder_sid
 
-            self.record_sms(row, placeholder_sid(row.id), "delivered", b"", actor=actor)
-            return
-        if not self._record_sent(row, self._raw(row.id), actor=actor,
-                                 only_from="unconfirmed"):
+                recorded = self.record_sms(row, placeholder_sid(row.id), "delivered", b"",
+                                           actor=actor, only_from="unconfirmed")
+        else:
+            recorded = self._record_sent(row, self._raw(row.id), actor=actor,
+                                         only_from="unconfirmed")
+        if not recorded:
             raise BadRequest(f"outbox item {row.id} is no longer unconfirmed (recorded as"
                              " sent or retried meanwhile); nothing was recorded")
 
@@ -672,10 +695,15 @@ class OutboxWorker:
                             {"outbox": row.id, "author": row.author,
                              "reason": clean_line(reason, max_len=400)})
 
-    def _unconfirmed(self, row: OutboxItem, reason: str) -> None:
+    def _unconfirmed(self, row: OutboxItem, reason: str, *,
+                     only_from: str | None = None) -> None:
+        """`only_from`: only an item still in that state (a person's confirm or retry,
+        committed since it was read, stands)."""
         with self.store.writing() as tx:
-            tx.set_outbox_state(row.id, "unconfirmed",
-                                error=clean_line(f"{reason}; {UNCONFIRMED_HINT}", max_len=400))
+            if not tx.set_outbox_state(row.id, "unconfirmed", only_from=only_from,
+                                       error=clean_line(f"{reason}; {UNCONFIRMED_HINT}",
+                                                        max_len=400)):
+                return
             tx.append_event(ACTOR, "outbox.unconfirmed", _target(row),
                             {"outbox": row.id, "author": row.author,
                              "reason": clean_line(reason, max_len=400)})
@@ -766,7 +794,27 @@ class OutboxWorker:
             self._retry_later(row, clean_line(str(exc), max_len=400), now_ms)
             return 0
         crash_point("after-data")
-        self.record_sms(row, result.sid, result.status, result.message.raw)
+        kept = (result.sid, result.status, result.message.raw)
+        try:
+            recorded = self.record_sms(row, *kept, only_from="sending",
+                                       owner=row.owner_pid)  # as claimed
+        except Exception as exc:
+            if not database_away(exc):
+                raise
+            # The provider has it; the database, failing over or restarting, did not take
+            # the record: kept, and recorded once it is back (`_record_unrecorded`), under
+            # the provider's id, instead of asking the provider for it again.
+            self._unrecorded_sms[row.id] = kept
+            log.warning("text sent, but the database went away before it was recorded;"
+                        " recorded once it is back", extra=fields(outbox=row.id))
+            return 0
+        if not recorded:
+            # Settled meanwhile by another worker that took this one for dead (its lease
+            # lapsed): recorded if it is still unconfirmed on the next pass.
+            self._unrecorded_sms[row.id] = kept
+            log.warning("text sent after another worker settled it; recorded on the next"
+                        " pass if nobody has", extra=fields(outbox=row.id))
+            return 0
         return 1
 
     def _publish_media(self, row: OutboxItem) -> list[str]:
@@ -806,16 +854,29 @@ class OutboxWorker:
                 row.sender, to, row.body, since, exclude=exclude,
                 messaging_service_sid=self.config.sms.service_for(row.sender) or None)
         except (SmsError, CredentialError) as exc:
-            self._unconfirmed(row, f"{reason}; could not ask the provider: {exc}")
+            self._unconfirmed(row, f"{reason}; could not ask the provider: {exc}",
+                              only_from=row.state)
             return 0
+        # Each write below only if the item is as it was read: a person may have confirmed
+        # it (the provider listing it late: requeued now, the patient would get it twice)
+        # or retried it while the provider was asked.
+        owner = row.owner_pid if row.state == "sending" else None  # as claimed
         if found is not None:
-            self.record_sms(row, found.sid, found.status, found.raw)
-            return 1
+            if self.record_sms(row, found.sid, found.status, found.raw, only_from=row.state,
+                               owner=owner):
+                return 1
+            log.info("a text found at the provider was settled meanwhile; left as it is",
+                     extra=fields(outbox=row.id))
+            return 0
         with self.store.writing() as tx:
-            tx.set_outbox_state(row.id, "queued", clear_phase=True,
-                                error=clean_line(f"{reason}; the provider has no such text,"
-                                                 " sending again", max_len=400),
-                                next_attempt_ms=int(self.clock() * 1000))
+            if not tx.set_outbox_state(row.id, "queued", clear_phase=True,
+                                       error=clean_line(f"{reason}; the provider has no such"
+                                                        " text, sending again", max_len=400),
+                                       next_attempt_ms=int(self.clock() * 1000),
+                                       only_from=row.state):
+                log.info("a text the provider has no record of was settled meanwhile; left"
+                         " as it is", extra=fields(outbox=row.id))
+                return 0
             tx.append_event(ACTOR, "outbox.requeued", _target(row),
                             {"outbox": row.id, "author": row.author,
                              "reason": "provider has no record of the text"})
@@ -829,14 +890,21 @@ class OutboxWorker:
         return sum(self._resolve_sms(r, "outcome unknown") for r in rows)
 
     def record_sms(self, row: OutboxItem, sid: str, status: str, raw: bytes,
-                   actor: str = ACTOR) -> None:
-        """sent + the text in its conversation + the audit "send", in one transaction."""
+                   actor: str = ACTOR, *, only_from: str | None = None,
+                   owner: int | None = None) -> bool:
+        """sent + the text in its conversation + the audit "send", in one transaction.
+
+        `only_from`: only if the item is still in that state (claimed by `owner`, if
+        given), its row held from that check to the commit; False, and nothing written,
+        when it is not (as `_record_sent`)."""
         to = row.to[0]
         now = self.clock()
         rec = records.SmsRecord(provider_id=sid, clinic_number=row.sender, patient_number=to,
                         direction="out", body=row.body, at=int(now), raw=raw,
                         status=status or "queued")
         with self.store.writing() as tx:
+            if only_from is not None and not tx.hold_outbox_item(row.id, only_from, owner):
+                return False
             stored = tx.record_outbound_sms(rec,
                                             counts_as_response=_counts_as_response(tx, row))
             message_pk = stored.message_pk if stored is not None else tx.message_of_sms_id(sid)
@@ -848,6 +916,7 @@ class OutboxWorker:
                             {"outbox": row.id, "author": row.author, "sid": sid})
             tx.append_event(row.author, "send", target,
                             {"outbox": row.id, "channel": "sms", "to": [to], "sid": sid})
+        return True
 
     # -- the Sent folder -------------------------------------------------------------------
 

@@ -191,6 +191,9 @@ class Database(SqliteStoreOps):
         except OSError:
             return 0
 
+    def standby_replay(self) -> None:
+        """A SQLite file has no standbys to wait for."""
+
     def make_durable(self) -> None:
         """Make every transaction committed so far survive a power cut.
 

@@ -1041,6 +1041,12 @@ class Store(Protocol):
         checkpoint vouches for the chain head)."""
         ...
 
+    def standby_replay(self) -> StandbyReplayRecord | None:
+        """Where the primary's WAL ends and how far its standbys have replayed it (before
+        a signed checkpoint vouches for the chain head, which a failover to a standby
+        lacking it would lose); None for a store without standbys (SQLite)."""
+        ...
+
     # -- what a bulk load (the mail sync) may ask of the engine -------------------------------
 
     def relax_durability_for_this_thread(self) -> None:

@@ -456,6 +456,23 @@ class ChainHeadRecord:
 
 
 @_record(frozen=True, slots=True)
+class StandbyReplayRecord:
+    """How far the standbys streaming from a PostgreSQL primary have replayed its WAL.
+
+    `mark`: where the primary's WAL ends now (every commit seen before the read lies
+    before it); `standbys`: the physical standbys attached (pg_stat_replication, without
+    WAL archivers such as pg_receivewal, base backups and logical subscribers);
+    `replayed`: the least position they have all replayed (0 when one has reported none
+    yet); `hidden`: standbys whose positions this role may not see (it lacks
+    pg_read_all_stats). Positions are LSNs as numbers (bytes of WAL)."""
+
+    mark: int
+    standbys: int
+    replayed: int
+    hidden: int
+
+
+@_record(frozen=True, slots=True)
 class ChainWalkRecord:
     """What walking the event chain from its start found.
 

@@ -37,7 +37,12 @@ from cxinbox.store.fence import current_fence
 from cxinbox.store.interface import ListView, Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection, one_line
 from cxinbox.store.pg.lease import PgLease, PgLeases, check_fence
-from cxinbox.store.records import ConversationRecord, Diagnosis, EventRecord
+from cxinbox.store.records import (
+    ConversationRecord,
+    Diagnosis,
+    EventRecord,
+    StandbyReplayRecord,
+)
 from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
 
@@ -70,6 +75,18 @@ class PgSelection(SqlSelection):
 
 
 _RECORD_EVENT: Final = "SELECT cxinbox_record_event(%s, %s, %s, %s, %s)"
+_STANDBY_REPLAY: Final = """
+SELECT CASE WHEN pg_is_in_recovery() THEN 0
+            ELSE pg_current_wal_insert_lsn() - '0/0'::pg_lsn END,
+       count(*) FILTER (WHERE r.state IS NOT NULL),
+       min(COALESCE(r.replay_lsn - '0/0'::pg_lsn, 0)) FILTER (WHERE r.state IS NOT NULL),
+       count(*) FILTER (WHERE r.state IS NULL)
+FROM pg_stat_replication r
+WHERE r.state IS DISTINCT FROM 'backup'
+  AND NOT (r.replay_lsn IS NULL AND r.flush_lsn IS NOT NULL)
+  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                  WHERE a.pid = r.pid AND a.datname IS NOT NULL)
+"""
 """One audit event appended by the server (PG_TUNING in store/pg/schema.py)."""
 _APPEND_EVENT: Final = "SELECT cxinbox_append_event(?, ?, ?, ?, ?)"
 """A staff action's event appended by the server with its transaction's durable commit."""
@@ -508,6 +525,20 @@ class PgStore:
             conn.execute("INSERT INTO cxinbox_meta (key, value) VALUES ('durable_mark', '1')"
                          " ON CONFLICT (key) DO UPDATE SET"
                          " value = (cxinbox_meta.value::bigint + 1)::text")
+
+    def standby_replay(self) -> StandbyReplayRecord:
+        """The WAL's end now and its physical standbys' least replayed position
+        (pg_stat_replication). A walsender with a flush position but no replay one
+        archives WAL (pg_receivewal, a base backup's stream), one in state "backup"
+        sends a base backup, one connected to a database feeds a logical subscriber:
+        none of them is a standby a failover promotes. One that has not reported yet
+        counts as having replayed nothing. Without pg_read_all_stats a role sees a
+        walsender's pid alone: counted as `hidden`."""
+        with self.read() as conn:
+            row = conn.execute(_STANDBY_REPLAY).fetchone()
+        mark, standbys, replayed, hidden = row
+        return StandbyReplayRecord(int(mark), int(standbys), int(replayed or 0),
+                                   int(hidden))
 
     def store_id(self) -> str:
         """This database's own id (`store_id` in cxinbox_meta), made by the first server
