@@ -2,7 +2,8 @@
 
 While the database is away, staff get one clear line within seconds (not the pool's 30 s
 wait and a generic server error); the server's log says it once, without tracebacks or
-the driver's repeated warnings. Once the database is back, the very first staff command
+the driver's repeated warnings; `cxinbox status` is CRITICAL (the desk cannot work).
+Once the database is back, the very first staff command
 works: the pool's dead connections are noticed before use and replaced, and reconnecting
 does not back off for half a minute.
 """
@@ -65,6 +66,17 @@ def test_staff_hear_at_once_while_the_database_is_away_and_work_as_soon_as_it_is
                     assert len(err.splitlines()) == 1, err
                     print(f"database away: the staff line came after {took:.1f} s")
                     assert took < 12, f"{took:.1f} s to say the database is away"
+                # The whole desk is down: monitoring hears CRITICAL (exit 2), not UNKNOWN.
+                health = cx("status", "-c", str(cfg))
+                assert health.returncode == 2, (health.returncode, health.stdout,
+                                                health.stderr)
+                assert health.stdout.startswith("CXINBOX CRITICAL - "), health.stdout
+                assert "the PostgreSQL database is not answering" in health.stdout
+                assert len(health.stdout.splitlines()) == 1, health.stdout
+                as_json = cx("status", "--json", "-c", str(cfg))
+                data = json.loads(as_json.stdout)
+                assert as_json.returncode == 2 and data["level"] == "critical", data
+                assert data["exit_code"] == 2, data
             finally:
                 own_cluster.start_server()
             # The first command after the database's return works.

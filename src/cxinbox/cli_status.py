@@ -7,8 +7,9 @@ Icinga or Nagios check can run the command as it is:
     first line   CXINBOX OK - summary | perfdata
     exit code    0 ok · 1 warning · 2 critical · 3 unknown
 
-A server that does not answer is CRITICAL (the desk has no inbox); being unable to ask
-(no config, not allowed to connect, not allowed the report) is UNKNOWN. The thresholds
+A server that does not answer, or answers that its database does not (PostgreSQL stopped
+or unreachable), is CRITICAL: the desk has no inbox either way. UNKNOWN is kept for what
+cannot be judged from here: no config, not allowed to connect, not allowed the report. The thresholds
 are in domain/health_levels.py. `--json` prints the same report as one object (its shape
 is `contract/health_types.py`, versioned by its `schema` key).
 """
@@ -76,7 +77,12 @@ def _ask(config_path: str | None) -> Any:
     from cxinbox.api import wire
     from cxinbox.api.socket_probe import probe, trusted_server_uids
     from cxinbox.config import ConfigError, load_config
-    from cxinbox.contract.errors import ApiError, Forbidden, ServerUnavailable
+    from cxinbox.contract.errors import (
+        ApiError,
+        DatabaseUnavailable,
+        Forbidden,
+        ServerUnavailable,
+    )
     from cxinbox.paths import resolve_config_path
 
     try:
@@ -101,6 +107,8 @@ def _ask(config_path: str | None) -> Any:
     _hello, sock = found
     try:
         return _request(sock, path, wire)
+    except DatabaseUnavailable as exc:  # the server is up, the desk is not
+        raise _Down(f"the cxinbox server on {path} answers, but {exc}") from None
     except ApiError as exc:
         raise _Unknown(str(exc)) from None
     finally:
