@@ -5,6 +5,7 @@ its URL is spelled, is served."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -127,6 +128,12 @@ def test_one_database_reached_by_another_name_is_served(
             assert server.wait_log('msg="client connected"', timeout=30)  # through the server
             health = cx_here("status", "-c", str(client))
             assert "not talking" not in health.stdout + health.stderr
+            # `list` (its own quick path to the socket) agrees, from a fresh child (the
+            # path taken) and again with the config's facts remembered.
+            for _ in range(2):
+                listed = cx("list", "--json", "-c", str(client))
+                assert listed.returncode == 0, listed.stderr
+                assert len(json.loads(listed.stdout)["conversations"]) == 3
             elsewhere = pg_config(tmp_path / "elsewhere", sock,
                                   other.replace(real, quote(str(link), safe="")),
                                   {ME: "admin"})

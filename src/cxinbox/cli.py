@@ -211,7 +211,17 @@ def _fast_list(args: list[str]) -> bool:
     facts = _facts(config_opt)
     if facts is None:
         return False
-    opened = _probe(facts)
+    from cxinbox.contract.errors import WrongServer
+
+    try:
+        opened = _probe(facts)
+    except WrongServer:
+        if not facts.database:
+            raise
+        # PostgreSQL: one database has many names (localhost, 127.0.0.1, a socket
+        # directory); its store id decides, read with the config's URL, which the
+        # remembered facts do not keep (it may hold a password). The full path checks.
+        return False
     if opened is None:
         return False
     from cxinbox.api.socket_probe import call_once
