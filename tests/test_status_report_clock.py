@@ -4,7 +4,8 @@
   folder row (where sent replies are filed, never synced) does not make it "not synced
   yet", so a healthy desk stays OK however long the server has run.
 - On PostgreSQL the SLA monitor runs on one server; the others read its newest round
-  from the database instead of warning that there was none. The disk line names the
+  from the database instead of warning that there was none, and say it ran on another
+  server; the server holding the monitor's leader lease never says so of its own rounds. The disk line names the
   database and its size as PostgreSQL counts it, not this host's disk.
 """
 
@@ -12,16 +13,19 @@ from __future__ import annotations
 
 import itertools
 import os
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from tests.support.pgcluster import PgCluster
+from tests.support.waiting import poll_until
 
 from cxinbox.config import Config, load_config
 from cxinbox.contract.health_types import HealthReport
 from cxinbox.domain.health_levels import DEFAULT
 from cxinbox.service import heartbeat
+from cxinbox.service.leader import Leader
 from cxinbox.service.sla_monitor import HEARTBEAT as SLA
 from cxinbox.service.status import build_report
 from cxinbox.store.db import Database
@@ -68,6 +72,7 @@ def _check(report: HealthReport, name: str) -> tuple[str, str]:
 @pytest.fixture
 def no_local_rounds(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(heartbeat, "_rounds", {})
+    monkeypatch.setattr(heartbeat, "_leading", set())
 
 
 def test_the_outbox_folder_does_not_hold_an_account_at_not_synced(
@@ -106,6 +111,21 @@ def pg_url(pg_cluster: PgCluster) -> Iterator[str]:
     pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+class _Rounds:
+    """One round of the monitor as the leader runs it (noted here and in the database),
+    without the monitor's work; then it waits to be stopped."""
+
+    name = SLA
+
+    def __init__(self, store: PgStore) -> None:
+        self.store = store
+
+    def run(self, stop: threading.Event) -> None:
+        heartbeat.note(SLA)
+        self.store.note_round(SLA)
+        stop.wait()
+
+
 def test_on_postgresql_the_sla_round_is_read_from_the_database_and_the_disk_line_is_its(
         tmp_path: Path, pg_url: str, no_local_rounds: None) -> None:
     config = _config(tmp_path, f'url = "{pg_url}"')
@@ -128,6 +148,27 @@ def test_on_postgresql_the_sla_round_is_read_from_the_database_and_the_disk_line
         # ... and when that server's monitor stops, this one says so too.
         level, summary = sla(int(at) + DEFAULT.sla_idle_warn_s + 1)
         assert level == "warning", summary
+
+        # This server takes the leader lease and runs the monitor: its rounds are its own,
+        # though the database stamps each a moment after this process does.
+        stop = threading.Event()
+        lead = threading.Thread(target=Leader(_Rounds(here), here, retry_s=0.2).run,
+                                args=(stop,), daemon=True)
+        lead.start()
+        try:
+            assert poll_until(lambda: heartbeat.leads(SLA)
+                            and (here.last_round(SLA) or 0) > at, timeout=30)
+            mine = here.last_round(SLA)
+            assert mine is not None
+            level, summary = sla(int(mine) + 2)
+            assert (level, summary) == ("ok", "SLA monitor: last round 2s ago"), summary
+        finally:
+            stop.set()
+            lead.join(timeout=30)
+        assert not lead.is_alive() and not heartbeat.leads(SLA)
+        leader.note_round(SLA)  # the other server took it over
+        level, summary = sla(int(here.last_round(SLA) or 0) + 1)
+        assert summary == "SLA monitor: last round 1s ago (on another server)", summary
 
         report = build_report(here, config, [], now=T, started=started)
         level, summary = _check(report, "disk")

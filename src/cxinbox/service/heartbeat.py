@@ -13,6 +13,7 @@ import time
 
 _lock = threading.Lock()
 _rounds: dict[str, float] = {}
+_leading: set[str] = set()
 
 
 def note(loop: str, at: float | None = None) -> None:
@@ -24,3 +25,18 @@ def note(loop: str, at: float | None = None) -> None:
 def last(loop: str) -> float | None:
     with _lock:
         return _rounds.get(loop)
+
+
+def leading(loop: str, held: bool) -> None:
+    """This process holds (or no longer holds) the leader lease of `loop`, a job run once
+    for the desk (service/leader.py): its rounds are this server's."""
+    with _lock:
+        if held:
+            _leading.add(loop)
+        else:
+            _leading.discard(loop)
+
+
+def leads(loop: str) -> bool:
+    with _lock:
+        return loop in _leading

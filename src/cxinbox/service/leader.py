@@ -19,6 +19,7 @@ import threading
 from typing import Final
 
 from cxinbox.contract.errors import LeaseLost
+from cxinbox.service import heartbeat
 from cxinbox.service.runtime import Worker
 from cxinbox.store.interface import Store, SyncLease
 
@@ -65,9 +66,11 @@ class Leader:
             try:
                 log.info("%s: this server runs it (leader lease %s)", self.name,
                          self.lease_name)
+                heartbeat.leading(self.name, True)
                 if not self._lead(lease, stop):
                     return  # the job ended by itself: `supervise` notices and restarts
             finally:
+                heartbeat.leading(self.name, False)
                 lease.release()
 
     def _lead(self, lease: SyncLease, stop: threading.Event) -> bool:

@@ -138,13 +138,14 @@ def build_report(store: Store, config: Config, online: Iterable[str], *,
                                 + (f" ({duration(lag)} overdue)" if lag else "")))
 
     # The monitor runs on one server of those sharing a database: the others read its
-    # newest round from the database (this server's own, when it runs it, is as new).
+    # newest round from the database. Which server runs it is the leader lease's to say,
+    # not the two clocks': the database stamps a round a moment after this process does.
     own = heartbeat.last(SLA_HEARTBEAT)
     shared = store.last_round(SLA_HEARTBEAT)
     found = [t for t in (own, shared) if t is not None]
     sla_run = int(max(found)) if found else None
     sla_idle = None if sla_run is None else max(0, now - sla_run)
-    where = "" if shared is None or (own is not None and own >= shared) else \
+    where = "" if shared is None or heartbeat.leads(SLA_HEARTBEAT) else \
         " (on another server)"
     # A server that just started has had no round yet: that is not a problem for a minute.
     sla_level = "ok" if sla_idle is None and now - started < 60 else grade.sla_level(
