@@ -267,12 +267,15 @@ def test_no_driver_is_one_line_naming_the_extra(tmp_path: Path) -> None:
                            "postgresql://cxinbox@/cxinbox?host=/nonexistent", {})
         hide = ("import sys; sys.modules['psycopg'] = None; sys.modules['psycopg_pool'] = None;"
                 " from cxinbox.cli import main; sys.argv[0] = 'cxinbox'; main()")
-        for args in (["list"], ["store", "verify", "--to", "postgresql://x@/y"]):
+        for args in (["list"], ["store", "verify", "--to", "postgresql://x@/y"],
+                     ["audit", "verify"]):
             done = subprocess.run([sys.executable, "-c", hide, *args, "-c", str(config)],
                                   capture_output=True, text=True, env=env(), timeout=120,
                                   check=False)
             _one_line(done, "PostgreSQL support is not installed",
                       "pipx install 'cxinbox[postgresql]'")
+            # nothing was checked, so nothing is judged (no FAIL, no "cannot be trusted")
+            assert done.stdout == "", (args, done.stdout)
         doctor = subprocess.run([sys.executable, "-c", hide, "doctor", "-c", str(config)],
                                 capture_output=True, text=True, env=env(), timeout=120,
                                 check=False)

@@ -1074,6 +1074,12 @@ def audit_verify_cmd(
     from cxinbox.wiring import open_audit_reader
 
     cfg = _load_config(config)
+    if cfg.store.url is not None:
+        from cxinbox.store.pg import require_driver
+
+        # Without the driver nothing was compared: one line naming the install, never a
+        # verdict on the trail (a missing database and a checkpoint would read as one).
+        require_driver()
     report = verify_trail(cfg, open_reader=open_audit_reader, log_path=checkpoints)
     for finding in report.findings:
         label = "FAIL" if finding.level == "fail" else finding.level
