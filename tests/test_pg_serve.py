@@ -131,6 +131,16 @@ def _tagged(conv_id: int, tag: str) -> Any:
 LEADS = "sla monitor: this server runs it"
 
 
+def _health(site: Site) -> str:
+    return cx("status", "-c", str(site.config)).stdout
+
+
+def _sla_line(site: Site) -> str:
+    """The SLA monitor's line of `cxinbox status` at `site`, "" when there is none."""
+    return next((line.split(None, 1)[1] for line in _health(site).splitlines()
+                 if "SLA monitor:" in line), "")
+
+
 def test_servers_start_on_postgresql_with_their_workers(sites: list[Site]) -> None:
     """Every server runs an outbox worker; one of them the SLA monitor (a leader lease),
     and when that one is killed the other takes the monitor over within 30 s."""
@@ -141,10 +151,28 @@ def test_servers_start_on_postgresql_with_their_workers(sites: list[Site]) -> No
                timeout=60, detail=lambda: "\n".join(s.server.log[-2000:] for s in sites))
     (leader,) = [s for s in sites if LEADS in s.server.log]
     (other,) = [s for s in sites if s is not leader]
+    # `status` says where the monitor runs: here on the leader, elsewhere on the other.
+    wait_until(lambda: _sla_line(leader).startswith("SLA monitor: last round"),
+               "the leader's first SLA round", timeout=60, detail=lambda: _health(leader))
+    assert not _sla_line(leader).endswith("(on another server)"), _health(leader)
+    wait_until(lambda: _sla_line(other).endswith("(on another server)"),
+               "the other server to read the leader's round", timeout=30,
+               detail=lambda: _health(other))
+    # Nothing of the SQLite file's: no free disk of this host (0 % would page), and the
+    # backup is PostgreSQL's own tools', not "no backup on record".
+    for site in sites:
+        report = _health(site)
+        assert " disk_free=" not in report and " db_size=" in report, report
+        assert "no backup on record" not in report, report
+        assert "backup: not cxinbox's on PostgreSQL" in report and "pg_dump" in report
     leader.server.stop(signal.SIGKILL)
     killed_at = time.monotonic()
     assert other.server.wait_log(LEADS, timeout=30)
     assert time.monotonic() - killed_at < 30
+    # The survivor holds the lease now: the rounds are its own.
+    wait_until(lambda: not _sla_line(other).endswith("(on another server)"),
+               "the survivor to call the monitor's rounds its own", timeout=60,
+               detail=lambda: _health(other))
     assert other.server.stop(signal.SIGTERM) == 0  # stops cleanly: listener, workers, all
     assert "cxinbox serve: stopped" in other.server.log
     assert "Traceback" not in other.server.log

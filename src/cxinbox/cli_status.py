@@ -156,14 +156,18 @@ def _perfdata(report: Any) -> str:
     t = grade.DEFAULT
     lag = max((a.lag_s for a in report.accounts), default=0)
     sms_lag = max((s.lag_s for s in report.sms), default=0)
-    pct = 100.0 * report.disk_free_bytes / report.disk_total_bytes \
-        if report.disk_total_bytes else 0.0
     o = report.outbox
+    # Free disk is measured only where the database is a file on this host: on PostgreSQL
+    # (or where it could not be read) it is left out, never given as 0 % free.
+    disk = ""
+    if report.disk_total_bytes > 0:
+        pct = 100.0 * report.disk_free_bytes / report.disk_total_bytes
+        disk = (f" disk_free={pct:.1f}%;{t.disk_free_warn_pct:g}:;{t.disk_free_crit_pct:g}:"
+                ";0;100")
     return (f"sync_lag={lag}s;{t.sync_lag_warn_s};{t.sync_lag_crit_s};0"
             f" sms_lag={sms_lag}s;{t.sms_lag_warn_s};{t.sms_lag_crit_s};0"
             f" outbox_queued={o.queued};;;0 outbox_failed={o.failed};1;;0"
-            f" outbox_unconfirmed={o.unconfirmed};1;;0"
-            f" disk_free={pct:.1f}%;{t.disk_free_warn_pct:g}:;{t.disk_free_crit_pct:g}:;0;100"
+            f" outbox_unconfirmed={o.unconfirmed};1;;0{disk}"
             f" db_size={report.db_bytes}B;;;0 staff_online={len(report.staff_online)};;;0")
 
 

@@ -45,6 +45,12 @@ BACKUP_RECORD: Final = "backup-last.json"
 """The backup helper's record of its newest attempt, beside the database (see
 `last_backup_record`)."""
 
+PG_BACKUP: Final = BackupHealth(
+    False, None, None, None, "",
+    "not cxinbox's on PostgreSQL: back the database up with PostgreSQL's own tools"
+    " (pg_dump, pg_basebackup; README, Backups on PostgreSQL) and watch them there", "ok")
+"""The backup line on PostgreSQL (`cxinbox backup` refuses there, naming those tools)."""
+
 _NO_FOLDER: Final = ': no folder "'
 """How sync's alert for a configured folder the server does not have begins (its key is
 the folder's, as when the server cannot be reached)."""
@@ -174,7 +180,9 @@ def build_report(store: Store, config: Config, online: Iterable[str], *,
         checks.append(Check("disk", disk, f"disk: {free / 2**30:.1f} GiB free ({pct:.0f} %)"
                             f" where the database lives; database {db_bytes / 2**20:.0f} MiB"))
 
-    backup = last_backup_record(config.db_path, now)
+    # cxinbox's backup is the SQLite file's; PostgreSQL is backed up with its own tools,
+    # whose runs this server cannot see: said so, not "no backup on record".
+    backup = PG_BACKUP if pg_bytes is not None else last_backup_record(config.db_path, now)
     checks.append(Check("backup", backup.level, f"backup: {backup.summary}"))
 
     for alert in alerts:
