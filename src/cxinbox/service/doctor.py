@@ -409,14 +409,41 @@ def _check_roster(report: _Report, config: Config, store: Store) -> None:
         return
     from cxinbox.service.redflag_routing import read_roster, roster_problem
 
+    at = datetime.now(UTC)
     try:
         with store.reading() as tx:
-            away, available = read_roster(tx, config, datetime.now(UTC))
+            away, available = read_roster(tx, config, at)
     except Exception as exc:  # noqa: BLE001 - any failure is the check's one line
         report.fail(roster_problem(exc))
         return
-    report.ok(f"roster readable: {len(available)} available for red flags now,"
-              f" {len(away)} away")
+    counts = f"{len(available)} available for red flags now, {len(away)} away"
+    gap = _red_flag_gap(config, away, bool(available), at)
+    if gap is None:
+        report.ok(f"roster readable: {counts}")
+        return
+    # A warning, not a failure: it is the shift's state (nurses off duty), which the next
+    # shift ends by itself; the TUI's status line says the same to everyone meanwhile.
+    report.warn(f"roster readable ({counts}), but {gap}: new red flags wait unassigned"
+                " until someone is (the notify hook still runs)")
+
+
+def _red_flag_gap(config: Config, away: set[str], anyone: bool, at: datetime) -> str | None:
+    """Where a red flag raised now would find nobody, in the TUI's words (tui/away.py):
+    each team the rules send red flags to with no member available (away, or off its
+    shift), or, without such rules, a roster of clinicians none of whom is on shift and
+    here; None when a red flag would find someone."""
+    from cxinbox.domain.teams import team_available
+
+    teams = config.red_flag_teams()
+    if teams:
+        gaps = [t.name for t in teams if not team_available(t, away, at)]
+        if not gaps:
+            return None
+        return f"nobody on shift in team {', '.join(gaps)}" if len(gaps) == 1 else \
+            f"nobody on shift in teams {', '.join(gaps)}"
+    if anyone or not config.clinical_staff():
+        return None
+    return "no clinician on shift"
 
 
 def _check_alerts(report: _Report, store: Store, config: Config | None = None) -> None:
