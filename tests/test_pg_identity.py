@@ -6,6 +6,8 @@ its URL is spelled, is served."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -14,7 +16,7 @@ from tests.support.clirun import cx_here
 from tests.support.pgcluster import PgCluster
 from tests.test_bulk_cli import fill
 from tests.test_pg_serve import pg_config
-from tests.test_serve_support import ME, Server, cx, socket_dir
+from tests.test_serve_support import ME, Server, cx, env, socket_dir
 
 from cxinbox.api.socket_probe import probe
 from cxinbox.config import load_config, pg_database_name
@@ -134,6 +136,28 @@ def test_one_database_reached_by_another_name_is_served(
                 listed = cx("list", "--json", "-c", str(client))
                 assert listed.returncode == 0, listed.stderr
                 assert len(json.loads(listed.stdout)["conversations"]) == 3
+            # Without the postgresql extra, staff commands still work through the server
+            # (it holds the driver); only commands that open the database stop.
+            hide = ("import sys; sys.modules['psycopg'] = None;"
+                    " sys.modules['psycopg_pool'] = None; from cxinbox.cli import main;"
+                    " sys.argv[0] = 'cxinbox'; main()")
+            for args in (["list", "--json"], ["show", "1", "--json"], ["status"]):
+                bare = subprocess.run([sys.executable, "-c", hide, *args, "-c",
+                                       str(server_cfg)], capture_output=True, text=True,
+                                      env=env(), timeout=120, check=False)
+                assert "not installed" not in bare.stdout + bare.stderr, (args, bare.stderr)
+                assert "Traceback" not in bare.stderr, bare.stderr
+                if args[0] == "status":
+                    assert bare.stdout.startswith("CXINBOX "), bare.stdout
+                    assert "PostgreSQL" in bare.stdout, bare.stdout
+                else:
+                    assert bare.returncode == 0, (args, bare.stderr)
+                    assert json.loads(bare.stdout), args
+            audit = subprocess.run([sys.executable, "-c", hide, "audit", "verify", "-c",
+                                    str(server_cfg)], capture_output=True, text=True,
+                                   env=env(), timeout=120, check=False)
+            assert audit.returncode != 0 and audit.stdout == "", audit.stdout
+            assert "PostgreSQL support is not installed" in audit.stderr, audit.stderr
             elsewhere = pg_config(tmp_path / "elsewhere", sock,
                                   other.replace(real, quote(str(link), safe="")),
                                   {ME: "admin"})
