@@ -262,3 +262,44 @@ def test_the_kept_judge_is_the_files_to_the_bit(tmp_path: Path,
     again = pattern_cache.read_judge(blob)
     assert all(again.model.rows.get(f) == rows.get(f) for f in list(rows._raw)[:500])
     assert path.stat().st_mode & 0o777 == 0o600  # written again, as its owner's alone
+
+
+_SIGN_SOURCES = (
+    "import json\n"
+    "from cxinbox.service import parsepool\n"
+    "from cxinbox.domain import breathing, headinjury, regexneed, selfharm\n"
+    "parsepool.mark_worker()\n"
+    "parsepool.prepare()\n"
+    "ready = [m._compiled.cache_info().currsize for m in (selfharm, breathing, headinjury)]\n"
+    "s, b, h = selfharm._compiled(), breathing._compiled(), headinjury._compiled()\n"
+    "sources = [p.regex.pattern for _c, _k, p in s.per] + [s.ordinary.pattern, s.moving.pattern]\n"
+    "sources += [p.regex.pattern for _c, _k, p in b.per]\n"
+    "sources += [b.ordinary_message.pattern, b.record.pattern, b.ordinary_sentence.pattern]\n"
+    "sources += [p.pattern for _c, p in h.per] + [h.gate.pattern, h.who.pattern, h.ordinary.pattern]\n"
+    "print(json.dumps({'ready': ready, 'made': sorted(set(sources) - set(regexneed.made())),\n"
+    "                  'given': sorted(set(sources) - set(regexneed._given)),\n"
+    "                  'count': len(sources)}))\n")
+
+
+def test_the_sign_readers_are_readied_and_their_patterns_kept(tmp_path: Path) -> None:
+    """A parse worker readies the three sign readers before its first message, and their
+    patterns are written to the file and read from it at the next sync."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path),
+               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", _SIGN_SOURCES], env=env,
+                                      capture_output=True, text=True, check=True,
+                                      timeout=120).stdout) for _ in range(2)]
+    assert runs[0]["ready"] == runs[1]["ready"] == [1, 1, 1]
+    assert runs[0]["count"] > 150
+    assert runs[0]["made"] == runs[1]["made"] == []  # every one kept in made()
+    assert runs[1]["given"] == []  # the second worker was given every one by the file
+
+
+def test_the_sign_readers_patterns_are_re_compiles() -> None:
+    from cxinbox.domain import breathing, headinjury, selfharm
+
+    s, b, h = selfharm._compiled(), breathing._compiled(), headinjury._compiled()
+    for regex in (s.ordinary, s.moving, b.ordinary_message, b.record, b.ordinary_sentence,
+                  h.gate, h.who, h.ordinary, *(p for _c, p in h.per),
+                  *(p.regex for _c, _k, p in s.per), *(p.regex for _c, _k, p in b.per)):
+        assert regex == re.compile(regex.pattern)

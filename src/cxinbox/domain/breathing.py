@@ -55,7 +55,7 @@ from functools import cache
 from typing import Final
 
 from cxinbox.domain import redflag
-from cxinbox.domain.regexneed import NeedIndex
+from cxinbox.domain.regexneed import NeedIndex, compiled
 from cxinbox.domain.wordscan import WordPattern, possible
 
 CATEGORY: Final = "breathing"
@@ -296,9 +296,9 @@ def _compiled() -> _Compiled:
     return _Compiled(
         per=tuple((concept, kind, WordPattern(p, _SIGNS))
                   for concept, patterns in CONCEPTS.items() for kind, p in enumerate(patterns)),
-        ordinary_message=re.compile("|".join(f"(?:{p})" for p in ORDINARY_MESSAGE)),
-        record=re.compile(RECORD),
-        ordinary_sentence=re.compile("|".join(f"(?:{p})" for p in ORDINARY_SENTENCE)),
+        ordinary_message=compiled("|".join(f"(?:{p})" for p in ORDINARY_MESSAGE)),
+        record=compiled(RECORD),
+        ordinary_sentence=compiled("|".join(f"(?:{p})" for p in ORDINARY_SENTENCE)),
     )
 
 

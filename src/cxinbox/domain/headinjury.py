@@ -42,6 +42,7 @@ from functools import cache
 from typing import Final
 
 from cxinbox.domain import redflag
+from cxinbox.domain.regexneed import compiled
 
 CATEGORY: Final = "head_injury"
 
@@ -249,11 +250,11 @@ class _Compiled:
 
 @cache
 def _compiled() -> _Compiled:
-    per = tuple((concept, re.compile(p)) for concept, patterns in CONCEPTS.items() for p in patterns)
+    per = tuple((concept, compiled(p)) for concept, patterns in CONCEPTS.items() for p in patterns)
     gate = "|".join(f"(?:{p})" for p in (*CONCEPTS["blow"], *CONCEPTS["event"]))
-    return _Compiled(per=per, gate=re.compile(gate),
-                     who=re.compile("|".join(f"(?:{p})" for p in WHO)),
-                     ordinary=re.compile("|".join(f"(?:{p})" for p in ORDINARY)))
+    return _Compiled(per=per, gate=compiled(gate),
+                     who=compiled("|".join(f"(?:{p})" for p in WHO)),
+                     ordinary=compiled("|".join(f"(?:{p})" for p in ORDINARY)))
 
 
 def signs(folded: str) -> list[Sign]:

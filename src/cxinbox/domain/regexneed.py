@@ -143,6 +143,13 @@ def compile_with_needs(source: str) -> tuple[re.Pattern[str], frozenset[str] | N
     return regex, need
 
 
+def compiled(source: str) -> re.Pattern[str]:
+    """`re.compile(source)`, built from what `keep_made` was given when it holds the source
+    and kept in `made()` like the word patterns: for the sign readers' own patterns, made
+    while the parse worker readies the detectors and read from the pattern file after."""
+    return compile_with_needs(source)[0]
+
+
 def _needs_of(tree: Any) -> frozenset[str] | None:
     if tree.state.flags & (re.IGNORECASE | re.VERBOSE):
         return None

@@ -57,7 +57,7 @@ from functools import cache
 from typing import Final
 
 from cxinbox.domain import redflag
-from cxinbox.domain.regexneed import NeedIndex
+from cxinbox.domain.regexneed import NeedIndex, compiled
 from cxinbox.domain.wordscan import WordPattern, possible
 
 CATEGORY: Final = "suicide_self_harm"
@@ -625,8 +625,8 @@ def _compiled() -> _Compiled:
     return _Compiled(
         per=tuple((concept, kind, WordPattern(p, _SIGNS))
                   for concept, patterns in CONCEPTS.items() for kind, p in enumerate(patterns)),
-        ordinary=re.compile("|".join(f"(?:{p})" for p in ORDINARY)),
-        moving=re.compile("|".join(f"(?:{p})" for p in MOVING)),
+        ordinary=compiled("|".join(f"(?:{p})" for p in ORDINARY)),
+        moving=compiled("|".join(f"(?:{p})" for p in MOVING)),
     )
 
 

@@ -321,13 +321,18 @@ def _blend_intent(model: textmodel.TriageModel, found: intent_mod.Intent, folded
 
 
 def prepare_detectors() -> None:
-    """Compile the lexicons and load the model and the judge now (each is otherwise made on
-    first use, by the first message assessed): for a process that knows messages are on
-    their way and has a moment before they come."""
+    """Compile the lexicons and the sign readers' patterns and load the model and the judge
+    now (each is otherwise made on first use, by the first message assessed): for a process
+    that knows messages are on their way and has a moment before they come. A parse worker
+    readies them with its pattern file kept (service/pattern_cache.py), so what they compile
+    here is read from the file at its next sync."""
     redflag._compiled()
     intent_mod.prepare()
     textmodel.shipped()
     hitjudge.shipped()
+    selfharm._compiled()
+    breathing._compiled()
+    headinjury._compiled()
 
 
 def assess(body: str, *, subject: str = "", channel: str = "email") -> Assessment:

@@ -126,9 +126,9 @@ def ready_detectors() -> None:
 
 def detector_steps() -> tuple[Callable[[], object], ...]:
     """domain/triage.py's `prepare_detectors` in parts of similar cost (tens of milliseconds
-    each), in order: the lexicons' patterns, the intent rules, the model, then the rest
-    (the judge, and whatever else `prepare_detectors` readies: what the earlier parts made
-    is kept, so it is not made twice)."""
+    each), in order: the lexicons' patterns, the intent rules, the model, the judge, then
+    the rest (the sign readers' patterns, and whatever else `prepare_detectors` readies:
+    what the earlier parts made is kept, so it is not made twice)."""
     from cxinbox.domain import intent, redflag, textmodel, triage
 
     return (redflag._compiled, intent.prepare, textmodel.shipped, _judge,
