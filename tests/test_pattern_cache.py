@@ -272,8 +272,8 @@ _SIGN_SOURCES = (
     "parsepool.prepare()\n"
     "ready = [m._compiled.cache_info().currsize for m in (selfharm, breathing, headinjury)]\n"
     "s, b, h = selfharm._compiled(), breathing._compiled(), headinjury._compiled()\n"
-    "sources = [p.regex.pattern for _c, _k, p in s.per] + [s.ordinary.pattern, s.moving.pattern]\n"
-    "sources += [p.regex.pattern for _c, _k, p in b.per]\n"
+    "sources = [p.regex.pattern for _c, _k, p in s.reader.per] + [s.ordinary.pattern, s.moving.pattern]\n"
+    "sources += [p.regex.pattern for _c, _k, p in b.reader.per]\n"
     "sources += [b.ordinary_message.pattern, b.record.pattern, b.ordinary_sentence.pattern]\n"
     "sources += [p.pattern for _c, p in h.per] + [h.gate.pattern, h.who.pattern, h.ordinary.pattern]\n"
     "print(json.dumps({'ready': ready, 'made': sorted(set(sources) - set(regexneed.made())),\n"
@@ -301,5 +301,5 @@ def test_the_sign_readers_patterns_are_re_compiles() -> None:
     s, b, h = selfharm._compiled(), breathing._compiled(), headinjury._compiled()
     for regex in (s.ordinary, s.moving, b.ordinary_message, b.record, b.ordinary_sentence,
                   h.gate, h.who, h.ordinary, *(p for _c, p in h.per),
-                  *(p.regex for _c, _k, p in s.per), *(p.regex for _c, _k, p in b.per)):
+                  *(p.regex for _c, _k, p in s.reader.per), *(p.regex for _c, _k, p in b.reader.per)):
         assert regex == re.compile(regex.pattern)

@@ -56,7 +56,7 @@ from typing import Final
 
 from cxinbox.domain import redflag
 from cxinbox.domain.regexneed import NeedIndex, compiled
-from cxinbox.domain.wordscan import WordPattern, possible
+from cxinbox.domain.signreader import ConceptReader, Sign
 
 CATEGORY: Final = "breathing"
 
@@ -270,22 +270,12 @@ GIVES_WAY: Final = frozenset({"anaphylaxis", "overdose_poisoning", CATEGORY})
 """Categories whose hit the signs read again (`reread`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sign:
-    """One sign found in the text: its concept and span (folded text)."""
-
-    concept: str
-    start: int
-    end: int
-    kind: int = 0
-
-
 _SIGNS: Final = NeedIndex()
 
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    per: tuple[tuple[str, int, WordPattern], ...]
+    reader: ConceptReader
     ordinary_message: re.Pattern[str]
     record: re.Pattern[str]
     ordinary_sentence: re.Pattern[str]
@@ -294,8 +284,7 @@ class _Compiled:
 @cache
 def _compiled() -> _Compiled:
     return _Compiled(
-        per=tuple((concept, kind, WordPattern(p, _SIGNS))
-                  for concept, patterns in CONCEPTS.items() for kind, p in enumerate(patterns)),
+        reader=ConceptReader(CONCEPTS, _SIGNS),
         ordinary_message=compiled("|".join(f"(?:{p})" for p in ORDINARY_MESSAGE)),
         record=compiled(RECORD),
         ordinary_sentence=compiled("|".join(f"(?:{p})" for p in ORDINARY_SENTENCE)),
@@ -304,12 +293,7 @@ def _compiled() -> _Compiled:
 
 def signs(folded: str) -> list[Sign]:
     """Every sign in folded text, in text order (no context read)."""
-    per = _compiled().per
-    answer = possible(folded, _SIGNS)
-    found = [Sign(concept, m.start(), m.end(), kind)
-             for concept, kind, pattern in per if not pattern.ruled_out(answer)
-             for m in pattern.scan(folded)]
-    return sorted(found, key=lambda s: (s.start, s.end))
+    return _compiled().reader.signs(folded)
 
 
 _NOW: Final = re.compile(

@@ -58,7 +58,7 @@ from typing import Final
 
 from cxinbox.domain import redflag
 from cxinbox.domain.regexneed import NeedIndex, compiled
-from cxinbox.domain.wordscan import WordPattern, possible
+from cxinbox.domain.signreader import ConceptReader, Sign
 
 CATEGORY: Final = "suicide_self_harm"
 
@@ -598,16 +598,6 @@ text quiets the reader unless a wish is among the signs (a wish not to be alive 
 ordinary) or the means sits beside a decision or a goodbye."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sign:
-    """One warning sign found in the text: its concept and span (folded text)."""
-
-    concept: str
-    start: int
-    end: int
-    kind: int = 0  # which of the concept's phrasings
-
-
 _SIGNS: Final = NeedIndex()
 """The signs' own prefilter index (wordscan.py): one answer per text says which phrasings
 could match it, and only those are scanned."""
@@ -615,7 +605,7 @@ could match it, and only those are scanned."""
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    per: tuple[tuple[str, int, WordPattern], ...]
+    reader: ConceptReader
     ordinary: re.Pattern[str]
     moving: re.Pattern[str]
 
@@ -623,8 +613,7 @@ class _Compiled:
 @cache
 def _compiled() -> _Compiled:
     return _Compiled(
-        per=tuple((concept, kind, WordPattern(p, _SIGNS))
-                  for concept, patterns in CONCEPTS.items() for kind, p in enumerate(patterns)),
+        reader=ConceptReader(CONCEPTS, _SIGNS),
         ordinary=compiled("|".join(f"(?:{p})" for p in ORDINARY)),
         moving=compiled("|".join(f"(?:{p})" for p in MOVING)),
     )
@@ -632,12 +621,7 @@ def _compiled() -> _Compiled:
 
 def signs(folded: str) -> list[Sign]:
     """Every warning sign in folded text, in text order (no context read)."""
-    per = _compiled().per
-    answer = possible(folded, _SIGNS)
-    found = [Sign(concept, m.start(), m.end(), kind)
-             for concept, kind, pattern in per if not pattern.ruled_out(answer)
-             for m in pattern.scan(folded)]
-    return sorted(found, key=lambda s: (s.start, s.end))
+    return _compiled().reader.signs(folded)
 
 
 def current_signs(read: str) -> list[Sign]:
