@@ -303,3 +303,38 @@ def test_the_sign_readers_patterns_are_re_compiles() -> None:
                   h.gate, h.who, h.ordinary, *(p for _c, p in h.per),
                   *(p.regex for _c, _k, p in s.reader.per), *(p.regex for _c, _k, p in b.reader.per)):
         assert regex == re.compile(regex.pattern)
+
+
+_MODULE_PATTERNS = (
+    "import json, re\n"
+    "from cxinbox.service import parsepool\n"
+    "parsepool.mark_worker()\n"
+    "parsepool.prepare()\n"
+    "from cxinbox.domain import breathing, headinjury, hitjudge, redflag, regexneed, selfharm, triage\n"
+    "plain = [v.pattern for m in (breathing, headinjury, hitjudge, redflag, selfharm, triage)\n"
+    "         for v in vars(m).values()\n"
+    "         if isinstance(v, re.Pattern) and isinstance(v.pattern, str) and v.flags == re.UNICODE]\n"
+    "print(json.dumps({'count': len(plain),\n"
+    "                  'not_given': sorted(set(plain) - set(regexneed._given))}))\n")
+
+
+def test_the_detector_modules_patterns_are_read_from_the_file(tmp_path: Path) -> None:
+    """The patterns the detector modules compile when imported are kept too: the file is
+    read before the imports, so a second worker builds every one from it."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path),
+               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", _MODULE_PATTERNS], env=env,
+                                      capture_output=True, text=True, check=True,
+                                      timeout=120).stdout) for _ in range(2)]
+    assert runs[1]["count"] > 50
+    assert runs[0]["not_given"]  # the first worker had no file: it parsed them
+    assert runs[1]["not_given"] == []
+
+
+def test_compiled_is_re_compile(keeping: None) -> None:
+    source = r"\b(?:went|go) down\b"
+    assert regexneed.compiled(source) is re.compile(source)  # nothing kept: re's own
+    regexneed.keep_made({})
+    kept = regexneed.compiled(source)
+    assert kept == re.compile(source)
+    assert source in regexneed.made()

@@ -144,9 +144,13 @@ def compile_with_needs(source: str) -> tuple[re.Pattern[str], frozenset[str] | N
 
 
 def compiled(source: str) -> re.Pattern[str]:
-    """`re.compile(source)`, built from what `keep_made` was given when it holds the source
-    and kept in `made()` like the word patterns: for the sign readers' own patterns, made
-    while the parse worker readies the detectors and read from the pattern file after."""
+    """`re.compile(source)`; while patterns are kept (`keep_made`), built from what was
+    given when it holds the source and kept in `made()` like the word patterns: for the
+    detectors' other patterns (the sign readers', and those the detector modules compile
+    when imported), made while a parse worker readies the detectors and read from the
+    pattern file after. Nothing kept: `re.compile` itself (no needs read)."""
+    if _made is None:
+        return re.compile(source)
     return compile_with_needs(source)[0]
 
 

@@ -17,6 +17,7 @@ from cxinbox.domain import intent as intent_mod
 from cxinbox.domain.assessment import Assessment
 from cxinbox.domain.newtext import new_text
 from cxinbox.domain.redflag_lexicon import CATEGORIES
+from cxinbox.domain.regexneed import compiled
 from cxinbox.domain.sanitize import clean_text
 
 __all__ = ["CATEGORIES", "INTENTS", "Assessment", "Detail", "assess", "assess_message",
@@ -35,11 +36,11 @@ class Detail:
     intent_scores: dict[str, float]
 
 
-_SPANISH: Final = re.compile(
+_SPANISH: Final = compiled(
     r"\b(?:el|la|los|las|de|del|que|y|en|por|para|con|mi|me|es|esta|estoy|tengo|una|un|"
     r"se|lo|le|su|pero|muy|gracias|hola|buenos|buenas|dias|tardes|cita|dolor|porque|"
     r"necesito|quiero|puedo|usted|ustedes|favor|tiene|hace|ayer|hoy|desde|como)\b")
-_ENGLISH: Final = re.compile(
+_ENGLISH: Final = compiled(
     r"\b(?:the|and|of|to|in|is|it|my|i|you|for|on|have|with|this|that|was|can|be|are|"
     r"at|not|but|please|thanks|hi|hello|need|want|since|from|what|when|will|would|an)\b")
 

@@ -217,13 +217,13 @@ def readying() -> Iterator[None]:
     `detector_steps`) ends at a yield, the file's last step with the generator. A parse
     worker takes one step per pool task, so a batch to parse waits for one part (~50 ms),
     not for all of them."""
+    key, path = _key(), _path()
+    given = _load(path, key) if key is not None and path is not None else None
+    if given is not None:  # before the imports: the modules compile patterns when imported
+        regexneed.keep_made(given)
     import cxinbox.domain.triage  # noqa: F401 - the first step: the detectors' imports
 
     yield
-    key, path = _key(), _path()
-    given = _load(path, key) if key is not None and path is not None else None
-    if given is not None:
-        regexneed.keep_made(given)
     steps = detector_steps()
     for i, step in enumerate(steps):
         step()
