@@ -338,3 +338,45 @@ def test_compiled_is_re_compile(keeping: None) -> None:
     kept = regexneed.compiled(source)
     assert kept == re.compile(source)
     assert source in regexneed.made()
+
+
+def test_the_kept_model_payload_reads_as_the_file(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The triage model read from its kept payload is the file's: the same probabilities to
+    the bit; a kept payload that does not read is written again from the file, once; a
+    file of the older layout is read as it is."""
+    import marshal
+    from importlib import resources
+
+    from cxinbox.domain import textmodel
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    blob = resources.files("cxinbox.domain").joinpath(textmodel.MODEL_FILE).read_bytes()
+    real = textmodel.TriageModel.from_bytes(blob)
+    cold = pattern_cache.read_model(blob)  # no kept payload yet: decompressed, then kept
+    path = pattern_cache._path("model")
+    assert path is not None and path.stat().st_mode & 0o777 == 0o600
+    written = path.stat().st_mtime_ns
+    warm = pattern_cache.read_model(blob)
+    assert path.stat().st_mtime_ns == written
+    texts = ["crushing chest pain and my left arm is numb", "necesito cambiar mi cita",
+             "she swallowed a button battery", ""]
+    for model in (cold, warm):
+        assert model.threshold == real.threshold
+        for text in texts:
+            assert model.redflag_probabilities(text) == real.redflag_probabilities(text)
+            assert model.intent_probabilities(text, "re: cita") == \
+                real.intent_probabilities(text, "re: cita")
+    key, kept = marshal.loads(path.read_bytes())
+    kept["payload"] = kept["payload"][:-7]  # cut short: refused, the file read instead
+    path.write_bytes(marshal.dumps((key, kept)))
+    path.chmod(0o600)
+    cut = path.stat().st_mtime_ns
+    mended = pattern_cache.read_model(blob)
+    assert mended.redflag_probabilities(texts[0]) == real.redflag_probabilities(texts[0])
+    assert path.stat().st_mtime_ns != cut
+    mended_at = path.stat().st_mtime_ns
+    pattern_cache.read_model(blob)
+    assert path.stat().st_mtime_ns == mended_at
+    older = textmodel.pack(real.redflag.as_dict())  # format 1 (gzip of JSON)
+    assert pattern_cache.read_model(older) is None

@@ -129,10 +129,47 @@ def detector_steps() -> tuple[Callable[[], object], ...]:
     each), in order: the lexicons' patterns, the intent rules, the model, the judge, then
     the rest (the sign readers' patterns, and whatever else `prepare_detectors` readies:
     what the earlier parts made is kept, so it is not made twice)."""
-    from cxinbox.domain import intent, redflag, textmodel, triage
+    from cxinbox.domain import intent, redflag, triage
 
-    return (redflag._compiled, intent.prepare, textmodel.shipped, _judge,
-            triage.prepare_detectors)
+    return (redflag._compiled, intent.prepare, _model, _judge, triage.prepare_detectors)
+
+
+def _model() -> None:
+    """The triage model read with `read_model` (domain/textmodel.py `read_shipped`)."""
+    from cxinbox.domain import textmodel
+
+    textmodel.read_shipped(read_model)
+
+
+def read_model(blob: bytes) -> Any:
+    """The triage model from its file's bytes `blob`, the file's payload kept decompressed
+    in `model-<python>.marshal` beside the pattern file and keyed by the file's digest:
+    decompressing the shipped file is ~35 ms of every sync's readying, reading the kept
+    payload a few. The model is made from the same bytes either way (textmodel.py
+    `from_payload`), so it answers the same. A retrained model has another digest: its file
+    is decompressed and the payload written again. None for a file of the older layout (it
+    is read as it is)."""
+    from cxinbox.domain import textmodel
+
+    if not blob.startswith(textmodel.MAGIC):
+        return None
+    key: list[Any] = [_FORMAT, sys.hexversion, hashlib.sha256(blob).hexdigest()]
+    path = _path("model")
+    kept = _load(path, key) if path is not None else {}
+    payload = kept.get("payload")
+    if isinstance(payload, bytes):
+        try:
+            return textmodel.TriageModel.from_payload(payload)
+        except ValueError:
+            # a kept payload that does not read is written again from the file, not read
+            # and refused by every process after this one
+            log.warning("%s: the triage model's kept payload does not read; writing it again",
+                        path)
+    payload = textmodel.payload_of(blob)
+    model = textmodel.TriageModel.from_payload(payload)
+    if path is not None:
+        _store(path, key, {"payload": payload})
+    return model
 
 
 def _judge() -> None:
