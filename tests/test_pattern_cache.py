@@ -262,3 +262,121 @@ def test_the_kept_judge_is_the_files_to_the_bit(tmp_path: Path,
     again = pattern_cache.read_judge(blob)
     assert all(again.model.rows.get(f) == rows.get(f) for f in list(rows._raw)[:500])
     assert path.stat().st_mode & 0o777 == 0o600  # written again, as its owner's alone
+
+
+_SIGN_SOURCES = (
+    "import json\n"
+    "from cxinbox.service import parsepool\n"
+    "from cxinbox.domain import breathing, headinjury, regexneed, selfharm\n"
+    "parsepool.mark_worker()\n"
+    "parsepool.prepare()\n"
+    "ready = [m._compiled.cache_info().currsize for m in (selfharm, breathing, headinjury)]\n"
+    "s, b, h = selfharm._compiled(), breathing._compiled(), headinjury._compiled()\n"
+    "sources = [p.regex.pattern for _c, _k, p in s.reader.per] + [s.ordinary.pattern, s.moving.pattern]\n"
+    "sources += [p.regex.pattern for _c, _k, p in b.reader.per]\n"
+    "sources += [b.ordinary_message.pattern, b.record.pattern, b.ordinary_sentence.pattern]\n"
+    "sources += [p.pattern for _c, p in h.per] + [h.gate.pattern, h.who.pattern, h.ordinary.pattern]\n"
+    "print(json.dumps({'ready': ready, 'made': sorted(set(sources) - set(regexneed.made())),\n"
+    "                  'given': sorted(set(sources) - set(regexneed._given)),\n"
+    "                  'count': len(sources)}))\n")
+
+
+def test_the_sign_readers_are_readied_and_their_patterns_kept(tmp_path: Path) -> None:
+    """A parse worker readies the three sign readers before its first message, and their
+    patterns are written to the file and read from it at the next sync."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path),
+               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", _SIGN_SOURCES], env=env,
+                                      capture_output=True, text=True, check=True,
+                                      timeout=120).stdout) for _ in range(2)]
+    assert runs[0]["ready"] == runs[1]["ready"] == [1, 1, 1]
+    assert runs[0]["count"] > 150
+    assert runs[0]["made"] == runs[1]["made"] == []  # every one kept in made()
+    assert runs[1]["given"] == []  # the second worker was given every one by the file
+
+
+def test_the_sign_readers_patterns_are_re_compiles() -> None:
+    from cxinbox.domain import breathing, headinjury, selfharm
+
+    s, b, h = selfharm._compiled(), breathing._compiled(), headinjury._compiled()
+    for regex in (s.ordinary, s.moving, b.ordinary_message, b.record, b.ordinary_sentence,
+                  h.gate, h.who, h.ordinary, *(p for _c, p in h.per),
+                  *(p.regex for _c, _k, p in s.reader.per), *(p.regex for _c, _k, p in b.reader.per)):
+        assert regex == re.compile(regex.pattern)
+
+
+_MODULE_PATTERNS = (
+    "import json, re\n"
+    "from cxinbox.service import parsepool\n"
+    "parsepool.mark_worker()\n"
+    "parsepool.prepare()\n"
+    "from cxinbox.domain import breathing, headinjury, hitjudge, redflag, regexneed, selfharm, triage\n"
+    "plain = [v.pattern for m in (breathing, headinjury, hitjudge, redflag, selfharm, triage)\n"
+    "         for v in vars(m).values()\n"
+    "         if isinstance(v, re.Pattern) and isinstance(v.pattern, str) and v.flags == re.UNICODE]\n"
+    "print(json.dumps({'count': len(plain),\n"
+    "                  'not_given': sorted(set(plain) - set(regexneed._given))}))\n")
+
+
+def test_the_detector_modules_patterns_are_read_from_the_file(tmp_path: Path) -> None:
+    """The patterns the detector modules compile when imported are kept too: the file is
+    read before the imports, so a second worker builds every one from it."""
+    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path),
+               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
+    runs = [json.loads(subprocess.run([sys.executable, "-c", _MODULE_PATTERNS], env=env,
+                                      capture_output=True, text=True, check=True,
+                                      timeout=120).stdout) for _ in range(2)]
+    assert runs[1]["count"] > 50
+    assert runs[0]["not_given"]  # the first worker had no file: it parsed them
+    assert runs[1]["not_given"] == []
+
+
+def test_compiled_is_re_compile(keeping: None) -> None:
+    source = r"\b(?:went|go) down\b"
+    assert regexneed.compiled(source) is re.compile(source)  # nothing kept: re's own
+    regexneed.keep_made({})
+    kept = regexneed.compiled(source)
+    assert kept == re.compile(source)
+    assert source in regexneed.made()
+
+
+def test_the_kept_model_payload_reads_as_the_file(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    """The triage model read from its kept payload is the file's: the same probabilities to
+    the bit; a kept payload that does not read is written again from the file, once; a
+    file of the older layout is read as it is."""
+    import marshal
+    from importlib import resources
+
+    from cxinbox.domain import textmodel
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    blob = resources.files("cxinbox.domain").joinpath(textmodel.MODEL_FILE).read_bytes()
+    real = textmodel.TriageModel.from_bytes(blob)
+    cold = pattern_cache.read_model(blob)  # no kept payload yet: decompressed, then kept
+    path = pattern_cache._path("model")
+    assert path is not None and path.stat().st_mode & 0o777 == 0o600
+    written = path.stat().st_mtime_ns
+    warm = pattern_cache.read_model(blob)
+    assert path.stat().st_mtime_ns == written
+    texts = ["crushing chest pain and my left arm is numb", "necesito cambiar mi cita",
+             "she swallowed a button battery", ""]
+    for model in (cold, warm):
+        assert model.threshold == real.threshold
+        for text in texts:
+            assert model.redflag_probabilities(text) == real.redflag_probabilities(text)
+            assert model.intent_probabilities(text, "re: cita") == \
+                real.intent_probabilities(text, "re: cita")
+    key, kept = marshal.loads(path.read_bytes())
+    kept["payload"] = kept["payload"][:-7]  # cut short: refused, the file read instead
+    path.write_bytes(marshal.dumps((key, kept)))
+    path.chmod(0o600)
+    cut = path.stat().st_mtime_ns
+    mended = pattern_cache.read_model(blob)
+    assert mended.redflag_probabilities(texts[0]) == real.redflag_probabilities(texts[0])
+    assert path.stat().st_mtime_ns != cut
+    mended_at = path.stat().st_mtime_ns
+    pattern_cache.read_model(blob)
+    assert path.stat().st_mtime_ns == mended_at
+    older = textmodel.pack(real.redflag.as_dict())  # format 1 (gzip of JSON)
+    assert pattern_cache.read_model(older) is None

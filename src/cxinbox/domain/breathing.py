@@ -55,8 +55,8 @@ from functools import cache
 from typing import Final
 
 from cxinbox.domain import redflag
-from cxinbox.domain.regexneed import NeedIndex
-from cxinbox.domain.wordscan import WordPattern, possible
+from cxinbox.domain.regexneed import NeedIndex, compiled
+from cxinbox.domain.signreader import ConceptReader, Sign
 
 CATEGORY: Final = "breathing"
 
@@ -243,7 +243,7 @@ ORDINARY_SENTENCE: Final = (
 )
 """A sign in a sentence about these is an ordinary life's: quiet, whatever its kind."""
 
-ANAPHYLAXIS_OWN: Final = re.compile(
+ANAPHYLAXIS_OWN: Final = compiled(
     r"\b(?:swell\w*|swollen|puff\w* up|hives|welts|ronchas|habones|hinch\w+|inflamad\w+|epi ?pen\w*|epinephrine|"
     r"epinefrina|adrenalina|auvi-?q|anaphyla\w*|anafila\w*|(?:ate|eaten|eating|after eating|comio|comi|se comio|"
     r"stung|sting|bee|wasp|hornet|abeja|avispa|pico|picadura|bitten|mordio|itch\w*|picazon|comezon|"
@@ -252,13 +252,13 @@ ANAPHYLAXIS_OWN: Final = re.compile(
     r"amoxicilina|penicilina|antibiotico\w*)\b|\b(?:after|got|had|gave|given|received|from|despues de|le pusieron|"
     r"me pusieron) (?:\w+ ){0,3}(?:shot|vaccine|injection|infusion|dye|contrast|vacuna|inyeccion)\b)")
 """Anaphylaxis's own signs and a trigger taken: with any of these, an anaphylaxis hit stands."""
-ALLERGY_DENIED: Final = re.compile(
+ALLERGY_DENIED: Final = compiled(
     r"\b(?:no|not|without|zero|nada de|sin|ningun\w*) (?:known |real |any )?(?:allerg\w+|alergi\w+|alergic\w*|"
     r"allergy stuff|allergic)\b|\bnot allergic\b|\bno (?:es|soy) alergic\w+\b|\bnothing (?:new )?(?:i|he|she) ate\b|"
     r"\bno (?:hives|swelling|rash|ronchas|hinchazon)\b|\b(?:or|ni) (?:anything|nada) (?:new )?(?:i|he|she|que) "
     r"(?:ate|comi|comio)\b")
 """The writer rules an allergy out ("no allergies that I know", "no allergy stuff, just panic")."""
-POISON: Final = re.compile(
+POISON: Final = compiled(
     r"\b(?:pills?|tablets?|meds?|medicines?|medicine|medication\w*|bleach|detergent|pods?|battery|batteries|button "
     r"cell|magnets?|poison\w*|chemical\w*|cleaner|antifreeze|alcohol|vodka|drunk|pastillas?|tabletas?|medicina\w*|"
     r"jarabe|cloro|detergente|pila|pilas|iman\w*|veneno|quimico\w*|limpiador\w*|alcohol)\b")
@@ -270,22 +270,12 @@ GIVES_WAY: Final = frozenset({"anaphylaxis", "overdose_poisoning", CATEGORY})
 """Categories whose hit the signs read again (`reread`)."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sign:
-    """One sign found in the text: its concept and span (folded text)."""
-
-    concept: str
-    start: int
-    end: int
-    kind: int = 0
-
-
 _SIGNS: Final = NeedIndex()
 
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    per: tuple[tuple[str, int, WordPattern], ...]
+    reader: ConceptReader
     ordinary_message: re.Pattern[str]
     record: re.Pattern[str]
     ordinary_sentence: re.Pattern[str]
@@ -294,31 +284,25 @@ class _Compiled:
 @cache
 def _compiled() -> _Compiled:
     return _Compiled(
-        per=tuple((concept, kind, WordPattern(p, _SIGNS))
-                  for concept, patterns in CONCEPTS.items() for kind, p in enumerate(patterns)),
-        ordinary_message=re.compile("|".join(f"(?:{p})" for p in ORDINARY_MESSAGE)),
-        record=re.compile(RECORD),
-        ordinary_sentence=re.compile("|".join(f"(?:{p})" for p in ORDINARY_SENTENCE)),
+        reader=ConceptReader(CONCEPTS, _SIGNS),
+        ordinary_message=compiled("|".join(f"(?:{p})" for p in ORDINARY_MESSAGE)),
+        record=compiled(RECORD),
+        ordinary_sentence=compiled("|".join(f"(?:{p})" for p in ORDINARY_SENTENCE)),
     )
 
 
 def signs(folded: str) -> list[Sign]:
     """Every sign in folded text, in text order (no context read)."""
-    per = _compiled().per
-    answer = possible(folded, _SIGNS)
-    found = [Sign(concept, m.start(), m.end(), kind)
-             for concept, kind, pattern in per if not pattern.ruled_out(answer)
-             for m in pattern.scan(folded)]
-    return sorted(found, key=lambda s: (s.start, s.end))
+    return _compiled().reader.signs(folded)
 
 
-_NOW: Final = re.compile(
+_NOW: Final = compiled(
     r"\b(?:now|right now|rn|today|tonight|this (?:morning|afternoon|evening)|currently|still|at the moment|"
     r"ahora|ahorita|hoy|esta (?:manana|tarde|noche)|todavia|aun|sigue)\b")
-_ASKS_NOW: Final = re.compile(
+_ASKS_NOW: Final = compiled(
     r"\b(?:what (?:should|do|can) (?:i|we) do|wat do i do|what now|que hago|q hago|que hacemos|que debo hacer)\b")
-_HABIT: Final = re.compile(r"\b(?:used to|use to|solia|solian|de nino|de nina|as a kid|when i was)\b")
-_WELL: Final = re.compile(
+_HABIT: Final = compiled(r"\b(?:used to|use to|solia|solian|de nino|de nina|as a kid|when i was)\b")
+_WELL: Final = compiled(
     r"\b(?:fine now|better now|all better|back to normal|(?:running|jogging|hiking|playing) \w+ again|"
     r"gone now|resolved|cleared up|went away|(?:been|was|were|have been|has been) (?:fine|well|ok|okay|stable) "
     r"(?:for|since)|breathe normally|breathing normally|se (?:le )?quito|ya (?:esta|estoy) (?:bien|mejor)|ya paso)\b")
@@ -357,11 +341,11 @@ def _current(read: str, folded: str, sign: Sign) -> bool:
     return False
 
 
-_WITHOUT: Final = re.compile(r"(?:without|sin)\b")
-_UNABLE: Final = re.compile(r"\b(?:can'?t|cant|cannot|couldn'?t|couldnt|unable to|no (?:puedo|puede|podia|pudo))\b")
-_NEGATION: Final = re.compile(r"\b(?:no|not|never|without|sin|nunca|ni|denies|isn'?t|doesn'?t|don'?t)\b")
-_FINE: Final = re.compile(r"\b(?:fine|well|better|ok|okay|normal|bien|mejor)\b")
-_NOW_BREAK: Final = re.compile(r"\b(?:and now|now|y ahora|ahora|ahorita)\b")
+_WITHOUT: Final = compiled(r"(?:without|sin)\b")
+_UNABLE: Final = compiled(r"\b(?:can'?t|cant|cannot|couldn'?t|couldnt|unable to|no (?:puedo|puede|podia|pudo))\b")
+_NEGATION: Final = compiled(r"\b(?:no|not|never|without|sin|nunca|ni|denies|isn'?t|doesn'?t|don'?t)\b")
+_FINE: Final = compiled(r"\b(?:fine|well|better|ok|okay|normal|bien|mejor)\b")
+_NOW_BREAK: Final = compiled(r"\b(?:and now|now|y ahora|ahora|ahorita)\b")
 
 
 def current_signs(read: str) -> list[Sign]:
@@ -375,7 +359,7 @@ def current_signs(read: str) -> list[Sign]:
     return [s for s in found if _current(read, folded, s)]
 
 
-_RESCUE_WORD: Final = re.compile(rf"\b{_RESCUE}\b")
+_RESCUE_WORD: Final = compiled(rf"\b{_RESCUE}\b")
 
 
 def concept_flag(read: str, *, pair_needed: bool = False) -> tuple[str, str] | None:

@@ -42,6 +42,7 @@ from functools import cache
 from typing import Final
 
 from cxinbox.domain import redflag
+from cxinbox.domain.regexneed import compiled
 
 CATEGORY: Final = "head_injury"
 
@@ -224,7 +225,7 @@ ORDINARY: Final = (
 )
 """What a message is about when the words of a blow and a sign are an ordinary life's."""
 
-FINE_SINCE: Final = re.compile(
+FINE_SINCE: Final = compiled(
     r"\b(?:(?:last|past) (?:week|month)|(?:two|three|four|five|\d+|a few|several|couple(?: of)?) (?:days|weeks|months) ago|"
     r"hace (?:\d+|dos|tres|unos|unas|varios|varias|una|un) (?:dias|semanas|meses)|la semana pasada|el mes pasado)\b"
     r"[^\n]{0,160}\b(?:fine|ok|okay|good|normal|better|all good|no (?:problems|issues|symptoms)|bien|normal|mejor)\b")
@@ -249,11 +250,11 @@ class _Compiled:
 
 @cache
 def _compiled() -> _Compiled:
-    per = tuple((concept, re.compile(p)) for concept, patterns in CONCEPTS.items() for p in patterns)
+    per = tuple((concept, compiled(p)) for concept, patterns in CONCEPTS.items() for p in patterns)
     gate = "|".join(f"(?:{p})" for p in (*CONCEPTS["blow"], *CONCEPTS["event"]))
-    return _Compiled(per=per, gate=re.compile(gate),
-                     who=re.compile("|".join(f"(?:{p})" for p in WHO)),
-                     ordinary=re.compile("|".join(f"(?:{p})" for p in ORDINARY)))
+    return _Compiled(per=per, gate=compiled(gate),
+                     who=compiled("|".join(f"(?:{p})" for p in WHO)),
+                     ordinary=compiled("|".join(f"(?:{p})" for p in ORDINARY)))
 
 
 def signs(folded: str) -> list[Sign]:
@@ -266,13 +267,13 @@ def signs(folded: str) -> list[Sign]:
     return sorted(found, key=lambda s: (s.start, s.end))
 
 
-_FELL: Final = re.compile(r"(?:went|go|goes|gone|going) down\b")
+_FELL: Final = compiled(r"(?:went|go|goes|gone|going) down\b")
 """A negation cue for a symptom that eased ("the swelling went down") that, after a blow,
 tells the person falling ("elbowed in the head, went down for a few seconds")."""
 
 
-_SINCE: Final = re.compile(r"(?:ever since|since|desde)\b")
-_DENIED_JUST_BEFORE: Final = re.compile(
+_SINCE: Final = compiled(r"(?:ever since|since|desde)\b")
+_DENIED_JUST_BEFORE: Final = compiled(
     r"\b(?:didn'?t|didnt|did not|hasn'?t|hasnt|has not|haven'?t|havent|wasn'?t|wasnt|isn'?t|isnt|doesn'?t|doesnt|"
     r"never|no|not|without|sin|nunca|no se|no ha|no le|ni)\s+(?:\w+\s+)?$")
 """A denial just before a concept ("didnt pass out", "no se desmayó"), however the lexicon's
@@ -338,7 +339,7 @@ def reading(read: str) -> tuple[str, Sign] | None:
     return None
 
 
-_PREGNANT: Final = re.compile(r"\b(?:pregnan\w*|embarazad\w*|wks pregnant|weeks pregnant|l&d|labor and delivery)\b")
+_PREGNANT: Final = compiled(r"\b(?:pregnan\w*|embarazad\w*|wks pregnant|weeks pregnant|l&d|labor and delivery)\b")
 """A pregnancy told: its weeks are not a baby's age."""
 
 
@@ -348,12 +349,12 @@ def _who_now(read: str, folded: str) -> bool:
                for m in _compiled().who.finditer(folded))
 
 
-PAST: Final = re.compile(
+PAST: Final = compiled(
     r"\b(?:in (?:january|february|march|april|may|june|july|august|september|october|november|december|(?:19|20)\d\d)|"
     r"last year|years ago|(?:at|when (?:he|she|i) was) \d{1,2}\b|el ano pasado|hace (?:\d+|unos|varios|dos|tres) anos|"
     r"a los \d{1,2}\b|en (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre))")
 """A blow dated in the past (months or years)."""
-NOW: Final = re.compile(r"\b(?:today|tonight|this morning|this afternoon|just now|right now|an hour ago|yesterday|"
+NOW: Final = compiled(r"\b(?:today|tonight|this morning|this afternoon|just now|right now|an hour ago|yesterday|"
                         r"hoy|ahorita|ahora mismo|hace (?:un rato|una hora)|ayer|anoche|esta manana|esta tarde)\b")
 
 

@@ -25,7 +25,6 @@ Input is folded text (redflag.fold) and the lexicon's findings on it.
 from __future__ import annotations
 
 import itertools
-import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from importlib import resources
 from typing import Final
 
 from cxinbox.domain import redflag
+from cxinbox.domain.regexneed import compiled
 from cxinbox.domain.textmodel import LinearModel, hashed, pack, unpack
 
 MODEL_FILE: Final = "hitjudge_model.json.gz"
@@ -48,14 +48,14 @@ NEAR: Final = 3
 WINDOW: Final = 8
 SENTENCE_WORDS: Final = 80
 """Words of a sentence read (a run-on message without stops must not cost seconds)."""
-_WORD: Final = re.compile(r"[a-z0-9']+|[\u00bf\u00a1?!]")
+_WORD: Final = compiled(r"[a-z0-9']+|[\u00bf\u00a1?!]")
 REACH: Final = 20_000
 """Characters of a message read for its time cues (a pasted record must not cost seconds)."""
 _MONTH: Final = (r"(?:jan\w*|feb\w*|march|april|june|july|aug\w*|sept?\w*|oct\w*|nov\w*|dec\w*|enero|febrero|"
                  r"marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre)")
 _DAY: Final = (r"(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|weekend|lunes|martes|"
                r"miercoles|jueves|viernes|sabado|domingo)")
-TIME_CUES: Final = tuple((name, re.compile(pattern)) for name, pattern in (
+TIME_CUES: Final = tuple((name, compiled(pattern)) for name, pattern in (
     ("date", (rf"\b(?:19|20)\d\d\b|\b\d{{1,2}}/\d{{1,2}}(?:/\d{{2,4}})?\b|\b{_MONTH}\.? \d{{1,2}}\b|"
              rf"\b\d{{1,2}} (?:de )?{_MONTH}\b|\b(?:in|en|since|desde|back in) {_MONTH}\b")),
     ("years_ago", (r"\b(?:years?|yrs?|months?|decades?) ago\b|\bhace (?:\w+ ){0,2}(?:anos?|meses|mes|decadas?)\b|"
@@ -116,15 +116,15 @@ TIME_CUES: Final = tuple((name, re.compile(pattern)) for name, pattern in (
 """The whole message's time and setting cues, read by their side of the hit and their
 distance from it: a date, "years ago", "since then", "was kept overnight", "home now" that
 lie sentences away from the words that name the emergency."""
-_PAST: Final = re.compile(
+_PAST: Final = compiled(
     r"\b(?:was|were|had|did|went|got|took|came|said|told|gave|felt|seemed|happened|used to|"
     r"[a-z]{3,}ed|fue|fui|fuimos|estuvo|estuve|tuvo|tuve|habia|hizo|dijeron|dijo|paso|"
     r"[a-z]{3,}aron|[a-z]{3,}ieron|era|estaba|tenia)\b")
-_PRESENT: Final = re.compile(
+_PRESENT: Final = compiled(
     r"\b(?:is|are|am|i'm|im|he's|she's|it's|has|have|can't|cant|cannot|won't|keeps?|"
     r"[a-z]{3,}ing|esta|estoy|estan|tiene|tengo|tienen|sigue|puede|puedo|[a-z]{3,}ando|[a-z]{3,}iendo)\b")
-_PARAGRAPH: Final = re.compile(r"\n[ \t]*\n")
-_STOP: Final = re.compile(r"[.!?\n;]+")
+_PARAGRAPH: Final = compiled(r"\n[ \t]*\n")
+_STOP: Final = compiled(r"[.!?\n;]+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,12 +174,12 @@ class HitJudge:
         return cls.from_dict(unpack(blob))
 
 
-_BACK_NOW: Final = re.compile(
+_BACK_NOW: Final = compiled(
     r"(?<!never )(?<!not )(?<!no )\b(?:right now|ahora mismo|ahorita|en este momento|(?:it'?s|its|is|it has) (?:come )?back|came back|"
     r"coming back|volvio|ha vuelto|otra vez|de nuevo)\b")
 
 
-_DENIED_THEN_BUT: Final = re.compile(
+_DENIED_THEN_BUT: Final = compiled(
     r"\b(?:no|not|never|nunca|sin)\b[^.!?\n]{0,60}\b(?:but|pero|however|sin embargo)\b[^.!?\n]{0,40}$")
 
 
@@ -192,7 +192,7 @@ def back_now_after(folded: str, start: int, end: int) -> bool:
     return _DENIED_THEN_BUT.search(folded[max(0, start - 100):start]) is not None
 
 
-_BY_THE_CLOCK: Final = re.compile(
+_BY_THE_CLOCK: Final = compiled(
     r"\b(?:this|per|every|each) (?:hour|hr)\b|\bevery \d+ ?min\w*|\bcada (?:hora|media hora|\d+ ?min\w*)\b|"
     r"\b(?:pads?|tampons?|toallas?|towels?)\b[^.!?\n]{0,30}\b(?:an?|in (?:an?|the last|one|half an?)|en (?:una|la ultima|media)) "
     r"(?:hour|hr|hora)\b(?! ago)")

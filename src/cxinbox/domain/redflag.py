@@ -47,7 +47,7 @@ from functools import cache, lru_cache
 from typing import Final, Literal
 
 from cxinbox.domain import redflag_lexicon as lex
-from cxinbox.domain.regexneed import NeedIndex
+from cxinbox.domain.regexneed import NeedIndex, compiled
 from cxinbox.domain.wordscan import Family, WordPattern, possible
 
 Status = Literal["current", "negated", "historical", "hypothetical", "pseudo", "bulk"]
@@ -192,8 +192,8 @@ def _respellings() -> tuple[dict[str, str], dict[str, tuple[frozenset[str], str]
     return table, beside
 
 
-_SPELT_WORD: Final = re.compile(r"[a-z]+(?:'[a-z]+)?")
-_ARTICLE_BEFORE: Final = re.compile(r"\b(?:my|his|her|their|the|your|our|a|on|in|to) $")
+_SPELT_WORD: Final = compiled(r"[a-z]+(?:'[a-z]+)?")
+_ARTICLE_BEFORE: Final = compiled(r"\b(?:my|his|her|their|the|your|our|a|on|in|to) $")
 
 
 def respell(folded: str, where: list[int] | None) -> tuple[str, list[int] | None]:
@@ -353,7 +353,7 @@ def _word_end(folded: str, end: int) -> int:
 _NUMBER_WORDS: Final = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
                         "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "un": 1,
                         "una": 1, "dos": 2, "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6}
-_STRONG_INFANT: Final = re.compile(r"\b(?:newborn|new born|infant|recien nacid|neonat|"
+_STRONG_INFANT: Final = compiled(r"\b(?:newborn|new born|infant|recien nacid|neonat|"
                                    r"\d+ ?-?(?:days?|weeks?|wks?|dias|diitas|semanas|semanitas)\b)")
 
 
@@ -368,7 +368,7 @@ def _has_cue(folded: str, cue: str, c: _Compiled) -> bool:
     return not c.older_age.search(folded) or bool(_STRONG_INFANT.search(folded))
 
 
-_AGE_NUMBER: Final = re.compile(r"(\d+|[a-z]+)[ -]?(?:days?|weeks?|wks?|months?|mos?|dias|"
+_AGE_NUMBER: Final = compiled(r"(\d+|[a-z]+)[ -]?(?:days?|weeks?|wks?|months?|mos?|dias|"
                                 r"diitas|semanas|semanitas|mes|meses|mesecitos|mesesitos)\b")
 
 
@@ -388,16 +388,16 @@ def _infant_age(phrase: str) -> bool:
 
 # -- context -------------------------------------------------------------------------------
 
-_SENTENCE_END: Final = re.compile(r"[.!?;]+(?=\s|$)|[¡¿]|\n\s*\n")
-_WORD: Final = re.compile(r"[\w']+")
-_STRONG_NOW: Final = re.compile(
+_SENTENCE_END: Final = compiled(r"[.!?;]+(?=\s|$)|[¡¿]|\n\s*\n")
+_WORD: Final = compiled(r"[\w']+")
+_STRONG_NOW: Final = compiled(
     r"\b(?:again|(?:it'?s|its|is|came|come|coming) back(?! (?:all )?(?:clear|normal|negative|fine)\b)|still|right now|worse|ahorita|ahora mismo|"
     r"otra vez|de nuevo|volvio|sigue|todavia|keeps? (?:on )?[a-z]+ing|won'?t stop|no deja de|continua|"
     r"(?:thoughts|urges|ideas|voices|feelings|cravings) (?:are|have come|came) back|(?:los|las) (?:pensamientos|ideas|ganas|voces) (?:volvieron|regresaron))\b")
 """Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it); thoughts
 that are back after a stay ("discharged last week ... tonight the thoughts are back")."""
-_NOW: Final = re.compile(r"\b(?:now|ahora|ahorita)\b")
-_DANGER_NOW: Final = re.compile(
+_NOW: Final = compiled(r"\b(?:now|ahora|ahorita)\b")
+_DANGER_NOW: Final = compiled(
     r"\b(?:floppy|limp|lethargic|listless|unresponsive|(?:not|isn'?t|won'?t|can'?t|cannot|hard to)"
     r" (?:be )?(?:wak(?:e|ing)|feed(?:ing)?|nurs(?:e|ing)|eat(?:ing)?|drink(?:ing)?)|turning blue|"
     r"no (?:quiere )?(?:come|comer|despierta|reacciona|responde)|no se despierta|"
@@ -416,11 +416,11 @@ sentence said; the hit judge never vetoes a hit it follows."""
 def grave_sign_after(folded: str, end: int) -> bool:
     """A sign of being gravely unwell now (`_DANGER_NOW`) after position `end` of `folded`."""
     return _DANGER_NOW.search(folded, end) is not None
-_NOW_HAVE: Final = re.compile(
+_NOW_HAVE: Final = compiled(
     r"\b(?:now|ahora|ahorita) (?:i(?:'?m| am)? (?:have|having|got)|i have|(?:he|she)(?:'s| is)? (?:has|having)|"
     r"tengo|tiene|estoy|esta|me duele|le duele|siento)\b")
-_LIST_WORD: Final = re.compile(r"\b(?:or|nor|ni|o)\b")
-_BARE_NEGATION: Final = re.compile(r"(?:no|not|ni|sin|never|nunca)")
+_LIST_WORD: Final = compiled(r"\b(?:or|nor|ni|o)\b")
+_BARE_NEGATION: Final = compiled(r"(?:no|not|ni|sin|never|nunca)")
 
 
 Spans = tuple[tuple[int, int], ...]
@@ -549,7 +549,7 @@ def _context(folded: str, category: str, start: int, end: int, bounds: list[int]
     return "current", None
 
 
-_COMES_BACK: Final = re.compile(
+_COMES_BACK: Final = compiled(
     # (not a paper sent back: "fax it back", "mail them back")
     r"\b(?<!fax )(?<!send )(?<!mail )(?<!email )(?<!e-mail )(?<!give )(?<!sign )(?<!text )(?<!scan )"
     r"(?:(?:it|they|it all|the same(?: thing| pain)?)(?:'s| is| has| have|s)? (?:(?:all |just )?(?:come|came|coming) back|"
@@ -561,7 +561,7 @@ _COMES_BACK: Final = re.compile(
 """A later clause or sentence that says the episode set aside before came back now ("I had
 chest pain last week that went away. It came back tonight", "mi papá tuvo dolor de pecho el
 martes, pero ahora le volvió"): the ending or the date was the earlier episode's."""
-_OLD_DATE: Final = re.compile(
+_OLD_DATE: Final = compiled(
     r"\b(?:(?:days?|weeks?|months?|years?) ago|hace (?:\w+ )?(?:dias|semanas|meses|anos)|years?|anos|last (?:week|month|year|spring|summer|fall|winter)|"
     r"(?:la semana|el mes|el ano) pasad[oa]|(?:in|en) (?:19|20)\d\d)\b")
 BACK_REACH: Final = 300
@@ -579,8 +579,8 @@ def comes_back(folded: str, start: int) -> bool:
     return _OLD_DATE.search(folded, found.end(), _sentence_end(folded, found.end())) is None
 
 
-_NOT_BEFORE: Final = re.compile(r"(?:\bnot|n't|\bno|\bnever|\bnunca)\s+(?:\w+\s+)?$")
-_IF_BEFORE: Final = re.compile(
+_NOT_BEFORE: Final = compiled(r"(?:\bnot|n't|\bno|\bnever|\bnunca)\s+(?:\w+\s+)?$")
+_IF_BEFORE: Final = compiled(
     r"(?<!\bsure )(?<!\bknow )(?<!\bwonder )(?<!\bwondering )\b(?:if|in case|en caso de que)"
     r"\s+(?:\w+\s+)?$")
 """A return asked about ("how much would be too much if it came back?") is no return. Not
@@ -697,12 +697,12 @@ def _episode_over(folded: str, start: int, end: int, mods: list[tuple[str, str, 
     return ending.start(), ending.end()
 
 
-_DATE_FRAME: Final = re.compile(
+_DATE_FRAME: Final = compiled(
     r"\b(?:ago|hace|last|pasad[oa]|(?:19|20)\d\d|jan\w*|feb\w*|march|april|june|july|aug\w*|sept?\w*|"
     r"oct\w*|nov\w*|dec\w*|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|"
     r"noviembre|diciembre)\b")
 """A historical modifier that gives a date (not "after his fall", "my dad had")."""
-_ANSWERED_NO: Final = re.compile(
+_ANSWERED_NO: Final = compiled(
     r"[ \t]*(?:\?+|:|-+|\u2013|\u2014|=)[ \t]*(no|none|nope|nah|nada|ninguno|ninguna|negative|negativo|neg)\b"
     r"(?=[ \t]*(?:[,.;!\n]|$|\b(?:and|y|just|solo)\b))")
 """A symptom asked about and answered no right after it, as in a checklist."""

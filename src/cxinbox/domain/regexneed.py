@@ -143,6 +143,17 @@ def compile_with_needs(source: str) -> tuple[re.Pattern[str], frozenset[str] | N
     return regex, need
 
 
+def compiled(source: str) -> re.Pattern[str]:
+    """`re.compile(source)`; while patterns are kept (`keep_made`), built from what was
+    given when it holds the source and kept in `made()` like the word patterns: for the
+    detectors' other patterns (the sign readers', and those the detector modules compile
+    when imported), made while a parse worker readies the detectors and read from the
+    pattern file after. Nothing kept: `re.compile` itself (no needs read)."""
+    if _made is None:
+        return re.compile(source)
+    return compile_with_needs(source)[0]
+
+
 def _needs_of(tree: Any) -> frozenset[str] | None:
     if tree.state.flags & (re.IGNORECASE | re.VERBOSE):
         return None

@@ -57,8 +57,8 @@ from functools import cache
 from typing import Final
 
 from cxinbox.domain import redflag
-from cxinbox.domain.regexneed import NeedIndex
-from cxinbox.domain.wordscan import WordPattern, possible
+from cxinbox.domain.regexneed import NeedIndex, compiled
+from cxinbox.domain.signreader import ConceptReader, Sign
 
 CATEGORY: Final = "suicide_self_harm"
 
@@ -598,16 +598,6 @@ text quiets the reader unless a wish is among the signs (a wish not to be alive 
 ordinary) or the means sits beside a decision or a goodbye."""
 
 
-@dataclass(frozen=True, slots=True)
-class Sign:
-    """One warning sign found in the text: its concept and span (folded text)."""
-
-    concept: str
-    start: int
-    end: int
-    kind: int = 0  # which of the concept's phrasings
-
-
 _SIGNS: Final = NeedIndex()
 """The signs' own prefilter index (wordscan.py): one answer per text says which phrasings
 could match it, and only those are scanned."""
@@ -615,7 +605,7 @@ could match it, and only those are scanned."""
 
 @dataclass(frozen=True, slots=True)
 class _Compiled:
-    per: tuple[tuple[str, int, WordPattern], ...]
+    reader: ConceptReader
     ordinary: re.Pattern[str]
     moving: re.Pattern[str]
 
@@ -623,21 +613,15 @@ class _Compiled:
 @cache
 def _compiled() -> _Compiled:
     return _Compiled(
-        per=tuple((concept, kind, WordPattern(p, _SIGNS))
-                  for concept, patterns in CONCEPTS.items() for kind, p in enumerate(patterns)),
-        ordinary=re.compile("|".join(f"(?:{p})" for p in ORDINARY)),
-        moving=re.compile("|".join(f"(?:{p})" for p in MOVING)),
+        reader=ConceptReader(CONCEPTS, _SIGNS),
+        ordinary=compiled("|".join(f"(?:{p})" for p in ORDINARY)),
+        moving=compiled("|".join(f"(?:{p})" for p in MOVING)),
     )
 
 
 def signs(folded: str) -> list[Sign]:
     """Every warning sign in folded text, in text order (no context read)."""
-    per = _compiled().per
-    answer = possible(folded, _SIGNS)
-    found = [Sign(concept, m.start(), m.end(), kind)
-             for concept, kind, pattern in per if not pattern.ruled_out(answer)
-             for m in pattern.scan(folded)]
-    return sorted(found, key=lambda s: (s.start, s.end))
+    return _compiled().reader.signs(folded)
 
 
 def current_signs(read: str) -> list[Sign]:
@@ -650,7 +634,7 @@ def current_signs(read: str) -> list[Sign]:
     return [s for s in found if _current(read, s)]
 
 
-_UP_TO_NOW: Final = re.compile(r"\b(?:since|desde|ever since|from the day)\b")
+_UP_TO_NOW: Final = compiled(r"\b(?:since|desde|ever since|from the day)\b")
 
 
 def _current(read: str, sign: Sign) -> bool:
@@ -681,21 +665,21 @@ def _current(read: str, sign: Sign) -> bool:
     return _UP_TO_NOW.search(folded, begin, sign.start) is not None
 
 
-_COND: Final = re.compile(
+_COND: Final = compiled(
     r"\b(?:i'?m|im|i am) (?:done|out|finished)\b|\bthat'?s it for me\b|\bi'?ll end it\b|\bhasta aqui llego\b|"
     r"\bya no sigo\b|\bme quito de en medio\b")
 """An end told after a condition earlier in the sentence: the means named after it are
 ready now, whatever the condition."""
-_SCREENING: Final = re.compile(
+_SCREENING: Final = compiled(
     r"\b(?:phq(?:-?\d)?|questionnaire|cuestionario|screening|the question (?:about|on|asking)|asks? about|"
     r"(?:en )?la pregunta (?:de|si|sobre))\b")
 """A screening question in the same sentence: the sign is its words, not the writer's."""
-_SCREEN_YES: Final = re.compile(
+_SCREEN_YES: Final = compiled(
     r"\b(?:nearly every day|more than half|several days|casi todos los dias|mas de la mitad|varios dias|"
     r"es la verdad|it'?s true|i marked yes|marque (?:que )?si|puse (?:que )?si)\b")
 """A screening question answered yes: the sign is the writer's."""
-_NEGATED_JUST_BEFORE: Final = re.compile(r"\b(?:don'?t|dont|do not|never|nunca)\s+$")
-_PAST_DATE: Final = re.compile(
+_NEGATED_JUST_BEFORE: Final = compiled(r"\b(?:don'?t|dont|do not|never|nunca)\s+$")
+_PAST_DATE: Final = compiled(
     r"\b(?:in|back in|last|en|el (?:pasado|ano pasado)) (?:january|february|march|april|may|june|july|august|"
     r"september|october|november|december|the spring|the summer|the fall|the winter|spring|summer|fall|winter|"
     r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|year|month)\b|"
@@ -703,22 +687,22 @@ _PAST_DATE: Final = re.compile(
     r"(?:dias|semanas|meses|anos)\b(?! que)|\b(?:\d+|two|three|four|five|six|ten) (?:days|weeks|months|years) ago\b|"
     r"\b(?:in|en) (?:19|20)\d\d\b|\b(?:at|when i was|a los|cuando tenia) \d{1,2}\b")
 """A date in the past in the sign's sentence."""
-_WELL_NOW: Final = re.compile(
+_WELL_NOW: Final = compiled(
     r"\b(?:(?:he'?s|she'?s|i'?m|im|i am|is|been|doing) (?:doing )?(?:great|really well|well|much better|so much better|"
     r"stable)(?: now| for years)?|been stable|back on the|back at (?:work|school)|ya (?:esta|estoy) (?:mejor|bien|estable)|"
     r"(?:estoy|esta) (?:mucho )?mejor|far behind me|behind me now|graduat\w+)\b")
 """The writer or the patient well now."""
-_ACCIDENT: Final = re.compile(
+_ACCIDENT: Final = compiled(
     r"\b(?:bandsaw|band saw|table saw|the saw|meat slicer|slicer|(?<!not )by accident|(?<!not )accidentally|slipped|"
     r"(?<!no fue )sin querer|(?<!no fue )por accidente|se resbalo|con la sierra)\b")
 """An injury told as an accident at work or at home."""
-_NOT_TO_DIE: Final = re.compile(
+_NOT_TO_DIE: Final = compiled(
     r"\b(?:no|not|wasn'?t|was not|no era) (?:para|to|trying to|intentando) (?:matarme|morirme|kill myself|die|end it|"
     r"hacerme dano|hurt myself)\b")
 """An overdose or an injury the writer says was not meant to kill."""
 
 
-_LONG_SINCE: Final = re.compile(
+_LONG_SINCE: Final = compiled(
     r"\b(?:years?|yrs?|decades?|anos|decadas) (?:now )?(?:since|desde)\b|\b(?:it'?s|it has) been\b|"
     r"\b(?:hace|ya van|van) (?:\d+|\w+) (?:anos|decadas)\b")
 """A time since that is years long: what follows is the past it counts from."""
@@ -766,7 +750,7 @@ LEAVING: Final = frozenset({"arrange", "final", "thanks", "time"})
 """The signs a move or a trip explains."""
 
 
-AFTER_PREGNANCY: Final = re.compile(
+AFTER_PREGNANCY: Final = compiled(
     r"\b(?:miscarr\w+|postpartum|post-partum|gave birth|had the baby|since the baby|after the baby|"
     r"stillbirth|stillborn|posparto|post parto|dio a luz|di a luz|perdi (?:al|el) bebe|perdio (?:al|el) bebe|"
     r"aborto espontaneo|desde que naci\w+|despues del parto|desde el parto)\b")
@@ -783,7 +767,7 @@ def after_pregnancy_wish(read: str) -> bool:
     return any(s.concept in STRONG for s in current_signs(read))
 
 
-DENIED_NOW: Final = re.compile(
+DENIED_NOW: Final = compiled(
     r"\b(?:not|never|no longer|isn'?t|is not|wasn'?t) (?:been )?suicidal\b|"
     r"\bno (?:suicidal )?(?:thoughts|plans?|ideas|urges|intent(?:ion)?)(?: or (?:thoughts|plans?|intent))? (?:of|about|to) "
     r"(?:hurting|harming|killing|ending|suicide|dying|self[- ]harm|hurt)\b|"
@@ -798,7 +782,7 @@ DENIED_NOW: Final = re.compile(
 """The writer says the risk is not there now ("no thoughts of hurting myself", "not
 suicidal", "no pienso en morirme"): beside no current warning sign, a lexicon hit of
 suicide/self-harm in the same message reads the words that are denied."""
-OTHERS_OR_PAST: Final = re.compile(
+OTHERS_OR_PAST: Final = compiled(
     r"\b(?:died|death|dead|passed) (?:by|from|of) suicide\b|\b(?:mother|father|mom|dad|son|daughter|brother|"
     r"sister|uncle|aunt|cousin|grandfather|grandmother|friend|classmate|husband|wife)'?s? suicide\b|"
     r"\bsuicide (?:prevention|awareness|risk (?:screening|assessment|form)|screening|toolkit|training|program\w*|"

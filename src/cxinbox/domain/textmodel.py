@@ -28,12 +28,13 @@ import math
 import re
 import struct
 import sys
+import threading
 import zlib
 from array import array
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
-from functools import cache, lru_cache
+from functools import lru_cache
 from importlib import resources
 from operator import add
 from typing import Final
@@ -241,10 +242,16 @@ class TriageModel:
         files of earlier rounds and of the training caches)."""
         if not blob.startswith(MAGIC):
             return cls.from_dict(unpack(blob))
-        try:
-            payload = memoryview(zlib.decompress(blob[len(MAGIC):]))
-        except zlib.error as exc:
-            raise ValueError(f"triage model: the file is damaged ({exc})") from None
+        return cls.from_payload(payload_of(blob))
+
+    @classmethod
+    def from_payload(cls, data: bytes) -> TriageModel:
+        """A format 2 file's model from its payload (`payload_of`): what a process that
+        keeps the payload (service/pattern_cache.py `read_model`) reads instead of
+        decompressing the file again."""
+        payload = memoryview(data)
+        if len(payload) < 4:
+            raise ValueError("triage model: the file is cut short")
         (size,) = struct.unpack_from("<I", payload)
         header = json.loads(bytes(payload[4:4 + size]))
         if header.get("format") != 2 or header.get("bits") != BITS:
@@ -367,11 +374,44 @@ class LazyRows(_MadeRows):
         return len(self._raw)
 
 
-@cache
+def payload_of(blob: bytes) -> bytes:
+    """The payload of a format 2 file (`to_bytes`): its bytes after MAGIC, decompressed."""
+    if not blob.startswith(MAGIC):
+        raise ValueError("triage model: not a format 2 file")
+    try:
+        return zlib.decompress(blob[len(MAGIC):])
+    except zlib.error as exc:
+        raise ValueError(f"triage model: the file is damaged ({exc})") from None
+
+
+Reader = Callable[[bytes], "TriageModel | None"]
+"""Reads the shipped file's bytes another way (service/pattern_cache.py `read_model`);
+None or an exception: the file is read as it is."""
+
+_shipped_lock: Final = threading.Lock()
+_read: list[TriageModel] = []
+
+
 def shipped() -> TriageModel:
     """The model shipped with the package, read once per process."""
-    blob = resources.files("cxinbox.domain").joinpath(MODEL_FILE).read_bytes()
-    return TriageModel.from_bytes(blob)
+    return read_shipped()
+
+
+def read_shipped(reader: Reader | None = None) -> TriageModel:
+    """`shipped`: the first call of either reads the file, with `reader` when given (and
+    `TriageModel.from_bytes` if it gives nothing or fails); every later call gets the same
+    model."""
+    with _shipped_lock:
+        if not _read:
+            blob = resources.files("cxinbox.domain").joinpath(MODEL_FILE).read_bytes()
+            model = None
+            if reader is not None:
+                try:
+                    model = reader(blob)
+                except Exception:  # noqa: BLE001 - read the file itself instead
+                    model = None
+            _read.append(model if model is not None else TriageModel.from_bytes(blob))
+        return _read[0]
 
 
 def _word_features(words: list[str], i: int) -> set[int]:

@@ -17,6 +17,7 @@ from cxinbox.domain import intent as intent_mod
 from cxinbox.domain.assessment import Assessment
 from cxinbox.domain.newtext import new_text
 from cxinbox.domain.redflag_lexicon import CATEGORIES
+from cxinbox.domain.regexneed import compiled
 from cxinbox.domain.sanitize import clean_text
 
 __all__ = ["CATEGORIES", "INTENTS", "Assessment", "Detail", "assess", "assess_message",
@@ -35,11 +36,11 @@ class Detail:
     intent_scores: dict[str, float]
 
 
-_SPANISH: Final = re.compile(
+_SPANISH: Final = compiled(
     r"\b(?:el|la|los|las|de|del|que|y|en|por|para|con|mi|me|es|esta|estoy|tengo|una|un|"
     r"se|lo|le|su|pero|muy|gracias|hola|buenos|buenas|dias|tardes|cita|dolor|porque|"
     r"necesito|quiero|puedo|usted|ustedes|favor|tiene|hace|ayer|hoy|desde|como)\b")
-_ENGLISH: Final = re.compile(
+_ENGLISH: Final = compiled(
     r"\b(?:the|and|of|to|in|is|it|my|i|you|for|on|have|with|this|that|was|can|be|are|"
     r"at|not|but|please|thanks|hi|hello|need|want|since|from|what|when|will|would|an)\b")
 
@@ -321,13 +322,18 @@ def _blend_intent(model: textmodel.TriageModel, found: intent_mod.Intent, folded
 
 
 def prepare_detectors() -> None:
-    """Compile the lexicons and load the model and the judge now (each is otherwise made on
-    first use, by the first message assessed): for a process that knows messages are on
-    their way and has a moment before they come."""
+    """Compile the lexicons and the sign readers' patterns and load the model and the judge
+    now (each is otherwise made on first use, by the first message assessed): for a process
+    that knows messages are on their way and has a moment before they come. A parse worker
+    readies them with its pattern file kept (service/pattern_cache.py), so what they compile
+    here is read from the file at its next sync."""
     redflag._compiled()
     intent_mod.prepare()
     textmodel.shipped()
     hitjudge.shipped()
+    selfharm._compiled()
+    breathing._compiled()
+    headinjury._compiled()
 
 
 def assess(body: str, *, subject: str = "", channel: str = "email") -> Assessment:

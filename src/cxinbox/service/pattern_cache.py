@@ -126,13 +126,50 @@ def ready_detectors() -> None:
 
 def detector_steps() -> tuple[Callable[[], object], ...]:
     """domain/triage.py's `prepare_detectors` in parts of similar cost (tens of milliseconds
-    each), in order: the lexicons' patterns, the intent rules, the model, then the rest
-    (the judge, and whatever else `prepare_detectors` readies: what the earlier parts made
-    is kept, so it is not made twice)."""
-    from cxinbox.domain import intent, redflag, textmodel, triage
+    each), in order: the lexicons' patterns, the intent rules, the model, the judge, then
+    the rest (the sign readers' patterns, and whatever else `prepare_detectors` readies:
+    what the earlier parts made is kept, so it is not made twice)."""
+    from cxinbox.domain import intent, redflag, triage
 
-    return (redflag._compiled, intent.prepare, textmodel.shipped, _judge,
-            triage.prepare_detectors)
+    return (redflag._compiled, intent.prepare, _model, _judge, triage.prepare_detectors)
+
+
+def _model() -> None:
+    """The triage model read with `read_model` (domain/textmodel.py `read_shipped`)."""
+    from cxinbox.domain import textmodel
+
+    textmodel.read_shipped(read_model)
+
+
+def read_model(blob: bytes) -> Any:
+    """The triage model from its file's bytes `blob`, the file's payload kept decompressed
+    in `model-<python>.marshal` beside the pattern file and keyed by the file's digest:
+    decompressing the shipped file is ~35 ms of every sync's readying, reading the kept
+    payload a few. The model is made from the same bytes either way (textmodel.py
+    `from_payload`), so it answers the same. A retrained model has another digest: its file
+    is decompressed and the payload written again. None for a file of the older layout (it
+    is read as it is)."""
+    from cxinbox.domain import textmodel
+
+    if not blob.startswith(textmodel.MAGIC):
+        return None
+    key: list[Any] = [_FORMAT, sys.hexversion, hashlib.sha256(blob).hexdigest()]
+    path = _path("model")
+    kept = _load(path, key) if path is not None else {}
+    payload = kept.get("payload")
+    if isinstance(payload, bytes):
+        try:
+            return textmodel.TriageModel.from_payload(payload)
+        except ValueError:
+            # a kept payload that does not read is written again from the file, not read
+            # and refused by every process after this one
+            log.warning("%s: the triage model's kept payload does not read; writing it again",
+                        path)
+    payload = textmodel.payload_of(blob)
+    model = textmodel.TriageModel.from_payload(payload)
+    if path is not None:
+        _store(path, key, {"payload": payload})
+    return model
 
 
 def _judge() -> None:
@@ -217,13 +254,13 @@ def readying() -> Iterator[None]:
     `detector_steps`) ends at a yield, the file's last step with the generator. A parse
     worker takes one step per pool task, so a batch to parse waits for one part (~50 ms),
     not for all of them."""
+    key, path = _key(), _path()
+    given = _load(path, key) if key is not None and path is not None else None
+    if given is not None:  # before the imports: the modules compile patterns when imported
+        regexneed.keep_made(given)
     import cxinbox.domain.triage  # noqa: F401 - the first step: the detectors' imports
 
     yield
-    key, path = _key(), _path()
-    given = _load(path, key) if key is not None and path is not None else None
-    if given is not None:
-        regexneed.keep_made(given)
     steps = detector_steps()
     for i, step in enumerate(steps):
         step()
