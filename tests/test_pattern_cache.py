@@ -180,20 +180,19 @@ def test_a_cache_directory_that_is_not_the_users_own_is_neither_read_nor_written
 
 
 def test_a_refused_entry_is_written_again_once(tmp_path: Path) -> None:
-    import marshal
 
     first = _ready_and_assess(tmp_path)
     (path,) = (tmp_path / "cxinbox").glob("patterns-*.marshal")
-    key, made = marshal.loads(path.read_bytes())
+    key, made = pattern_cache.unframed(path.read_bytes())
     source = min(made)
     good = made[source]
     made[source] = (good[0], b"\xff" * 16, *good[2:])  # a program the engine refuses
-    path.write_bytes(marshal.dumps((key, made)))
+    path.write_bytes(pattern_cache.framed((key, made)))
     path.chmod(0o600)
     broken_at = path.stat().st_mtime_ns
     second = _ready_and_assess(tmp_path)
     assert second == first
-    repaired = marshal.loads(path.read_bytes())[1]
+    repaired = pattern_cache.unframed(path.read_bytes())[1]
     assert repaired[source] == good
     assert path.stat().st_mtime_ns != broken_at
     written = path.stat().st_mtime_ns
@@ -219,7 +218,6 @@ def _bits(row: object) -> bytes:
 
 def test_the_kept_judge_is_the_files_to_the_bit(tmp_path: Path,
                                                  monkeypatch: pytest.MonkeyPatch) -> None:
-    import marshal
 
     from cxinbox.domain import hitjudge, textmodel
 
@@ -246,9 +244,9 @@ def test_the_kept_judge_is_the_files_to_the_bit(tmp_path: Path,
     assert warm.model.probabilities(features) == real.model.probabilities(features)
     # arrays that do not fit their classes: the judge's own file read, and the arrays
     # written again once (not refused by every process after)
-    key, kept = marshal.loads(path.read_bytes())
+    key, kept = pattern_cache.unframed(path.read_bytes())
     kept["weights"] = kept["weights"][:-4]
-    path.write_bytes(marshal.dumps((key, kept)))
+    path.write_bytes(pattern_cache.framed((key, kept)))
     path.chmod(0o600)
     cut = path.stat().st_mtime_ns
     mended = pattern_cache.read_judge(blob)
@@ -345,7 +343,6 @@ def test_the_kept_model_payload_reads_as_the_file(tmp_path: Path,
     """The triage model read from its kept payload is the file's: the same probabilities to
     the bit; a kept payload that does not read is written again from the file, once; a
     file of the older layout is read as it is."""
-    import marshal
     from importlib import resources
 
     from cxinbox.domain import textmodel
@@ -367,9 +364,9 @@ def test_the_kept_model_payload_reads_as_the_file(tmp_path: Path,
             assert model.redflag_probabilities(text) == real.redflag_probabilities(text)
             assert model.intent_probabilities(text, "re: cita") == \
                 real.intent_probabilities(text, "re: cita")
-    key, kept = marshal.loads(path.read_bytes())
+    key, kept = pattern_cache.unframed(path.read_bytes())
     kept["payload"] = kept["payload"][:-7]  # cut short: refused, the file read instead
-    path.write_bytes(marshal.dumps((key, kept)))
+    path.write_bytes(pattern_cache.framed((key, kept)))
     path.chmod(0o600)
     cut = path.stat().st_mtime_ns
     mended = pattern_cache.read_model(blob)
@@ -380,3 +377,16 @@ def test_the_kept_model_payload_reads_as_the_file(tmp_path: Path,
     assert path.stat().st_mtime_ns == mended_at
     older = textmodel.pack(real.redflag.as_dict())  # format 1 (gzip of JSON)
     assert pattern_cache.read_model(older) is None
+    # one bit flipped in the kept payload: marshal reads it as other weights, the checksum
+    # refuses it, the file's own model answers and the kept file is written again
+    flipped = bytearray(path.read_bytes())
+    flipped[len(flipped) * 2 // 3] ^= 0x10
+    path.write_bytes(bytes(flipped))
+    path.chmod(0o600)
+    with pytest.raises(ValueError):
+        pattern_cache.unframed(bytes(flipped))
+    checked = pattern_cache.read_model(blob)
+    for text in texts:
+        assert checked.redflag_probabilities(text) == real.redflag_probabilities(text)
+    assert pattern_cache.unframed(path.read_bytes())[1]["payload"] == \
+        textmodel.payload_of(blob)

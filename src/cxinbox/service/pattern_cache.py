@@ -26,6 +26,7 @@ import marshal
 import os
 import stat
 import sys
+import zlib
 from array import array
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -36,7 +37,7 @@ from cxinbox.domain import regexneed
 log = logging.getLogger(__name__)
 
 _LIMIT: Final = 32 * 1024 * 1024
-_FORMAT: Final = 1
+_FORMAT: Final = 2
 
 
 def _path(name: str = "patterns") -> Path | None:
@@ -75,6 +76,22 @@ def _dir_ours(directory: Path) -> bool:
     return stat.S_ISDIR(st.st_mode) and _ours(st)
 
 
+def framed(kept: Any) -> bytes:
+    """A kept file's bytes: the CRC-32 of the marshalled data, then the data."""
+    data = marshal.dumps(kept)
+    return zlib.crc32(data).to_bytes(4, "big") + data
+
+
+def unframed(blob: bytes) -> Any:
+    """What `framed` kept; ValueError when the bytes changed after they were written (a
+    flipped bit, a disk's error): marshal alone would read most such changes as other
+    values (a model's weights, a needed string) and the detectors would answer otherwise."""
+    body = memoryview(blob)[4:]
+    if len(blob) < 4 or int.from_bytes(blob[:4], "big") != zlib.crc32(body):
+        raise ValueError("kept file changed after it was written")
+    return marshal.loads(body)
+
+
 def _load(path: Path, key: list[Any]) -> dict[Any, Any]:
     if not _dir_ours(path.parent):
         return {}
@@ -87,7 +104,8 @@ def _load(path: Path, key: list[Any]) -> dict[Any, Any]:
         if not stat.S_ISREG(st.st_mode) or not _ours(st) or st.st_size > _LIMIT:
             return {}
         with os.fdopen(os.dup(fd), "rb") as handle:
-            data = marshal.load(handle)
+            blob = handle.read()
+        data = unframed(blob)
     except (OSError, EOFError, ValueError, TypeError):
         return {}
     finally:
@@ -106,7 +124,7 @@ def _store(path: Path, key: list[Any], made: dict[Any, Any]) -> None:
             return
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
         with os.fdopen(fd, "wb") as handle:
-            marshal.dump((key, made), handle)
+            handle.write(framed((key, made)))
         os.replace(tmp, path)
     except (OSError, ValueError):
         try:
