@@ -127,3 +127,26 @@ def test_a_mailing_is_never_flagged_by_the_reader() -> None:
     raw = (b"From: news@clinic.example.org\r\nList-Unsubscribe: <mailto:u@example.org>\r\n"
            b"Subject: Safety tips\r\n\r\n" + body.encode())
     assert triage.assess_message(raw).red_flag is None
+
+
+@pytest.mark.parametrize("text", [
+    "grandpa slipped in the kitchen and hit his head on the table, he takes eliquis",
+    "my aunt (84) knocked her head on the table edge when she bent down, little bump",
+    "our 7 month old rolled off and hit her head on the coffee table",
+    "my brother hit his head on the wall when he fell at work and has been vomiting since",
+])
+def test_a_head_struck_on_a_table_or_a_wall_is_a_blow_not_the_idiom(text: str) -> None:
+    """A past blow on a table or a wall is the head struck (the idiom is one's own head
+    against the wall or the desk over a bill, or wanting to): with a sign, or to a baby, the
+    old or someone on a thinner, it is head injury."""
+    assert triage.assess(text, channel="sms").red_flag == "head_injury"
+
+
+@pytest.mark.parametrize("text", [
+    "i have been banging my head against the wall with this prior auth, can billing call me",
+    "this portal makes me want to bang my head on the desk. how do i see my results",
+    "hit my head against the wall for an hour trying to fill in the disability form",
+    "the kids are banging their heads against the wall over the school forms too",
+])
+def test_ones_own_head_against_the_wall_over_a_bill_stays_quiet(text: str) -> None:
+    assert triage.assess(text, channel="sms").red_flag is None

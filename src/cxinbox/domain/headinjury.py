@@ -216,9 +216,15 @@ ORDINARY: Final = (
     # a helmet that did its job
     (r"\bhelmet (?:did (?:its|it'?s) job|saved|took the hit|cracked)\b|\b(?:el )?casco (?:lo|la|le|me) salvo\b|"
      r"\bgracias al casco\b"),
-    # a head against the wall or a desk over a bill or work
-    (r"\b(?:bang|banging|hit|hitting|knock|knocking|beat|beating|smash|smashing|slam|slamming) (?:my|our|his|her) heads? "
-     r"(?:against|on|into) (?:the|a|my) (?:wall|desk|keyboard|table)\b|\bdarme (?:de )?(?:topes|cabezazos) contra la pared\b|"
+    # a head against the wall or a desk over a bill or work: one's own head against it, a
+    # head being banged against the wall, or wanting to; not a past blow on a table or a
+    # wall ("hit her head on the table": that is a blow)
+    (r"\b(?:bang\w*|hit\w*|knock\w*|beat\w*|smash\w*|slam\w*) (?:my|our) heads? against (?:the|a|my) "
+     r"(?:wall|desk|keyboard)\b|"
+     r"\b(?:banging|hitting|knocking|beating|smashing|slamming) (?:his|her|their) heads? against (?:the|a) wall\b|"
+     r"\b(?:want to|wanna|could|gonna|going to|about to|ready to|feel like|felt like) (?:bang|banging|hit|hitting|"
+     r"knock|knocking|beat|beating|smash|smashing|slam|slamming) (?:my|our) heads? (?:against|on|into) (?:the|a|my) "
+     r"(?:wall|desk|keyboard|table)\b|\bdarme (?:de )?(?:topes|cabezazos) contra la pared\b|"
      r"\bmust have hit my head\b|\bfell (?:out of|off) my (?:chair|seat)\b(?! and)|\b(?:debo|debi) (?:de )?haber(?:me)? (?:dado|pegado) (?:un golpe )?en la cabeza\b"),
     # a report or a claim for a lawyer or an insurer
     r"\b(?:(?:accident|incident|police) report|lawyer|attorney|abogad[oa]|reporte del accidente|demanda)\b",
