@@ -75,9 +75,10 @@ class PgSelection(SqlSelection):
 
 
 _RECORD_EVENT: Final = "SELECT cxinbox_record_event(%s, %s, %s, %s, %s)"
+"""One audit event appended by the server (PG_TUNING in store/pg/schema.py)."""
 _STANDBY_REPLAY: Final = """
 SELECT CASE WHEN pg_is_in_recovery() THEN 0
-            ELSE pg_current_wal_insert_lsn() - '0/0'::pg_lsn END,
+            ELSE pg_current_wal_flush_lsn() - '0/0'::pg_lsn END,
        count(*) FILTER (WHERE r.state IS NOT NULL),
        min(COALESCE(r.replay_lsn - '0/0'::pg_lsn, 0)) FILTER (WHERE r.state IS NOT NULL),
        count(*) FILTER (WHERE r.state IS NULL)
@@ -87,7 +88,9 @@ WHERE r.state IS DISTINCT FROM 'backup'
   AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
                   WHERE a.pid = r.pid AND a.datname IS NOT NULL)
 """
-"""One audit event appended by the server (PG_TUNING in store/pg/schema.py)."""
+"""Where the primary's WAL is flushed (read after `make_durable`, so every commit a
+checkpoint's head saw lies at or before it: the insert position may point past real WAL,
+onto the next page's header) and how far its physical standbys replayed."""
 _APPEND_EVENT: Final = "SELECT cxinbox_append_event(?, ?, ?, ?, ?)"
 """A staff action's event appended by the server with its transaction's durable commit."""
 
@@ -527,7 +530,7 @@ class PgStore:
                          " value = (cxinbox_meta.value::bigint + 1)::text")
 
     def standby_replay(self) -> StandbyReplayRecord:
-        """The WAL's end now and its physical standbys' least replayed position
+        """Where the WAL is flushed now and its physical standbys' least replayed position
         (pg_stat_replication). A walsender with a flush position but no replay one
         archives WAL (pg_receivewal, a base backup's stream), one in state "backup"
         sends a base backup, one connected to a database feeds a logical subscriber:
