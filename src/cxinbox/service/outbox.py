@@ -696,10 +696,13 @@ class OutboxWorker:
                              "reason": clean_line(reason, max_len=400)})
 
     def _unconfirmed(self, row: OutboxItem, reason: str, *,
-                     only_from: str | None = None) -> None:
+                     only_from: str | None = None, owner: int | None = None) -> None:
         """`only_from`: only an item still in that state (a person's confirm or retry,
-        committed since it was read, stands)."""
+        committed since it was read, stands), and with `owner` still claimed by that
+        worker (another worker's newer claim stands)."""
         with self.store.writing() as tx:
+            if only_from is not None and not tx.hold_outbox_item(row.id, only_from, owner):
+                return
             if not tx.set_outbox_state(row.id, "unconfirmed", only_from=only_from,
                                        error=clean_line(f"{reason}; {UNCONFIRMED_HINT}",
                                                         max_len=400)):
@@ -847,6 +850,12 @@ class OutboxWorker:
 
         to = row.to[0]
         since = _utc(row.created_ms / 1000)
+        # Each write below only if the item is as it was read: a person may have confirmed
+        # it (the provider listing it late: requeued now, the patient would get it twice)
+        # or retried it while the provider was asked; a text read "sending" only while
+        # still this worker's claim (another worker's recovery may have settled it and a
+        # new claim taken it: requeued under that claim, it would go out twice).
+        owner = row.owner_pid if row.state == "sending" else None  # as claimed
         with self.store.reading() as tx:
             exclude = tx.outbox_provider_ids(row.sender, to)
         try:
@@ -855,12 +864,8 @@ class OutboxWorker:
                 messaging_service_sid=self.config.sms.service_for(row.sender) or None)
         except (SmsError, CredentialError) as exc:
             self._unconfirmed(row, f"{reason}; could not ask the provider: {exc}",
-                              only_from=row.state)
+                              only_from=row.state, owner=owner)
             return 0
-        # Each write below only if the item is as it was read: a person may have confirmed
-        # it (the provider listing it late: requeued now, the patient would get it twice)
-        # or retried it while the provider was asked.
-        owner = row.owner_pid if row.state == "sending" else None  # as claimed
         if found is not None:
             if self.record_sms(row, found.sid, found.status, found.raw, only_from=row.state,
                                owner=owner):
@@ -869,11 +874,12 @@ class OutboxWorker:
                      extra=fields(outbox=row.id))
             return 0
         with self.store.writing() as tx:
-            if not tx.set_outbox_state(row.id, "queued", clear_phase=True,
-                                       error=clean_line(f"{reason}; the provider has no such"
-                                                        " text, sending again", max_len=400),
-                                       next_attempt_ms=int(self.clock() * 1000),
-                                       only_from=row.state):
+            held = tx.hold_outbox_item(row.id, row.state, owner)
+            if not held or not tx.set_outbox_state(
+                    row.id, "queued", clear_phase=True,
+                    error=clean_line(f"{reason}; the provider has no such text, sending"
+                                     " again", max_len=400),
+                    next_attempt_ms=int(self.clock() * 1000), only_from=row.state):
                 log.info("a text the provider has no record of was settled meanwhile; left"
                          " as it is", extra=fields(outbox=row.id))
                 return 0
