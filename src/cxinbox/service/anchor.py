@@ -278,7 +278,8 @@ class Anchor:
         return checkpoint
 
     def _on_every_standby(self, head: ChainHeadRecord) -> ChainHeadRecord | None:
-        """The newest head every attached standby has replayed: `head` itself on a
+        """The newest head every standby has replayed (attached, or away but kept by a
+        physical replication slot, at the position its slot holds): `head` itself on a
         store without standbys, or once they replay it within `standby_wait_s`; past
         that, the newest head read before that they all hold, or None when that is no
         newer than the last checkpoint.
@@ -323,10 +324,18 @@ class Anchor:
         last = self.last
         newest = held[-1] if held else None
         signed_seq = last.seq if last is not None else 0
-        self._standby_trouble(
+        message = (
             "a PostgreSQL standby lags: audit checkpoints sign only the events every"
             " standby has replayed until it catches up (see pg_stat_replication on the"
-            " primary)",
+            " primary)")
+        if state.away:
+            message = (
+                f"{state.away} PostgreSQL standby(s) with a replication slot are not"
+                " connected: audit checkpoints sign only the events the slot holds until"
+                " the standby is back, or an admin drops its slot (see"
+                " pg_replication_slots on the primary)")
+        self._standby_trouble(
+            message,
             f"; it has not replayed the events after"
             f" #{newest.seq if newest is not None else signed_seq} within"
             f" {self.standby_wait_s:g} s")
