@@ -248,13 +248,16 @@ def pair_url(primary: PgCluster, standby: PgCluster, dbname: str) -> str:
 
 
 @contextlib.contextmanager
-def pg_standby(primary: PgCluster, *, synchronous: bool = False) -> Iterator[PgCluster]:
+def pg_standby(primary: PgCluster, *, synchronous: bool = False,
+               slot: str | None = None) -> Iterator[PgCluster]:
     """A hot standby of `primary`: `pg_basebackup -R` (which writes its `standby.signal`
     and `primary_conninfo`) into a temp directory of its own, started on another port and
     streaming. With `synchronous`, the primary then names it in
     `synchronous_standby_names`, so a commit returns only once the standby has it; set
     after the copy, so a promoted standby does not wait for a standby of its own. Leaving
-    the context stops it at once and removes its directory.
+    the context stops it at once and removes its directory. With `slot`, the copy makes a
+    physical replication slot of that name on the primary (`pg_basebackup -C -S`) and the
+    standby streams through it.
 
     The store's pooled sessions commit with `synchronous_commit = on` whatever the
     cluster's default, so they wait for a synchronous standby; statements of `psql` here
@@ -276,7 +279,8 @@ def pg_standby(primary: PgCluster, *, synchronous: bool = False) -> Iterator[PgC
     try:
         _step([str(primary.bindir / "pg_basebackup"), "-D", str(datadir), "-h",
                str(primary.socket_dir), "-p", str(primary.port), "-U", SUPERUSER, "-R",
-               "-X", "stream", "-c", "fast", "--no-sync"], ids, "pg_basebackup", root)
+               "-X", "stream", "-c", "fast", "--no-sync",
+               *(("-C", "-S", slot) if slot else ())], ids, "pg_basebackup", root)
         standby.start_server()
         started = True
         from tests.support.waiting import wait_until

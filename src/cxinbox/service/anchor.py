@@ -67,9 +67,26 @@ STANDBY_WAIT_S = 5.0
 milliseconds) before it signs what they all hold."""
 STANDBY_POLL_S = 0.05
 PENDING_HEADS = 256
-"""Heads read while a standby lagged, kept to sign once it holds them (one per try)."""
+"""Heads read while a standby lagged, kept to sign once it holds them (one per try).
+When the list is full it is thinned rather than cut: every other head goes, the oldest
+stays, so a standby further behind than the list is long (a delayed standby,
+`recovery_min_apply_delay`) still reaches a kept head, and the heads kept grow sparser
+the longer it lags."""
 KEY_ACTOR = "system"
 """Who the trail names for a key's registration (`audit.key`): the server itself."""
+
+
+def _thinned(pending: list[tuple[int, ChainHeadRecord]]
+             ) -> list[tuple[int, ChainHeadRecord]]:
+    """Every other head of `pending` (oldest first), the oldest and the newest kept.
+
+    Cutting the oldest off instead would leave a standby that lags by more than the list
+    covers with no kept head at or below its replay position, ever: nothing would be
+    signed again while it lags. The oldest lies just past what the standby held at the
+    last try, so it is the next it reaches."""
+    kept = pending[:-1:2]
+    kept.append(pending[-1])
+    return kept
 
 
 class Anchor:
@@ -261,7 +278,8 @@ class Anchor:
         return checkpoint
 
     def _on_every_standby(self, head: ChainHeadRecord) -> ChainHeadRecord | None:
-        """The newest head every attached standby has replayed: `head` itself on a
+        """The newest head every standby has replayed (attached, or away but kept by a
+        physical replication slot, at the position its slot holds): `head` itself on a
         store without standbys, or once they replay it within `standby_wait_s`; past
         that, the newest head read before that they all hold, or None when that is no
         newer than the last checkpoint.
@@ -287,7 +305,8 @@ class Anchor:
             return head
         mark = state.mark  # read after the head: every commit it saw lies before it
         self._pending.append((mark, head))
-        del self._pending[:-PENDING_HEADS]
+        if len(self._pending) > PENDING_HEADS:
+            self._pending = _thinned(self._pending)
         deadline = time.monotonic() + self.standby_wait_s
         while state.standbys and state.replayed < mark and time.monotonic() < deadline:
             if self.pause(STANDBY_POLL_S):
@@ -305,10 +324,18 @@ class Anchor:
         last = self.last
         newest = held[-1] if held else None
         signed_seq = last.seq if last is not None else 0
-        self._standby_trouble(
+        message = (
             "a PostgreSQL standby lags: audit checkpoints sign only the events every"
             " standby has replayed until it catches up (see pg_stat_replication on the"
-            " primary)",
+            " primary)")
+        if state.away:
+            message = (
+                f"{state.away} PostgreSQL standby(s) with a replication slot are not"
+                " connected: audit checkpoints sign only the events the slot holds until"
+                " the standby is back, or an admin drops its slot (see"
+                " pg_replication_slots on the primary)")
+        self._standby_trouble(
+            message,
             f"; it has not replayed the events after"
             f" #{newest.seq if newest is not None else signed_seq} within"
             f" {self.standby_wait_s:g} s")

@@ -136,6 +136,13 @@ longer, on top of the lease's own release (at once for a killed process)."""
 SENDER_CHECK_S: Final = 5.0
 """How long a worker takes its own sender lease for held without asking the database again,
 except right before a message's data goes out (the marker always asks)."""
+NO_SUCH_TEXT_AGAIN_S: Final = 10.0
+"""A text whose outcome is unknown is sent again only once the provider has said "no such
+text" twice, at least this far apart: a provider lists a text it accepted a moment late,
+and another server that asks meanwhile and finds it records it sent (before, the first
+"no such text" requeued it, and the other server's proof was refused: sent twice)."""
+DUPLICATE_TEXT_KEY: Final = "outbox:duplicate-text"
+"""The health alert of a text that went to the provider twice (two provider ids)."""
 SENDER_LEASE: Final = "outbox-sender:"
 """Lease name prefix of a worker's sender token (several servers on one store)."""
 _TOKEN_FLOOR: Final = 1 << 40
@@ -263,6 +270,10 @@ class OutboxWorker:
         self._unrecorded_sms: dict[int, tuple[str, str, bytes]] = {}
         """Texts the SMS provider accepted while the database was away (or while the item
         was settled by another worker), by item id: the provider's id, status and answer."""
+        self.no_such_text_again_s = NO_SUCH_TEXT_AGAIN_S
+        self._no_such_text: dict[int, float] = {}
+        """Texts the provider had no record of when first asked: monotonic time of that
+        answer, by item id (`_resolve_sms`)."""
 
     # -- crash recovery --------------------------------------------------------------------
 
@@ -503,14 +514,35 @@ class OutboxWorker:
         if ours:
             with self.store.reading() as tx:  # changed since it was read: by whom, why
                 current = tx.outbox_item(item_id)
-        del kept[item_id]
+        ours_sent = kept.pop(item_id)
         state = current.state if current else "gone"
-        if state == "sent":
+        if state == "sent" and what == "text" and current is not None and \
+                current.provider_id and current.provider_id != ours_sent[0]:
+            self._text_twice(item_id, current.provider_id, ours_sent[0])
+        elif state == "sent":
             log.info("a %s sent while the database was away is recorded as sent already",
                      what, extra=fields(outbox=item_id))
         else:
             log.warning("a %s sent while the database was away is %s there now; left as"
                         " it is", what, state, extra=fields(outbox=item_id))
+
+    def _text_twice(self, item_id: int, recorded: str, other: str) -> None:
+        """The provider took the text of `item_id` twice: `recorded` is the send on record,
+        `other` one this worker knows of besides. Said in the log and on every screen
+        (provider ids only, never the text), for a person to tell the patient."""
+        recorded, other = clean_line(recorded, max_len=64), clean_line(other, max_len=64)
+        message = (f"outbox #{item_id}: the text went to the SMS provider twice (recorded"
+                   f" {recorded}, also {other}); the patient may have it twice")
+        log.warning("a text went to the SMS provider twice (recorded %s, also %s)",
+                    recorded, other, extra=fields(outbox=item_id))
+        try:
+            from cxinbox.service.health import Health
+
+            Health(self.store, self.config).problem(DUPLICATE_TEXT_KEY, message,
+                                                     severity="warning")
+        except StoreError:  # the database away again: the log line stands
+            log.warning("could not raise the duplicate-text alert",
+                        extra=fields(outbox=item_id))
 
     def _withheld(self, row: OutboxItem) -> bool:
         """A reply that must not go out now that its conversation is red-flagged (a flag
@@ -696,10 +728,13 @@ class OutboxWorker:
                              "reason": clean_line(reason, max_len=400)})
 
     def _unconfirmed(self, row: OutboxItem, reason: str, *,
-                     only_from: str | None = None) -> None:
+                     only_from: str | None = None, owner: int | None = None) -> None:
         """`only_from`: only an item still in that state (a person's confirm or retry,
-        committed since it was read, stands)."""
+        committed since it was read, stands), and with `owner` still claimed by that
+        worker (another worker's newer claim stands)."""
         with self.store.writing() as tx:
+            if only_from is not None and not tx.hold_outbox_item(row.id, only_from, owner):
+                return
             if not tx.set_outbox_state(row.id, "unconfirmed", only_from=only_from,
                                        error=clean_line(f"{reason}; {UNCONFIRMED_HINT}",
                                                         max_len=400)):
@@ -847,6 +882,12 @@ class OutboxWorker:
 
         to = row.to[0]
         since = _utc(row.created_ms / 1000)
+        # Each write below only if the item is as it was read: a person may have confirmed
+        # it (the provider listing it late: requeued now, the patient would get it twice)
+        # or retried it while the provider was asked; a text read "sending" only while
+        # still this worker's claim (another worker's recovery may have settled it and a
+        # new claim taken it: requeued under that claim, it would go out twice).
+        owner = row.owner_pid if row.state == "sending" else None  # as claimed
         with self.store.reading() as tx:
             exclude = tx.outbox_provider_ids(row.sender, to)
         try:
@@ -855,25 +896,44 @@ class OutboxWorker:
                 messaging_service_sid=self.config.sms.service_for(row.sender) or None)
         except (SmsError, CredentialError) as exc:
             self._unconfirmed(row, f"{reason}; could not ask the provider: {exc}",
-                              only_from=row.state)
+                              only_from=row.state, owner=owner)
             return 0
-        # Each write below only if the item is as it was read: a person may have confirmed
-        # it (the provider listing it late: requeued now, the patient would get it twice)
-        # or retried it while the provider was asked.
-        owner = row.owner_pid if row.state == "sending" else None  # as claimed
         if found is not None:
+            self._no_such_text.pop(row.id, None)
             if self.record_sms(row, found.sid, found.status, found.raw, only_from=row.state,
                                owner=owner):
                 return 1
-            log.info("a text found at the provider was settled meanwhile; left as it is",
-                     extra=fields(outbox=row.id))
+            with self.store.reading() as tx:
+                now = tx.outbox_item(row.id)
+            if now is not None and now.provider_id and now.provider_id != found.sid:
+                self._text_twice(row.id, now.provider_id, found.sid)
+            elif now is not None and now.state in ("queued", "sending"):
+                # Requeued while this worker asked (a person's retry, or a worker that
+                # heard "no such text" twice): it stands, but may go out again.
+                log.warning("a text found at the provider was requeued meanwhile; it may"
+                            " go out again", extra=fields(outbox=row.id, state=now.state))
+            else:
+                log.info("a text found at the provider was settled meanwhile; left as it"
+                         " is", extra=fields(outbox=row.id))
             return 0
+        first = self._no_such_text.get(row.id)
+        if first is None or time.monotonic() - first < self.no_such_text_again_s:
+            # Asked again on a later pass: the provider may list it late, and another
+            # server may find it meanwhile.
+            if first is None:
+                self._no_such_text[row.id] = time.monotonic()
+            if row.state == "sending":
+                self._unconfirmed(row, f"{reason}; the provider has no such text yet, asking"
+                                  " again", only_from=row.state, owner=owner)
+            return 0
+        del self._no_such_text[row.id]
         with self.store.writing() as tx:
-            if not tx.set_outbox_state(row.id, "queued", clear_phase=True,
-                                       error=clean_line(f"{reason}; the provider has no such"
-                                                        " text, sending again", max_len=400),
-                                       next_attempt_ms=int(self.clock() * 1000),
-                                       only_from=row.state):
+            held = tx.hold_outbox_item(row.id, row.state, owner)
+            if not held or not tx.set_outbox_state(
+                    row.id, "queued", clear_phase=True,
+                    error=clean_line(f"{reason}; the provider has no such text, sending"
+                                     " again", max_len=400),
+                    next_attempt_ms=int(self.clock() * 1000), only_from=row.state):
                 log.info("a text the provider has no record of was settled meanwhile; left"
                          " as it is", extra=fields(outbox=row.id))
                 return 0
@@ -887,6 +947,9 @@ class OutboxWorker:
         with self.store.reading() as tx:
             rows = [r for r in tx.outbox_in_state("unconfirmed", 200)
                     if r.channel == "sms" and r.phase == "data-started"]
+        asking = {r.id for r in rows}
+        for gone in [i for i in self._no_such_text if i not in asking]:
+            del self._no_such_text[gone]  # settled otherwise
         return sum(self._resolve_sms(r, "outcome unknown") for r in rows)
 
     def record_sms(self, row: OutboxItem, sid: str, status: str, raw: bytes,

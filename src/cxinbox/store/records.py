@@ -464,12 +464,15 @@ class StandbyReplayRecord:
     WAL archivers such as pg_receivewal, base backups and logical subscribers);
     `replayed`: the least position they have all replayed (0 when one has reported none
     yet); `hidden`: standbys whose positions this role may not see (it lacks
-    pg_read_all_stats). Positions are LSNs as numbers (bytes of WAL)."""
+    pg_read_all_stats); `away`: of `standbys`, those not connected that a physical
+    replication slot keeps (counted until an admin drops the slot, at the position the
+    slot holds). Positions are LSNs as numbers (bytes of WAL)."""
 
     mark: int
     standbys: int
     replayed: int
     hidden: int
+    away: int = 0
 
 
 @_record(frozen=True, slots=True)

@@ -75,19 +75,41 @@ class PgSelection(SqlSelection):
 
 
 _RECORD_EVENT: Final = "SELECT cxinbox_record_event(%s, %s, %s, %s, %s)"
-_STANDBY_REPLAY: Final = """
-SELECT CASE WHEN pg_is_in_recovery() THEN 0
-            ELSE pg_current_wal_insert_lsn() - '0/0'::pg_lsn END,
-       count(*) FILTER (WHERE r.state IS NOT NULL),
-       min(COALESCE(r.replay_lsn - '0/0'::pg_lsn, 0)) FILTER (WHERE r.state IS NOT NULL),
-       count(*) FILTER (WHERE r.state IS NULL)
-FROM pg_stat_replication r
-WHERE r.state IS DISTINCT FROM 'backup'
-  AND NOT (r.replay_lsn IS NULL AND r.flush_lsn IS NOT NULL)
-  AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
-                  WHERE a.pid = r.pid AND a.datname IS NOT NULL)
-"""
 """One audit event appended by the server (PG_TUNING in store/pg/schema.py)."""
+_STANDBY_REPLAY: Final = """
+WITH standby AS (
+    SELECT r.state, r.replay_lsn
+    FROM pg_stat_replication r
+    WHERE r.state IS DISTINCT FROM 'backup'
+      AND NOT (r.replay_lsn IS NULL AND r.flush_lsn IS NOT NULL)
+      AND NOT EXISTS (SELECT 1 FROM pg_stat_activity a
+                      WHERE a.pid = r.pid AND a.datname IS NOT NULL)
+), away AS (
+    SELECT s.restart_lsn
+    FROM pg_replication_slots s
+    WHERE s.slot_type = 'physical' AND NOT s.temporary
+      AND NOT EXISTS (SELECT 1 FROM pg_stat_replication r WHERE r.pid = s.active_pid)
+)
+SELECT CASE WHEN pg_is_in_recovery() THEN 0
+            ELSE pg_current_wal_flush_lsn() - '0/0'::pg_lsn END,
+       (SELECT count(*) FROM standby WHERE state IS NOT NULL),
+       least((SELECT min(COALESCE(replay_lsn - '0/0'::pg_lsn, 0)) FROM standby
+              WHERE state IS NOT NULL),
+             (SELECT min(COALESCE(restart_lsn - '0/0'::pg_lsn, 0)) FROM away)),
+       (SELECT count(*) FROM standby WHERE state IS NULL),
+       (SELECT count(*) FROM away)
+"""
+"""Where the primary's WAL is flushed (read after `make_durable`, so every commit a
+checkpoint's head saw lies at or before it: the insert position may point past real WAL,
+onto the next page's header) and how far its physical standbys replayed: those attached
+(pg_stat_replication) and those away whose physical slot is kept (`away`: a standby
+partitioned from the primary drops out of pg_stat_replication after
+wal_sender_timeout, but its slot stays until an admin drops it). A slot's `restart_lsn`
+is the one position it has for a standby that is not connected: the WAL the standby last
+reported flushed, which it replays once promoted (`confirmed_flush_lsn` is for logical
+slots only). A slot in use by a walsender is left to that walsender's own row (the
+standby's replay position, or none for a WAL archiver); temporary slots are a base
+backup's."""
 _APPEND_EVENT: Final = "SELECT cxinbox_append_event(?, ?, ?, ?, ?)"
 """A staff action's event appended by the server with its transaction's durable commit."""
 
@@ -527,8 +549,9 @@ class PgStore:
                          " value = (cxinbox_meta.value::bigint + 1)::text")
 
     def standby_replay(self) -> StandbyReplayRecord:
-        """The WAL's end now and its physical standbys' least replayed position
-        (pg_stat_replication). A walsender with a flush position but no replay one
+        """Where the WAL is flushed now and its physical standbys' least replayed position
+        (pg_stat_replication; a standby not connected, by its physical replication slot:
+        `_STANDBY_REPLAY`). A walsender with a flush position but no replay one
         archives WAL (pg_receivewal, a base backup's stream), one in state "backup"
         sends a base backup, one connected to a database feeds a logical subscriber:
         none of them is a standby a failover promotes. One that has not reported yet
@@ -536,9 +559,9 @@ class PgStore:
         walsender's pid alone: counted as `hidden`."""
         with self.read() as conn:
             row = conn.execute(_STANDBY_REPLAY).fetchone()
-        mark, standbys, replayed, hidden = row
-        return StandbyReplayRecord(int(mark), int(standbys), int(replayed or 0),
-                                   int(hidden))
+        mark, attached, replayed, hidden, away = row
+        return StandbyReplayRecord(int(mark), int(attached) + int(away), int(replayed or 0),
+                                   int(hidden), away=int(away))
 
     def store_id(self) -> str:
         """This database's own id (`store_id` in cxinbox_meta), made by the first server
