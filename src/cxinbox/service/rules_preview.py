@@ -149,7 +149,7 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
                                          "shown": sorted({r.conversation_id for r in rows})})
     return Preview(rule.name, rule.on, since, len(moments), fired, tuple(rows),
                    budget.assessed, budget.unassessed, budget.left_alone,
-                   notes=_team_notes(config, engine), backlog=backlog)
+                   notes=_team_notes(config, engine, rule), backlog=backlog)
 
 
 @dataclasses.dataclass(slots=True)
@@ -168,12 +168,18 @@ def counts_open(config: Config) -> bool:
     return any(t.strategy == "least-open" or t.cap is not None for t in config.teams)
 
 
-def _team_notes(config: Config, engine: RuleEngine) -> tuple[str, ...]:
-    """What a replay of team assignments cannot know, said with its answer."""
-    if not config.teams or not any(a.kind == "assign_team" for r in engine.rules
-                                   for a in r.actions):
+def _team_notes(config: Config, engine: RuleEngine, rule: Rule) -> tuple[str, ...]:
+    """What a replay of team assignments cannot know, said with its answer: only when a
+    team picks in it, by the tested rule or by a rule of its trigger that runs before it
+    (whose pick the tested rule's query may read)."""
+    if not config.teams:
         return ()
-    return (TEAM_NOTE,)
+    for r in engine.rules:
+        if r.on == rule.on and r.action("assign_team") is not None:
+            return (TEAM_NOTE,)
+        if r.name == rule.name:
+            break
+    return ()
 
 
 TEAM_NOTE = ("teams are judged with today's members, caps and rotas (a change to the config"
