@@ -346,14 +346,14 @@ ACTION_HANDLERS: dict[str, Handler] = {
 }
 
 
-def _any_leaf(node: Node, test: Callable[[Node], bool]) -> bool:
+def any_leaf(node: Node, test: Callable[[Node], bool]) -> bool:
     """Whether `test` holds for a leaf of the query tree under `node`."""
     children = getattr(node, "nodes", None) or ((node.node,) if hasattr(node, "node") else ())
-    return any(_any_leaf(child, test) for child in children) if children else test(node)
+    return any(any_leaf(child, test) for child in children) if children else test(node)
 
 
 def _reads_text(node: Node) -> bool:
-    return _any_leaf(node, lambda n: isinstance(n, Text | Phone))
+    return any_leaf(node, lambda n: isinstance(n, Text | Phone))
 
 
 TRIAGE_FIELDS: Final = frozenset({"intent", "red-flag"})
@@ -370,12 +370,12 @@ def kept_intents(arrivals: Sequence[ArrivalRecord]) -> frozenset[int]:
 
 def _reads_triage(node: Node) -> bool:
     """Whether a query reads what the detectors record (intent:, red-flag:, is:red-flag)."""
-    return _any_leaf(node, lambda n: isinstance(n, Field) and (
+    return any_leaf(node, lambda n: isinstance(n, Field) and (
         n.name in TRIAGE_FIELDS or (n.name, n.value) == ("is", "red-flag")))
 
 
 def _reads_intent(node: Node) -> bool:
-    return _any_leaf(node, lambda n: isinstance(n, Field) and n.name == "intent")
+    return any_leaf(node, lambda n: isinstance(n, Field) and n.name == "intent")
 
 
 def without_intent(node: Node) -> Node:
