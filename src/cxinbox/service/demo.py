@@ -32,7 +32,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
@@ -772,7 +772,10 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
                          "after": before, "upto": tx.max_message_pk()})
         if demo.rules is not None:  # the rules last, as in the sync
             firing = demo.rules.fire_arrivals(tx, before, now=start)
-        _staff_actions(demo, plans, start)
+        # what a rule assigned stays with whom it chose ("assigned by rule" in the thread)
+        held = {a.conversation_id for a in (firing.applied if firing is not None else ())
+                if any(not line.startswith("tag ") for line in a.done)}
+        _staff_actions(demo, plans, start, held)
         _nurse_clears(demo, handled)
         from cxinbox.service.kb_demo import seed as seed_kb
 
@@ -853,8 +856,11 @@ def _long_thread(demo: DemoInbox, tx: StoreTx, start: int) -> None:
             _patient_reply(demo, tx, thread, at, seen=turn < 20)
 
 
-def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, bool]], start: int) -> None:
-    """Triage as the team would have done it, each action by the person who did it."""
+def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, bool]], start: int,
+                   held: Collection[int] = ()) -> None:
+    """Triage as the team would have done it, each action by the person who did it; `held`
+    (assigned by a rule) keep their assignee (the same draws are made, so the rest of the
+    clinic is what the seed always made)."""
     rng = demo.rng
     services = {name: InboxService(demo.db, demo.config, name) for name in (*STAFF, demo.me)}
     seen: set[int] = set()
@@ -884,7 +890,7 @@ def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, bool]], start: i
                 assignee = demo.me
             else:
                 assignee = rng.choice(STAFF)
-            if assignee is not None:
+            if assignee is not None and conv not in held:
                 actor.assign(conv, assignee)
         if rng.random() < 0.5:
             topic_tags = _tags_of(demo, conv)
