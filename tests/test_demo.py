@@ -387,7 +387,7 @@ def test_the_demo_runs_its_rules_and_rules_test_replays_what_they_did(tmp_path: 
 name = "billing tag"
 on = "arrival"
 match = "mailbox:billing"
-actions = { tag = ["billing"] }
+actions = { tag = ["billing"], notify = "billing mail" }
 enabled = false
 
 [[rules]]
@@ -408,6 +408,12 @@ enabled = false
     billing = cx("rules", "test", "billing tag", "--since", "30d", "--config", str(config))
     assert billing.returncode == 0, billing.stderr
     assert "tag +billing" in billing.stdout
+    # its notify would page nobody (the demo sets no notify_command), and it says so
+    assert 'skip notify "billing mail": pages nobody: no [sla] notify_command is set' \
+        in billing.stdout
+    assert billing.stdout.rstrip().endswith(
+        "note: notify pages nobody: no [sla] notify_command is set; set it for the pages to"
+        " go out")
     assert "teams are judged" not in billing.stdout  # no team picks in it: no note
     # a rule that reads who holds it sees the team picks of the rules before it
     unheld = cx("rules", "test", "nobody has it", "--since", "30d", "--config", str(config))
