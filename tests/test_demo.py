@@ -443,6 +443,10 @@ def test_demo_keep_leaves_the_database_and_a_config_that_reads_it(
     loaded = load_config(kept / "config.toml")
     assert loaded.db_path == kept.resolve() / "demo.db"
     assert loaded.rules == seen["rules"] and len(loaded.rules) == 2
+    from cxinbox.tui.unlock import current_user
+
+    keeper = loaded.staff_member(current_user())  # theirs to administer (store copy ...)
+    assert keeper is not None and keeper.role == "admin"
     assert f"the demo is kept in {kept.resolve()}" in capsys.readouterr().out
     listed = cx("--local", "--config", str(kept / "config.toml"), "list", "is:red-flag")
     assert listed.returncode == 0 and "Chest pain since this morning" in listed.stdout, \

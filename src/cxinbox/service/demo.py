@@ -354,10 +354,12 @@ def _toml_str(text: str) -> str:
     return json.dumps(text)  # a JSON string is a TOML basic string
 
 
-def demo_config_toml(config: Config, db_path: Path | None = None) -> str:
+def demo_config_toml(config: Config, db_path: Path | None = None,
+                     admin: str = "") -> str:
     """The demo clinic as a config file: its clinic, staff, SLA policies, teams and rules,
     and (for a kept demo) the database and a server socket beside it. No accounts: the
-    demo's mail came from nowhere, so `sync` has nothing to reach."""
+    demo's mail came from nowhere, so `sync` has nothing to reach. `admin`: the login made
+    an admin there (the person who kept it, so `store copy` and the like are theirs)."""
     lines = ["[clinic]", f"name = {_toml_str(config.clinic.name)}",
              f"timezone = {_toml_str(config.clinic.timezone)}",
              f"phone = {_toml_str(config.clinic.phone)}", ""]
@@ -368,8 +370,9 @@ def demo_config_toml(config: Config, db_path: Path | None = None) -> str:
     for member in config.staff:
         lines += ["[[staff]]", f"os_user = {_toml_str(member.os_user)}",
                   f"name = {_toml_str(member.name)}"]
-        if member.role != "agent":
-            lines.append(f"role = {_toml_str(member.role)}")
+        role = "admin" if member.os_user == admin else member.role
+        if role != "agent":
+            lines.append(f"role = {_toml_str(role)}")
         if member.clinical:
             lines.append("clinical = true")
         lines.append("")

@@ -143,7 +143,8 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
         demo = build_demo(db, seed=seed, me=me)
         if keep is not None:
             config_path = directory / "config.toml"
-            config_path.write_text(demo_config_toml(demo.config, directory / "demo.db"))
+            config_path.write_text(demo_config_toml(demo.config, directory / "demo.db",
+                                                    admin=me))
             config_path.chmod(0o600)
         arrivals = DemoArrivals(demo)
         arrivals.start()
