@@ -725,11 +725,13 @@ def _created_times(rng: random.Random, count: int, calendar: BusinessCalendar,
 
 
 def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
-               conversations: int = CONVERSATIONS, timezone: str | None = None) -> DemoInbox:
+               conversations: int = CONVERSATIONS, timezone: str | None = None,
+               automation: bool = True) -> DemoInbox:
     """Fill an empty database with the demo clinic; returns the handle for live arrivals.
 
     `timezone` is the clinic's (default: this machine's), which also places the clinic
-    hours the SLA counts in.
+    hours the SLA counts in. `automation`: with the demo's teams and rules
+    (`DEMO_AUTOMATION`); without, a clinic with neither (as tests of other things use it).
     """
     rng = random.Random(seed)
     start = int(now if now is not None else time.time())
@@ -737,7 +739,8 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
     if config.staff_member(me) is None:  # so "@you" in a note reaches the person trying it
         config = dataclasses.replace(config, staff=(
             *config.staff, StaffMember(os_user=me, name=me.title(), role="supervisor")))
-    config = with_automation(config)
+    if automation:
+        config = with_automation(config)
     calendar = BusinessCalendar.from_spec(config.sla.calendars["clinic"], where="demo",
                                           default_tz=config.clinic.tzinfo)
     from cxinbox.wiring import rules_engine
