@@ -164,8 +164,10 @@ def test_arrival_adds_a_message_and_an_event(tmp_path: Path) -> None:
     conversations = {demo.arrive(now=NOW + 25 * i) for i in range(6)}
     assert all(conversations)
     events = service.events_since(seq)
-    assert len(events) == 6
-    assert {e.action for e in events} <= {"mail.received", "sms.received"}
+    ingests = [e for e in events if e.action in ("mail.received", "sms.received")]
+    assert len(ingests) == 6
+    # the rest is what the demo's rules did with them, as in the server
+    assert all(e.actor.startswith("rule:") for e in events if e not in ingests)
     assert sum(s.message_count for s in _all(service)) == messages_before + 6
     assert service.list_conversations("", 0, 1).total >= before
 
@@ -356,3 +358,100 @@ def test_the_demo_sla_rounds_follow_the_configs_check_interval(tmp_path: Path) -
         stop.set()
         for thread in threads:
             thread.join(timeout=60)
+
+
+def test_the_demo_runs_its_rules_and_rules_test_replays_what_they_did(tmp_path: Path) -> None:
+    """The demo's rules ran at its ingest as in the server (the red flags to the nurse, lab
+    results to a team, "assigned by rule" in the thread), and `rules test` on the demo's
+    database finds each arrival in the state it arrived in: the chest pain that came ten
+    minutes before opening is replayed with its red flag, and fires the red-flag rule."""
+    from tests.test_serve_support import cx
+
+    from cxinbox.service.demo import demo_config_toml
+
+    db, service = _build(tmp_path, "demo.db")
+    (red,) = _all(service, '"chest pain" is:red-flag')
+    applied = [json.loads(d) for (d,) in db.conn.execute(
+        "SELECT details FROM events WHERE action = 'rule.applied' AND target = ?",
+        (f"conversation:{red.id}",))]
+    assert [a["rule"] for a in applied] == ["red flags to the nurses"]
+    assert "nurses-told" in red.tags
+    lab = [c for c in _all(service, "mailbox:results tag:lab")
+           if service.get_conversation(c.id).assigned_by == "lab results"]
+    assert lab and {c.assignee for c in lab} <= {"dev", "sam"}
+    db.close()
+
+    config = tmp_path / "config.toml"
+    config.write_text(demo_config_toml(service.config, tmp_path / "demo.db") + '''
+[[rules]]
+name = "billing tag"
+on = "arrival"
+match = "mailbox:billing"
+actions = { tag = ["billing"], notify = "billing mail" }
+enabled = false
+
+[[rules]]
+name = "nobody has it"
+on = "arrival"
+match = "is:unassigned"
+actions = { tag = ["unheld"] }
+enabled = false
+''')
+    replay = cx("rules", "test", "red flags to the nurses", "--since", "30d",
+                "--config", str(config))
+    assert replay.returncode == 0, replay.stderr
+    rows = [line for line in replay.stdout.splitlines() if line.startswith("#")]
+    assert any(line.startswith(f"#{red.id} ") and "tag +nurses-told" in line
+               and "-> priya" in line for line in rows), replay.stdout
+    assert "would have fired 2 time(s)" in replay.stdout  # the chest pain and the infant fever
+    assert "note: teams are judged" in replay.stdout  # it assigns a team
+    billing = cx("rules", "test", "billing tag", "--since", "30d", "--config", str(config))
+    assert billing.returncode == 0, billing.stderr
+    assert "tag +billing" in billing.stdout
+    # its notify would page nobody (the demo sets no notify_command), and it says so
+    assert 'skip notify "billing mail": pages nobody: no [sla] notify_command is set' \
+        in billing.stdout
+    assert billing.stdout.rstrip().endswith(
+        "note: notify pages nobody: no [sla] notify_command is set; set it for the pages to"
+        " go out")
+    assert "teams are judged" not in billing.stdout  # no team picks in it: no note
+    # a rule that reads who holds it sees the team picks of the rules before it
+    unheld = cx("rules", "test", "nobody has it", "--since", "30d", "--config", str(config))
+    assert unheld.returncode == 0 and "note: teams are judged" in unheld.stdout, unheld.stderr
+
+
+def test_demo_keep_leaves_the_database_and_a_config_that_reads_it(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from tests.test_serve_support import cx
+
+    from cxinbox.config import load_config
+    from cxinbox.tui import launch
+
+    seen: dict[str, object] = {}
+
+    def fake_run(api: object, config: object, **kwargs: object) -> None:
+        seen["db"] = api.service.store.path  # type: ignore[attr-defined]
+        seen["rules"] = config.rules  # type: ignore[attr-defined]
+
+    monkeypatch.setattr(launch, "_run", fake_run)
+    monkeypatch.setattr(launch, "need_terminal", lambda: None)  # pytest's stdin is no tty
+    kept = tmp_path / "kept"
+    launch.open_demo(keep=launch.kept_demo_dir(kept))
+    assert Path(str(seen["db"])) == kept.resolve() / "demo.db"
+    assert (kept / "demo.db").stat().st_size > 0
+    loaded = load_config(kept / "config.toml")
+    assert loaded.db_path == kept.resolve() / "demo.db"
+    assert loaded.rules == seen["rules"] and len(loaded.rules) == 2
+    from cxinbox.tui.unlock import current_user
+
+    keeper = loaded.staff_member(current_user())  # theirs to administer (store copy ...)
+    assert keeper is not None and keeper.role == "admin"
+    assert f"the demo is kept in {kept.resolve()}" in capsys.readouterr().out
+    listed = cx("--local", "--config", str(kept / "config.toml"), "list", "is:red-flag")
+    assert listed.returncode == 0 and "Chest pain since this morning" in listed.stdout, \
+        listed.stderr
+    # a directory that is not empty is refused in one line, before any screen
+    refused = cx("demo", "--keep", str(kept))
+    assert refused.returncode == 2 and refused.stderr.count("\n") == 1
+    assert "is not empty" in refused.stderr and "Traceback" not in refused.stderr

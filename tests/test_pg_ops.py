@@ -265,11 +265,16 @@ def test_csat_schedules_cancels_skips_and_takes_a_rating(tmp_path: Path,
 # -- rules: firing, and `rules test`'s replay ----------------------------------------------
 
 _RULES = '''
+[[teams]]
+name = "desk"
+members = ["maria", "sam"]
+strategy = "least-open"
+
 [[rules]]
 name = "labs"
 on = "arrival"
 match = "lab OR results"
-actions = { tag = ["labs"], priority = "high", sla_policy = "front desk" }
+actions = { tag = ["labs"], priority = "high", sla_policy = "front desk", assign = "team:desk" }
 
 [[rules]]
 name = "reply"
@@ -281,7 +286,8 @@ actions = { tag = ["replied"] }
 def _rules_config(tmp_path: Path) -> Path:
     path = tmp_path / "rules.toml"
     path.write_text(f'[clinic]\ntimezone = "UTC"\n\n[store]\npath = "{tmp_path / "r.db"}"\n'
-                    '\n[[staff]]\nos_user = "maria"\nname = "Maria"\n\n[[sla.policies]]\n'
+                    '\n[[staff]]\nos_user = "maria"\nname = "Maria"\n\n[[staff]]\n'
+                    'os_user = "sam"\nname = "Sam"\n\n[[sla.policies]]\n'
                     'name = "front desk"\nfirst_response = "1h"\n' + _RULES)
     return path
 
@@ -337,8 +343,13 @@ def test_rules_fire_and_replay_alike_on_both_backends(tmp_path: Path,
         lite.close()
         pg.close()
     done, plans = on_lite
-    assert {a for _, a, _ in done} >= {"conversation.tag", "conversation.priority"}
+    assert {a for _, a, _ in done} >= {"conversation.tag", "conversation.priority",
+                                        "conversation.assign"}
     assert plans[0]["matched"] > 0 and plans[1]["matched"] > 0  # each would have fired
+    # the least-open team's picks, replayed with each moment's holders put back (one
+    # set-based statement per kind of change on PostgreSQL), alike on both
+    assert any("least-open" in line for row in plans[0]["conversations"]
+               for line in row["would"])
     assert on_pg == on_lite
 
 

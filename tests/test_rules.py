@@ -798,7 +798,8 @@ actions = { snooze = "90m" }
     listed = cx("rules", "list", "--config", str(cfg))
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.startswith(
-        " 1. lab results  on arrival  (stop)\n 2. late  on sla-breached\n")
+        " 1. lab results  on arrival  (stop)\n 2. late  on sla-breached  (notify pages"
+        " nobody: no [sla] notify_command is set)\n")
     # qa28 F12: a week's snooze reads as one, in the grammar the config takes
     assert cx("rules", "show", "park", "--config", str(cfg)).stdout.splitlines()[-1] == \
         "action:  snooze 1w"
@@ -810,8 +811,11 @@ actions = { snooze = "90m" }
                                         "enabled": True,
                                         "actions": ["tag +lab", "assign mgarcia"]}
     late = cx("rules", "show", "late", "--config", str(cfg))
-    assert late.stdout.splitlines()[-2:] == ["action:  priority urgent",
-                                             'action:  notify "breached"']  # its words
+    assert late.stdout.splitlines()[-2:] == [  # its words, and that nothing runs them
+        "action:  priority urgent",
+        'action:  notify "breached"  (pages nobody: no [sla] notify_command is set)']
+    assert json.loads(cx("rules", "show", "late", "--json", "--config", str(cfg)).stdout)[
+        "notify_command"] is None
     missing = cx("rules", "show", "nope", "--config", str(cfg))
     assert missing.returncode == 3
     assert missing.stderr == ("cxinbox: no rule named 'nope'; rules: 'lab results', 'late', 'park',"
@@ -1345,3 +1349,62 @@ def test_a_rule_snooze_up_to_two_years_loads() -> None:
     """qa28 F5: the bound is the API's two years, not less."""
     config = _load('[[rules]]\nname = "r"\non = "arrival"\nactions = { snooze = "104w" }')
     assert config.rules[0].actions[0].value == 104 * 7 * 86400
+
+
+def _hook_script(tmp: Path, name: str) -> tuple[Path, Path]:
+    """An executable notify hook that appends the event or rule it was run for."""
+    out = tmp / f"{name}.out"
+    hook = tmp / f"{name}.sh"
+    hook.write_text('#!/bin/sh\necho "${CXINBOX_RULE:-$CXINBOX_EVENT}" >> ' + f'"{out}"\n')
+    hook.chmod(0o755)
+    return hook, out
+
+
+def _lines_soon(path: Path, count: int, timeout: float = 30.0) -> list[str]:
+    """The hook's lines once there are `count` (it runs on a thread after the commit)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= count:
+            return lines
+        time.sleep(0.05)
+    raise AssertionError(f"the hook ran {len(lines)} of {count} time(s)")
+
+
+def test_a_rules_notify_runs_the_hook_it_names_or_is_audited_as_paging_nobody(
+        rig_factory: Any, tmp_path: Path) -> None:
+    """A red-flag rule pages whoever the red flag pages ([triage] notify_command when set);
+    any other rule's notify needs [sla] notify_command, and without it is listed as
+    skipped ("pages nobody"), never as done."""
+    hook, out = _hook_script(tmp_path, "clinician")
+    rig = rig_factory(f'''
+[triage]
+notify_command = ["{hook}"]
+
+[[rules]]
+name = "red flags to the nurses"
+on = "arrival"
+match = "is:red-flag"
+actions = {{ tag = ["nurses-told"], notify = "red flag" }}
+
+[[rules]]
+name = "desk notice"
+on = "arrival"
+match = "-is:red-flag"
+actions = {{ tag = ["seen-by-rule"], notify = "new mail" }}
+''')
+    rig.dovecot.deliver(patient_mail("Help", message_id="r1@p.example",
+                                     body="I have crushing chest pain right now."))
+    rig.dovecot.deliver(patient_mail("Flu shot", message_id="f1@p.example",
+                                     sender="Ann <ann@patients.example>", body="When?"))
+    rig.sync()
+    red, flu = rig.conv("r1@p.example"), rig.conv("f1@p.example")
+    applied = {t: d for _, t, d in rig.events("rule.applied")}
+    assert applied[f"conversation:{red}"]["done"] == [
+        "tag +nurses-told", "notify by [triage] notify_command"]
+    assert applied[f"conversation:{flu}"]["done"] == ["tag +seen-by-rule"]
+    assert applied[f"conversation:{flu}"]["skipped"] == [
+        'notify "new mail": pages nobody: no [sla] notify_command is set']
+    # the detector's own page and the red-flag rule's, by the clinician's hook
+    assert sorted(_lines_soon(out, 2)) == ["red flags to the nurses", "red_flag"]
+

@@ -142,8 +142,10 @@ def _build_template(seed: int, conversations: int) -> tuple[Path, DemoInbox]:
         return int(NOW.timestamp() * 1000) - 3_600_000 + next(ticks)
 
     with mock.patch("cxinbox.store.db.now_ms", fixed_ms):
+        # Without the demo's teams and rules (tests/test_demo.py covers those): the
+        # pickers' rosters, tags and away warnings these tests read are the clinic's own.
         demo = build_demo(db, seed=seed, me=ME, now=NOW.timestamp(),
-                          conversations=conversations, timezone="UTC")
+                          conversations=conversations, timezone="UTC", automation=False)
     db.close()  # checkpoints the WAL: the one file is the whole database
     return path, _fresh_handle(demo, None)
 

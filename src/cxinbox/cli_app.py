@@ -194,13 +194,23 @@ def completion(shell: Annotated[Shell, typer.Argument(help="Your shell.")]) -> N
 
 
 @app.command()
-def demo(ascii: AsciiOpt = None, no_mouse: MouseOpt = False) -> None:
-    """Open the TUI on a built-in demo clinic inbox: no network, no config, nothing saved."""
-    from cxinbox.tui.launch import open_demo
+def demo(ascii: AsciiOpt = None, no_mouse: MouseOpt = False,
+         keep: Annotated[str | None, typer.Option(
+             "--keep", metavar="DIR",
+             help="Keep the demo's SQLite database and a config.toml for it in DIR (new or"
+                  " empty), e.g. to try `rules test` or `store copy` on it after.")] = None,
+         ) -> None:
+    """Open the TUI on a built-in demo clinic inbox: no network, no config, nothing saved
+    (unless --keep DIR)."""
+    from cxinbox.tui.launch import DemoKeepError, kept_demo_dir, open_demo
 
     ascii = _state.ascii if ascii is None else ascii
     no_mouse = no_mouse or _state.no_mouse
-    open_demo(ascii=ascii, mouse=False if no_mouse else None)
+    try:
+        directory = kept_demo_dir(Path(keep).expanduser()) if keep is not None else None
+    except DemoKeepError as exc:
+        fail(f"--keep: {exc}", EXIT_USAGE)
+    open_demo(ascii=ascii, mouse=False if no_mouse else None, keep=directory)
 
 
 @app.command()

@@ -31,11 +31,32 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output."
 EXIT_NOT_FOUND = 3
 
 
-def _rule_dict(rule: Rule) -> dict[str, object]:
+def _rule_dict(rule: Rule, config: Config) -> dict[str, object]:
     from cxinbox.domain.rules import describe
 
-    return {"name": rule.name, "on": rule.on, "match": rule.match, "stop": rule.stop,
-            "enabled": rule.enabled, "actions": [describe(a) for a in rule.actions]}
+    shown: dict[str, object] = {
+        "name": rule.name, "on": rule.on, "match": rule.match, "stop": rule.stop,
+        "enabled": rule.enabled, "actions": [describe(a) for a in rule.actions]}
+    if rule.action("notify") is not None:
+        shown["notify_command"] = _hook(rule, config)  # null: the notify pages nobody
+    return shown
+
+
+def _hook(rule: Rule, config: Config) -> str | None:
+    """Which notify_command the rule's notify runs (None: none, it pages nobody)."""
+    from cxinbox.domain.rules import notify_hook
+
+    return notify_hook(rule, sla=bool(config.sla.notify_command),
+                       triage=bool(config.triage.notify_command))
+
+
+def pages_nobody(rule: Rule, config: Config) -> str:
+    """"" when the rule has no notify or its notify runs a command; else the plain line."""
+    from cxinbox.domain.rules import no_hook_problem
+
+    if rule.action("notify") is None or _hook(rule, config) is not None:
+        return ""
+    return f"notify {no_hook_problem(rule)}"
 
 
 def register(app: typer.Typer, load_config: Callable[[str | None], Config],
@@ -49,20 +70,22 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
         """The configured rules, in the order they run."""
         cfg = load_config(config)
         if as_json:
-            typer.echo(json.dumps([_rule_dict(r) for r in cfg.rules], indent=2))
+            typer.echo(json.dumps([_rule_dict(r, cfg) for r in cfg.rules], indent=2))
             return
         if not cfg.rules:
             typer.echo("no rules configured ([[rules]] in the config)")
         for index, rule in enumerate(cfg.rules, 1):
             stop = "  (stop)" if rule.stop else ""
             off = "  (enabled = false)" if not rule.enabled else ""
-            typer.echo(f"{index:>2}. {rule.name}  on {rule.on}{stop}{off}")
+            silent = pages_nobody(rule, cfg)
+            typer.echo(f"{index:>2}. {rule.name}  on {rule.on}{stop}{off}"
+                       + (f"  ({silent})" if silent else ""))
 
     @rules_app.command("show")
     def rules_show(name: Annotated[str, typer.Argument(help="The rule's name.")],
                    config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
         """One rule: its trigger, query and actions (in the order they run)."""
-        from cxinbox.domain.rules import find_rule
+        from cxinbox.domain.rules import describe, find_rule, no_hook_problem
 
         cfg = load_config(config)
         rule = find_rule(cfg.rules, name)
@@ -70,7 +93,7 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
             known = ", ".join(repr(r.name) for r in cfg.rules) or "none are configured"
             typer.echo(f"cxinbox: no rule named {name!r}; rules: {known}", err=True)
             raise typer.Exit(EXIT_NOT_FOUND)
-        shown = _rule_dict(rule)
+        shown = _rule_dict(rule, cfg)
         if as_json:
             typer.echo(json.dumps(shown, indent=2))
             return
@@ -78,7 +101,11 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
                    f"match:   {rule.match or '(every conversation)'}\n"
                    f"stop:    {'yes' if rule.stop else 'no'}\n"
                    f"enabled: {'yes' if rule.enabled else 'no (only `rules test` runs it)'}")
-        for line in shown["actions"]:  # type: ignore[attr-defined]
+        for action in rule.actions:
+            line = describe(action)
+            if action.kind == "notify":
+                hook = _hook(rule, cfg)
+                line += f"  (runs {hook})" if hook else f"  ({no_hook_problem(rule)})"
             typer.echo(f"action:  {line}")
 
     @rules_app.command("test")
@@ -137,10 +164,18 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
                        f" did not happen")
         for note in result.notes:
             typer.echo(f"note: {note}")
+        tested = _find(cfg, result.rule)
+        silent = pages_nobody(tested, cfg) if tested is not None else ""
+        if silent:
+            typer.echo(f"note: {silent}; set it for the pages to go out")
+
+
+def _find(config: Config, name: str) -> Rule | None:
+    from cxinbox.domain.rules import find_rule
+
+    return find_rule(config.rules, name)
 
 
 def _enabled(config: Config, name: str) -> bool:
-    from cxinbox.domain.rules import find_rule
-
-    rule = find_rule(config.rules, name)
+    rule = _find(config, name)
     return rule is None or rule.enabled

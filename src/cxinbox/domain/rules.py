@@ -346,6 +346,42 @@ def red_flag_teams(rules: Sequence[Rule]) -> tuple[str, ...]:
     return tuple(teams)
 
 
+SLA_HOOK: Final = "[sla] notify_command"
+TRIAGE_HOOK: Final = "[triage] notify_command"
+
+
+def notify_hook(rule: Rule, *, sla: bool, triage: bool) -> str | None:
+    """Which command a rule's `notify` runs, given whether `[sla] notify_command` and
+    `[triage] notify_command` are set; None when it runs none (the rule pages nobody) or
+    has no notify.
+
+    A rule that matches only red-flagged conversations (`is:red-flag`, `red-flag:...`,
+    `tag:red-flag...`: the same reading as `red_flag_teams`) pages whoever the red flag
+    itself pages: `[triage] notify_command`, else `[sla] notify_command`, as the red-flag
+    hook chooses. Any other rule's notify is the desk's business: `[sla]
+    notify_command` only (an after-hours notice must not wake the clinician's pager)."""
+    if rule.action("notify") is None:
+        return None
+    if triage and pages_clinician(rule):
+        return TRIAGE_HOOK
+    return SLA_HOOK if sla else None
+
+
+def pages_clinician(rule: Rule) -> bool:
+    """Whether every conversation `rule` matches has a red flag."""
+    try:
+        return _needs_red_flag(parse_query(rule.match)) if rule.match.strip() else False
+    except QueryError:
+        return False
+
+
+def no_hook_problem(rule: Rule) -> str:
+    """What `rules list/show/test` and the audit say of a notify that runs nothing."""
+    which = (f"no {TRIAGE_HOOK} or {SLA_HOOK} is set" if pages_clinician(rule)
+             else f"no {SLA_HOOK} is set")
+    return f"pages nobody: {which}"
+
+
 def _needs_red_flag(node: Node) -> bool:
     """Whether every conversation `node` selects has a red flag."""
     if isinstance(node, Field):

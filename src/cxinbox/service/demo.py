@@ -9,6 +9,13 @@ backlog window), so the list's intents, the chest-pain red flag and the traps be
 every assignment, tag, status and note is an `InboxService` call, so the audit trail and
 the change feed the TUI follows are real too. No SQL lives here.
 
+The demo clinic has rules (`DEMO_AUTOMATION`: red flags to the nurses, lab results to the
+results team) and they run as in the server: after the ingest's triage, through the rules
+engine, in the ingest's transaction, so "assigned by rule" and the rules' tags show, and
+`rules test` of a kept demo (`cxinbox demo --keep DIR`) replays what they did: the seeding
+is one ingest whose `mail.received` event names the conversations and message ids it stored,
+as the mail sync's does.
+
 Everything derives from one seeded `random.Random` and from `now`, so the same seed gives
 the same clinic, with SLA clocks spread over ok, at risk, breached and paused at whatever
 time the demo starts. While the demo runs, `DemoArrivals` adds one more patient message
@@ -25,7 +32,7 @@ import os
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.header import Header
@@ -50,8 +57,10 @@ from cxinbox.config import (
 )
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.sla import BusinessCalendar
+from cxinbox.domain.when import format_amount
 from cxinbox.service import redflags
 from cxinbox.service.inbox import InboxService
+from cxinbox.service.rules import RuleEngine
 from cxinbox.service.sla_monitor import SlaMonitor
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import SmsRecord
@@ -228,11 +237,14 @@ class DemoInbox:
     sms_numbers: list[tuple[str, str]] = field(default_factory=list)
     counter: int = 0
     arrived: int = 0
+    rules: RuleEngine | None = None
 
     def arrive(self, now: float | None = None) -> int:
         """Ingest one more patient message (new or a follow-up); returns its conversation."""
         at = int(now if now is not None else time.time())
+        firing = None
         with self.db.writing() as tx:
+            before = tx.max_message_pk()
             roll = self.rng.random()
             if roll < 0.25:
                 conv = _add_sms(self, tx, at, reply=self.rng.random() < 0.4)
@@ -246,7 +258,13 @@ class DemoInbox:
                 target = "demo/INBOX"
             redflags.triage_arrivals(tx, self.config, at,  # as live ingest, before the event
                                      arrived=redflags.dated_on_arrival)
-            tx.append_event("sync", action, target, {"count": 1, "conversations": [conv]})
+            tx.append_event("sync", action, target, {"count": 1, "conversations": [conv],
+                                                     "after": before,
+                                                     "upto": tx.max_message_pk()})
+            if self.rules is not None:  # last, as in the sync (service/rules.py)
+                firing = self.rules.fire_arrivals(tx, before, now=at)
+        if self.rules is not None and firing is not None:
+            self.rules.after_commit(firing)
         self.arrived += 1
         return conv
 
@@ -303,6 +321,85 @@ def demo_config(timezone: str = "UTC") -> Config:
         sms=SmsConfig(base_url=f"https://sms.{DOMAIN}", account_sid="ACdemo",
                       numbers=(SmsNumber(number=CLINIC_SMS, name="Front desk"),)),
         outbox=OutboxConfig(undo_seconds=10))
+
+
+DEMO_AUTOMATION: Final = '''
+[[teams]]
+name = "nurses"
+members = ["priya"]
+
+[[teams]]
+name = "results"
+members = ["dev", "sam"]
+
+[[rules]]
+name = "red flags to the nurses"
+on = "arrival"
+match = "is:red-flag"
+actions = { assign = "team:nurses", tag = ["nurses-told"] }
+stop = true
+
+[[rules]]
+name = "lab results"
+on = "arrival"
+match = "mailbox:results"
+actions = { assign = "team:results", tag = ["lab"] }
+'''
+"""The demo clinic's teams and rules, in the config's own words (`with_automation` loads
+them as a config file's are checked; `demo_config_toml` writes them into a kept demo's
+config.toml)."""
+
+
+def _toml_str(text: str) -> str:
+    return json.dumps(text)  # a JSON string is a TOML basic string
+
+
+def demo_config_toml(config: Config, db_path: Path | None = None,
+                     admin: str = "") -> str:
+    """The demo clinic as a config file: its clinic, staff, SLA policies, teams and rules,
+    and (for a kept demo) the database and a server socket beside it. No accounts: the
+    demo's mail came from nowhere, so `sync` has nothing to reach. `admin`: the login made
+    an admin there (the person who kept it, so `store copy` and the like are theirs)."""
+    lines = ["[clinic]", f"name = {_toml_str(config.clinic.name)}",
+             f"timezone = {_toml_str(config.clinic.timezone)}",
+             f"phone = {_toml_str(config.clinic.phone)}", ""]
+    if db_path is not None:
+        lines += ["[store]", f"path = {_toml_str(str(db_path))}", "",
+                  "[server]", f"socket = {_toml_str(str(db_path.parent / 'cxinbox.sock'))}",
+                  ""]
+    for member in config.staff:
+        lines += ["[[staff]]", f"os_user = {_toml_str(member.os_user)}",
+                  f"name = {_toml_str(member.name)}"]
+        role = "admin" if member.os_user == admin else member.role
+        if role != "agent":
+            lines.append(f"role = {_toml_str(role)}")
+        if member.clinical:
+            lines.append("clinical = true")
+        lines.append("")
+    lines += ["[sla.calendars.clinic]", f"timezone = {_toml_str(config.clinic.timezone)}",
+              "", "[sla.calendars.clinic.hours]"]
+    lines += [f"{day} = {json.dumps(spans)}" for day, spans in CLINIC_HOURS.items()]
+    lines.append("")
+    for policy in config.sla.policies:
+        lines += ["[[sla.policies]]", f"name = {_toml_str(policy.name)}"]
+        if policy.match:
+            lines.append(f"match = {_toml_str(policy.match)}")
+        if policy.calendar:
+            lines.append(f"calendar = {_toml_str(policy.calendar)}")
+        for key, seconds in (("first_response", policy.first_response_s),
+                             ("next_response", policy.next_response_s)):
+            if seconds:
+                lines.append(f"{key} = {_toml_str(format_amount(seconds))}")
+        lines.append("")
+    return "\n".join(lines) + DEMO_AUTOMATION
+
+
+def with_automation(config: Config) -> Config:
+    """`config` with the demo's teams and rules, checked as a config file's are."""
+    from cxinbox.config import load_config_text
+
+    loaded = load_config_text(demo_config_toml(config))
+    return dataclasses.replace(config, teams=loaded.teams, rules=loaded.rules)
 
 
 class DemoSmtp:
@@ -628,11 +725,13 @@ def _created_times(rng: random.Random, count: int, calendar: BusinessCalendar,
 
 
 def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
-               conversations: int = CONVERSATIONS, timezone: str | None = None) -> DemoInbox:
+               conversations: int = CONVERSATIONS, timezone: str | None = None,
+               automation: bool = True) -> DemoInbox:
     """Fill an empty database with the demo clinic; returns the handle for live arrivals.
 
     `timezone` is the clinic's (default: this machine's), which also places the clinic
-    hours the SLA counts in.
+    hours the SLA counts in. `automation`: with the demo's teams and rules
+    (`DEMO_AUTOMATION`); without, a clinic with neither (as tests of other things use it).
     """
     rng = random.Random(seed)
     start = int(now if now is not None else time.time())
@@ -640,12 +739,18 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
     if config.staff_member(me) is None:  # so "@you" in a note reaches the person trying it
         config = dataclasses.replace(config, staff=(
             *config.staff, StaffMember(os_user=me, name=me.title(), role="supervisor")))
+    if automation:
+        config = with_automation(config)
     calendar = BusinessCalendar.from_spec(config.sla.calendars["clinic"], where="demo",
                                           default_tz=config.clinic.tzinfo)
+    from cxinbox.wiring import rules_engine
+
     demo = DemoInbox(db=db, config=config, me=me, seed=seed, rng=rng,
-                     mailboxes=sorted(MAILBOXES))
+                     mailboxes=sorted(MAILBOXES), rules=rules_engine(db, config))
     plans: list[tuple[int, str, bool]] = []  # (conversation id, kind, waiting)
+    firing = None
     with db.writing() as tx:
+        before = tx.max_message_pk()
         for at, waiting in _created_times(rng, conversations - 1, calendar, start):
             if rng.random() < 0.25:
                 conv = _add_sms(demo, tx, at, reply=False)
@@ -665,13 +770,24 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
         plans.append((red.conv_id, "red-flag", True))
         handled = _triage_examples(demo, tx, start)
         redflags.triage_arrivals(tx, config, start, arrived=redflags.dated_on_arrival)
+        # As the mail sync's: the conversations and message ids this ingest stored (a
+        # replay, `rules test`, finds each arrival here and the state it arrived in).
+        stored = sorted({a.conversation_id for a in tx.arrivals_after(before)})
         tx.append_event("sync", "mail.received", "demo/INBOX",
-                     {"count": len(plans), "conversations": []})
-        _staff_actions(demo, plans, start)
+                        {"count": len(plans), "conversations": stored[:500],
+                         "after": before, "upto": tx.max_message_pk()})
+        if demo.rules is not None:  # the rules last, as in the sync
+            firing = demo.rules.fire_arrivals(tx, before, now=start)
+        # what a rule assigned stays with whom it chose ("assigned by rule" in the thread)
+        held = {a.conversation_id for a in (firing.applied if firing is not None else ())
+                if any(not line.startswith("tag ") for line in a.done)}
+        _staff_actions(demo, plans, start, held)
         _nurse_clears(demo, handled)
         from cxinbox.service.kb_demo import seed as seed_kb
 
         seed_kb(tx, at=start - 30 * 86400)  # the clinic's answers, for K and the composer
+    if demo.rules is not None and firing is not None:
+        demo.rules.after_commit(firing)
     # What is already at risk or breached was escalated while "the server ran": only what
     # turns at risk or breached from now on is news (a toast and a bell) in the demo.
     SlaMonitor(db, config, clock=lambda: start).check(start)
@@ -746,8 +862,11 @@ def _long_thread(demo: DemoInbox, tx: StoreTx, start: int) -> None:
             _patient_reply(demo, tx, thread, at, seen=turn < 20)
 
 
-def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, bool]], start: int) -> None:
-    """Triage as the team would have done it, each action by the person who did it."""
+def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, bool]], start: int,
+                   held: Collection[int] = ()) -> None:
+    """Triage as the team would have done it, each action by the person who did it; `held`
+    (assigned by a rule) keep their assignee (the same draws are made, so the rest of the
+    clinic is what the seed always made)."""
     rng = demo.rng
     services = {name: InboxService(demo.db, demo.config, name) for name in (*STAFF, demo.me)}
     seen: set[int] = set()
@@ -777,7 +896,7 @@ def _staff_actions(demo: DemoInbox, plans: list[tuple[int, str, bool]], start: i
                 assignee = demo.me
             else:
                 assignee = rng.choice(STAFF)
-            if assignee is not None:
+            if assignee is not None and conv not in held:
                 actor.assign(conv, assignee)
         if rng.random() < 0.5:
             topic_tags = _tags_of(demo, conv)

@@ -74,7 +74,14 @@ from cxinbox.domain.query import (
     Text,
     parse_query,
 )
-from cxinbox.domain.rules import Rule, RuleAction, describe
+from cxinbox.domain.rules import (
+    TRIAGE_HOOK,
+    Rule,
+    RuleAction,
+    describe,
+    no_hook_problem,
+    notify_hook,
+)
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.when import format_amount
 from cxinbox.service import redflags
@@ -142,6 +149,8 @@ class Notice:
     message: str
     priority: str
     assignee: str
+    hook: str = ""
+    """Which notify_command runs it (`domain.rules.notify_hook`)."""
 
 
 @dataclass(slots=True)
@@ -271,10 +280,18 @@ def _note(step: Step) -> str | None:
 
 
 def _notify(step: Step) -> str | None:
+    """Queue the page for after the commit. With no command to run, the notify is not done:
+    it is listed as skipped, with why, so the audit never says a page went that did not."""
+    config = step.inbox.config
+    hook = notify_hook(step.rule, sla=bool(config.sla.notify_command),
+                       triage=bool(config.triage.notify_command))
+    if hook is None:
+        raise ActionSkipped(no_hook_problem(step.rule))
     row = step.tx.conversation(step.conv.id) or step.conv
     step.firing.notices.append(Notice(step.rule.name, step.conv.id, step.trigger,
-                                      str(step.action.value), row.priority, row.assignee or ""))
-    return "notify"
+                                      str(step.action.value), row.priority, row.assignee or "",
+                                      hook))
+    return f"notify by {hook}"
 
 
 def _acknowledge(step: Step) -> str | None:
@@ -329,14 +346,14 @@ ACTION_HANDLERS: dict[str, Handler] = {
 }
 
 
-def _any_leaf(node: Node, test: Callable[[Node], bool]) -> bool:
+def any_leaf(node: Node, test: Callable[[Node], bool]) -> bool:
     """Whether `test` holds for a leaf of the query tree under `node`."""
     children = getattr(node, "nodes", None) or ((node.node,) if hasattr(node, "node") else ())
-    return any(_any_leaf(child, test) for child in children) if children else test(node)
+    return any(any_leaf(child, test) for child in children) if children else test(node)
 
 
 def _reads_text(node: Node) -> bool:
-    return _any_leaf(node, lambda n: isinstance(n, Text | Phone))
+    return any_leaf(node, lambda n: isinstance(n, Text | Phone))
 
 
 TRIAGE_FIELDS: Final = frozenset({"intent", "red-flag"})
@@ -353,12 +370,12 @@ def kept_intents(arrivals: Sequence[ArrivalRecord]) -> frozenset[int]:
 
 def _reads_triage(node: Node) -> bool:
     """Whether a query reads what the detectors record (intent:, red-flag:, is:red-flag)."""
-    return _any_leaf(node, lambda n: isinstance(n, Field) and (
+    return any_leaf(node, lambda n: isinstance(n, Field) and (
         n.name in TRIAGE_FIELDS or (n.name, n.value) == ("is", "red-flag")))
 
 
 def _reads_intent(node: Node) -> bool:
-    return _any_leaf(node, lambda n: isinstance(n, Field) and n.name == "intent")
+    return any_leaf(node, lambda n: isinstance(n, Field) and n.name == "intent")
 
 
 def without_intent(node: Node) -> Node:
@@ -568,14 +585,20 @@ class RuleEngine:
             wake_running()
         if firing.raised:
             redflags.notify_tagged(self.config, firing.raised)
-        argv = self.config.sla.notify_command
-        if firing.notices and argv:
-            threading.Thread(target=self._notify_all, args=(list(argv), firing.notices),
+        if firing.notices:
+            threading.Thread(target=self._notify_all, args=(firing.notices,),
                              name="rule notify", daemon=True).start()
 
-    def _notify_all(self, argv: list[str], notices: list[Notice]) -> None:
+    def hook_argv(self, notice: Notice) -> list[str]:
+        """The command a notice runs: the one its rule's notify was queued for."""
+        triage, sla = self.config.triage.notify_command, self.config.sla.notify_command
+        return list((triage if notice.hook == TRIAGE_HOOK else sla) or sla or triage or ())
+
+    def _notify_all(self, notices: list[Notice]) -> None:
         for notice in notices:
-            self.notify(argv, notice)
+            argv = self.hook_argv(notice)
+            if argv:
+                self.notify(argv, notice)
 
     def notify(self, argv: list[str], notice: Notice) -> bool:
         """Run notify_command for one rule's notify action: the rule, trigger, conversation

@@ -67,6 +67,7 @@ from datetime import UTC, datetime
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, NotFound
 from cxinbox.contract.rule_types import Preview, PreviewRow
+from cxinbox.domain.query import Field, parse_query
 from cxinbox.domain.rules import Rule, no_sla_policy, sla_term
 from cxinbox.domain.rules import find_rule as find_named
 from cxinbox.domain.sanitize import clean_line
@@ -78,6 +79,7 @@ from cxinbox.service.rules import (
     FLAG_SKIP,
     Applied,
     RuleEngine,
+    any_leaf,
     kept_intents,
 )
 from cxinbox.store.interface import StoreTx
@@ -149,7 +151,7 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
                                          "shown": sorted({r.conversation_id for r in rows})})
     return Preview(rule.name, rule.on, since, len(moments), fired, tuple(rows),
                    budget.assessed, budget.unassessed, budget.left_alone,
-                   notes=_team_notes(config, engine), backlog=backlog)
+                   notes=_team_notes(config, engine, rule), backlog=backlog)
 
 
 @dataclasses.dataclass(slots=True)
@@ -168,12 +170,31 @@ def counts_open(config: Config) -> bool:
     return any(t.strategy == "least-open" or t.cap is not None for t in config.teams)
 
 
-def _team_notes(config: Config, engine: RuleEngine) -> tuple[str, ...]:
-    """What a replay of team assignments cannot know, said with its answer."""
-    if not config.teams or not any(a.kind == "assign_team" for r in engine.rules
-                                   for a in r.actions):
+def _team_notes(config: Config, engine: RuleEngine, rule: Rule) -> tuple[str, ...]:
+    """What a replay of team assignments cannot know, said with its answer: only when a
+    team's pick is in it, the tested rule's own or, when its query reads who holds the
+    conversation, that of a rule of its trigger that runs before it."""
+    if not config.teams:
         return ()
-    return (TEAM_NOTE,)
+    if rule.action("assign_team") is not None:
+        return (TEAM_NOTE,)
+    if not _reads_holder(rule):
+        return ()
+    for r in engine.rules:
+        if r.name == rule.name:
+            break
+        if r.on == rule.on and r.action("assign_team") is not None:
+            return (TEAM_NOTE,)
+    return ()
+
+
+def _reads_holder(rule: Rule) -> bool:
+    """Whether the rule's query reads the assignee (assignee:, is:unassigned, is:mine)."""
+    if not rule.match.strip():
+        return False
+    return any_leaf(parse_query(rule.match), lambda n: isinstance(n, Field) and (
+        n.name == "assignee" or (n.name, n.value.lower()) in (("is", "unassigned"),
+                                                              ("is", "mine"))))
 
 
 TEAM_NOTE = ("teams are judged with today's members, caps and rotas (a change to the config"

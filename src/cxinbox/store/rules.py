@@ -513,9 +513,14 @@ def rewind_holders(conn: sqlite3.Connection, seq: int) -> None:
         if not isinstance(d, dict) or "from" not in d:
             continue
         first.setdefault((int(conv), str(action)), d["from"])
-    for (conv_id, action), was in first.items():
-        if action == "conversation.assign":
-            conn.execute("UPDATE conversations SET assignee = ? WHERE id = ?",
-                         (was if isinstance(was, str) else None, conv_id))
-        elif isinstance(was, str):
-            conn.execute("UPDATE conversations SET status = ? WHERE id = ?", (was, conv_id))
+    # Two statements in all, not one per conversation: a replay rehearses every moment of a
+    # month, and on PostgreSQL each statement is a round trip (executemany by key is one
+    # set-based UPDATE there, store/pg/conn.py).
+    holders = [(was if isinstance(was, str) else None, conv_id)
+               for (conv_id, action), was in first.items() if action == "conversation.assign"]
+    statuses = [(was, conv_id) for (conv_id, action), was in first.items()
+                if action == "conversation.status" and isinstance(was, str)]
+    if holders:
+        conn.executemany("UPDATE conversations SET assignee = ? WHERE id = ?", holders)
+    if statuses:
+        conn.executemany("UPDATE conversations SET status = ? WHERE id = ?", statuses)

@@ -85,23 +85,52 @@ def open_tui(config: Config, *, ascii: bool | None = None, mouse: bool | None = 
         opened.close()
 
 
-def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int = 7) -> None:
+class DemoKeepError(Exception):
+    """A directory `cxinbox demo --keep` cannot keep the demo in (one line, for the CLI)."""
+
+
+def kept_demo_dir(directory: Path) -> Path:
+    """Where `cxinbox demo --keep DIR` keeps the demo: DIR made if missing, refused unless it
+    is an empty directory (a kept demo never mixes with, or overwrites, anything)."""
+    if directory.exists() and not directory.is_dir():
+        raise DemoKeepError(f"{directory} is not a directory")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        if any(directory.iterdir()):
+            raise DemoKeepError(f"{directory} is not empty; give a new or empty directory")
+        probe = directory / ".cxinbox-write-test"
+        probe.touch()
+        probe.unlink()
+    except OSError as exc:
+        raise DemoKeepError(f"{directory}: {exc.strerror or type(exc).__name__}") from None
+    return directory.resolve()
+
+
+def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int = 7,
+              keep: Path | None = None) -> None:
     """The TUI on a generated clinic inbox in a throwaway directory, with mail arriving,
     replies leaving and the SLA monitor escalating and waking snoozes, as a server would.
 
     Never touches the person's real database: everything lives in a fresh temporary
-    directory that is removed on exit, whatever happens.
+    directory that is removed on exit, whatever happens; with `keep` (checked by
+    `kept_demo_dir`), in that directory instead, kept on exit with a config.toml that
+    reads it (`demo_config_toml`), and where is printed.
     """
     import threading
 
     from cxinbox.api.interface import InProcessAPI
-    from cxinbox.service.demo import DemoArrivals, build_demo, start_background
+    from cxinbox.service.demo import (
+        DemoArrivals,
+        build_demo,
+        demo_config_toml,
+        start_background,
+    )
     from cxinbox.service.inbox import InboxService
     from cxinbox.tui.unlock import current_user
     from cxinbox.wiring import open_store
 
     need_terminal()  # before building the demo inbox, which takes seconds of CPU
-    directory = Path(tempfile.mkdtemp(prefix="cxinbox-demo-"))
+    directory = keep if keep is not None else Path(tempfile.mkdtemp(prefix="cxinbox-demo-"))
     db: Database | None = None
     arrivals: DemoArrivals | None = None
     opened_api: InProcessAPI | None = None
@@ -112,6 +141,11 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
         db = open_store(directory / "demo.db", synchronous="NORMAL")
         me = current_user()
         demo = build_demo(db, seed=seed, me=me)
+        if keep is not None:
+            config_path = directory / "config.toml"
+            config_path.write_text(demo_config_toml(demo.config, directory / "demo.db",
+                                                    admin=me))
+            config_path.chmod(0o600)
         arrivals = DemoArrivals(demo)
         arrivals.start()
         background = start_background(demo, stop_background)
@@ -129,7 +163,12 @@ def open_demo(*, ascii: bool | None = None, mouse: bool | None = None, seed: int
             opened_api.close_feed()
         if db is not None:
             db.close()
-        shutil.rmtree(directory, ignore_errors=True)
+        if keep is None:
+            shutil.rmtree(directory, ignore_errors=True)
+        elif (directory / "config.toml").exists():
+            print(f"cxinbox: the demo is kept in {directory}: its database demo.db and"
+                  f" config.toml (try: cxinbox -c {directory / 'config.toml'} rules test"
+                  f" \"red flags to the nurses\" --since 30d)")
 
 
 def _exit_on_hangup() -> None:
