@@ -87,11 +87,19 @@ def test_rules_that_notify_with_no_hook_to_run_fail(tmp_path: Path) -> None:
              'actions = { notify = "new mail" }\n')
     [silent] = _findings(rules)
     assert (silent.level, silent.text) == (
-        "fail", ("rule(s) tell the desk have a notify action but no [sla] notify_command is"
-                " set: they page nobody"))
+        "fail", ("rule(s) tell the desk have a notify action but no command to run (no [sla]"
+                " notify_command; a red-flag rule's may be [triage] notify_command): they"
+                " page nobody"))
     hook = _hook(tmp_path)
     [ok] = _findings(f'[sla]\nnotify_command = ["{hook}"]\n' + rules)
     assert ok.level == "ok"
+    # a red-flag rule's notify runs the clinician's pager when [triage] has one; a desk
+    # rule's does not, so it still pages nobody beside it
+    flagged = ('[[rules]]\nname = "page the nurse"\non = "arrival"\nmatch = "is:red-flag"\n'
+               'actions = { notify = "red flag" }\n')
+    found = _findings(f'[triage]\nnotify_command = ["{hook}"]\n' + flagged + rules)
+    failing = [f.text for f in found if f.level == "fail"]
+    assert len(failing) == 1 and failing[0].startswith("rule(s) tell the desk have"), failing
 
 
 def test_with_a_server_socket_the_hook_is_judged_for_the_servers_user(

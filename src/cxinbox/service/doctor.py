@@ -551,7 +551,8 @@ def _check_notify(report: _Report, config: Config) -> None:
     escalations and rules' notify actions (service/notify_check.py): it must exist, be an
     executable file, and be writable by nobody but root or the user the server runs as.
     That user is the owner of the server's socket when one is there, else doctor's own.
-    Rules with a `notify` action and no [sla] notify_command to run page nobody."""
+    Rules with a `notify` action and no command to run (domain/rules.py `notify_hook`)
+    page nobody."""
     runner = _hook_runner(config)
     for hook in configured_hooks(config):
         trouble = hook_trouble(hook, runner)
@@ -577,12 +578,15 @@ def _check_notify(report: _Report, config: Config) -> None:
         else:
             report.fail(trouble)
         _kept_stderr(report, config, hook)
-    if not config.sla.notify_command:
-        silent = [r.name for r in config.rules
-                  if r.enabled and any(a.kind == "notify" for a in r.actions)]
-        if silent:
-            report.fail(f"rule(s) {', '.join(silent)} have a notify action but no [sla]"
-                        " notify_command is set: they page nobody")
+    from cxinbox.domain.rules import notify_hook
+
+    sla, triage = bool(config.sla.notify_command), bool(config.triage.notify_command)
+    silent = [r.name for r in config.rules if r.enabled and r.action("notify") is not None
+              and notify_hook(r, sla=sla, triage=triage) is None]
+    if silent:
+        report.fail(f"rule(s) {', '.join(silent)} have a notify action but no command to"
+                    " run (no [sla] notify_command; a red-flag rule's may be [triage]"
+                    " notify_command): they page nobody")
 
 
 _KEPT_IN: Final = re.compile(r"its last stderr is kept in (/\S+?\.stderr) \(")
