@@ -29,7 +29,9 @@ import argparse
 import json
 import math
 import random
+import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -46,7 +48,7 @@ for path in (ROOT, ROOT / "src"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from bench.triage_metrics import Example, Prediction, Report, load_set, score
+from bench.triage_metrics import TRAPS, Example, Prediction, Report, load_set, score
 
 from cxinbox.domain import redflag, textmodel, triage
 from cxinbox.domain.intent import INTENTS
@@ -60,7 +62,9 @@ LATER_SETS = ("triage_blind10", "triage_blind11", "triage_dev16", "triage_dev16b
               "triage_blind18", "triage_blind19", "triage_blind20", "triage_blind21",
               "triage_blind22", "triage_blind23")
 """The labelled sets after blind9 (development sets now), trained on since round 28."""
-CORPUS_SETS = ("shcorpus_dev",)
+ROUND34_CORPORA: tuple[str, ...] = ()
+"""The corpora added in round 34 (`--no-round34` leaves them out with blind34-39)."""
+CORPUS_SETS = ("shcorpus_dev", *ROUND34_CORPORA)
 """A corpus of suicide and self-harm told many ways, with close near misses of ordinary lives
 (bench/data/shcorpus_dev.jsonl, the sets' format, round 30): not a labelled set of the
 bench (no `triage_` prefix, so neither the golden file nor the set checks read it), trained
@@ -70,8 +74,12 @@ RECENT_SETS = ("triage_blind24", "triage_blind25", "triage_blind26", "triage_bli
                "triage_blind33")
 """The labelled sets after blind23 in bench/data (blind27 is not there), trained on since
 round 33 (`--no-recent`: the recipe of rounds 30 to 32)."""
-TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS + RECENT_SETS
-"""The shipped recipe (round 33: every development set through blind33 and the corpus);
+ROUND34_SETS = ("triage_blind34", "triage_blind35", "triage_blind36", "triage_blind37",
+                "triage_blind38", "triage_blind39")
+"""The labelled sets scored at first contact in round 33 (development sets now), trained on
+since round 34 (`--no-round34`: the recipe of round 33)."""
+TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS + RECENT_SETS + ROUND34_SETS
+"""The shipped recipe (round 34: every development set through blind39 and the corpora);
 `loso` leaves each out in turn from the same list, so a fold is the shipped recipe less one
 set."""
 FLAG_CLASSES = ("none", *CATEGORIES)
@@ -431,9 +439,114 @@ def suite(model: textmodel.TriageModel) -> None:
             print(f"  {top:.2f} {anyp:.2f} {flag:<20} {text[:90]!r} [{files}]")
 
 
+KEYS = ("id", "lang", "channel", "subject", "body", "red_flag", "trap", "trap_category",
+        "intent")
+"""A labelled row's keys, in the sets' order."""
+_PHONE = re.compile(r"\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}|\b\d{3}-\d{4}\b")
+_MAIL_DOMAIN = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+
+
+def _same_body(body: str) -> str:
+    return " ".join(body.split()).casefold()
+
+
+def row_problem(row: object, prefix: str) -> str | None:
+    """Why a corpus row cannot be trained on (None: it can): the sets' keys in their order,
+    the vocabularies, a subject only on e-mail, a trap never carrying a red flag, an id of
+    the corpus (`PREFIX-BATCH-NNN`), only fictional phone numbers and example mail domains."""
+    if not isinstance(row, dict) or tuple(row) != KEYS:
+        return "keys"
+    if not all(isinstance(row[k], str) for k in ("id", "lang", "channel", "subject", "body",
+                                                 "intent")):
+        return "types"
+    if not re.fullmatch(rf"{re.escape(prefix)}-\d+-\d+", row["id"]):
+        return "id"
+    if row["lang"] not in ("en", "es") or row["channel"] not in ("sms", "email"):
+        return "lang or channel"
+    if (row["channel"] == "sms") == bool(row["subject"].strip()):
+        return "subject"
+    if not row["body"].strip():
+        return "empty body"
+    if row["intent"] not in INTENTS:
+        return "intent"
+    if row["red_flag"] is not None and row["red_flag"] not in CATEGORIES:
+        return "red_flag"
+    if row["trap"] is None:
+        if row["trap_category"] is not None:
+            return "trap_category without a trap"
+    elif row["trap"] not in TRAPS or row["trap_category"] not in CATEGORIES:
+        return "trap"
+    elif row["red_flag"] is not None:
+        return "trap with a red flag"
+    elif row["trap"] == "newsletter" and row["intent"] != "spam_marketing":
+        return "newsletter intent"
+    text = f"{row['subject']}\n{row['body']}"
+    if any(not re.search(r"555[\s.-]01\d\d$", p) for p in _PHONE.findall(text)):
+        return "phone"
+    if any(not d.lower().startswith("example.") for d in _MAIL_DOMAIN.findall(text)):
+        return "mail domain"
+    return None
+
+
+def take_corpus(source: Path, prefix: str, out: Path) -> Counter[str]:
+    """Copy the batches `source/batchNN.jsonl` (in order) to `out`, one row a line as
+    written, leaving out each row that `row_problem` refuses, that repeats an id, or whose
+    body (spaces and case aside) is the body of a row in any bench/data set (but the one
+    `out` replaces) or earlier in the batches. Returns how many rows were kept ("kept") and left out, by reason."""
+    batches = sorted(source.glob("batch[0-9]*.jsonl"))
+    if not batches:
+        raise SystemExit(f"no batchNN.jsonl in {source}")
+    seen = {_same_body(str(row.get("body", ""))) for path in sorted(DATA.glob("*.jsonl"))
+            if path.name != out.name
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            for row in (json.loads(line),) if isinstance(row, dict)}
+    ids: set[str] = set()
+    kept: list[str] = []
+    counts: Counter[str] = Counter()
+    for path in batches:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                counts["not JSON"] += 1
+                continue
+            problem = row_problem(row, prefix)
+            if problem is None and row["id"] in ids:
+                problem = "id twice"
+            if problem is None and _same_body(row["body"]) in seen:
+                problem = "body already in bench/data or the corpus"
+            if problem is not None:
+                counts[problem] += 1
+                continue
+            ids.add(row["id"])
+            seen.add(_same_body(row["body"]))
+            kept.append(line.strip())
+    out.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+    counts["kept"] = len(kept)
+    return counts
+
+
+def recipe(later: bool = True, corpus: bool = True, recent: bool = True,
+           round34: bool = True) -> tuple[str, ...]:
+    """The sets a model trains on, by the switches: `later=False` is the recipe before
+    round 28 (the sets up to blind9 alone, whatever the others say), `corpus=False` leaves
+    out every corpus, `recent=False` blind24-33, `round34=False` blind34-39 and the corpora
+    added in round 34 (so all four on: TRAIN_SETS, the shipped recipe)."""
+    if not later:
+        return EARLY_SETS
+    corpora = tuple(name for name in CORPUS_SETS if round34 or name not in ROUND34_CORPORA)
+    return (EARLY_SETS + LATER_SETS + (corpora if corpus else ())
+            + (RECENT_SETS if recent else ()) + (ROUND34_SETS if round34 else ()))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("mode", choices=("loso", "write", "suite"))
+    parser.add_argument("mode", choices=("loso", "write", "suite", "corpus"))
+    parser.add_argument("--source", type=Path,
+                        help="corpus: the folder of batchNN.jsonl files to copy to --out")
+    parser.add_argument("--prefix", help="corpus: the rows' id prefix (hi for hi-B-NNN)")
     parser.add_argument("--model", type=Path, help="suite: this model file (default: shipped)")
     parser.add_argument("--out", type=Path, help="write: here instead of the package")
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
@@ -452,6 +565,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="train on the sets up to blind9 only (the recipe before round 28)")
     parser.add_argument("--no-recent", action="store_true",
                         help="train without RECENT_SETS (the recipe of rounds 30 to 32)")
+    parser.add_argument("--no-round34", action="store_true",
+                        help="train without blind34-39 and the corpora added in round 34 "
+                             "(the recipe of round 33)")
     parser.add_argument("--takes", type=float, nargs=2, metavar=("NONE", "CONCRETE"),
                         help="the model's intent replaces the rules' at these probabilities "
                              "(triage.MODEL_TAKES: no request found / a concrete one)")
@@ -478,18 +594,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     globals().update(EPOCHS=args.epochs, OWN_WEIGHT=args.own_weight, MISSES=args.misses,
                      ROUND12=not args.no_round12, ROUND14=not args.no_round14,
                      FLAG_WEIGHT=args.flag_weight, FLAG_FROM=args.flag_from)
-    if args.no_later:
-        globals().update(TRAIN_SETS=EARLY_SETS)
-    else:
-        globals().update(TRAIN_SETS=EARLY_SETS + LATER_SETS
-                         + (() if args.no_corpus else CORPUS_SETS)
-                         + (() if args.no_recent else RECENT_SETS))
+    globals().update(TRAIN_SETS=recipe(later=not args.no_later, corpus=not args.no_corpus,
+                                       recent=not args.no_recent,
+                                       round34=not args.no_round34))
     if args.takes:
         none, concrete = args.takes
         triage.MODEL_TAKES.update({"none": none, "fallback": none, "concrete": concrete})
     if args.mode == "loso":
         loso(args.threshold, not args.no_own, args.sweep, args.cache, args.only,
              args.flag_only, not args.no_everyday)
+        return 0
+    if args.mode == "corpus":
+        if args.source is None or args.prefix is None or args.out is None:
+            parser.error("corpus needs --source, --prefix and --out")
+        if not args.source.is_dir():
+            parser.error(f"not a folder: {args.source}")
+        counts = take_corpus(args.source, args.prefix, args.out)
+        kept = counts.pop("kept")
+        left = ", ".join(f"{n} {why}" for why, n in counts.most_common()) or "none"
+        print(f"wrote {args.out}: {kept} rows kept; left out: {left}")
         return 0
     if args.mode == "suite":
         chosen = textmodel.TriageModel.from_bytes(args.model.read_bytes()) if args.model \
