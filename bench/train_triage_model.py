@@ -231,10 +231,22 @@ def train(pairs: Sequence[tuple[set[int], int]], classes: Sequence[str],
 
 
 def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
-        flag_model: textmodel.LinearModel | None = None) -> textmodel.TriageModel:
+        flag_model: textmodel.LinearModel | None = None,
+        parallel: bool = False) -> textmodel.TriageModel:
     """Both models on `docs`; `flag_only` keeps the shipped intent model (a quicker fold
     when only red-flag figures are wanted: its intent figures are then not left out);
-    `flag_model`: this red-flag model instead of training one (intent recipes)."""
+    `flag_model`: this red-flag model instead of training one (intent recipes); `parallel`:
+    the intent model trains in a second process while this one trains the red-flag model
+    (the same weights, in about half the wall time on two free cores)."""
+    intents = [(_intent_features(d), INTENTS.index(d.intent))
+               for d in docs if d.intent is not None]
+    pending = None
+    if parallel and not flag_only:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("fork").Pool(1)
+        pending = pool.apply_async(train, (intents, INTENTS))
+        pool.close()
     if flag_model is None:
         flags = [(textmodel.features(d.read), FLAG_CLASSES.index(d.flag))
                  for d in docs if d.flag is not None]
@@ -244,9 +256,12 @@ def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
         redflag = flag_model
     if flag_only:
         return textmodel.TriageModel(redflag, textmodel.shipped().intent, threshold)
-    intents = [(_intent_features(d), INTENTS.index(d.intent))
-               for d in docs if d.intent is not None]
-    return textmodel.TriageModel(redflag, train(intents, INTENTS), threshold)
+    if pending is not None:
+        intent = pending.get()
+        pool.join()
+    else:
+        intent = train(intents, INTENTS)
+    return textmodel.TriageModel(redflag, intent, threshold)
 
 
 def _intent_features(d: Doc) -> set[int]:
@@ -584,6 +599,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="leave round 14's sentences out (round 12's recipe)")
     parser.add_argument("--flag-from", type=Path,
                         help="loso: each fold's red-flag model from this cache (intent only)")
+    parser.add_argument("--parallel", action="store_true",
+                        help="write: train the intent model in a second process meanwhile")
     parser.add_argument("--flag-only", action="store_true",
                         help="train only the red-flag model (intent: the shipped one)")
     parser.add_argument("--misses", type=Path,
@@ -620,7 +637,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         suite(textmodel.TriageModel(chosen.redflag, chosen.intent, args.threshold))
         return 0
     docs = [example_doc(e) for name in TRAIN_SETS for e in load(name)] + own_docs() * OWN_WEIGHT
-    model = fit(docs, args.threshold, args.flag_only)
+    model = fit(docs, args.threshold, args.flag_only, parallel=args.parallel)
     out = args.out or ROOT / "src" / "cxinbox" / "domain" / textmodel.MODEL_FILE
     out.write_bytes(model.to_bytes())
     print(f"wrote {out}: {out.stat().st_size} bytes, "
