@@ -62,8 +62,11 @@ LATER_SETS = ("triage_blind10", "triage_blind11", "triage_dev16", "triage_dev16b
               "triage_blind18", "triage_blind19", "triage_blind20", "triage_blind21",
               "triage_blind22", "triage_blind23")
 """The labelled sets after blind9 (development sets now), trained on since round 28."""
-ROUND34_CORPORA: tuple[str, ...] = ()
-"""The corpora added in round 34 (`--no-round34` leaves them out with blind34-39)."""
+ROUND34_CORPORA = ("hicorpus_dev", "shcorpus2_dev")
+"""The corpora added in round 34: head injury told in everyday words with close near misses
+(bench/data/hicorpus_dev.jsonl) and a second suicide/self-harm corpus of the voices the first
+lacked (shcorpus2_dev.jsonl), written for training in the sets' format and copied by the
+`corpus` mode; `--no-round34` leaves them out with blind34-39."""
 CORPUS_SETS = ("shcorpus_dev", *ROUND34_CORPORA)
 """A corpus of suicide and self-harm told many ways, with close near misses of ordinary lives
 (bench/data/shcorpus_dev.jsonl, the sets' format, round 30): not a labelled set of the
@@ -88,6 +91,13 @@ EPOCHS = 20
 RATE = 0.4
 RIDGE = 1e-5
 OWN_WEIGHT = 3
+CORPUS_INTENTS = False
+"""Whether the corpora's messages train the intent model as well as the red-flag one: they
+are written for their red flags and lean to clinical questions, and with them (round 34's
+first retrain) the intent model read six early sets a little worse."""
+PRUNE = 0
+"""write: leave out the feature rows whose largest weight is at most this many steps of the
+file's scale (0: keep every row that does not round to nothing)."""
 MISSES: Path | None = None
 """loso: append each held-out message the detector got wrong (flag or intent) here."""
 """Our own sentences (traps, hard negatives, everyday messages) repeat this many times in
@@ -124,8 +134,17 @@ def as_doc(body: str, subject: str, channel: str, flag: str | None,
                flag, intent)
 
 
-def example_doc(e: Example) -> Doc:
-    return as_doc(e.body, e.subject, e.channel, e.red_flag or "none", e.intent)
+def example_doc(e: Example, intent: bool = True) -> Doc:
+    """`intent=False`: the message trains the red-flag model only."""
+    return as_doc(e.body, e.subject, e.channel, e.red_flag or "none",
+                  e.intent if intent else None)
+
+
+def set_docs(name: str) -> list[Doc]:
+    """A training set's messages; a corpus's train the intent model too only when
+    CORPUS_INTENTS says so."""
+    intent = CORPUS_INTENTS or name not in CORPUS_SETS
+    return [example_doc(e, intent) for e in load(name)]
 
 
 def own_docs(everyday: bool = True) -> list[Doc]:
@@ -264,6 +283,21 @@ def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
     return textmodel.TriageModel(redflag, intent, threshold)
 
 
+def pruned(model: textmodel.TriageModel, smallest: int) -> textmodel.TriageModel:
+    """`model` without the feature rows whose largest weight is at most `smallest` steps of
+    the file's SCALE (words seen once or twice that move no answer), for a smaller file
+    and a quicker load; 0 keeps every row the file would keep."""
+    if smallest <= 0:
+        return model
+
+    def kept(linear: textmodel.LinearModel) -> textmodel.LinearModel:
+        rows = {feature: tuple(i * textmodel.SCALE for i in ints)
+                for feature, ints in linear.steps() if max(map(abs, ints)) > smallest}
+        return textmodel.LinearModel(linear.classes, linear.bias, rows)
+
+    return textmodel.TriageModel(kept(model.redflag), kept(model.intent), model.threshold)
+
+
 def _intent_features(d: Doc) -> set[int]:
     found = textmodel.features(d.body)
     if d.subject:
@@ -304,8 +338,8 @@ def loso(threshold: float, own: bool, sweep: Sequence[float], cache: Path | None
             found = textmodel.TriageModel.from_bytes(saved.read_bytes())
             model = textmodel.TriageModel(found.redflag, found.intent, threshold)
         else:
-            train_docs = [example_doc(e) for name, es in sets.items() if name != held
-                          for e in es] + mine
+            train_docs = [example_doc(e, CORPUS_INTENTS or name not in CORPUS_SETS)
+                          for name, es in sets.items() if name != held for e in es] + mine
             reuse = FLAG_FROM / f"{held}{'' if own else '-no-own'}.json.gz" if FLAG_FROM else None
             if reuse is not None:
                 flags = textmodel.TriageModel.from_bytes(reuse.read_bytes()).redflag
@@ -599,6 +633,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="leave round 14's sentences out (round 12's recipe)")
     parser.add_argument("--flag-from", type=Path,
                         help="loso: each fold's red-flag model from this cache (intent only)")
+    parser.add_argument("--corpus-intents", action="store_true",
+                        help="the corpora train the intent model too (round 34's first "
+                             "retrain)")
+    parser.add_argument("--prune", type=int, default=PRUNE,
+                        help="write: leave out feature rows whose largest weight is at most "
+                             "this many steps of the file's scale")
     parser.add_argument("--parallel", action="store_true",
                         help="write: train the intent model in a second process meanwhile")
     parser.add_argument("--flag-only", action="store_true",
@@ -608,6 +648,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path,
                         help="keep each fold's model here and reuse it (same data only)")
     args = parser.parse_args(argv)
+    globals().update(CORPUS_INTENTS=args.corpus_intents)
     globals().update(EPOCHS=args.epochs, OWN_WEIGHT=args.own_weight, MISSES=args.misses,
                      ROUND12=not args.no_round12, ROUND14=not args.no_round14,
                      FLAG_WEIGHT=args.flag_weight, FLAG_FROM=args.flag_from)
@@ -636,8 +677,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             else textmodel.shipped()
         suite(textmodel.TriageModel(chosen.redflag, chosen.intent, args.threshold))
         return 0
-    docs = [example_doc(e) for name in TRAIN_SETS for e in load(name)] + own_docs() * OWN_WEIGHT
-    model = fit(docs, args.threshold, args.flag_only, parallel=args.parallel)
+    docs = [d for name in TRAIN_SETS for d in set_docs(name)] + own_docs() * OWN_WEIGHT
+    model = pruned(fit(docs, args.threshold, args.flag_only, parallel=args.parallel),
+                   args.prune)
     out = args.out or ROOT / "src" / "cxinbox" / "domain" / textmodel.MODEL_FILE
     out.write_bytes(model.to_bytes())
     print(f"wrote {out}: {out.stat().st_size} bytes, "
