@@ -95,9 +95,11 @@ CORPUS_INTENTS = False
 """Whether the corpora's messages train the intent model as well as the red-flag one: they
 are written for their red flags and lean to clinical questions, and with them (round 34's
 first retrain) the intent model read six early sets a little worse."""
-PRUNE = 0
+PRUNE = 3
 """write: leave out the feature rows whose largest weight is at most this many steps of the
-file's scale (0: keep every row that does not round to nothing)."""
+file's scale (0: keep every row that does not round to nothing). 3 since round 34: no
+labelled message's red-flag decision or intent changes (the model alone, 22,121 messages),
+and the file stays under round 33's size with blind34-39 added."""
 MISSES: Path | None = None
 """loso: append each held-out message the detector got wrong (flag or intent) here."""
 """Our own sentences (traps, hard negatives, everyday messages) repeat this many times in
@@ -283,10 +285,12 @@ def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
     return textmodel.TriageModel(redflag, intent, threshold)
 
 
-def pruned(model: textmodel.TriageModel, smallest: int) -> textmodel.TriageModel:
+def pruned(model: textmodel.TriageModel, smallest: int,
+           intent: bool = True) -> textmodel.TriageModel:
     """`model` without the feature rows whose largest weight is at most `smallest` steps of
     the file's SCALE (words seen once or twice that move no answer), for a smaller file
-    and a quicker load; 0 keeps every row the file would keep."""
+    and a quicker load; 0 keeps every row the file would keep. `intent=False` prunes the
+    red-flag model only (the intent model kept as it is: --flag-only)."""
     if smallest <= 0:
         return model
 
@@ -295,7 +299,9 @@ def pruned(model: textmodel.TriageModel, smallest: int) -> textmodel.TriageModel
                 for feature, ints in linear.steps() if max(map(abs, ints)) > smallest}
         return textmodel.LinearModel(linear.classes, linear.bias, rows)
 
-    return textmodel.TriageModel(kept(model.redflag), kept(model.intent), model.threshold)
+    return textmodel.TriageModel(kept(model.redflag),
+                                 kept(model.intent) if intent else model.intent,
+                                 model.threshold)
 
 
 def _intent_features(d: Doc) -> set[int]:
@@ -578,14 +584,16 @@ def take_corpus(source: Path, prefix: str, out: Path) -> Counter[str]:
 
 
 def recipe(later: bool = True, corpus: bool = True, recent: bool = True,
-           round34: bool = True) -> tuple[str, ...]:
+           round34: bool = True, round34_corpora: bool = True) -> tuple[str, ...]:
     """The sets a model trains on, by the switches: `later=False` is the recipe before
     round 28 (the sets up to blind9 alone, whatever the others say), `corpus=False` leaves
     out every corpus, `recent=False` blind24-33, `round34=False` blind34-39 and the corpora
-    added in round 34 (so all four on: TRAIN_SETS, the shipped recipe)."""
+    added in round 34, `round34_corpora=False` those corpora alone (the shipped model of
+    round 34, trained before they were written). All on: TRAIN_SETS."""
     if not later:
         return EARLY_SETS
-    corpora = tuple(name for name in CORPUS_SETS if round34 or name not in ROUND34_CORPORA)
+    corpora = tuple(name for name in CORPUS_SETS
+                    if (round34 and round34_corpora) or name not in ROUND34_CORPORA)
     return (EARLY_SETS + LATER_SETS + (corpora if corpus else ())
             + (RECENT_SETS if recent else ()) + (ROUND34_SETS if round34 else ()))
 
@@ -617,6 +625,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-round34", action="store_true",
                         help="train without blind34-39 and the corpora added in round 34 "
                              "(the recipe of round 33)")
+    parser.add_argument("--no-round34-corpora", action="store_true",
+                        help="train without the corpora added in round 34 (round 34's "
+                             "shipped red-flag model: blind34-39 without them)")
     parser.add_argument("--takes", type=float, nargs=2, metavar=("NONE", "CONCRETE"),
                         help="the model's intent replaces the rules' at these probabilities "
                              "(triage.MODEL_TAKES: no request found / a concrete one)")
@@ -654,7 +665,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                      FLAG_WEIGHT=args.flag_weight, FLAG_FROM=args.flag_from)
     globals().update(TRAIN_SETS=recipe(later=not args.no_later, corpus=not args.no_corpus,
                                        recent=not args.no_recent,
-                                       round34=not args.no_round34))
+                                       round34=not args.no_round34,
+                                       round34_corpora=not args.no_round34_corpora))
     if args.takes:
         none, concrete = args.takes
         triage.MODEL_TAKES.update({"none": none, "fallback": none, "concrete": concrete})
@@ -679,7 +691,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     docs = [d for name in TRAIN_SETS for d in set_docs(name)] + own_docs() * OWN_WEIGHT
     model = pruned(fit(docs, args.threshold, args.flag_only, parallel=args.parallel),
-                   args.prune)
+                   args.prune, intent=not args.flag_only)
     out = args.out or ROOT / "src" / "cxinbox" / "domain" / textmodel.MODEL_FILE
     out.write_bytes(model.to_bytes())
     print(f"wrote {out}: {out.stat().st_size} bytes, "

@@ -38,6 +38,9 @@ def test_each_switch_leaves_out_what_it_says() -> None:
     assert "shcorpus_dev" in round33 and "triage_blind33" in round33
     assert set(training.recipe()) - set(round33) == {*BLIND34_39, "hicorpus_dev",
                                                      "shcorpus2_dev"}
+    shipped34 = training.recipe(round34_corpora=False)  # round 34's shipped red flags
+    assert set(training.recipe()) - set(shipped34) == {"hicorpus_dev", "shcorpus2_dev"}
+    assert set(BLIND34_39) <= set(shipped34) and "shcorpus_dev" in shipped34
     rounds30_32 = training.recipe(recent=False, round34=False)
     assert set(round33) - set(rounds30_32) == set(training.RECENT_SETS)
     before30 = training.recipe(corpus=False, recent=False, round34=False)
