@@ -29,7 +29,9 @@ import argparse
 import json
 import math
 import random
+import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import repeat
@@ -46,7 +48,7 @@ for path in (ROOT, ROOT / "src"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from bench.triage_metrics import Example, Prediction, Report, load_set, score
+from bench.triage_metrics import TRAPS, Example, Prediction, Report, load_set, score
 
 from cxinbox.domain import redflag, textmodel, triage
 from cxinbox.domain.intent import INTENTS
@@ -60,7 +62,12 @@ LATER_SETS = ("triage_blind10", "triage_blind11", "triage_dev16", "triage_dev16b
               "triage_blind18", "triage_blind19", "triage_blind20", "triage_blind21",
               "triage_blind22", "triage_blind23")
 """The labelled sets after blind9 (development sets now), trained on since round 28."""
-CORPUS_SETS = ("shcorpus_dev",)
+ROUND34_CORPORA = ("hicorpus_dev", "shcorpus2_dev")
+"""The corpora added in round 34: head injury told in everyday words with close near misses
+(bench/data/hicorpus_dev.jsonl) and a second suicide/self-harm corpus of the voices the first
+lacked (shcorpus2_dev.jsonl), written for training in the sets' format and copied by the
+`corpus` mode; `--no-round34` leaves them out with blind34-39."""
+CORPUS_SETS = ("shcorpus_dev", *ROUND34_CORPORA)
 """A corpus of suicide and self-harm told many ways, with close near misses of ordinary lives
 (bench/data/shcorpus_dev.jsonl, the sets' format, round 30): not a labelled set of the
 bench (no `triage_` prefix, so neither the golden file nor the set checks read it), trained
@@ -70,8 +77,12 @@ RECENT_SETS = ("triage_blind24", "triage_blind25", "triage_blind26", "triage_bli
                "triage_blind33")
 """The labelled sets after blind23 in bench/data (blind27 is not there), trained on since
 round 33 (`--no-recent`: the recipe of rounds 30 to 32)."""
-TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS + RECENT_SETS
-"""The shipped recipe (round 33: every development set through blind33 and the corpus);
+ROUND34_SETS = ("triage_blind34", "triage_blind35", "triage_blind36", "triage_blind37",
+                "triage_blind38", "triage_blind39")
+"""The labelled sets scored at first contact in round 33 (development sets now), trained on
+since round 34 (`--no-round34`: the recipe of round 33)."""
+TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS + RECENT_SETS + ROUND34_SETS
+"""The shipped recipe (round 34: every development set through blind39 and the corpora);
 `loso` leaves each out in turn from the same list, so a fold is the shipped recipe less one
 set."""
 FLAG_CLASSES = ("none", *CATEGORIES)
@@ -80,6 +91,15 @@ EPOCHS = 20
 RATE = 0.4
 RIDGE = 1e-5
 OWN_WEIGHT = 3
+CORPUS_INTENTS = False
+"""Whether the corpora's messages train the intent model as well as the red-flag one: they
+are written for their red flags and lean to clinical questions, and with them (round 34's
+first retrain) the intent model read six early sets a little worse."""
+PRUNE = 3
+"""write: leave out the feature rows whose largest weight is at most this many steps of the
+file's scale (0: keep every row that does not round to nothing). 3 since round 34: no
+labelled message's red-flag decision or intent changes (the model alone, 22,121 messages),
+and the file stays under round 33's size with blind34-39 added."""
 MISSES: Path | None = None
 """loso: append each held-out message the detector got wrong (flag or intent) here."""
 """Our own sentences (traps, hard negatives, everyday messages) repeat this many times in
@@ -116,8 +136,17 @@ def as_doc(body: str, subject: str, channel: str, flag: str | None,
                flag, intent)
 
 
-def example_doc(e: Example) -> Doc:
-    return as_doc(e.body, e.subject, e.channel, e.red_flag or "none", e.intent)
+def example_doc(e: Example, intent: bool = True) -> Doc:
+    """`intent=False`: the message trains the red-flag model only."""
+    return as_doc(e.body, e.subject, e.channel, e.red_flag or "none",
+                  e.intent if intent else None)
+
+
+def set_docs(name: str) -> list[Doc]:
+    """A training set's messages; a corpus's train the intent model too only when
+    CORPUS_INTENTS says so."""
+    intent = CORPUS_INTENTS or name not in CORPUS_SETS
+    return [example_doc(e, intent) for e in load(name)]
 
 
 def own_docs(everyday: bool = True) -> list[Doc]:
@@ -223,10 +252,22 @@ def train(pairs: Sequence[tuple[set[int], int]], classes: Sequence[str],
 
 
 def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
-        flag_model: textmodel.LinearModel | None = None) -> textmodel.TriageModel:
+        flag_model: textmodel.LinearModel | None = None,
+        parallel: bool = False) -> textmodel.TriageModel:
     """Both models on `docs`; `flag_only` keeps the shipped intent model (a quicker fold
     when only red-flag figures are wanted: its intent figures are then not left out);
-    `flag_model`: this red-flag model instead of training one (intent recipes)."""
+    `flag_model`: this red-flag model instead of training one (intent recipes); `parallel`:
+    the intent model trains in a second process while this one trains the red-flag model
+    (the same weights, in about half the wall time on two free cores)."""
+    intents = [(_intent_features(d), INTENTS.index(d.intent))
+               for d in docs if d.intent is not None]
+    pending = None
+    if parallel and not flag_only:
+        import multiprocessing
+
+        pool = multiprocessing.get_context("fork").Pool(1)
+        pending = pool.apply_async(train, (intents, INTENTS))
+        pool.close()
     if flag_model is None:
         flags = [(textmodel.features(d.read), FLAG_CLASSES.index(d.flag))
                  for d in docs if d.flag is not None]
@@ -236,9 +277,31 @@ def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
         redflag = flag_model
     if flag_only:
         return textmodel.TriageModel(redflag, textmodel.shipped().intent, threshold)
-    intents = [(_intent_features(d), INTENTS.index(d.intent))
-               for d in docs if d.intent is not None]
-    return textmodel.TriageModel(redflag, train(intents, INTENTS), threshold)
+    if pending is not None:
+        intent = pending.get()
+        pool.join()
+    else:
+        intent = train(intents, INTENTS)
+    return textmodel.TriageModel(redflag, intent, threshold)
+
+
+def pruned(model: textmodel.TriageModel, smallest: int,
+           intent: bool = True) -> textmodel.TriageModel:
+    """`model` without the feature rows whose largest weight is at most `smallest` steps of
+    the file's SCALE (words seen once or twice that move no answer), for a smaller file
+    and a quicker load; 0 keeps every row the file would keep. `intent=False` prunes the
+    red-flag model only (the intent model kept as it is: --flag-only)."""
+    if smallest <= 0:
+        return model
+
+    def kept(linear: textmodel.LinearModel) -> textmodel.LinearModel:
+        rows = {feature: tuple(i * textmodel.SCALE for i in ints)
+                for feature, ints in linear.steps() if max(map(abs, ints)) > smallest}
+        return textmodel.LinearModel(linear.classes, linear.bias, rows)
+
+    return textmodel.TriageModel(kept(model.redflag),
+                                 kept(model.intent) if intent else model.intent,
+                                 model.threshold)
 
 
 def _intent_features(d: Doc) -> set[int]:
@@ -281,8 +344,8 @@ def loso(threshold: float, own: bool, sweep: Sequence[float], cache: Path | None
             found = textmodel.TriageModel.from_bytes(saved.read_bytes())
             model = textmodel.TriageModel(found.redflag, found.intent, threshold)
         else:
-            train_docs = [example_doc(e) for name, es in sets.items() if name != held
-                          for e in es] + mine
+            train_docs = [example_doc(e, CORPUS_INTENTS or name not in CORPUS_SETS)
+                          for name, es in sets.items() if name != held for e in es] + mine
             reuse = FLAG_FROM / f"{held}{'' if own else '-no-own'}.json.gz" if FLAG_FROM else None
             if reuse is not None:
                 flags = textmodel.TriageModel.from_bytes(reuse.read_bytes()).redflag
@@ -431,9 +494,116 @@ def suite(model: textmodel.TriageModel) -> None:
             print(f"  {top:.2f} {anyp:.2f} {flag:<20} {text[:90]!r} [{files}]")
 
 
+KEYS = ("id", "lang", "channel", "subject", "body", "red_flag", "trap", "trap_category",
+        "intent")
+"""A labelled row's keys, in the sets' order."""
+_PHONE = re.compile(r"\(?\d{3}\)?[\s.-]?\d{3}[\s.-]\d{4}|\b\d{3}-\d{4}\b")
+_MAIL_DOMAIN = re.compile(r"[\w.+-]+@([\w-]+(?:\.[\w-]+)+)")
+
+
+def _same_body(body: str) -> str:
+    return " ".join(body.split()).casefold()
+
+
+def row_problem(row: object, prefix: str) -> str | None:
+    """Why a corpus row cannot be trained on (None: it can): the sets' keys in their order,
+    the vocabularies, a subject only on e-mail, a trap never carrying a red flag, an id of
+    the corpus (`PREFIX-BATCH-NNN`), only fictional phone numbers and example mail domains."""
+    if not isinstance(row, dict) or tuple(row) != KEYS:
+        return "keys"
+    if not all(isinstance(row[k], str) for k in ("id", "lang", "channel", "subject", "body",
+                                                 "intent")):
+        return "types"
+    if not re.fullmatch(rf"{re.escape(prefix)}-\d+-\d+", row["id"]):
+        return "id"
+    if row["lang"] not in ("en", "es") or row["channel"] not in ("sms", "email"):
+        return "lang or channel"
+    if (row["channel"] == "sms") == bool(row["subject"].strip()):
+        return "subject"
+    if not row["body"].strip():
+        return "empty body"
+    if row["intent"] not in INTENTS:
+        return "intent"
+    if row["red_flag"] is not None and row["red_flag"] not in CATEGORIES:
+        return "red_flag"
+    if row["trap"] is None:
+        if row["trap_category"] is not None:
+            return "trap_category without a trap"
+    elif row["trap"] not in TRAPS or row["trap_category"] not in CATEGORIES:
+        return "trap"
+    elif row["red_flag"] is not None:
+        return "trap with a red flag"
+    elif row["trap"] == "newsletter" and row["intent"] != "spam_marketing":
+        return "newsletter intent"
+    text = f"{row['subject']}\n{row['body']}"
+    if any(not re.search(r"555[\s.-]01\d\d$", p) for p in _PHONE.findall(text)):
+        return "phone"
+    if any(not d.lower().startswith("example.") for d in _MAIL_DOMAIN.findall(text)):
+        return "mail domain"
+    return None
+
+
+def take_corpus(source: Path, prefix: str, out: Path) -> Counter[str]:
+    """Copy the batches `source/batchNN.jsonl` (in order) to `out`, one row a line as
+    written, leaving out each row that `row_problem` refuses, that repeats an id, or whose
+    body (spaces and case aside) is the body of a row in any bench/data set (but the one
+    `out` replaces) or earlier in the batches. Returns how many rows were kept ("kept") and left out, by reason."""
+    batches = sorted(source.glob("batch[0-9]*.jsonl"))
+    if not batches:
+        raise SystemExit(f"no batchNN.jsonl in {source}")
+    seen = {_same_body(str(row.get("body", ""))) for path in sorted(DATA.glob("*.jsonl"))
+            if path.name != out.name
+            for line in path.read_text(encoding="utf-8").splitlines() if line.strip()
+            for row in (json.loads(line),) if isinstance(row, dict)}
+    ids: set[str] = set()
+    kept: list[str] = []
+    counts: Counter[str] = Counter()
+    for path in batches:
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except ValueError:
+                counts["not JSON"] += 1
+                continue
+            problem = row_problem(row, prefix)
+            if problem is None and row["id"] in ids:
+                problem = "id twice"
+            if problem is None and _same_body(row["body"]) in seen:
+                problem = "body already in bench/data or the corpus"
+            if problem is not None:
+                counts[problem] += 1
+                continue
+            ids.add(row["id"])
+            seen.add(_same_body(row["body"]))
+            kept.append(line.strip())
+    out.write_text("".join(f"{line}\n" for line in kept), encoding="utf-8")
+    counts["kept"] = len(kept)
+    return counts
+
+
+def recipe(later: bool = True, corpus: bool = True, recent: bool = True,
+           round34: bool = True, round34_corpora: bool = True) -> tuple[str, ...]:
+    """The sets a model trains on, by the switches: `later=False` is the recipe before
+    round 28 (the sets up to blind9 alone, whatever the others say), `corpus=False` leaves
+    out every corpus, `recent=False` blind24-33, `round34=False` blind34-39 and the corpora
+    added in round 34, `round34_corpora=False` those corpora alone (the shipped model of
+    round 34, trained before they were written). All on: TRAIN_SETS."""
+    if not later:
+        return EARLY_SETS
+    corpora = tuple(name for name in CORPUS_SETS
+                    if (round34 and round34_corpora) or name not in ROUND34_CORPORA)
+    return (EARLY_SETS + LATER_SETS + (corpora if corpus else ())
+            + (RECENT_SETS if recent else ()) + (ROUND34_SETS if round34 else ()))
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("mode", choices=("loso", "write", "suite"))
+    parser.add_argument("mode", choices=("loso", "write", "suite", "corpus"))
+    parser.add_argument("--source", type=Path,
+                        help="corpus: the folder of batchNN.jsonl files to copy to --out")
+    parser.add_argument("--prefix", help="corpus: the rows' id prefix (hi for hi-B-NNN)")
     parser.add_argument("--model", type=Path, help="suite: this model file (default: shipped)")
     parser.add_argument("--out", type=Path, help="write: here instead of the package")
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
@@ -452,6 +622,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="train on the sets up to blind9 only (the recipe before round 28)")
     parser.add_argument("--no-recent", action="store_true",
                         help="train without RECENT_SETS (the recipe of rounds 30 to 32)")
+    parser.add_argument("--no-round34", action="store_true",
+                        help="train without blind34-39 and the corpora added in round 34 "
+                             "(the recipe of round 33)")
+    parser.add_argument("--no-round34-corpora", action="store_true",
+                        help="train without the corpora added in round 34 (round 34's "
+                             "shipped red-flag model: blind34-39 without them)")
     parser.add_argument("--takes", type=float, nargs=2, metavar=("NONE", "CONCRETE"),
                         help="the model's intent replaces the rules' at these probabilities "
                              "(triage.MODEL_TAKES: no request found / a concrete one)")
@@ -468,6 +644,14 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="leave round 14's sentences out (round 12's recipe)")
     parser.add_argument("--flag-from", type=Path,
                         help="loso: each fold's red-flag model from this cache (intent only)")
+    parser.add_argument("--corpus-intents", action="store_true",
+                        help="the corpora train the intent model too (round 34's first "
+                             "retrain)")
+    parser.add_argument("--prune", type=int, default=PRUNE,
+                        help="write: leave out feature rows whose largest weight is at most "
+                             "this many steps of the file's scale")
+    parser.add_argument("--parallel", action="store_true",
+                        help="write: train the intent model in a second process meanwhile")
     parser.add_argument("--flag-only", action="store_true",
                         help="train only the red-flag model (intent: the shipped one)")
     parser.add_argument("--misses", type=Path,
@@ -475,15 +659,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path,
                         help="keep each fold's model here and reuse it (same data only)")
     args = parser.parse_args(argv)
+    globals().update(CORPUS_INTENTS=args.corpus_intents)
     globals().update(EPOCHS=args.epochs, OWN_WEIGHT=args.own_weight, MISSES=args.misses,
                      ROUND12=not args.no_round12, ROUND14=not args.no_round14,
                      FLAG_WEIGHT=args.flag_weight, FLAG_FROM=args.flag_from)
-    if args.no_later:
-        globals().update(TRAIN_SETS=EARLY_SETS)
-    else:
-        globals().update(TRAIN_SETS=EARLY_SETS + LATER_SETS
-                         + (() if args.no_corpus else CORPUS_SETS)
-                         + (() if args.no_recent else RECENT_SETS))
+    globals().update(TRAIN_SETS=recipe(later=not args.no_later, corpus=not args.no_corpus,
+                                       recent=not args.no_recent,
+                                       round34=not args.no_round34,
+                                       round34_corpora=not args.no_round34_corpora))
     if args.takes:
         none, concrete = args.takes
         triage.MODEL_TAKES.update({"none": none, "fallback": none, "concrete": concrete})
@@ -491,13 +674,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         loso(args.threshold, not args.no_own, args.sweep, args.cache, args.only,
              args.flag_only, not args.no_everyday)
         return 0
+    if args.mode == "corpus":
+        if args.source is None or args.prefix is None or args.out is None:
+            parser.error("corpus needs --source, --prefix and --out")
+        if not args.source.is_dir():
+            parser.error(f"not a folder: {args.source}")
+        counts = take_corpus(args.source, args.prefix, args.out)
+        kept = counts.pop("kept")
+        left = ", ".join(f"{n} {why}" for why, n in counts.most_common()) or "none"
+        print(f"wrote {args.out}: {kept} rows kept; left out: {left}")
+        return 0
     if args.mode == "suite":
         chosen = textmodel.TriageModel.from_bytes(args.model.read_bytes()) if args.model \
             else textmodel.shipped()
         suite(textmodel.TriageModel(chosen.redflag, chosen.intent, args.threshold))
         return 0
-    docs = [example_doc(e) for name in TRAIN_SETS for e in load(name)] + own_docs() * OWN_WEIGHT
-    model = fit(docs, args.threshold, args.flag_only)
+    docs = [d for name in TRAIN_SETS for d in set_docs(name)] + own_docs() * OWN_WEIGHT
+    model = pruned(fit(docs, args.threshold, args.flag_only, parallel=args.parallel),
+                   args.prune, intent=not args.flag_only)
     out = args.out or ROOT / "src" / "cxinbox" / "domain" / textmodel.MODEL_FILE
     out.write_bytes(model.to_bytes())
     print(f"wrote {out}: {out.stat().st_size} bytes, "

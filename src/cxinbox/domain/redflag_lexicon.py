@@ -3213,7 +3213,12 @@ NEGATION_IS_SYMPTOM: Final = (
     r"\bno (?:se )?(?:despierta|reacciona|responde)\b|\bno (?:encuentra|le salen|me salen|le sale|me sale) (?:las |sus |mis )?palabras\b|"
     r"\bno (?:puede|pude|podia) (?:despertarl[oa]|mover (?:el|la|los|las|su) (?:brazo|pierna|mano|lado|cara)\w*)\b|"
     r"\b(?:won'?t|wont|can'?t|cant|cannot|isn'?t|is not|not) (?:wake|waking|wake up|waking up|respond\w*|react\w*)\b|"
-    r"\bcan'?t (?:wake|rouse) (?:him|her|them)\b|\b(?:can'?t|cannot|couldn'?t) (?:find (?:the |my |his |her |their )?words|get (?:the |his |her |my )?words out)\b")
+    r"\bcan'?t (?:wake|rouse) (?:him|her|them)\b|\b(?:can'?t|cannot|couldn'?t) (?:find (?:the |my |his |her |their )?words|get (?:the |his |her |my )?words out)\b"
+    # round 34 (model near-miss): someone out of reach after a farewell ("he's not answering
+    # his phone", "no contesta el celular"): not a denial of anything
+    r"|\b(?:isn'?t|is not|not|won'?t|wont|doesn'?t|does not|hasn'?t been|has not been) (?:answering|picking up|returning) "
+    r"(?:(?:his|her|their|my|our|the) )?(?:phone|cell|calls|texts|messages)\b|"
+    r"\bno (?:contesta|responde|agarra|coge|atiende|devuelve) (?:el|su|sus|mis|las|los) (?:telefono|celular|cel|llamadas|mensajes)\b")
 # (c) A decision or an apology told with its ordinary object in the same message ("I've
 # decided, we're going with the other surgeon", "texted that he's sorry he's late for his
 # appt"): what the model reads as a farewell is a change of doctor or a late arrival. For a

@@ -1,0 +1,114 @@
+"""The training recipe of the statistical triage model (bench/train_triage_model.py): which
+sets the shipped model is trained on and what each `--no-...` switch leaves out, and the
+check that copies a written corpus into bench/data (every row the sets' format, no trap
+carrying a flag, no body that is already a labelled message's)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from bench import train_triage_model as training
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA = ROOT / "bench" / "data"
+BLIND34_39 = tuple(f"triage_blind{n}" for n in range(34, 40))
+
+
+def test_the_shipped_recipe_holds_every_development_set_and_corpus_once() -> None:
+    sets = training.TRAIN_SETS
+    assert sets == training.recipe()
+    assert len(set(sets)) == len(sets)
+    assert set(BLIND34_39) <= set(sets)
+    assert {"shcorpus_dev", "hicorpus_dev", "shcorpus2_dev"} <= set(sets)
+    for name in sets:  # each one a file the training reads
+        assert (DATA / f"{name}.jsonl").is_file(), name
+    # every labelled set in bench/data is trained on (blind27 is not there)
+    labelled = {p.stem for p in DATA.glob("triage_*.jsonl")}
+    assert labelled <= set(sets)
+
+
+def test_each_switch_leaves_out_what_it_says() -> None:
+    round33 = training.recipe(round34=False)
+    assert not set(BLIND34_39) & set(round33)
+    assert {"hicorpus_dev", "shcorpus2_dev"}.isdisjoint(round33)
+    assert "shcorpus_dev" in round33 and "triage_blind33" in round33
+    assert set(training.recipe()) - set(round33) == {*BLIND34_39, "hicorpus_dev",
+                                                     "shcorpus2_dev"}
+    shipped34 = training.recipe(round34_corpora=False)  # round 34's shipped red flags
+    assert set(training.recipe()) - set(shipped34) == {"hicorpus_dev", "shcorpus2_dev"}
+    assert set(BLIND34_39) <= set(shipped34) and "shcorpus_dev" in shipped34
+    rounds30_32 = training.recipe(recent=False, round34=False)
+    assert set(round33) - set(rounds30_32) == set(training.RECENT_SETS)
+    before30 = training.recipe(corpus=False, recent=False, round34=False)
+    assert set(rounds30_32) - set(before30) == {"shcorpus_dev"}
+    assert training.recipe(later=False) == training.EARLY_SETS
+    assert set(training.recipe(corpus=False)) == set(training.recipe()) - set(
+        training.CORPUS_SETS)
+
+
+def _row(id_: str, body: str, **changes: object) -> dict[str, object]:
+    row: dict[str, object] = {"id": id_, "lang": "en", "channel": "sms", "subject": "",
+                              "body": body, "red_flag": "head_injury", "trap": None,
+                              "trap_category": None, "intent": "clinical_question"}
+    row.update(changes)
+    return row
+
+
+def test_a_corpus_is_copied_without_its_bad_rows(tmp_path: Path) -> None:
+    labelled = json.loads((DATA / "triage_blind34.jsonl").read_text().splitlines()[0])
+    rows: list[object] = [
+        _row("hi-1-001", "fell off the ladder and now he keeps asking what day it is"),
+        _row("hi-1-002", "bumped my head on the cupboard, small lump, feel fine",
+             red_flag=None, trap="resolved", trap_category="head_injury"),
+        _row("hi-1-003", "slipped on ice, hit her head and she is throwing up",
+             trap="negation", trap_category="head_injury"),  # a trap with a flag
+        _row("hi-1-004", "  " + labelled["body"].upper() + " "),  # a labelled set's body
+        _row("hi-1-005", "FELL off the ladder and now he keeps asking what day it is"),
+        _row("hi-1-001", "my son fell from the bunk bed and is hard to wake"),  # id twice
+        _row("hi-1-006", "grandma fell, on warfarin, call me at 555-2142"),  # a real number
+        _row("hi-1-007", "he hit his head in the game", subject="Game"),  # sms, subject
+        _row("hi-1-008", "dizzy since the fall", intent="urgent"),
+        _row("sc-1-009", "another corpus's id"),
+        {"id": "hi-1-010", "body": "keys missing"},
+    ]
+    second = [_row("hi-2-001", "fell in the bath, on eliquis, call 555-0142"),
+              _row("hi-2-002", "Our team newsletter: concussion protocol", red_flag=None,
+                   trap="newsletter", trap_category="head_injury")]  # not spam_marketing
+    (tmp_path / "batch01.jsonl").write_text(
+        "".join(json.dumps(r) + "\n" for r in rows) + "{not json\n\n")
+    (tmp_path / "batch02.jsonl").write_text("".join(json.dumps(r) + "\n" for r in second))
+    (tmp_path / "batch03.jsonl.tmp").write_text(json.dumps(_row("hi-3-001", "half")) + "\n")
+    out = tmp_path / "hicorpus_dev.jsonl"
+    counts = training.take_corpus(tmp_path, "hi", out)
+    kept = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [r["id"] for r in kept] == ["hi-1-001", "hi-1-002", "hi-2-001"]
+    assert counts == {"kept": 3, "trap with a red flag": 1, "id twice": 1, "phone": 1,
+                      "subject": 1, "intent": 1, "id": 1, "keys": 1, "not JSON": 1,
+                      "newsletter intent": 1, "body already in bench/data or the corpus": 2}
+
+
+def test_the_corpus_command_refuses_a_missing_folder_in_one_line(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "train_triage_model.py"), "corpus",
+         "--source", str(tmp_path / "nowhere"), "--prefix", "hi",
+         "--out", str(tmp_path / "x.jsonl")],
+        capture_output=True, text=True, cwd=ROOT, check=False,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    assert done.returncode != 0
+    assert "not a folder" in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "x.jsonl").exists()
+
+
+@pytest.mark.parametrize("name", ["hicorpus_dev", "shcorpus2_dev"])
+def test_the_round34_corpora_pass_their_own_check(name: str, tmp_path: Path) -> None:
+    """The shipped corpora are what the check keeps: copying one again drops nothing."""
+    prefix = {"hicorpus_dev": "hi", "shcorpus2_dev": "sc"}[name]
+    (tmp_path / "batch01.jsonl").write_text((DATA / f"{name}.jsonl").read_text())
+    counts = training.take_corpus(tmp_path, prefix, tmp_path / f"{name}.jsonl")
+    lines = (DATA / f"{name}.jsonl").read_text().splitlines()
+    assert counts == {"kept": len(lines)} and len(lines) > 300
+    assert (tmp_path / f"{name}.jsonl").read_text().splitlines() == lines
