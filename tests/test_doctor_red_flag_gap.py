@@ -28,6 +28,11 @@ timezone = "UTC"
 [server]
 socket = "{tmp / "none.sock"}"
 
+# the test's own checkpoint log: on PostgreSQL the default sits in $XDG_DATA_HOME, which
+# other tests of this worker share (their checkpoints are not this database's)
+[audit]
+checkpoint_log = "{tmp / "audit-checkpoints.jsonl"}"
+
 [[staff]]
 os_user = "{ME}"
 name = "Root Admin"

@@ -1081,15 +1081,12 @@ def audit_verify_cmd(
     saying from which event on the trail cannot be trusted.
     """
     from cxinbox.service.audit_verify import verify_trail
-    from cxinbox.wiring import open_audit_reader
+    from cxinbox.wiring import open_audit_reader, require_store_driver
 
     cfg = _load_config(config)
-    if cfg.store.url is not None:
-        from cxinbox.store.pg import require_driver
-
-        # Without the driver nothing was compared: one line naming the install, never a
-        # verdict on the trail (a missing database and a checkpoint would read as one).
-        require_driver()
+    # Without the driver nothing was compared: one line naming the install, never a
+    # verdict on the trail (a missing database and a checkpoint would read as one).
+    require_store_driver(cfg)
     report = verify_trail(cfg, open_reader=open_audit_reader, log_path=checkpoints)
     for finding in report.findings:
         label = "FAIL" if finding.level == "fail" else finding.level

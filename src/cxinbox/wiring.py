@@ -120,17 +120,20 @@ def rules_engine(store: Store, config: Config, *,
     runs that rule too when it is switched off."""
     if not any(r.enabled or r.name == replaying for r in config.rules):
         return None  # nothing to run: not even the modules below are loaded
-    from cxinbox.service.rules_preview import replayed_rules
-
-    rules = replayed_rules(config.rules, replaying or "")
-    if not rules:
-        return None
     # loaded only now: the engine and the red-flag and reply code under it are a tenth of
     # a command's start, and most desks' commands run with no rule enabled
-    from cxinbox.service.rules import RuleEngine, team_strategy
+    from cxinbox.service.rules_preview import engine_for
 
-    teams = team_strategy(config) if config.teams else None
-    return RuleEngine(store, config, team_assign=teams, rules=rules)
+    return engine_for(store, config, replaying=replaying)
+
+
+def require_store_driver(config: Config) -> None:
+    """Raise the one-line "install the postgresql extra" error when `[store] url` names a
+    PostgreSQL database and its driver is not installed; nothing on SQLite."""
+    if config.store.url is not None:
+        from cxinbox.store.pg import require_driver
+
+        require_driver()
 
 
 def open_audit_reader(config: Config) -> AuditReader:

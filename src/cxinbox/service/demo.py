@@ -743,10 +743,13 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
         config = with_automation(config)
     calendar = BusinessCalendar.from_spec(config.sla.calendars["clinic"], where="demo",
                                           default_tz=config.clinic.tzinfo)
-    from cxinbox.wiring import rules_engine
+    rules = None
+    if any(r.enabled for r in config.rules):
+        from cxinbox.service.rules_preview import engine_for
 
+        rules = engine_for(db, config)
     demo = DemoInbox(db=db, config=config, me=me, seed=seed, rng=rng,
-                     mailboxes=sorted(MAILBOXES), rules=rules_engine(db, config))
+                     mailboxes=sorted(MAILBOXES), rules=rules)
     plans: list[tuple[int, str, bool]] = []  # (conversation id, kind, waiting)
     firing = None
     with db.writing() as tx:

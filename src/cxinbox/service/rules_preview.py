@@ -81,8 +81,9 @@ from cxinbox.service.rules import (
     RuleEngine,
     any_leaf,
     kept_intents,
+    team_strategy,
 )
-from cxinbox.store.interface import StoreTx
+from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import (
     ConversationRecord,
     MessageRecord,
@@ -113,6 +114,18 @@ def find_rule(rules: tuple[Rule, ...], name: str) -> Rule:
         return rule
     known = ", ".join(repr(r.name) for r in rules) or "none are configured"
     raise NotFound(f"no rule named {clean_line(name)!r}; rules: {known}")
+
+
+def engine_for(store: Store, config: Config, *,
+               replaying: str | None = None) -> RuleEngine | None:
+    """The rules engine of this store and config (wiring.py `rules_engine`, which loads
+    this module only when some rule is enabled), or None when no rule runs. `replaying`:
+    the rule `rules test NAME` rehearses, run even when it is switched off."""
+    rules = replayed_rules(config.rules, replaying or "")
+    if not rules:
+        return None
+    teams = team_strategy(config) if config.teams else None
+    return RuleEngine(store, config, team_assign=teams, rules=rules)
 
 
 def replayed_rules(rules: Sequence[Rule], name: str) -> tuple[Rule, ...]:
