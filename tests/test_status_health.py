@@ -176,7 +176,8 @@ def test_all_well_is_ok_and_exit_0_with_a_stable_json_shape(
         assert account["folders"] == 1 and account["last_sync_at"] is not None
         assert data["outbox"]["failed"] == 0 and data["database"]["bytes"] > 0
         [sms] = data["sms"]
-        assert (sms["number"], sms["lag_s"], sms["level"]) == (CLINIC, 0, "ok")
+        # a poll a second late on a busy machine is past due by that second: still ok
+        assert (sms["number"], sms["level"]) == (CLINIC, "ok") and sms["lag_s"] >= 0
         assert data["backup"]["summary"] == "no backup on record"
         assert data["disk"]["total_bytes"] > data["disk"]["free_bytes"] > 0
         assert {c["name"] for c in data["checks"]} >= {"account:appointments", "outbox",
