@@ -578,11 +578,10 @@ def _check_notify(report: _Report, config: Config) -> None:
         else:
             report.fail(trouble)
         _kept_stderr(report, config, hook)
-    from cxinbox.domain.rules import notify_hook
+    from cxinbox.service.rules import hook_of
 
-    sla, triage = bool(config.sla.notify_command), bool(config.triage.notify_command)
     silent = [r.name for r in config.rules if r.enabled and r.action("notify") is not None
-              and notify_hook(r, sla=sla, triage=triage) is None]
+              and hook_of(r, config) is None]
     if silent:
         report.fail(f"rule(s) {', '.join(silent)} have a notify action but no command to"
                     " run (no [sla] notify_command; a red-flag rule's may be [triage]"

@@ -279,12 +279,17 @@ def _note(step: Step) -> str | None:
     return "note"
 
 
+def hook_of(rule: Rule, config: Config) -> str | None:
+    """Which notify_command `rule`'s notify runs under `config` (`notify_hook`); None:
+    none (it pages nobody), or the rule has no notify."""
+    return notify_hook(rule, sla=bool(config.sla.notify_command),
+                       triage=bool(config.triage.notify_command))
+
+
 def _notify(step: Step) -> str | None:
     """Queue the page for after the commit. With no command to run, the notify is not done:
     it is listed as skipped, with why, so the audit never says a page went that did not."""
-    config = step.inbox.config
-    hook = notify_hook(step.rule, sla=bool(config.sla.notify_command),
-                       triage=bool(config.triage.notify_command))
+    hook = hook_of(step.rule, step.inbox.config)
     if hook is None:
         raise ActionSkipped(no_hook_problem(step.rule))
     row = step.tx.conversation(step.conv.id) or step.conv
