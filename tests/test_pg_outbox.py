@@ -96,6 +96,47 @@ def _scalar(store: PgStore, sql: str, params: tuple[Any, ...] = ()) -> Any:
     return store.conn.execute(sql, params).fetchone()[0]
 
 
+class _HoldAt:
+    """Holds writers of `table` in the database once it has `rows` rows: a statement
+    trigger waits on an advisory lock (a two-key one, apart from the servers' one-key
+    sync leases) that this object's own session holds until `release`."""
+
+    _KEY = (4242, 16)
+
+    def __init__(self, url: str, table: str, rows: int) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.table = table
+        self.conn.execute("SELECT pg_advisory_lock(%s, %s)", self._KEY)
+        self.conn.execute(
+            "CREATE FUNCTION test_hold_writers() RETURNS trigger LANGUAGE plpgsql AS $$"
+            f" BEGIN IF (SELECT count(*) FROM {table}) >= {int(rows)} THEN"
+            f" PERFORM pg_advisory_xact_lock_shared({self._KEY[0]}, {self._KEY[1]});"
+            " END IF; RETURN NULL; END $$")
+        self.conn.execute(f"CREATE TRIGGER test_hold AFTER INSERT ON {table}"
+                          " FOR EACH STATEMENT EXECUTE FUNCTION test_hold_writers()")
+        self.released = False
+
+    def waiting(self) -> bool:
+        """A writer waits on the hold."""
+        row = self.conn.execute(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted"
+            " AND classid = %s AND objid = %s AND objsubid = 2", self._KEY).fetchone()
+        return bool(row and row[0])
+
+    def release(self) -> None:
+        if self.released:
+            return
+        self.released = True
+        # The lock first: a held writer's statement ends, so the trigger can be dropped
+        # (dropping it first would wait on that writer, which waits on this session).
+        self.conn.execute("SELECT pg_advisory_unlock(%s, %s)", self._KEY)
+        self.conn.execute(f"DROP TRIGGER test_hold ON {self.table}")
+        self.conn.execute("DROP FUNCTION test_hold_writers()")
+        self.conn.close()
+
+
 def _states(store: PgStore) -> dict[int, str]:
     return {int(r[0]): str(r[1]) for r in store.conn.execute("SELECT id, state FROM outbox")}
 
@@ -316,33 +357,31 @@ def test_the_syncing_server_killed_mid_fetch_another_takes_over(
     def committed() -> int:
         return int(_scalar(store, "SELECT count(*) FROM locations"))
 
+    # The fetch is held in the database itself once a tenth is stored: a statement that
+    # brings `locations` to 300 rows waits on an advisory lock this test holds. Polling
+    # the count from here instead let a starved test see the sync only after it had
+    # finished (CI: 3000 of 3000 stored "mid-fetch").
+    hold = _HoldAt(pg_url, "locations", total // 10)
     with socket_dir() as sockdir:
         sites = _start_sites(tmp_path, dovecot, sink, pg_url, sockdir, undo_seconds=1,
                              batch_size=50)
 
-        def frozen_mid_fetch() -> bool:
-            """Once a tenth is stored, every server is stopped (SIGSTOP) at once, so the
-            sync cannot run to its end while this test, starved on a busy machine, looks
-            for the one holding the lease."""
-            if committed() < total // 10:
-                return False
-            for site in sites:
+        try:
+            _wait("a server's fetch to be held a tenth of the way", hold.waiting, 180)
+            for site in sites:  # nobody moves while this test looks for the holder
                 assert site.server.proc is not None
                 site.server.proc.send_signal(signal.SIGSTOP)
-            return True
-
-        try:
-            _wait("a server to fetch", frozen_mid_fetch, 180)
             holders = [s for s in sites if "sync lease taken" in s.server.log]
             assert len(holders) == 1, [s.server.log[-2000:] for s in sites]
             holders[0].server.stop(signal.SIGKILL)
             killed_at = time.monotonic()
+            at_kill = committed()
+            assert 0 < at_kill < total, "the server must die in the middle of the fetch"
+            hold.release()
             for site in sites:
                 if site is not holders[0]:
                     assert site.server.proc is not None
                     site.server.proc.send_signal(signal.SIGCONT)
-            at_kill = committed()
-            assert 0 < at_kill < total, "the server must die in the middle of the fetch"
             others = [s for s in sites if s is not holders[0]]
             _wait("another server to take the folder over",
                   lambda: any("sync lease taken" in s.server.log for s in others), 60)
@@ -359,6 +398,7 @@ def test_the_syncing_server_killed_mid_fetch_another_takes_over(
             for site in others:
                 assert "Traceback" not in site.server.log
         finally:
+            hold.release()
             for site in sites:
                 if site.server.proc is not None and site.server.proc.poll() is None:
                     site.server.proc.send_signal(signal.SIGCONT)  # a stopped one ends

@@ -18,6 +18,8 @@ from tests.test_tui_support import (
     make_inbox,
     screen_text,
     wait_for,
+    wait_list_settled,
+    wait_roster_read,
     wait_rows,
 )
 
@@ -206,6 +208,8 @@ async def test_a_colleagues_change_redraws_only_its_row(inbox: Inbox) -> None:
         await wait_rows(pilot, app)
         lst = app.conversation_list
         await wait_for(pilot, lambda: app._last_seq is not None, what="change feed followed")
+        await wait_roster_read(pilot, app)
+        await wait_list_settled(pilot, app)
         # a row without an open red flag: an agent may not lower a flagged one's priority
         target = next(s for s in lst.loaded_summaries()[3:] if not s.red_flag_open)
         refreshed: list[tuple[object, ...]] = []

@@ -212,6 +212,15 @@ async def wait_roster_read(pilot: Pilot[Any], app: CxInboxApp) -> None:
         what="the roster read at start")
 
 
+async def wait_list_settled(pilot: Pilot[Any], app: CxInboxApp) -> None:
+    """Every read the app starts with has ended (all workers but the long poll), and the
+    list waits for no window: a test that watches what the list redraws next sees its own
+    change, not the tail of start-up (a late presence or roster read redraws it all)."""
+    await wait_for(pilot, lambda: app.conversation_list._wanted is None and not any(
+        w.group != "poll" and not w.is_finished for w in app.workers),
+        what="the app's start-up reads")
+
+
 def ingest_patient_email(db: Database, *, subject: str, sender: str = "New Patient",
                          address: str = "new.patient@example.com", at: datetime = NOW,
                          body: str = "Hello, a new question.\n") -> int:
