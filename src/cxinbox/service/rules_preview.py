@@ -61,7 +61,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 from cxinbox.config import Config
@@ -89,6 +90,7 @@ from cxinbox.store.records import (
     MessageRecord,
     PastState,
     PastTrigger,
+    ReplayLog,
     StoredEvent,
     TriageCandidate,
 )
@@ -151,9 +153,10 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
     rows: list[PreviewRow] = []
     fired = backlog = 0
     budget = _Assessing(MAX_ASSESSED if engine.reads_triage_before(rule) else 0)
+    log = ReplayLog(moments[0].seq if moments else 0)
     for together in _batches(moments):
         for moment, applied, subject, live in _rehearse(inbox, engine, rule, together,
-                                                        budget):
+                                                        budget, log):
             fired += 1
             backlog += bool(live)
             if len(rows) < MAX_SHOWN:
@@ -233,28 +236,38 @@ arrival rules read it: store/rules.py `arrivals_after`)."""
 
 
 def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
-              together: list[PastTrigger], budget: _Assessing,
+              together: list[PastTrigger], budget: _Assessing, log: ReplayLog,
               ) -> list[tuple[PastTrigger, Applied, str, str]]:
     """The tested rule's firings at one moment (with each conversation's subject and where
     live did otherwise); all the rehearsal wrote is rolled back. Old messages are assessed
-    first (`_assess_old`), outside the rehearsal's write lock."""
+    first (`_assess_old`), outside the rehearsal's write lock. The audit trail is read
+    from `log`, which the rehearsal first brings up to date, and the moment's
+    conversations, tags and later messages are each one read for all of them: on
+    PostgreSQL every read is a round trip, and a replay rehearses every moment of a month
+    (the writes, sent without waiting there, are not)."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
     lives: dict[int, str] = {}
     found = _assess_moment(inbox, together, budget) if budget.left else {}
     counts = counts_open(inbox.config)
+    ids = list(dict.fromkeys(m.conversation_id for m in together))
     with inbox.store.rehearsing() as tx:
-        bounds = tx.message_bounds(seq)
-        if counts:  # the counts it compares and caps: who held what, open, then
-            tx.rewind_holders(seq)
+        tx.catch_up_replay(log)
+        bounds = tx.message_bounds(seq, log)
+        convs = tx.conversations_by_id(ids)
+        live_ids = [c for c in ids if c in convs and not convs[c].merged_into]
+        tags_of = tx.tags_for(live_ids)
+        upto = bounds[1] if bounds else None
+        hidden = tx.later_message_ids(live_ids, upto, at)
         for moment in together:
             conv_id = moment.conversation_id
-            conv = tx.conversation(conv_id)
-            if conv is None or conv.merged_into:
+            conv = convs.get(conv_id)
+            if conv is None or conv.merged_into or conv_id in subjects:
                 continue
-            tags = frozenset(tx.tags_for([conv_id]).get(conv_id, []))
-            later = tx.later_on_target(f"conversation:{conv_id}", seq, REWOUND)
-            tx.hide_later_messages(conv_id, bounds[1] if bounds else None, at)
+            tags = frozenset(tags_of.get(conv_id, []))
+            later = log.on_target(f"conversation:{conv_id}", seq, REWOUND)
+            if conv_id in hidden:
+                tx.hide_later_messages(conv_id, upto, at, hidden[conv_id])
             past = state_before(conv, tags, moment.intent, later)
             if conv_id in found:
                 past = _as_assessed(past, found[conv_id])
@@ -269,14 +282,40 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
             kept = kept_intents(arrivals) - set(found)
             lives.update((a.conversation_id, BACKLOG_LIVE) for a in arrivals
                          if a.backlog and a.conversation_id in subjects)
-        tx.forget_acks_after(seq)
-        tx.rewind_opt_outs(seq)
-        tx.rewind_teams([t.name for t in inbox.config.teams], seq)
+        tx.forget_acks_after(seq, log)
+        tx.rewind_opt_outs(seq, log)
+        tx.rewind_teams([t.name for t in inbox.config.teams], seq, log)
         _sla_as_then(inbox, tx, rule.on, list(subjects), at, bounds)
-        firing = engine.fire(tx, rule.on, list(subjects), now=at, kept=kept)
+        with _holders_as_then(engine, tx, seq, log, ids, counts):
+            firing = engine.fire(tx, rule.on, list(subjects), now=at, kept=kept)
     by_id = {m.conversation_id: m for m in together}
     return [(by_id[a.conversation_id], a, subjects[a.conversation_id],
              lives.get(a.conversation_id, "")) for a in firing.applied if a.rule == rule.name]
+
+
+@contextmanager
+def _holders_as_then(engine: RuleEngine, tx: StoreTx, seq: int, log: ReplayLog,
+                     ids: Sequence[int], counts: bool) -> Iterator[None]:
+    """With a team that counts open conversations (`counts_open`), each of the engine's
+    team picks meanwhile counts every conversation's holder and status as at event `seq`
+    (the moment's own conversations, `ids`, are already as they were, and what the rules
+    before did to them stays): put back just before the pick, not for every moment, since
+    few moments pick and it rewrites a row per conversation changed since. Again at each
+    pick: a pick that failed rolled its savepoint back, with the rewind."""
+    assign = engine.team_assign
+    if not counts or assign is None:
+        yield
+        return
+
+    def as_then(tx_: StoreTx, conv_id: int, team: str, actor: str, now: int) -> str:
+        tx_.rewind_holders(seq, log, keep=ids)
+        return assign(tx_, conv_id, team, actor, now)
+
+    engine.team_assign = as_then
+    try:
+        yield
+    finally:
+        engine.team_assign = assign
 
 
 def _was_backlog(tx: StoreTx, trigger: str, moment: PastTrigger,

@@ -759,12 +759,13 @@ class StoreTx(Protocol):
         """Put a conversation's state back as it was (inside `Store.rehearsing` only)."""
         ...
 
-    def forget_acks_after(self, seq: int) -> None:
+    def forget_acks_after(self, seq: int, log: ReplayLog | None = None) -> None:
         """Drop the acknowledgements queued after event `seq` from the ledger (inside
-        `Store.rehearsing` only)."""
+        `Store.rehearsing` only). `log`: the replay's events, read from it rather than the
+        database (`catch_up_replay`); likewise below."""
         ...
 
-    def rewind_opt_outs(self, seq: int) -> None:
+    def rewind_opt_outs(self, seq: int, log: ReplayLog | None = None) -> None:
         """Put each patient number's STOP / START state back as it was at event `seq`
         (inside `Store.rehearsing` only)."""
         ...
@@ -779,26 +780,46 @@ class StoreTx(Protocol):
         """One message (None: gone)."""
         ...
 
-    def message_bounds(self, seq: int) -> tuple[int, int] | None:
+    def message_bounds(self, seq: int,
+                       log: ReplayLog | None = None) -> tuple[int, int] | None:
         """(newest message id before, after) the last ingest at or before event `seq`;
         None when its event does not say."""
         ...
 
-    def hide_later_messages(self, conv_id: int, upto: int | None, at: int) -> int:
+    def hide_later_messages(self, conv_id: int, upto: int | None, at: int,
+                            ids: Sequence[int] | None = None) -> int:
         """Take the messages stored after id `upto` (unknown: dated after `at`) out of the
-        conversation, as it was then (inside `Store.rehearsing` only)."""
+        conversation, as it was then (inside `Store.rehearsing` only). `ids`: those
+        messages, from `later_message_ids`."""
+        ...
+
+    def later_message_ids(self, conv_ids: Sequence[int], upto: int | None,
+                          at: int) -> dict[int, list[int]]:
+        """For each of `conv_ids`, the messages `hide_later_messages` would take out (those
+        with none left out), in one read."""
+        ...
+
+    def conversations_by_id(self, ids: Sequence[int]) -> dict[int, ConversationRecord]:
+        """The conversations of `ids` that exist, merged away or not, in one read."""
+        ...
+
+    def catch_up_replay(self, log: ReplayLog) -> None:
+        """Add to a replay's log the events recorded since its head (the first time, all
+        since its base): one read at the start of each rehearsal."""
         ...
 
     def restore_messages(self, conv_id: int, upto: int) -> None:
         """Give back the hidden messages up to id `upto` (inside `Store.rehearsing` only)."""
         ...
 
-    def rewind_holders(self, seq: int) -> None:
-        """Every conversation's assignee and status as at event `seq` (inside
-        `Store.rehearsing` only)."""
+    def rewind_holders(self, seq: int, log: ReplayLog | None = None,
+                       keep: Container[int] = ()) -> None:
+        """Every conversation's assignee and status as at event `seq` but those of `keep`
+        (inside `Store.rehearsing` only)."""
         ...
 
-    def rewind_teams(self, teams: Sequence[str], seq: int) -> None:
+    def rewind_teams(self, teams: Sequence[str], seq: int,
+                     log: ReplayLog | None = None) -> None:
         """The teams' round-robin turns and who was away, as at event `seq` (inside
         `Store.rehearsing` only)."""
         ...

@@ -9,8 +9,8 @@ from __future__ import annotations
 import bisect
 import json
 import sqlite3
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Container, Sequence
+from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.intent_kept import conversation_intent
 from cxinbox.store import records
@@ -21,9 +21,12 @@ from cxinbox.store.schema_received import clock_sql
 if TYPE_CHECKING:
     from cxinbox.store.records import (
         ArrivalRecord,
+        ConversationRecord,
         MessageRecord,
         PastState,
         PastTrigger,
+        ReplayLog,
+        StoredEvent,
     )
 
 _CLOCK = clock_sql()
@@ -137,7 +140,7 @@ def past_triggers(conn: sqlite3.Connection, trigger: str, since_s: int) -> list[
     if trigger in ("arrival", "patient-reply"):
         return _ingest_triggers(conn, trigger, since_s)
     action, to = _EVENT_TRIGGERS[trigger]
-    found: list[PastTrigger] = []
+    happened: list[tuple[int, int, int]] = []  # (conversation, seq, at ms)
     for seq, at, actor, target, details in conn.execute(
             "SELECT seq, at, actor, target, details FROM events WHERE action = ? AND at >= ?"
             " ORDER BY seq", (action, since_s * 1000)):
@@ -145,10 +148,53 @@ def past_triggers(conn: sqlite3.Connection, trigger: str, since_s: int) -> list[
                                or str(actor).startswith("rule:")):
             continue
         conv = int(str(target).partition(":")[2] or 0)
-        if conv and _live(conn, conv):
-            found.append(records.PastTrigger(conv, int(at) // 1000, int(seq),
-                                     _intent_by(conn, conv, int(at) // 1000)))
-    return found
+        if conv:
+            happened.append((conv, int(seq), int(at)))
+    live = _live_ids(conn, [c for c, _, _ in happened])
+    return _triggers(conn, [h for h in happened if h[0] in live])
+
+
+def _triggers(conn: sqlite3.Connection,
+              happened: Sequence[tuple[int, int, int]]) -> list[PastTrigger]:
+    """A PastTrigger of each (conversation, seq, at ms), with its intent by then."""
+    intents = _intents_by(conn, [(c, at // 1000) for c, _, at in happened])
+    return [records.PastTrigger(c, at // 1000, seq, intents.get((c, at // 1000)))
+            for c, seq, at in happened]
+
+
+def _chunks(ids: Sequence[int]) -> list[list[int]]:
+    unique = sorted(set(ids))
+    return [unique[i:i + 500] for i in range(0, len(unique), 500)]
+
+
+def _live_ids(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> set[int]:
+    """Those of `conv_ids` not merged away (one read per 500, not one each)."""
+    out: set[int] = set()
+    for chunk in _chunks(conv_ids):
+        out.update(int(r[0]) for r in conn.execute(
+            f"SELECT id FROM conversations WHERE id IN ({','.join('?' * len(chunk))})"
+            " AND merged_into IS NULL", chunk))
+    return out
+
+
+def _with_inbound(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> set[int]:
+    """Those of `conv_ids` the patient wrote in (more than SMS keywords)."""
+    out: set[int] = set()
+    for chunk in _chunks(conv_ids):
+        out.update(int(r[0]) for r in conn.execute(
+            f"SELECT DISTINCT m.conversation_id FROM messages m WHERE m.conversation_id IN"
+            f" ({','.join('?' * len(chunk))}) AND m.direction = 'in'"
+            f" AND {_not_keyword('m')}", chunk))
+    return out
+
+
+def _created_at(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, int]:
+    out: dict[int, int] = {}
+    for chunk in _chunks(conv_ids):
+        out.update((int(c), int(at)) for c, at in conn.execute(
+            f"SELECT id, created_at FROM conversations WHERE id IN"
+            f" ({','.join('?' * len(chunk))})", chunk))
+    return out
 
 
 def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
@@ -185,22 +231,24 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
             if int(conv) not in arrived:
                 arrived[int(conv)] = (listed[conv][0] if conv in listed
                                       else _seq_by(conn, int(created) * 1000))
-        for conv, (seq, at_ms) in arrived.items():
-            if at_ms >= since_s * 1000 and _live(conn, conv) and _has_inbound(conn, conv):
-                found.append(records.PastTrigger(conv, at_ms // 1000, seq,
-                                         _intent_by(conn, conv, at_ms // 1000)))
+        timely = [c for c, (_, at_ms) in arrived.items() if at_ms >= since_s * 1000]
+        live = _live_ids(conn, timely)
+        inbound = _with_inbound(conn, [c for c in timely if c in live])
+        found = _triggers(conn, [(c, *arrived[c]) for c in timely if c in inbound])
         return sorted(found, key=lambda t: (t.seq, t.conversation_id))
     scan_from = since_s - _SLACK_S
     later = _later_inbound(conn, since_s, after_pk)
     firsts = _first_ids(conn, list(later))
     stored_at = _stored_by_ingest(stored_by, [pk for ds in later.values() for pk, _ in ds]
                                   + list(firsts.values()))
+    created = _created_at(conn, [c for c in later if stored_at.get(firsts.get(c, -1)) is None])
+    happened: list[tuple[int, int, int]] = []
     for conv, dates in later.items():
         ingests = listed.get(conv, [])
         arrival = stored_at.get(firsts.get(conv, -1))  # the ingest of its first message
         if arrival is not None:
             ingests = [i for i in ingests if i != arrival]
-        elif ingests and _created(conn, conv) >= scan_from:
+        elif ingests and created.get(conv, 0) >= scan_from:
             arrival, ingests = ingests[0], ingests[1:]  # the first listing was its arrival
         moments: list[tuple[int, int]] = []
         for message_pk, date in dates:
@@ -214,9 +262,8 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
                 or _seq_by(conn, date * 1000)
             if moment not in moments:
                 moments.append(moment)
-        found += [records.PastTrigger(conv, at // 1000, seq, _intent_by(conn, conv, at // 1000))
-                  for seq, at in moments if at >= since_s * 1000]
-    return sorted(found, key=lambda t: (t.seq, t.conversation_id))
+        happened += [(conv, seq, at) for seq, at in moments if at >= since_s * 1000]
+    return sorted(_triggers(conn, happened), key=lambda t: (t.seq, t.conversation_id))
 
 
 def _stored_by_ingest(stored_by: Sequence[tuple[int, int, int, int]],
@@ -280,42 +327,35 @@ def _first_ids(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, i
     return out
 
 
-def _has_inbound(conn: sqlite3.Connection, conv_id: int) -> bool:
-    """Whether the patient wrote in it (more than SMS keywords)."""
-    return conn.execute(f"SELECT 1 FROM messages m WHERE m.conversation_id = ?"
-                        f" AND m.direction = 'in' AND {_not_keyword('m')} LIMIT 1",
-                        (conv_id,)).fetchone() is not None
-
-
-def _created(conn: sqlite3.Connection, conv_id: int) -> int:
-    row = conn.execute("SELECT created_at FROM conversations WHERE id = ?",
-                       (conv_id,)).fetchone()
-    return int(row[0]) if row else 0
-
-
 def _seq_by(conn: sqlite3.Connection, at_ms: int) -> tuple[int, int]:
     """(the last event seq at or before `at_ms`, `at_ms`)."""
     row = conn.execute("SELECT max(seq) FROM events WHERE at <= ?", (at_ms,)).fetchone()
     return int(row[0] or 0), at_ms
 
 
-def _live(conn: sqlite3.Connection, conv_id: int) -> bool:
-    return conn.execute("SELECT 1 FROM conversations WHERE id = ? AND merged_into IS NULL",
-                        (conv_id,)).fetchone() is not None
-
-
-def _intent_by(conn: sqlite3.Connection, conv_id: int, at: int) -> str | None:
-    """The conversation's intent at `at`: its assessed patient messages of then, taken in
-    the order ingest assessed them, as ingest files them (`store.triage.set_intent`). "Of
-    then" is received by `at` (`_CLOCK`): a reply received then with a Date: in the future
-    counts."""
-    held: tuple[str, float] | None = None
-    for intent, confidence in conn.execute(
-            "SELECT intent, intent_confidence FROM messages WHERE conversation_id = ?"
-            f" AND direction = 'in' AND intent IS NOT NULL AND {_CLOCK} <= ? ORDER BY id",
-            (conv_id, at)):
-        held = conversation_intent(held, (str(intent), float(confidence or 0.0)))
-    return None if held is None else held[0]
+def _intents_by(conn: sqlite3.Connection,
+                pairs: Sequence[tuple[int, int]]) -> dict[tuple[int, int], str]:
+    """Each (conversation, at)'s intent at `at`: its assessed patient messages of then,
+    taken in the order ingest assessed them, as ingest files them
+    (`store.triage.set_intent`). "Of then" is received by `at` (`_CLOCK`): a reply
+    received then with a Date: in the future counts. One read per 500 conversations."""
+    assessed: dict[int, list[tuple[str, float, int | None]]] = {}
+    for chunk in _chunks([c for c, _ in pairs]):
+        for conv, intent, confidence, clock in conn.execute(
+                f"SELECT conversation_id, intent, intent_confidence, {_CLOCK} FROM messages"
+                f" WHERE conversation_id IN ({','.join('?' * len(chunk))})"
+                " AND direction = 'in' AND intent IS NOT NULL ORDER BY id", chunk):
+            assessed.setdefault(int(conv), []).append(
+                (str(intent), float(confidence or 0.0), None if clock is None else int(clock)))
+    out: dict[tuple[int, int], str] = {}
+    for conv, at in pairs:
+        held: tuple[str, float] | None = None
+        for intent, confidence, clock in assessed.get(conv, ()):
+            if clock is not None and clock <= at:
+                held = conversation_intent(held, (intent, confidence))
+        if held is not None:
+            out[(conv, at)] = held[0]
+    return out
 
 
 def latest_inbound(conn: sqlite3.Connection, conv_id: int, upto: int | None,
@@ -356,11 +396,16 @@ def rewind(conn: sqlite3.Connection, conv_id: int, state: PastState) -> None:
                      [(conv_id, t) for t in sorted(state.tags)])
 
 
-def forget_acks_after(conn: sqlite3.Connection, seq: int) -> None:
+def forget_acks_after(conn: sqlite3.Connection, seq: int, log: ReplayLog | None = None) -> None:
     """Drop from the ledger the acknowledgements the rules queued after event `seq` (only
     inside a rehearsal, so a replayed trigger sees the ledger as it was then)."""
-    items = [json.loads(d or "{}").get("outbox") for (d,) in conn.execute(
-        "SELECT details FROM events WHERE action = 'rule.acknowledged' AND seq > ?", (seq,))]
+    if log is not None:
+        items = [e.details.get("outbox") for e in log.after(seq)
+                 if e.action == "rule.acknowledged"]
+    else:
+        items = [json.loads(d or "{}").get("outbox") for (d,) in conn.execute(
+            "SELECT details FROM events WHERE action = 'rule.acknowledged' AND seq > ?",
+            (seq,))]
     conn.executemany("DELETE FROM rule_acks WHERE outbox_id = ?",
                      [(i,) for i in items if isinstance(i, int)])
 
@@ -368,29 +413,31 @@ def forget_acks_after(conn: sqlite3.Connection, seq: int) -> None:
 _OPT_EVENTS = ("sms.opt_out", "sms.opt_in")
 
 
-def rewind_opt_outs(conn: sqlite3.Connection, seq: int) -> None:
+def rewind_opt_outs(conn: sqlite3.Connection, seq: int, log: ReplayLog | None = None) -> None:
     """Put back, for each number that texted STOP or START after event `seq`, its state at
     `seq` (only inside a rehearsal), so a replayed acknowledgement sees the opt-outs of its
     moment: the state its last such event at or before `seq` recorded; without one (none
     was texted, or retention has released the event since), the state its first later
     event changed: an `sms.opt_in` is recorded only when a START ends an opt-out, so the
     number was opted out then; after an `sms.opt_out` it had not been."""
-    marks = ",".join("?" * len(_OPT_EVENTS))
     first_later: dict[str, str] = {}
-    for action, d in conn.execute(
-            f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq > ?"
-            " ORDER BY seq", (*_OPT_EVENTS, seq)):
-        if number := json.loads(d or "{}").get("number"):
-            first_later.setdefault(str(number), str(action))
+    for action, number in _opt_events_after(conn, seq, log):
+        first_later.setdefault(number, action)
     if not first_later:
         return
     before: dict[str, str] = {}
-    for action, details in conn.execute(
-            f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq <= ?"
-            " ORDER BY seq", (*_OPT_EVENTS, seq)):
-        number = json.loads(details or "{}").get("number")
-        if number in first_later:
-            before[str(number)] = "out" if action == "sms.opt_out" else "in"
+    if log is None:
+        before = _opt_states_by(conn, seq, first_later)
+    else:
+        for event in reversed(log.back_from(seq)):  # oldest first: the last one counts
+            texted = event.details.get("number")
+            if event.action in _OPT_EVENTS and texted in first_later:
+                before[str(texted)] = "out" if event.action == "sms.opt_out" else "in"
+        if "opt" not in log.before_base:
+            log.before_base["opt"] = _opt_states_by(conn, log.base, None)
+        for number in first_later:
+            if number not in before and number in log.before_base["opt"]:
+                before[number] = log.before_base["opt"][number]
     for number in sorted(first_later):
         if number not in before and first_later[number] == "sms.opt_in":
             before[number] = "out"
@@ -401,32 +448,103 @@ def rewind_opt_outs(conn: sqlite3.Connection, seq: int) -> None:
             conn.execute("DELETE FROM sms_opt_outs WHERE number = ?", (number,))
 
 
+def _opt_events_after(conn: sqlite3.Connection, seq: int,
+                      log: ReplayLog | None) -> list[tuple[str, str]]:
+    """(action, number) of each STOP/START recorded after event `seq`, oldest first."""
+    if log is not None:
+        return [(e.action, str(e.details["number"])) for e in log.after(seq)
+                if e.action in _OPT_EVENTS and e.details.get("number")]
+    marks = ",".join("?" * len(_OPT_EVENTS))
+    out: list[tuple[str, str]] = []
+    for action, d in conn.execute(
+            f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq > ?"
+            " ORDER BY seq", (*_OPT_EVENTS, seq)):
+        if number := json.loads(d or "{}").get("number"):
+            out.append((str(action), str(number)))
+    return out
+
+
+def _opt_states_by(conn: sqlite3.Connection, seq: int,
+                   numbers: Container[str] | None) -> dict[str, str]:
+    """Each number's STOP/START state by its last such event at or before `seq` (of
+    `numbers` only, when given)."""
+    marks = ",".join("?" * len(_OPT_EVENTS))
+    out: dict[str, str] = {}
+    for action, details in conn.execute(
+            f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq <= ?"
+            " ORDER BY seq", (*_OPT_EVENTS, seq)):
+        number = json.loads(details or "{}").get("number")
+        if number and (numbers is None or number in numbers):
+            out[str(number)] = "out" if action == "sms.opt_out" else "in"
+    return out
+
+
 _SCRATCH = "\x01rehearsal"  # a control character no normalised subject keeps (PostgreSQL text takes no NUL)
 """The norm_subject of the scratch conversations a rehearsal moves messages into."""
 
 
-def message_bounds(conn: sqlite3.Connection, seq: int) -> tuple[int, int] | None:
+def message_bounds(conn: sqlite3.Connection, seq: int,
+                   log: ReplayLog | None = None) -> tuple[int, int] | None:
     """(newest message id before, newest message id after) the last ingest at or before
     event `seq`, from its event's details; None when that event predates them."""
-    marks = ",".join("?" * len(_INGESTS))
-    row = conn.execute(f"SELECT details FROM events WHERE action IN ({marks}) AND seq <= ?"
-                       " ORDER BY seq DESC LIMIT 1", (*_INGESTS, seq)).fetchone()
-    details = json.loads(row[0] or "{}") if row is not None else {}
-    upto, after = details.get("upto"), details.get("after")
+    details: dict[str, object] | None = None
+    if log is not None:
+        details = next((e.details for e in log.back_from(seq) if e.action in _INGESTS), None)
+        if details is None:
+            if "ingest" not in log.before_base:
+                log.before_base["ingest"] = _last_ingest(conn, log.base)
+            details = log.before_base["ingest"]
+    else:
+        details = _last_ingest(conn, seq)
+    upto, after = (details or {}).get("upto"), (details or {}).get("after")
     if not isinstance(upto, int) or not isinstance(after, int):
         return None
     return after, upto
 
 
+def _last_ingest(conn: sqlite3.Connection, seq: int) -> dict[str, object]:
+    """The details of the last ingest event at or before event `seq` ({} without one)."""
+    marks = ",".join("?" * len(_INGESTS))
+    row = conn.execute(f"SELECT details FROM events WHERE action IN ({marks}) AND seq <= ?"
+                       " ORDER BY seq DESC LIMIT 1", (*_INGESTS, seq)).fetchone()
+    details = json.loads(row[0] or "{}") if row is not None else {}
+    return details if isinstance(details, dict) else {}
+
+
+def later_message_ids(conn: sqlite3.Connection, conv_ids: Sequence[int], upto: int | None,
+                      at: int) -> dict[int, list[int]]:
+    """For each of `conv_ids`, the ids `hide_later_messages` would take out of it (those
+    with none left out): one read for a moment's conversations."""
+    out: dict[int, list[int]] = {}
+    for start in range(0, len(conv_ids), 500):
+        chunk = list(conv_ids[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        if upto is None:
+            rows = conn.execute(f"SELECT conversation_id, id FROM messages"
+                                f" WHERE conversation_id IN ({marks}) AND {_CLOCK} > ?"
+                                " ORDER BY id", (*chunk, at))
+        else:
+            rows = conn.execute(f"SELECT conversation_id, id FROM messages"
+                                f" WHERE conversation_id IN ({marks}) AND id > ?"
+                                " AND (direction = 'in' OR date > ?) ORDER BY id",
+                                (*chunk, upto, at))
+        for conv, message_pk in rows:
+            out.setdefault(int(conv), []).append(int(message_pk))
+    return out
+
+
 def hide_later_messages(conn: sqlite3.Connection, conv_id: int, upto: int | None,
-                        at: int) -> int:
+                        at: int, ids: Sequence[int] | None = None) -> int:
     """Take out of a conversation the messages stored after message id `upto` (our own
     outbound ones sent by `at` stay: they are stored between ingests), or, when `upto` is
     unknown, those received after `at` (`_CLOCK`: a patient's by its arrival, else its
     Date:); its counts, times and senders are recomputed from
     what is left. Only ever inside a rehearsal: the messages go to a scratch conversation
-    that the rollback takes away with everything else. Returns how many were taken."""
-    if upto is None:
+    that the rollback takes away with everything else. Returns how many were taken.
+    `ids`: those messages, read already (`later_message_ids`)."""
+    if ids is not None:
+        ids = list(ids)
+    elif upto is None:
         ids = [r[0] for r in conn.execute(
             f"SELECT id FROM messages WHERE conversation_id = ? AND {_CLOCK} > ?",
             (conv_id, at))]
@@ -461,33 +579,51 @@ def restore_messages(conn: sqlite3.Connection, conv_id: int, upto: int) -> None:
     recompute(conn, conv_id, str(row[0] or "").split() if row else [])
 
 
-def team_cursor_at(conn: sqlite3.Connection, team: str, seq: int) -> str | None:
+def team_cursor_at(conn: sqlite3.Connection, team: str, seq: int,
+                   log: ReplayLog | None = None) -> str | None:
     """Whom `team`'s round-robin had last picked at event `seq` (the newest assignment
     through the team up to it that picked someone), or None."""
+    if log is not None:
+        for event in log.back_from(seq):
+            if event.action == "conversation.assign" and _picked(event.details, team):
+                return str(event.details["to"])
+        key = f"cursor:{team}"
+        if key not in log.before_base:
+            log.before_base[key] = team_cursor_at(conn, team, log.base)
+        return log.before_base[key]  # type: ignore[no-any-return]
     for (details,) in conn.execute(
             "SELECT details FROM events WHERE action = 'conversation.assign' AND seq <= ?"
             " ORDER BY seq DESC", (seq,)):
         d = json.loads(details or "{}")
-        if d.get("team") == team and isinstance(d.get("to"), str):
+        if _picked(d, team):
             return str(d["to"])
     return None
 
 
-def rewind_teams(conn: sqlite3.Connection, teams: Sequence[str], seq: int) -> None:
+def _picked(details: dict[str, object], team: str) -> bool:
+    return details.get("team") == team and isinstance(details.get("to"), str)
+
+
+def rewind_teams(conn: sqlite3.Connection, teams: Sequence[str], seq: int,
+                 log: ReplayLog | None = None) -> None:
     """Put the teams' round-robin turns and who was away back as they were at event `seq`
     (only ever inside a rehearsal)."""
     for team in teams:
-        member = team_cursor_at(conn, team, seq)
+        member = team_cursor_at(conn, team, seq, log)
         if member is None:
             conn.execute("DELETE FROM team_cursors WHERE team = ?", (team,))
         else:
             conn.execute("INSERT INTO team_cursors (team, last_member, at) VALUES (?, ?, 0)"
                          " ON CONFLICT (team) DO UPDATE SET last_member = excluded.last_member",
                          (team, member))
+    if log is not None:
+        changes = [e.details for e in log.after(seq) if e.action == "staff.away"]
+    else:
+        changes = [json.loads(d or "{}") for (d,) in conn.execute(
+            "SELECT details FROM events WHERE action = 'staff.away' AND seq > ? ORDER BY seq",
+            (seq,))]
     first: dict[str, bool] = {}  # user -> away as their first change after `seq` made them
-    for (details,) in conn.execute("SELECT details FROM events WHERE action = 'staff.away'"
-                                   " AND seq > ? ORDER BY seq", (seq,)):
-        d = json.loads(details or "{}")
+    for d in changes:
         if isinstance(d.get("user"), str) and isinstance(d.get("away"), bool):
             first.setdefault(d["user"], d["away"])
     for user, became_away in first.items():
@@ -498,21 +634,31 @@ def rewind_teams(conn: sqlite3.Connection, teams: Sequence[str], seq: int) -> No
                          " ON CONFLICT (os_user) DO NOTHING", (user,))
 
 
-def rewind_holders(conn: sqlite3.Connection, seq: int) -> None:
+_HOLDS = ("conversation.assign", "conversation.status")
+
+
+def rewind_holders(conn: sqlite3.Connection, seq: int, log: ReplayLog | None = None,
+                   keep: Container[int] = ()) -> None:
     """Every conversation's assignee and status as at event `seq`, from the first change of
     each recorded after it (what a least-open team counts; only ever inside a rehearsal).
-    A conversation that came later had no holder then: its first assignment was from none."""
+    A conversation that came later had no holder then: its first assignment was from none.
+    Those of `keep` are left as they are."""
+    if log is not None:
+        changes = [(e.target, e.action, e.details) for e in log.after(seq)
+                   if e.action in _HOLDS]
+    else:
+        changes = [(str(target), str(action), json.loads(details or "{}"))
+                   for target, action, details in conn.execute(
+                       "SELECT target, action, details FROM events WHERE seq > ? AND action IN"
+                       " ('conversation.assign', 'conversation.status') ORDER BY seq", (seq,))]
     first: dict[tuple[int, str], object] = {}
-    for target, action, details in conn.execute(
-            "SELECT target, action, details FROM events WHERE seq > ? AND action IN"
-            " ('conversation.assign', 'conversation.status') ORDER BY seq", (seq,)):
-        conv = str(target).partition(":")[2]
-        if not conv.isdigit():
+    for target, action, d in changes:
+        conv = target.partition(":")[2]
+        if not conv.isdigit() or int(conv) in keep:
             continue
-        d = json.loads(details or "{}")
         if not isinstance(d, dict) or "from" not in d:
             continue
-        first.setdefault((int(conv), str(action)), d["from"])
+        first.setdefault((int(conv), action), d["from"])
     # Two statements in all, not one per conversation: a replay rehearses every moment of a
     # month, and on PostgreSQL each statement is a round trip (executemany by key is one
     # set-based UPDATE there, store/pg/conn.py).
@@ -524,3 +670,36 @@ def rewind_holders(conn: sqlite3.Connection, seq: int) -> None:
         conn.executemany("UPDATE conversations SET assignee = ? WHERE id = ?", holders)
     if statuses:
         conn.executemany("UPDATE conversations SET status = ? WHERE id = ?", statuses)
+
+
+REPLAYED: tuple[str, ...] = (
+    "conversation.tag", "conversation.status", "conversation.assign", "conversation.priority",
+    "redflag.raised", "redflag.cleared", "rule.acknowledged", *_OPT_EVENTS, "staff.away",
+    *_INGESTS)
+"""The actions a replay's rewinds read (`ReplayLog`): service/rules_preview.py REWOUND
+and those of the functions above."""
+
+
+def catch_up_replay(conn: sqlite3.Connection, log: ReplayLog) -> None:
+    """Add to `log` the events of its actions recorded after its head: all of them after
+    its base the first time, then what was recorded between two rehearsals (one read)."""
+    marks = ",".join("?" * len(REPLAYED))
+    rows = conn.execute(f"SELECT seq, actor, action, target, details FROM events"
+                        f" WHERE seq > ? AND action IN ({marks}) ORDER BY seq",
+                        (log.head, *REPLAYED)).fetchall()
+    log.add([_event(r) for r in rows])
+
+
+def _event(row: Any) -> StoredEvent:
+    details = json.loads(row[4] or "{}")
+    return records.StoredEvent(int(row[0]), str(row[1]), str(row[2]), str(row[3]),
+                               details if isinstance(details, dict) else {})
+
+
+def conversations_by_id(conn: sqlite3.Connection,
+                        ids: Sequence[int]) -> dict[int, ConversationRecord]:
+    """The conversations of `ids` that exist (`conversations.conversation` of each, in one
+    read)."""
+    from cxinbox.store.conversations import conversation_rows
+
+    return {r.id: r for r in conversation_rows(conn, ids)}

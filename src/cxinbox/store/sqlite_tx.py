@@ -746,14 +746,15 @@ class SqliteTx:
     def rewind(self, conv_id: int, state: PastState) -> None:
         rules.rewind(self.conn, conv_id, state)
 
-    def forget_acks_after(self, seq: int) -> None:
-        rules.forget_acks_after(self.conn, seq)
+    def forget_acks_after(self, seq: int, log: ReplayLog | None = None) -> None:
+        rules.forget_acks_after(self.conn, seq, log)
 
-    def rewind_opt_outs(self, seq: int) -> None:
-        rules.rewind_opt_outs(self.conn, seq)
+    def rewind_opt_outs(self, seq: int, log: ReplayLog | None = None) -> None:
+        rules.rewind_opt_outs(self.conn, seq, log)
 
-    def message_bounds(self, seq: int) -> tuple[int, int] | None:
-        return rules.message_bounds(self.conn, seq)
+    def message_bounds(self, seq: int,
+                       log: ReplayLog | None = None) -> tuple[int, int] | None:
+        return rules.message_bounds(self.conn, seq, log)
 
     def latest_inbound(self, conv_id: int, upto: int | None,
                        at: int) -> tuple[int, bool] | None:
@@ -762,17 +763,30 @@ class SqliteTx:
     def message_record(self, message_pk: int) -> MessageRecord | None:
         return rules.message_record(self.conn, message_pk)
 
-    def hide_later_messages(self, conv_id: int, upto: int | None, at: int) -> int:
-        return rules.hide_later_messages(self.conn, conv_id, upto, at)
+    def hide_later_messages(self, conv_id: int, upto: int | None, at: int,
+                            ids: Sequence[int] | None = None) -> int:
+        return rules.hide_later_messages(self.conn, conv_id, upto, at, ids)
+
+    def later_message_ids(self, conv_ids: Sequence[int], upto: int | None,
+                          at: int) -> dict[int, list[int]]:
+        return rules.later_message_ids(self.conn, conv_ids, upto, at)
+
+    def conversations_by_id(self, ids: Sequence[int]) -> dict[int, ConversationRecord]:
+        return rules.conversations_by_id(self.conn, ids)
+
+    def catch_up_replay(self, log: ReplayLog) -> None:
+        rules.catch_up_replay(self.conn, log)
 
     def restore_messages(self, conv_id: int, upto: int) -> None:
         rules.restore_messages(self.conn, conv_id, upto)
 
-    def rewind_holders(self, seq: int) -> None:
-        rules.rewind_holders(self.conn, seq)
+    def rewind_holders(self, seq: int, log: ReplayLog | None = None,
+                       keep: Container[int] = ()) -> None:
+        rules.rewind_holders(self.conn, seq, log, keep)
 
-    def rewind_teams(self, teams: Sequence[str], seq: int) -> None:
-        rules.rewind_teams(self.conn, teams, seq)
+    def rewind_teams(self, teams: Sequence[str], seq: int,
+                     log: ReplayLog | None = None) -> None:
+        rules.rewind_teams(self.conn, teams, seq, log)
     # -- triage at ingest
 
     def triage_pending(self, limit: int, *, known: Container[bytes] = frozenset()

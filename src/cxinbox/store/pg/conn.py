@@ -403,6 +403,12 @@ class PgConnection:
             for row in rows:
                 copy.write_row(row)
 
+    def settle(self) -> None:
+        """Wait for every statement sent so far in a pipeline (its errors come out here);
+        nothing outside one, where each statement was waited for already."""
+        if self._pipe is not None:
+            self._pipe.sync()
+
     def pipeline_until_commit(self) -> None:
         """From here to the end of the transaction, statements go out without waiting
         (as in `pipeline`): the last of them leave with the COMMIT, in one round trip.

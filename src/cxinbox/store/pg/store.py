@@ -161,6 +161,22 @@ class PgTx(SqliteTx):
                                 red_flags_first=red_flags_first, status=status)
 
 
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """As on SQLite; in a pipelined transaction (a rehearsal) the step's statements are
+        waited for before the RELEASE, so an error of the step comes out inside it and is
+        rolled back to the savepoint, as it would be statement by statement."""
+        conn = self.conn
+        conn.execute("SAVEPOINT rule_step")
+        try:
+            yield
+            conn.settle()  # type: ignore[attr-defined]
+        except BaseException:
+            conn.execute("ROLLBACK TO rule_step")
+            conn.execute("RELEASE rule_step")
+            raise
+        conn.execute("RELEASE rule_step")
+
     def hold_intake(self) -> None:
         """A transaction-scoped advisory lock (INTAKE_LOCK) every intake takes first: up to
         WRITERS transactions of a server, and any number of servers, write at once, and two
@@ -413,6 +429,9 @@ class PgStore:
                     conn = PgConnection(raw, to_commit, pipe)
                     self._local.conn = conn
                     yield conn
+                    if kind == "rehearse":  # nothing of it stays, nor is recorded after
+                        raw.execute("ROLLBACK", prepare=False)
+                        return
                     raw.execute("COMMIT", prepare=False)
                     for event in conn.after_commit:  # each its own transaction, same trip
                         raw.execute(_RECORD_EVENT, event)
@@ -466,15 +485,8 @@ class PgStore:
     def rehearsing(self) -> Iterator[StoreTx]:
         """A write transaction that is always rolled back (`rules test`)."""
 
-        class _Rehearsed(Exception):
-            pass
-
-        try:
-            with self.write() as conn:
-                yield PgTx(conn)  # type: ignore[arg-type]
-                raise _Rehearsed  # leaving by an exception rolls the transaction back
-        except _Rehearsed:
-            pass
+        with self._writer_turn(), self._transaction("rehearse", pipelined=True) as conn:
+            yield PgTx(conn)  # type: ignore[arg-type]
 
     @property
     def conn(self) -> PgConnection:
