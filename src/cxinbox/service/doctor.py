@@ -241,7 +241,8 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener,
             getattr(report, finding.level)(finding.text)
         if all(f.level != "fail" for f in findings):
             _check_alerts(report, store, config)
-            _check_roster(report, config, store)
+            if _check_roster(report, config, store):
+                _check_teams(report, config, store)
     except StoreError as exc:
         report.fail(f"{path}: {exc}")
     finally:
@@ -267,7 +268,8 @@ def _check_pg_store(report: _Report, config: Config, open_pg: PgStoreOpener | No
             getattr(report, finding.level)(finding.text)
         if all(f.level != "fail" for f in findings):
             _check_alerts(report, store, config)
-            _check_roster(report, config, store)
+            if _check_roster(report, config, store):
+                _check_teams(report, config, store)
     finally:
         store.close()
     return True
@@ -402,11 +404,12 @@ def _check_secret_expiry(report: _Report, account: AccountConfig) -> None:
         report.ok(f"{account.name}: the {what} is valid until {expires}")
 
 
-def _check_roster(report: _Report, config: Config, store: Store) -> None:
+def _check_roster(report: _Report, config: Config, store: Store) -> bool:
     """The roster red flags are routed by (who is away, the team rotas), read as the
-    server's red-flag round reads it: a failure is the line its health alert shows."""
+    server's red-flag round reads it: a failure is the line its health alert shows. False
+    when it could not be read."""
     if not config.teams and not config.clinical_staff():
-        return
+        return True
     from cxinbox.service.redflag_routing import read_roster, roster_problem
 
     at = datetime.now(UTC)
@@ -415,16 +418,44 @@ def _check_roster(report: _Report, config: Config, store: Store) -> None:
             away, available = read_roster(tx, config, at)
     except Exception as exc:  # noqa: BLE001 - any failure is the check's one line
         report.fail(roster_problem(exc))
-        return
+        return False
     counts = f"{len(available)} available for red flags now, {len(away)} away"
     gap = _red_flag_gap(config, away, bool(available), at)
     if gap is None:
         report.ok(f"roster readable: {counts}")
-        return
+        return True
     # A warning, not a failure: it is the shift's state (nurses off duty), which the next
     # shift ends by itself; the TUI's status line says the same to everyone meanwhile.
     report.warn(f"roster readable ({counts}), but {gap}: new red flags wait unassigned"
                 " until someone is (the notify hook still runs)")
+    return True
+
+
+def _check_teams(report: _Report, config: Config, store: Store) -> None:
+    """Whether each `[[teams]]` team could take a new conversation now: a WARN for each
+    whose every member is away, off shift (shift-aware) or at the cap, naming why each is
+    out, since what is assigned to it then stays unassigned and nothing else says so; a
+    shift's or a day's state, so a warning, not a failure."""
+    if not config.teams:
+        return
+    from cxinbox.service.teams import teams_without_anyone
+
+    try:
+        with store.reading() as tx:
+            idle = teams_without_anyone(tx, config, int(datetime.now(UTC).timestamp()))
+    except Exception as exc:  # noqa: BLE001 - any failure is the check's one line
+        from cxinbox.domain.logfields import error_class
+
+        report.fail(f"teams could not be checked: {error_class(exc)}")
+        return
+    for team, out in idle:
+        report.warn(f"team {team}: nobody can take work: {', '.join(out)}; what is assigned"
+                    " to the team meanwhile stays unassigned (rules included) until one of"
+                    " them can")
+    if not idle:
+        names = ", ".join(t.name for t in config.teams)
+        report.ok(f"teams: {names} can take work now" if len(config.teams) > 1
+                  else f"team {names} can take work now")
 
 
 def _red_flag_gap(config: Config, away: set[str], anyone: bool, at: datetime) -> str | None:

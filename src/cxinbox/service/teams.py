@@ -368,3 +368,25 @@ class TeamService:
             why = roster_problem(exc).removeprefix("red flags not routed: ")
             raise ApiError(f"teams cannot be shown: {why}; red flags are not routed meanwhile"
                            " (cxinbox status and cxinbox doctor say the same)") from exc
+
+
+def teams_without_anyone(tx: StoreTx, config: Config,
+                         now: int) -> list[tuple[str, tuple[str, ...]]]:
+    """Each team none of whose members could take a new conversation now, with why each
+    is out ("mgarcia away", "tnguyen at cap 25/25", "pnair off shift"), in the config's
+    order: an assignment to the team (a rule's, a bulk one, a person's `team:NAME`) then
+    leaves the conversation unassigned (`assign_to_team`), so the desk finds it in the
+    Unassigned view. Counts and names only: no patient text."""
+    away = frozenset(a.os_user for a in tx.away_staff())
+    at = datetime.fromtimestamp(now, UTC)
+    out: list[tuple[str, tuple[str, ...]]] = []
+    for spec in config.teams:
+        counts = tx.open_counts(list(spec.members))
+        choice = choose(spec, away=away, open_counts=counts, cursor=None, now=at)
+        if choice.member is not None:
+            continue
+        why = dict(choice.skipped)
+        out.append((spec.name, tuple(
+            f"{m} at cap {counts.get(m, 0)}/{spec.cap}" if "cap" in why.get(m, "")
+            else f"{m} {why.get(m, 'unavailable')}" for m in spec.members)))
+    return out
