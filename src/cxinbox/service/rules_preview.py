@@ -241,10 +241,10 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     """The tested rule's firings at one moment (with each conversation's subject and where
     live did otherwise); all the rehearsal wrote is rolled back. Old messages are assessed
     first (`_assess_old`), outside the rehearsal's write lock. The audit trail is read
-    from `log`, which the rehearsal first brings up to date, and the moment's
-    conversations, tags and later messages are each one read for all of them: on
-    PostgreSQL every read is a round trip, and a replay rehearses every moment of a month
-    (the writes, sent without waiting there, are not)."""
+    from `log`, which the rehearsal first brings up to date, in the same read as the
+    moment's conversations, their tags and later messages: on PostgreSQL every read is a
+    round trip, and a replay rehearses every moment of a month (the writes, sent without
+    waiting there, are not)."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
     lives: dict[int, str] = {}
@@ -252,13 +252,11 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     counts = counts_open(inbox.config)
     ids = list(dict.fromkeys(m.conversation_id for m in together))
     with inbox.store.rehearsing() as tx:
-        tx.catch_up_replay(log)
+        # The ingest of the moment is at or before it, so known before the log catches
+        # up (what it adds came later); the rest of what is read first is one read.
         bounds = tx.message_bounds(seq, log)
-        convs = tx.conversations_by_id(ids)
-        live_ids = [c for c in ids if c in convs and not convs[c].merged_into]
-        tags_of = tx.tags_for(live_ids)
         upto = bounds[1] if bounds else None
-        hidden = tx.later_message_ids(live_ids, upto, at)
+        convs, tags_of, hidden = tx.moment_reads(log, ids, upto, at)
         for moment in together:
             conv_id = moment.conversation_id
             conv = convs.get(conv_id)

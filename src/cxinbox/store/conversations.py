@@ -423,18 +423,6 @@ def conversation(conn: sqlite3.Connection, conv_id: int) -> ConversationRecord |
     return None if row is None else records.ConversationRecord(*row)
 
 
-def conversation_rows(conn: sqlite3.Connection, ids: Sequence[int]) -> list[ConversationRecord]:
-    """`conversation` of each of `ids` that exists, in one read per 500."""
-    out: list[ConversationRecord] = []
-    for start in range(0, len(ids), 500):
-        chunk = list(ids[start:start + 500])
-        if chunk:
-            out += [records.ConversationRecord(*row) for row in conn.execute(
-                f"SELECT {_LIST_COLUMNS}, c.merged_into FROM conversations c"
-                f" WHERE c.id IN ({','.join('?' * len(chunk))}) ORDER BY c.id", chunk)]
-    return out
-
-
 def messages_of(conn: sqlite3.Connection, conv_id: int) -> list[MessageRecord]:
     return [records.MessageRecord(*r) for r in conn.execute(
         "SELECT id, channel, direction, message_id, subject, from_name, from_addr, to_addrs,"

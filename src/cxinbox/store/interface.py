@@ -762,7 +762,7 @@ class StoreTx(Protocol):
     def forget_acks_after(self, seq: int, log: ReplayLog | None = None) -> None:
         """Drop the acknowledgements queued after event `seq` from the ledger (inside
         `Store.rehearsing` only). `log`: the replay's events, read from it rather than the
-        database (`catch_up_replay`); likewise below."""
+        database (`moment_reads` keeps it up to date); likewise below."""
         ...
 
     def rewind_opt_outs(self, seq: int, log: ReplayLog | None = None) -> None:
@@ -790,22 +790,17 @@ class StoreTx(Protocol):
                             ids: Sequence[int] | None = None) -> int:
         """Take the messages stored after id `upto` (unknown: dated after `at`) out of the
         conversation, as it was then (inside `Store.rehearsing` only). `ids`: those
-        messages, from `later_message_ids`."""
+        messages, from `moment_reads`."""
         ...
 
-    def later_message_ids(self, conv_ids: Sequence[int], upto: int | None,
-                          at: int) -> dict[int, list[int]]:
-        """For each of `conv_ids`, the messages `hide_later_messages` would take out (those
-        with none left out), in one read."""
-        ...
-
-    def conversations_by_id(self, ids: Sequence[int]) -> dict[int, ConversationRecord]:
-        """The conversations of `ids` that exist, merged away or not, in one read."""
-        ...
-
-    def catch_up_replay(self, log: ReplayLog) -> None:
-        """Add to a replay's log the events recorded since its head (the first time, all
-        since its base): one read at the start of each rehearsal."""
+    def moment_reads(self, log: ReplayLog, conv_ids: Sequence[int], upto: int | None,
+                     at: int) -> tuple[dict[int, ConversationRecord], dict[int, list[str]],
+                                       dict[int, list[int]]]:
+        """What a rehearsal reads first, as one read (PostgreSQL: one round trip): the
+        events recorded since `log`'s head, added to it (the first time, all since its
+        base); the conversations of `conv_ids` that exist, merged away or not; their tags;
+        and for each, the messages `hide_later_messages` would take out (after id `upto`,
+        unknown: dated after `at`)."""
         ...
 
     def restore_messages(self, conv_id: int, upto: int) -> None:

@@ -858,7 +858,7 @@ class ReplayLog:
     its moments instead of re-read at each: every change a rewind undoes, the
     acknowledgements, STOP/START, away and the ingests, after `base` (the replay's first
     moment), in seq order. Each rehearsal first adds what was recorded since
-    (`StoreTx.catch_up_replay`), so it sees what a read of its own would. What a moment
+    (`StoreTx.moment_reads`), so it sees what a read of its own would. What a moment
     reads from before `base` (a team's last pick, a number's STOP, the last ingest) is
     read once, from the database, and kept in `before_base`. Not a record: it is filled
     in place, by the store only."""

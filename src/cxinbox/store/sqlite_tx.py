@@ -767,15 +767,10 @@ class SqliteTx:
                             ids: Sequence[int] | None = None) -> int:
         return rules.hide_later_messages(self.conn, conv_id, upto, at, ids)
 
-    def later_message_ids(self, conv_ids: Sequence[int], upto: int | None,
-                          at: int) -> dict[int, list[int]]:
-        return rules.later_message_ids(self.conn, conv_ids, upto, at)
-
-    def conversations_by_id(self, ids: Sequence[int]) -> dict[int, ConversationRecord]:
-        return rules.conversations_by_id(self.conn, ids)
-
-    def catch_up_replay(self, log: ReplayLog) -> None:
-        rules.catch_up_replay(self.conn, log)
+    def moment_reads(self, log: ReplayLog, conv_ids: Sequence[int], upto: int | None,
+                     at: int) -> tuple[dict[int, ConversationRecord], dict[int, list[str]],
+                                       dict[int, list[int]]]:
+        return rules.moment_reads(self.conn, log, conv_ids, upto, at)
 
     def restore_messages(self, conv_id: int, upto: int) -> None:
         rules.restore_messages(self.conn, conv_id, upto)

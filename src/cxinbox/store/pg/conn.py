@@ -405,9 +405,12 @@ class PgConnection:
 
     def settle(self) -> None:
         """Wait for every statement sent so far in a pipeline (its errors come out here);
-        nothing outside one, where each statement was waited for already."""
-        if self._pipe is not None:
-            self._pipe.sync()
+        nothing outside one, where each statement was waited for already, nor when every
+        result sent for has been read (a read's wait took in all before it): no round
+        trip for nothing."""
+        pipe = self._pipe
+        if pipe is not None and (pipe.result_queue or pipe.command_queue):
+            pipe.sync()
 
     def pipeline_until_commit(self) -> None:
         """From here to the end of the transaction, statements go out without waiting
