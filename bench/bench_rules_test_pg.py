@@ -13,8 +13,10 @@
           /tmp/before HEAD~3`), A is that code and B this one, in turn, each in a process
           of its own started by this one, on the same two databases; wall seconds of the
           replay alone (not the process's start), the statements sent to PostgreSQL (the
-          store's, not the driver's BEGIN/ROLLBACK), the load average beside them, and a
-          check that A and B gave the same answer
+          store's, not the driver's BEGIN/ROLLBACK) and the times the driver waited to
+          read an answer (round trips, about: on a busy machine each costs the server and
+          this process a turn on a core), the load average beside them, and a check that
+          A and B gave the same answer
 """
 
 from __future__ import annotations
@@ -71,7 +73,7 @@ def child(backend: str, where: str) -> None:
     from cxinbox.wiring import rules_engine
 
     config = replay_config()
-    sent = [0]
+    sent, waits = [0], [0]
     if backend == "postgresql":
         from cxinbox.store.pg.conn import PgConnection
         from cxinbox.store.pg.store import PgStore
@@ -88,6 +90,20 @@ def child(backend: str, where: str) -> None:
 
         PgConnection.execute = execute  # type: ignore[method-assign]
         PgConnection.executemany = executemany  # type: ignore[method-assign]
+        from psycopg import waiting
+
+        wait = waiting.wait
+
+        def reading(gen: Any) -> Any:  # each time the driver waits to read an answer
+            try:
+                state = next(gen)
+                while True:
+                    waits[0] += state == waiting.Wait.R
+                    state = gen.send((yield state))
+            except StopIteration as done:
+                return done.value
+
+        waiting.wait = lambda gen, *args, **kwargs: wait(reading(gen), *args, **kwargs)
         store: Any = PgStore(where, min_size=1, max_size=2)
     else:
         store = Database(Path(where), synchronous="OFF")
@@ -96,13 +112,13 @@ def child(backend: str, where: str) -> None:
     assert engine is not None
     with store.reading() as tx:  # connected and warm before the clock starts
         tx.last_event_seq()
-    sent[0] = 0
+    sent[0] = waits[0] = 0
     started = time.perf_counter()
     result = preview(service, engine, RULE, int(time.time()) - 30 * 86400)
     seconds = time.perf_counter() - started
     rows = [[r.conversation_id, r.at, list(r.would), r.live] for r in result.rows]
     print(json.dumps({"seconds": seconds, "triggered": result.triggered,
-                      "statements": sent[0], "rows": rows}))
+                      "statements": sent[0], "waits": waits[0], "rows": rows}))
     store.close()
 
 
@@ -137,7 +153,8 @@ def compare(cluster: Any, tmp: Path, rounds: int,
                 if answers.setdefault(backend, got["rows"]) != got["rows"]:
                     raise SystemExit(f"{backend} {name}: the answer differs from the first")
                 results.setdefault((backend, name), []).append(got["seconds"])
-                sent = f"{got['statements']:5d} statements" if backend == "postgresql" else ""
+                sent = (f"{got['statements']:5d} statements, {got['waits']:5d} waits"
+                        if backend == "postgresql" else "")
                 print(f"round {round_no + 1} {backend:10} {name:8} {got['seconds']:6.2f} s"
                       f"  {got['triggered']} triggers {sent}"
                       f"  load {os.getloadavg()[0]:.1f}", flush=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from cxinbox.store.records import ReplayLog
 from cxinbox.store.retention import TrailStart, delete_released
 
 CLINIC = "+15550001"
@@ -34,9 +35,16 @@ def _release_before(store: Any, seq: int) -> None:
                             (seq,)).fetchone()[0] == 0
 
 
-def _states_at(store: Any, seq: int) -> dict[str, str]:
+def _states_at(store: Any, seq: int, base: int | None = None) -> dict[str, str]:
+    """The states rewound to event `seq`: from the database's events, or (`base`) from a
+    replay's log of the events after `base`, as `rules test` reads them."""
     with store.rehearsing() as tx:
-        tx.rewind_opt_outs(seq)
+        if base is None:
+            tx.rewind_opt_outs(seq)
+        else:
+            log = ReplayLog(base)
+            tx.moment_reads(log, [], None, 0)  # the log caught up
+            tx.rewind_opt_outs(seq, log)
         return {str(n): str(s) for n, s in tx.conn.execute(
             "SELECT number, state FROM sms_opt_outs")}
 
@@ -50,6 +58,15 @@ def test_a_stop_whose_event_was_released_is_still_an_opt_out_then(any_store: Any
     _keyword(any_store, fresh, "out", 3_001)  # a first STOP after the moment
     _release_before(any_store, first + 1)  # the first STOP's event is gone
     assert _states_at(any_store, moment) == {stopped: "out", "+15550199": "out"}
+    # The same from a replay's log, whether the moment is its first (nothing in the log
+    # before it) or a later one (the STOP of +15550199 read from the log itself).
+    assert _states_at(any_store, moment, base=moment) == {stopped: "out", "+15550199": "out"}
+    assert _states_at(any_store, moment, base=first + 1) == {stopped: "out",
+                                                            "+15550199": "out"}
+    # At the START's moment, from a log that began before it, the START is undone no more.
+    start = moment + 1
+    assert _states_at(any_store, start, base=first + 1) == _states_at(any_store, start) == {
+        stopped: "in", "+15550199": "out"}
     # nothing rewound for real
     assert {str(n): str(s) for n, s in any_store.conn.execute(
         "SELECT number, state FROM sms_opt_outs")} == {

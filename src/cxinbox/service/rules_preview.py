@@ -30,8 +30,10 @@ rule's query sees, and `stop = true` keeps conversations from it); a rule switch
 With a team that counts open conversations (least-open, or any strategy with a `cap`),
 every conversation's assignee and status go back to what they were too (the first change
 of each recorded after the trigger undone), so the open counts it compares and the caps it
-checks are those of that moment, as live judged them; that reads the window's assignment
-and status events once per trigger, which is why it is done only then. What the replay
+checks are those of that moment, as live judged them; that rewrites a row per conversation
+changed since, which is why it is done only then, just before each team pick
+(`_holders_as_then`). The audit trail all this undoes is read once for the whole replay
+(`ReplayLog`, topped up at each rehearsal), not again at every moment. What the replay
 cannot know is said with the answer (`Preview.notes`): the teams' members, caps and rotas
 are today's config, not necessarily those of the moment.
 
