@@ -41,6 +41,7 @@ from cxinbox.service.checkpoints import (
     AnchorError,
     Checkpoint,
     CheckpointLog,
+    choose_log,
     key_id,
     line_digest,
     load_signing_key,
@@ -123,8 +124,11 @@ class Anchor:
         cannot be written at all.
         """
         audit = self.config.audit
-        log_path = self.config.audit_log_path
         key_path = self.config.audit_key_path
+        choice = choose_log(self.config, self.db.store_id(), _own_key_id(key_path))
+        log_path = choice.path
+        if choice.moved:
+            log.warning("audit: %s", choice.move_hint())
         fresh_log = not log_path.exists()
         self._log = CheckpointLog(log_path)  # first, so a key never exists without a log
         try:
@@ -363,6 +367,15 @@ class Anchor:
         if self._syslog is not None:
             self._syslog.close()
             self._syslog = None
+
+
+def _own_key_id(key_path: Path) -> str | None:
+    """The id of the signing key at `key_path`; None when there is none (or it cannot be
+    used: opening it again says why)."""
+    try:
+        return key_id(load_signing_key(key_path, create=False).public_key())
+    except AnchorError:
+        return None
 
 
 def _last_good(lines: list[str]) -> tuple[str, Checkpoint] | None:
