@@ -159,6 +159,12 @@ def test_a_copy_of_the_database_is_not_judged_by_another_stores_log(
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "FAIL" not in proc.stdout and "no trusted key" not in proc.stdout
     assert "5 event(s), hash chain intact" in proc.stdout
+    doctor = cx("doctor", "--json", "--config", str(cfg))
+    assert "Traceback" not in doctor.stderr, doctor.stderr
+    audit = [f for f in json.loads(doctor.stdout)["findings"]
+             if f["text"].startswith("audit: ")]
+    assert any("hash chain intact" in f["text"] for f in audit), audit
+    assert [f for f in audit if f["level"] == "fail"] == [], audit
 
 
 def test_an_upgraded_server_goes_on_with_its_log_at_the_old_default_and_is_told_to_move_it(
