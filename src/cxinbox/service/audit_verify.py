@@ -76,6 +76,9 @@ class TrailReport:
     unchecked: str | None = None
     """Why nothing could be compared (the database unreachable, a refused login): then
     there is no verdict, and `findings` say nothing about the trail."""
+    access: str | None = None
+    """Why this user cannot read the signing key's directory (said with `unchecked` too:
+    who may run the check)."""
 
     def ok(self, text: str) -> None:
         self.findings.append(Finding("ok", text))
@@ -91,7 +94,7 @@ class TrailReport:
     def cannot_check(self, why: str) -> TrailReport:
         """Nothing was compared: whatever was found on the way is no verdict either."""
         self.findings.clear()
-        self.unchecked = why
+        self.unchecked = why if self.access is None else f"{why}; {self.access}"
         return self
 
     @property
@@ -120,14 +123,14 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
 
     A store that cannot be reached at all gives `unchecked` and no verdict."""
     report = TrailReport()
-    try:
-        store_id = identify(config) if identify is not None else None
-    except StoreUnreadable as exc:
-        return report.cannot_check(str(exc))
     shared = config.store.url is not None
     key_path = config.audit_key_path
     key_there = _key_exists(report, key_path)
     public = _public_key(report, config, key_path, key_there)
+    try:
+        store_id = identify(config) if identify is not None else None
+    except StoreUnreadable as exc:
+        return report.cannot_check(str(exc))
     choice = choose_log(config, store_id, key_id(public) if public is not None else None)
     own_log = log_path is None or log_path == choice.path
     log_path = log_path or choice.path
@@ -319,8 +322,9 @@ def _key_exists(report: TrailReport, key_path: Path) -> bool:
                 shut = shut.parent
         else:
             owner = 0
-        report.fail(f"{key_path}: this user may not look into {shut}, which belongs to"
-                    f" another user; {run_as_owner(owner)}")
+        report.access = (f"{key_path}: this user may not look into {shut}, which belongs"
+                         f" to another user; {run_as_owner(owner)}")
+        report.fail(report.access)
         return False
 
 
