@@ -288,9 +288,12 @@ def test_a_pg_server_as_its_own_user_keeps_the_stderr_root_and_it_read_staff_are
                       f" kept in {where.kept}, which {staff.name} may not read (the server's"
                       f" user or root may)")], notes
     assert GATEWAY not in as_staff.stdout + as_staff.stderr
-    # Their `audit verify`: the key's directory is the server's, said in one line.
+    # Their `audit verify`: without the database password nothing was compared (exit
+    # 10, no verdict), and the key's directory is the server's, said in the same line.
     assert "Traceback" not in staff_audit.stderr + staff_audit.stdout, staff_audit
-    assert staff_audit.returncode != 0
+    assert staff_audit.returncode == 10 and staff_audit.stdout == "", staff_audit
+    assert staff_audit.stderr.startswith("cxinbox: could not check the audit trail: ")
+    assert "trusted" not in staff_audit.stderr and staff_audit.stderr.count("\n") == 1
     assert (f"{where.base / 'audit' / 'audit-signing.key'}: this user may not look into"
             f" {where.base / 'audit'}, which belongs to another user; run the command as"
-            f" {svc.name}, the server's user") in staff_audit.stdout, staff_audit
+            f" {svc.name}, the server's user") in staff_audit.stderr, staff_audit

@@ -133,8 +133,31 @@ def test_an_unreachable_database_is_one_line(tmp_path: Path) -> None:
     cfg = pg_audit_config(tmp_path, f"postgresql://cxinbox@/none?host={tmp_path}"
                                     "&connect_timeout=2")
     proc = cx("audit", "verify", "--config", str(cfg))
-    assert proc.returncode == 1 and "Traceback" not in proc.stderr
-    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith("cxinbox: ")
+    assert proc.returncode == 10 and "Traceback" not in proc.stderr
+    assert proc.stderr.count("\n") == 1 and proc.stderr.startswith(
+        "cxinbox: could not check the audit trail: ")
+    assert proc.stdout == ""
+
+
+def test_a_database_it_cannot_reach_is_no_verdict_on_a_signed_trail(
+        pg_trail: PgTrail, tmp_path: Path) -> None:
+    """The log holds checkpoints of 31 events; the database is out of reach (a stopped
+    server's socket, a refused login): `audit verify` compared nothing and says only that
+    (exit 10), never that the trail cannot be trusted."""
+    cfg = pg_trail.cfg_path.read_text()
+    for url, why in ((f"postgresql://cxinbox@/none?host={tmp_path}&connect_timeout=2",
+                      "cannot connect"),
+                     (pg_trail.url.replace("postgresql://", "postgresql://nobody_here_", 1),
+                      "nobody_here_")):
+        pg_trail.cfg_path.write_text(cfg.replace(pg_trail.url, url))
+        code, lines, err = pg_trail.verify(real=True)
+        assert code == 10, (lines, err)
+        assert lines == []
+        assert err.startswith("cxinbox: could not check the audit trail: ") and why in err
+        assert "trusted" not in err and "\n" not in err
+    pg_trail.cfg_path.write_text(cfg)
+    code, lines, _ = pg_trail.verify()
+    assert code == 0 and lines[-1] == "audit trail verified"
 
 
 # -- several servers, several keys ------------------------------------------------------------

@@ -36,6 +36,7 @@ EXIT_QUERY = 4
 EXIT_SERVER = 5  # a server unreachable, untrusted or refusing us
 EXIT_FORBIDDEN = 6  # the acting staff member's role does not allow it
 EXIT_PARTIAL = 9  # a bulk change done except on matches an open red flag protects
+EXIT_UNCHECKED = 10  # a check could not look (the store unreachable): no verdict
 EXIT_INTERRUPTED = 130
 
 LIST_LIMIT_MAX = 1000

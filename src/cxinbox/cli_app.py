@@ -27,6 +27,7 @@ from cxinbox.cli import (
     EXIT_ERROR,
     EXIT_PARTIAL,
     EXIT_SERVER,
+    EXIT_UNCHECKED,
     EXIT_USAGE,
     LIST_LIMIT_DEFAULT,
     LIST_LIMIT_MAX,
@@ -1081,13 +1082,16 @@ def audit_verify_cmd(
     saying from which event on the trail cannot be trusted.
     """
     from cxinbox.service.audit_verify import verify_trail
-    from cxinbox.wiring import open_audit_reader, require_store_driver
+    from cxinbox.wiring import audit_store_id, open_audit_reader, require_store_driver
 
     cfg = _load_config(config)
     # Without the driver nothing was compared: one line naming the install, never a
     # verdict on the trail (a missing database and a checkpoint would read as one).
     require_store_driver(cfg)
-    report = verify_trail(cfg, open_reader=open_audit_reader, log_path=checkpoints)
+    report = verify_trail(cfg, open_reader=open_audit_reader, log_path=checkpoints,
+                          identify=audit_store_id)
+    if report.unchecked is not None:  # nothing compared: no verdict either way
+        fail(f"could not check the audit trail: {report.unchecked}", EXIT_UNCHECKED)
     for finding in report.findings:
         label = "FAIL" if finding.level == "fail" else finding.level
         typer.echo(f"{label:<5} {finding.text}")
@@ -1179,7 +1183,7 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
 
     from cxinbox.paths import resolve_config_path
     from cxinbox.service.doctor import WIDTH, Finding, run_doctor, wrap_line
-    from cxinbox.wiring import open_audit_reader, open_pg_store, open_store
+    from cxinbox.wiring import audit_store_id, open_audit_reader, open_pg_store, open_store
 
     config_opt = config or _state.config_path
     findings: list[Finding] = []
@@ -1188,7 +1192,7 @@ def doctor(config: ConfigOpt = None, as_json: Annotated[bool, typer.Option(
                     (lambda line: typer.echo(wrap_line(line, width))),
                     open_store=open_store, open_audit=open_audit_reader,
                     server_answers=_server_answers, server_alerts=_server_alerts,
-                    findings=findings, open_pg=open_pg_store)
+                    findings=findings, open_pg=open_pg_store, identify=audit_store_id)
     if as_json:
         _print_json({"config": str(resolve_config_path(config_opt)), "passed": ok,
                      "findings": [{"level": f.level, "text": f.text} for f in findings]})

@@ -574,7 +574,8 @@ class AuditConfig:
     `audit-signing.key` beside the config file. Keep it out of the database's directory."""
     checkpoint_log: Path | None = None
     """The append-only log of signed checkpoints; None means `audit-checkpoints.jsonl`
-    beside the database."""
+    beside the SQLite database, or on PostgreSQL `audit-checkpoints-STORE_ID.jsonl` beside
+    the signing key (one log per server and database, `Config.checkpoint_log_for`)."""
     checkpoint_seconds: int = 30
     """While events arrive, a checkpoint at least this often (1..3600 seconds)."""
     checkpoint_events: int = 1000
@@ -873,9 +874,32 @@ class Config:
 
     @property
     def audit_log_path(self) -> Path:
-        """The checkpoint log: `audit.checkpoint_log`, or beside the database."""
+        """The checkpoint log of a SQLite store: `audit.checkpoint_log`, or beside the
+        database file. A PostgreSQL store's is `checkpoint_log_for(its store id)`."""
         if self.audit.checkpoint_log is not None:
             return self.audit.checkpoint_log
+        return self.db_path.parent / AUDIT_LOG_NAME
+
+    def checkpoint_log_for(self, store_id: str | None) -> Path:
+        """The checkpoint log this config's server writes for the database `store_id`
+        names (`Store.store_id()`; None for a SQLite file): `audit.checkpoint_log` when
+        set; beside the SQLite file; on PostgreSQL `audit-checkpoints-STORE_ID.jsonl`
+        beside the signing key. A PostgreSQL database has no place of its own on this
+        host, and a log shared by every config of one user mixed the checkpoints of
+        several servers and databases; named so, a log is one server's (its key's) and one
+        database's, and a copy (`store copy`, a new id) starts with none."""
+        if self.audit.checkpoint_log is not None or store_id is None:
+            return self.audit_log_path
+        safe = re.sub(r"[^A-Za-z0-9-]", "_", store_id)[:64]
+        return self.audit_key_path.parent / f"audit-checkpoints-{safe}.jsonl"
+
+    @property
+    def legacy_checkpoint_log(self) -> Path | None:
+        """Where a PostgreSQL server kept its checkpoints before the default named the
+        database (beside the default SQLite file, shared by every config of the user);
+        None when `[audit] checkpoint_log` is set or the store is SQLite."""
+        if self.store.url is None or self.audit.checkpoint_log is not None:
+            return None
         return self.db_path.parent / AUDIT_LOG_NAME
 
     @property

@@ -152,6 +152,23 @@ def open_audit_reader(config: Config) -> AuditReader:
     return SqliteAuditReader(config.db_path)
 
 
+def audit_store_id(config: Config) -> str | None:
+    """The id of the database whose trail `audit verify` and `doctor` check, which names
+    its checkpoint log (`Config.checkpoint_log_for`): None for a SQLite file, or for a
+    PostgreSQL database no server has given an id yet. Read on a short read-only
+    connection of its own, before the checkpoint log (the reader's snapshot comes after
+    it); StoreUnreadable when the database cannot be reached."""
+    if config.store.url is None:
+        return None
+    from cxinbox.store.pg import require_driver
+
+    require_driver()
+    from cxinbox.store.pg.store import store_id_or_unreadable
+
+    return store_id_or_unreadable(config.store.connect_url or config.store.url,
+                                  config.store.database or "PostgreSQL store")
+
+
 def same_store_as(config: Config) -> Callable[[str], bool] | None:
     """For a PostgreSQL config: whether the database its URL reaches carries a given
     store id (read once, on a short connection of its own; False when it cannot be read:

@@ -72,6 +72,12 @@ class DatabaseDown(StoreError):
     not after the pool's full wait."""
 
 
+class StoreUnreadable(StoreError):
+    """The store could not be reached or read at all (no connection, a refused login, the
+    database stopped): nothing was compared, so a check says it could not check and gives
+    no verdict."""
+
+
 class DatabaseUnavailable(ApiError):
     """The server is up but its database does not answer (a DatabaseDown, for clients)."""
 

@@ -140,3 +140,10 @@ def alert_level(severity: str) -> Level:
     """A server alert: "error" means something stopped, anything else still works."""
     return "critical" if severity == "error" else "warning"
 
+
+def checkpoint_level(idle_s: int, every_s: int) -> Level:
+    """The audit checkpoint worker `idle_s` after its newest round (or the server's start):
+    a takeover by another server takes a lease retry and a start, so a warning after two
+    minutes (or four periods of `[audit] checkpoint_seconds`), critical after five (or ten
+    periods): the events since are anchored by nothing outside the database."""
+    return _age_level(idle_s, max(120, 4 * every_s), max(300, 10 * every_s))

@@ -37,10 +37,12 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from cxinbox.config import Config
 from cxinbox.domain.retention import cutoff
+from cxinbox.service import heartbeat
 from cxinbox.service.checkpoints import (
     AnchorError,
     Checkpoint,
     CheckpointLog,
+    choose_log,
     key_id,
     line_digest,
     load_signing_key,
@@ -58,6 +60,14 @@ log = logging.getLogger(__name__)
 
 TICK_S = 1.0
 RETRY_S = 60.0
+REASSERT_S = 5.0
+"""While the worker cannot sign, how often it looks whether its alert is still on record
+(another server's start clears every alert) and raises it again if not."""
+ROUND = "audit checkpoints"
+"""The worker's round as `cxinbox status` reads it on every server (`Store.note_round`,
+service/heartbeat.py): noted while checkpoints are current, whichever server signs."""
+ROUND_NOTE_S = 10.0
+"""How often a healthy worker notes its round."""
 ALERT_KEY = "audit:checkpoints"
 CHAIN_ALERT_KEY = "audit:chain"
 SYSLOG_ALERT_KEY = "audit:syslog"
@@ -123,8 +133,11 @@ class Anchor:
         cannot be written at all.
         """
         audit = self.config.audit
-        log_path = self.config.audit_log_path
         key_path = self.config.audit_key_path
+        choice = choose_log(self.config, self.db.store_id(), _own_key_id(key_path))
+        log_path = choice.path
+        if choice.moved:
+            log.warning("audit: %s", choice.move_hint())
         fresh_log = not log_path.exists()
         self._log = CheckpointLog(log_path)  # first, so a key never exists without a log
         try:
@@ -365,6 +378,15 @@ class Anchor:
             self._syslog = None
 
 
+def _own_key_id(key_path: Path) -> str | None:
+    """The id of the signing key at `key_path`; None when there is none (or it cannot be
+    used: opening it again says why)."""
+    try:
+        return key_id(load_signing_key(key_path, create=False).public_key())
+    except AnchorError:
+        return None
+
+
 def _last_good(lines: list[str]) -> tuple[str, Checkpoint] | None:
     for text in reversed(lines):
         try:
@@ -417,8 +439,7 @@ class AuditAnchor:
             try:
                 problem = anchor.open()
             except AnchorError as exc:
-                self._problem(ALERT_KEY, f"audit checkpoints stopped: {exc}")
-                stop.wait(RETRY_S)
+                self._stopped(f"audit checkpoints stopped: {exc}", stop)
                 continue
             try:
                 if problem is not None:
@@ -426,10 +447,23 @@ class AuditAnchor:
                 self._loop(anchor, stop)
                 return
             except (AnchorError, OSError) as exc:
-                self._problem(ALERT_KEY, f"audit checkpoints stopped: {exc}")
-                stop.wait(RETRY_S)
+                anchor.close()
+                self._stopped(f"audit checkpoints stopped: {exc}", stop)
             finally:
                 anchor.close()
+
+    def _stopped(self, message: str, stop: threading.Event) -> None:
+        """Say that checkpoints stopped, and keep saying it until the next try: the alert
+        is on record for every screen and `cxinbox status` on every server, also after
+        another server's start cleared the alerts (on a shared store this server holds
+        the job, so no other would say it)."""
+        self._problem(ALERT_KEY, message)
+        retry_at = time.monotonic() + RETRY_S
+        while not stop.wait(max(0.0, min(REASSERT_S, retry_at - time.monotonic()))):
+            if time.monotonic() >= retry_at:
+                return
+            if self.health is not None:
+                self.health.still(ALERT_KEY, message)
 
     def _loop(self, anchor: Anchor, stop: threading.Event) -> None:
         anchor.pause = stop.wait
@@ -437,13 +471,24 @@ class AuditAnchor:
         if self.health is not None:
             self.health.ok(ALERT_KEY)
         self._standby_state(anchor)
+        self._round()
+        noted = time.monotonic()
         tick = min(TICK_S, float(self.config.audit.checkpoint_seconds))
         while not stop.wait(tick):
             if anchor.due(anchor.head_seq(), anchor.clock()) or anchor.start_moved():
                 anchor.checkpoint()
                 self._syslog_state(anchor)
                 self._standby_state(anchor)
+            if time.monotonic() - noted >= ROUND_NOTE_S:
+                self._round()
+                noted = time.monotonic()
         anchor.checkpoint(force=True)  # the server is stopping: anchor its last events
+
+    def _round(self) -> None:
+        """Checkpoints are current (the head signed, or not due yet): said here and, on a
+        shared store, where every server's `status` reads it."""
+        heartbeat.note(ROUND)
+        self.db.note_round(ROUND)
 
     def _standby_state(self, anchor: Anchor) -> None:
         if self.health is None:

@@ -29,12 +29,13 @@ from zoneinfo import ZoneInfo
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from cxinbox.config import Config
-from cxinbox.contract.errors import StoreError
+from cxinbox.contract.errors import StoreError, StoreUnreadable
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.checkpoints import (
     AnchorError,
     Checkpoint,
     check_log_file,
+    choose_log,
     key_id,
     line_digest,
     load_signing_key,
@@ -64,9 +65,20 @@ class Finding:
     """The first event this problem takes trust away from (fail only)."""
 
 
+StoreIdentity = Callable[[Config], "str | None"]
+"""The id of the configured store (None for a SQLite file, or a database without one
+yet); raises StoreUnreadable when the store cannot be reached."""
+
+
 @dataclass(slots=True)
 class TrailReport:
     findings: list[Finding] = field(default_factory=list)
+    unchecked: str | None = None
+    """Why nothing could be compared (the database unreachable, a refused login): then
+    there is no verdict, and `findings` say nothing about the trail."""
+    access: str | None = None
+    """Why this user cannot read the signing key's directory (said with `unchecked` too:
+    who may run the check)."""
 
     def ok(self, text: str) -> None:
         self.findings.append(Finding("ok", text))
@@ -79,9 +91,15 @@ class TrailReport:
             text = f"{text}; the trail cannot be trusted from event #{untrusted_from} on"
         self.findings.append(Finding("fail", text, untrusted_from))
 
+    def cannot_check(self, why: str) -> TrailReport:
+        """Nothing was compared: whatever was found on the way is no verdict either."""
+        self.findings.clear()
+        self.unchecked = why if self.access is None else f"{why}; {self.access}"
+        return self
+
     @property
     def passed(self) -> bool:
-        return not any(f.level == "fail" for f in self.findings)
+        return self.unchecked is None and not any(f.level == "fail" for f in self.findings)
 
     @property
     def untrusted_from(self) -> int | None:
@@ -97,15 +115,30 @@ class _Line:
 
 
 def verify_trail(config: Config, *, open_reader: AuditOpener,
-                 log_path: Path | None = None) -> TrailReport:
+                 log_path: Path | None = None,
+                 identify: StoreIdentity | None = None) -> TrailReport:
     """Check the database named by `config` against its checkpoints (or those in
-    `log_path`, e.g. a copy kept by a remote syslog host)."""
+    `log_path`, e.g. a copy kept by a remote syslog host). `identify` gives the store's
+    id, which names a PostgreSQL database's log (None: a SQLite store's log).
+
+    A store that cannot be reached at all gives `unchecked` and no verdict."""
     report = TrailReport()
+    shared = config.store.url is not None
     key_path = config.audit_key_path
     key_there = _key_exists(report, key_path)
     public = _public_key(report, config, key_path, key_there)
-    own_log = log_path is None or log_path == config.audit_log_path
-    log_path = log_path or config.audit_log_path
+    try:
+        store_id = identify(config) if identify is not None else None
+    except StoreUnreadable as exc:
+        return report.cannot_check(str(exc))
+    choice = choose_log(config, store_id, key_id(public) if public is not None else None)
+    own_log = log_path is None or log_path == choice.path
+    log_path = log_path or choice.path
+    if own_log and choice.moved:
+        report.warn(choice.move_hint())
+    elif own_log and choice.legacy is not None:
+        report.ok(f"{choice.legacy} (the checkpoint log at an older cxinbox's shared"
+                  " default) is not this server's log for this database: not read")
     try:
         lines = read_log(log_path)  # before the database: every line here it must contain
     except AnchorError as exc:
@@ -118,13 +151,21 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
             check_log_file(log_path)
         except AnchorError as exc:
             report.warn(str(exc))
-    if lines is None and key_there and own_log:
+    if lines is None and key_there and own_log and not shared:
         report.fail(f"{log_path}: the checkpoint log is missing while the signing key exists"
                     " (deleted or moved?)", 1)
+    elif lines is None and key_there and own_log:
+        # One key may sign several databases (a copy, a test database): each has its own
+        # log, and the database keeps every line too.
+        report.warn(f"{log_path}: no checkpoint log of this server for this database"
+                    " (it never signed here, or the file was deleted); the database's"
+                    " copy of the checkpoints is checked")
     tz = ZoneInfo(config.clinic.timezone)
     own = _own_key(public)
     try:
         reader = open_reader(config)
+    except StoreUnreadable as exc:
+        return report.cannot_check(str(exc))
     except StoreError as exc:
         checkpoints = _read_checkpoints(report, lines or [], own, str(log_path), tz)
         newest = max((c.checkpoint for c in checkpoints), key=lambda c: c.seq, default=None)
@@ -150,6 +191,8 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
             _compare(report, checkpoints, walk, head, reader.hash_at, missing_guards, tz,
                      enabled=config.audit.checkpoints, log_path=log_path,
                      logged=len(lines or []) + len(kept))
+        except StoreUnreadable as exc:
+            return report.cannot_check(str(exc))
         except StoreError as exc:
             report.fail(str(exc), 1)
     return report
@@ -279,8 +322,9 @@ def _key_exists(report: TrailReport, key_path: Path) -> bool:
                 shut = shut.parent
         else:
             owner = 0
-        report.fail(f"{key_path}: this user may not look into {shut}, which belongs to"
-                    f" another user; {run_as_owner(owner)}")
+        report.access = (f"{key_path}: this user may not look into {shut}, which belongs"
+                         f" to another user; {run_as_owner(owner)}")
+        report.fail(report.access)
         return False
 
 

@@ -22,10 +22,14 @@ import os
 import stat
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+if TYPE_CHECKING:
+    from cxinbox.config import Config
 
 FORMAT_VERSION = 1
 _FIELDS = ("v", "seq", "hash", "count", "at", "key", "prev", "sig")
@@ -236,6 +240,65 @@ def read_log(path: Path) -> list[str] | None:
     except OSError as exc:
         raise AnchorError(f"{path}: cannot read the checkpoint log ({exc.strerror})") from None
     return data.decode("utf-8", errors="replace").splitlines()
+
+
+def last_signer(path: Path) -> str | None:
+    """The key id of the last intact checkpoint in the log at `path` (its end read only);
+    None when there is no such file, no intact line, or the file cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - TAIL_BYTES))
+            tail = handle.read()
+    except OSError:
+        return None
+    for piece in reversed(tail.split(b"\n")):
+        try:
+            return parse_line(piece.decode("utf-8", errors="replace")).key
+        except ValueError:
+            continue
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class LogChoice:
+    """Which checkpoint log a server (and its `audit verify`) uses for one database."""
+
+    path: Path
+    default: Path
+    """Where the log belongs by today's rule (`Config.checkpoint_log_for`)."""
+    legacy: Path | None = None
+    """The PostgreSQL log at the old shared default, when it exists (`path` is it when it
+    holds this server's own checkpoints and the new log does not exist yet)."""
+
+    @property
+    def moved(self) -> bool:
+        """The old default is in use: what to do about it is `move_hint`."""
+        return self.legacy is not None and self.path == self.legacy
+
+    def move_hint(self) -> str:
+        return (f"{self.path} is the checkpoint log at the default of an older cxinbox"
+                f" (one file for every config of this user); move it to {self.default}"
+                f" while the server is stopped (mv {self.path} {self.default}), or set"
+                f" [audit] checkpoint_log = \"{self.path}\" to keep it there")
+
+
+def choose_log(config: Config, store_id: str | None, own_key: str | None) -> LogChoice:
+    """The checkpoint log for the database `store_id` names, as the server with the key
+    `own_key` (its id; None when it has none yet) writes it.
+
+    On PostgreSQL an older cxinbox wrote every config's checkpoints to one file beside
+    the default SQLite database. That file is used on only while the new log does not
+    exist and its last checkpoint is this server's own (signed by `own_key`): an upgraded
+    server continues its own history there. A file whose last line another key signed
+    (another server, another database's) is never read as this database's."""
+    default = config.checkpoint_log_for(store_id)
+    legacy = config.legacy_checkpoint_log
+    if legacy is None or legacy == default or not legacy.exists():
+        return LogChoice(default, default)
+    if own_key is not None and not default.exists() and last_signer(legacy) == own_key:
+        return LogChoice(legacy, default, legacy)
+    return LogChoice(default, default, legacy)
 
 
 class CheckpointLog:

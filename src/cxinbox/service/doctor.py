@@ -44,7 +44,7 @@ from cxinbox.store.interface import Store
 
 if TYPE_CHECKING:
     from cxinbox.contract.types import Alert
-    from cxinbox.service.audit_verify import AuditOpener
+    from cxinbox.service.audit_verify import AuditOpener, StoreIdentity
     from cxinbox.store.records import AlertRecord
 
 Echo = Callable[[str], None]
@@ -107,6 +107,8 @@ class _Report:
         """Keys of the alerts the server raised about hooks it cannot trust
         (`notify-setup:...`): doctor says no `ok` of its own about such a hook."""
         self.failing_hooks: set[str] = set()
+        self.identify: StoreIdentity | None = None
+        """The store's id, which names a PostgreSQL database's checkpoint log."""
         self.kept_stderr: dict[str, str] = {}
         """Per failing hook, where the server said it kept its last stderr (its alert)."""
         """Programs whose runs the server reports failing (`notify:PROGRAM`): doctor's
@@ -154,10 +156,13 @@ def run_doctor(config_opt: str | None, echo: Echo, *, open_store: StoreOpener,
                server_answers: ServerCheck | None = None,
                findings: list[Finding] | None = None,
                open_pg: PgStoreOpener | None = None,
-               server_alerts: ServerAlerts | None = None) -> bool:
+               server_alerts: ServerAlerts | None = None,
+               identify: StoreIdentity | None = None) -> bool:
     """Run every check, echoing each result as it comes and appending it to `findings`
-    when given; True when none failed."""
+    when given; True when none failed. `identify`: the store's id (given by the CLI),
+    which names a PostgreSQL database's checkpoint log."""
     report = _Report(echo, findings)
+    report.identify = identify
     path = resolve_config_path(config_opt)
     echo(f"config {path}")
     try:
@@ -289,10 +294,14 @@ def _password_hint(error: str) -> str:
 
 
 def _check_audit_trail(report: _Report, config: Config, open_audit: AuditOpener) -> None:
-    """The chain, its guard triggers and the signed checkpoints (`cxinbox audit verify`)."""
+    """The chain, its guard triggers and the signed checkpoints (`cxinbox audit verify`).
+    A store it cannot reach is one line saying so, never a verdict on the trail."""
     from cxinbox.service.audit_verify import verify_trail
 
-    for finding in verify_trail(config, open_reader=open_audit).findings:
+    trail = verify_trail(config, open_reader=open_audit, identify=report.identify)
+    if trail.unchecked is not None:
+        report.fail(f"audit: could not check the trail ({trail.unchecked}); no verdict")
+    for finding in trail.findings:
         getattr(report, finding.level)(f"audit: {finding.text}")
 
 

@@ -95,6 +95,18 @@ class Health:
         if before is None:
             self._notify(key, severity, line)
 
+    def still(self, key: str, message: str, *, severity: str = "error") -> None:
+        """The problem lasts: raised again when it is no longer on record (another
+        server's start cleared it), else nothing written (one read)."""
+        line = clean_line(message, max_len=300)
+        try:
+            with self.store.reading() as tx:
+                before = tx.alert(key)
+        except DatabaseDown:
+            return  # said again once the database answers
+        if before is None or (before.severity, before.message) != (severity, line):
+            self.problem(key, message, severity=severity, again=True)
+
     def ok(self, key: str) -> None:
         with self._lock:
             # Cleared in the store even when this process never saw it: a row a crashed

@@ -160,6 +160,9 @@ def build_report(store: Store, config: Config, online: Iterable[str], *,
                         "SLA monitor: no round yet" if sla_idle is None
                         else f"SLA monitor: last round {duration(sla_idle)} ago{where}"))
 
+    if config.audit.checkpoints:
+        checks.append(_checkpoint_check(store, config, now, started))
+
     pg_bytes = store.database_bytes()
     if pg_bytes is not None:
         # PostgreSQL: the data lives on the database server, whose disk this host cannot
@@ -200,6 +203,31 @@ def build_report(store: Store, config: Config, online: Iterable[str], *,
     return HealthReport(level, clean_line(summary, max_len=2000), now, os.getpid(),
                         __version__, started, tuple(accounts), outbox, tuple(sms), sla_run,
                         tuple(staff), db_bytes, free, total, backup, tuple(checks))
+
+
+def _checkpoint_check(store: Store, config: Config, now: int, started: int) -> Check:
+    """The audit checkpoint worker's newest round, from whichever server signs (the
+    database keeps it on a shared store): a job that no server runs, or that stopped on
+    the server holding it, is said on every server's status, not only on that one's. Its
+    failure itself is the `audit:checkpoints` alert beside this."""
+    from cxinbox.service.anchor import ROUND
+
+    own = heartbeat.last(ROUND)
+    shared = store.last_round(ROUND)
+    found = [t for t in (own, shared) if t is not None]
+    last = int(max(found)) if found else None
+    idle = max(0, now - (last if last is not None else started))
+    level = grade.checkpoint_level(idle, config.audit.checkpoint_seconds)
+    where = "" if shared is None or heartbeat.leads(ROUND) else " (on another server)"
+    if last is None:
+        summary = "audit checkpoints: not signed since this server started" + (
+            f" {duration(idle)} ago" if level != "ok" else "")
+    elif level == "ok":
+        summary = f"audit checkpoints: up to date {duration(idle)} ago{where}"
+    else:
+        summary = (f"audit checkpoints: none signed for {duration(idle)}{where}; new events"
+                   " are not anchored - IT must check the server log")
+    return Check("audit checkpoints", level, summary)
 
 
 def _account_alert_kind(key: str, account: str) -> str | None:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from types import TracebackType
 from typing import Any, Final, Self
 
-from cxinbox.contract.errors import StoreError
+from cxinbox.contract.errors import StoreError, StoreUnreadable
 from cxinbox.store.anchor import chain_head, event_hash_at
 from cxinbox.store.audit_keys import audit_keys, kept_checkpoints, registration_details
 from cxinbox.store.db import ChainWalk, walk_event_chain
@@ -49,14 +49,14 @@ class PgAuditReader:
             self._raw: psycopg.Connection[Any] = psycopg.connect(url, autocommit=True,
                                                                  connect_timeout=30)
         except (psycopg.Error, OSError) as exc:
-            raise StoreError(f"{name}: cannot connect ({one_line(exc)})") from None
+            raise StoreUnreadable(f"{name}: cannot connect ({one_line(exc)})") from None
         try:
             self._raw.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             found = self._raw.execute("SELECT to_regclass('events') IS NOT NULL").fetchone()
         except psycopg.Error as exc:
             self._raw.close()
-            raise StoreError(f"{name}: not a readable cxinbox database ({one_line(exc)})"
-                             ) from None
+            raise StoreUnreadable(f"{name}: not a readable cxinbox database"
+                                  f" ({one_line(exc)})") from None
         if not found or not found[0]:
             self._raw.close()
             raise StoreError(f"{name}: the events table is missing")
@@ -126,6 +126,9 @@ class PgAuditReader:
 
         try:
             yield
+        except psycopg.OperationalError as exc:  # the connection, not the table
+            raise StoreUnreadable(f"{self.name}: the database stopped answering"
+                                  f" ({one_line(exc)})") from None
         except psycopg.Error as exc:
             raise StoreError(f"{self.name}: the events table cannot be read ({one_line(exc)})"
                              ) from None

@@ -809,6 +809,28 @@ def read_store_id(url: str, *, timeout_s: int = 5) -> str | None:
     return None if row is None else str(row[0])
 
 
+def store_id_or_unreadable(url: str, name: str, *, timeout_s: int = 30) -> str | None:
+    """As `read_store_id`, on a read-only session, but a database that cannot be reached
+    is StoreUnreadable (one line naming `name`) rather than None: None means the database
+    answered and has no id yet."""
+    import psycopg
+
+    from cxinbox.contract.errors import StoreUnreadable
+    from cxinbox.store.pg.conn import one_line
+
+    try:
+        with psycopg.connect(url, autocommit=True, connect_timeout=timeout_s) as conn:
+            conn.execute("SET default_transaction_read_only = on")
+            found = conn.execute("SELECT to_regclass('cxinbox_meta') IS NOT NULL").fetchone()
+            if not found or not found[0]:
+                return None
+            row = conn.execute("SELECT value FROM cxinbox_meta WHERE key = 'store_id'"
+                               ).fetchone()
+    except (psycopg.Error, OSError) as exc:
+        raise StoreUnreadable(f"{name}: cannot connect ({one_line(exc)})") from None
+    return None if row is None else str(row[0])
+
+
 FIRST_WAIT_S: Final = 3.0
 """How long a request waits for a pooled connection before asking whether the database
 answers at all (a busy pool: the rest of the wait follows)."""
