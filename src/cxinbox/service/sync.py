@@ -1161,7 +1161,9 @@ class _Indexer:
                         self._again = False
                     while not self._stop.is_set():
                         chunk = self._BESIDE_CHUNK if self.bulk else self._AFTER_CHUNK
-                        with self.db.writing() as tx:
+                        # Its commits need not wait for the disk (`recording`): one lost
+                        # to a crash of the server leaves its marks, for the next pass.
+                        with self.db.recording() as tx:
                             if tx.index_pending(chunk) == 0:
                                 break
         except Exception as exc:  # noqa: BLE001 - logged; the rows stay marked for the next pass
