@@ -217,8 +217,8 @@ class MailSync:
 
     def wait_for_search_index(self) -> None:
         """Return once the messages the syncs stored are all in the full-text index (on
-        PostgreSQL it is made after a bulk sync, see `_Indexer`; a search finds them
-        before as after)."""
+        PostgreSQL a pass beside a bulk sync and after it makes it, see `_Indexer`; a
+        search finds them before as after)."""
         self._indexer.wait()
 
     def close(self) -> None:
@@ -1057,19 +1057,27 @@ class _Indexer:
 
     SQLite: during bulk fetches. It tokenises without holding the GIL, so this overlaps
     with parsing IMAP replies on the main thread; `finish()` drains and stops it, so the
-    sync ends indexed. PostgreSQL (`Store.indexes_text_after_sync`): after them. Making
-    the vectors is the server's work, which would compete with the sync's own writes on
-    the same server, so a bulk sync stores its messages without them and `finish()` starts
-    a thread that makes them once the sync's writes are done, and returns; a search finds
-    the messages meanwhile all the same (store/pg/query.py). Either way the store's marker
-    (SQLite's watermark, PostgreSQL's NULL vectors, each committed with what it marks)
-    makes a crash at any point harmless (see store/fts.py): what is left is indexed by
-    the next pass.
+    sync ends indexed. PostgreSQL (`Store.indexes_text_after_sync`): a bulk sync stores
+    its messages without their vectors (the server's work on the sync's own backend,
+    half of it) and a pass on a connection of its own makes them (store/fts.py
+    `index_pending`). The pass starts with the sync: woken after each committed batch,
+    it makes what is marked in small transactions on another backend, which runs on the
+    core the sync and its backend leave idle while they take turns; `finish()` has it
+    look again once the sync's writes are done and returns, and it ends when nothing is
+    marked. A search finds the messages meanwhile all the same (store/pg/query.py).
+    Either way the store's marker (SQLite's watermark, PostgreSQL's marks, each
+    committed with what it marks) makes a crash at any point harmless: what is left is
+    indexed by the next pass.
     """
 
     _AFTER_CHUNK = 500
     """Messages a transaction of the pass after the sync indexes (their rows locked
     meanwhile: a staff change to one waits for at most that transaction)."""
+
+    _BESIDE_CHUNK = 250
+    """The same during the sync: a message the sync's writer moves (a thread merged into
+    another conversation) waits for the pass's transaction holding its mark, so the
+    pass holds fewer at once while the writer runs."""
 
     def __init__(self, db: Store) -> None:
         self.db = db
@@ -1084,8 +1092,10 @@ class _Indexer:
         self._looked = False
 
     def wake(self) -> None:
+        """A bulk batch has committed: index what it marked (SQLite: up to the watermark)."""
         if self.after:
-            return  # nothing beside the sync's writes: finish() starts the pass after them
+            self._start_after()  # beside the sync's writes, on a backend of its own
+            return
         if self._thread is None:
             self._stop.clear()
             self._thread = threading.Thread(target=self._run, name="fts-indexer", daemon=True)
@@ -1129,8 +1139,8 @@ class _Indexer:
         self.catch_up()
 
     def _start_after(self) -> None:
-        """Start the pass after the sync (PostgreSQL), or have the running one look again
-        when it is done: rows committed after its last look are not left behind."""
+        """Start the pass (PostgreSQL), or have the running one look again when it is
+        done: rows committed after its last look are not left behind."""
         with self._lock:
             if self._stop.is_set():
                 return
@@ -1150,17 +1160,20 @@ class _Indexer:
                             return
                         self._again = False
                     while not self._stop.is_set():
-                        with self.db.writing() as tx:
-                            if tx.index_pending(self._AFTER_CHUNK) == 0:
+                        chunk = self._BESIDE_CHUNK if self.bulk else self._AFTER_CHUNK
+                        # Its commits need not wait for the disk (`recording`): one lost
+                        # to a crash of the server leaves its marks, for the next pass.
+                        with self.db.recording() as tx:
+                            if tx.index_pending(chunk) == 0:
                                 break
         except Exception as exc:  # noqa: BLE001 - logged; the rows stay marked for the next pass
-            log_failure(log, "search indexing after the sync failed", exc)
+            log_failure(log, "search indexing of a bulk sync failed", exc)
         with self._lock:
             if self._after_thread is threading.current_thread():
                 self._after_thread = None
 
     def wait(self) -> None:
-        """Wait for the pass after the sync to end (PostgreSQL; nothing on SQLite)."""
+        """Wait for the pass to end (PostgreSQL; nothing on SQLite)."""
         while True:
             with self._lock:
                 thread = self._after_thread
@@ -1170,7 +1183,7 @@ class _Indexer:
 
     def stop(self) -> None:
         """Stop every indexing thread (at the end of the current transaction): SQLite's
-        drains first, PostgreSQL's pass after the sync leaves the rest to the next one."""
+        drains first, PostgreSQL's pass leaves the rest marked for the next one."""
         if not self.after:
             self.finish()
             return
