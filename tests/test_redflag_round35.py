@@ -196,6 +196,10 @@ def test_wrong_insulin_and_pills_uncounted_are_a_poisoning(body: str) -> None:
     assert flag(body) == "overdose_poisoning", body
 
 
+def test_sweets_uncounted_are_no_poisoning() -> None:
+    assert flag("no sé cuántas paletas se comió en la piñata, ¿le doy algo para la panza?") is None
+
+
 def test_a_unit_count_asked_is_no_red_flag() -> None:
     assert flag("¿cuántas unidades de insulina lenta me pongo ahora que cambió la dosis?") is None
 

@@ -1362,7 +1362,7 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                             r"\b(?:me equivoque|se equivoco|by mistake|por error|accidentally)\b[^.!?\n]{0,20}\b(?:me puse|me inyecte|se puso|se inyecto|took|gave myself|injected|used)\b[^.!?\n]{0,30}\b(?:insulina (?:rapida|lenta)|fast(?:-acting)? insulin|long(?:-acting)? insulin|(?:rapid|fast|long|short)(?:-acting)? (?:one|pen|insulin))\b")),
     # round 35: a child who swallowed an unknown number of someone's pills ("I don't know how
     # many he swallowed", "no sé cuántas se tomó")
-    ("overdose_poisoning", (r"\b(?:don'?t|do not|dont|no) (?:know|se|sabemos|sabe) (?:how many|how much|cuantas|cuantos|cuanto|cuanta) (?:\w+ )?(?:he|she|they|the baby|se|le) ?(?:swallowed|took|ate|had|chewed|got|tomo|trago|comio)\b")),
+    ("overdose_poisoning", (r"\b(?:don'?t|do not|dont|no) (?:know|se|sabemos|sabe) (?:how many|how much|cuantas|cuantos|cuanto|cuanta) (?:(?:pills?|tablets?|capsules?|gummies|pastillas|tabletas|capsulas|gomitas|of (?:them|those|the pills)|de (?:ellas|esas)) )?(?:he|she|they|the baby|se|le) ?(?:swallowed|took|ate|had|chewed|got|tomo|trago|comio)\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
