@@ -61,7 +61,9 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         rf"cracked|knocked|slammed) head|face ?-?plant\w*)\b(?! (?:against|on) (?:the|a|my) (?:wall|desk|keyboard))"),
         (rf"\b(?:his|her|my|their|the|baby'?s) {_HEAD} (?:hit|hitting|struck|smacked|slammed|bounced|banged|bonked|"
         rf"went into|cracked|took|knocked|bumped|clipped|caught)\b"),
-        (rf"\b(?:hit|struck|kicked|punched|elbowed|kneed|clocked|headbutted|smacked|whacked|bonked|bumped|knocked|"
+        # (a headache told by a blow it is like is no blow: "like a bat to the back of the head")
+        (rf"\b(?<!like a )(?<!like an )(?<!like )(?<!as if a )(?<!como un )(?<!como una )"
+         rf"(?:hit|struck|kicked|punched|elbowed|kneed|clocked|headbutted|smacked|whacked|bonked|bumped|knocked|"
         rf"slammed|banged|clipped|butted|beaned|nailed|conked|walloped|socked|slugged|stomped|pelted|thrown|shot|"
         rf"knock|blow|whack|ball|puck|bat|elbow|knee|fist|bottle|brick|rock|branch|board|2x4|pipe|beam|shelf|door|"
         rf"hoof|skateboard|club|swing|bang|bump|smack|fell|landed|dropped|came down) (?:\w+ ){{0,3}}?"
@@ -93,7 +95,8 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         rf"\b(?:le|me|te) (?:cayo|cayeron|pego|pegaron|dio|dieron) (?:\w+ ){{0,4}}?(?:en|a) (?:la|el|su|mi) {_CABEZA}\b",
         rf"\b(?:cayo|cai|se fue|se cayo) de (?:cabeza|frente|nuca)\b|\bcabezazo\b|\b(?:la|su|mi) {_CABEZA} (?:pego|golpeo|dio|reboto)\b",
         r"\b(?:conmocion|contusion) cerebral\b|\btraumatismo craneal\b",
-        r"\b(?:struck|hit|clipped|smacked|knocked (?:down|over)) by (?:a|the) (?:falling|swinging|flying|dropped) \w+",
+        (r"\b(?:struck|hit|clipped|smacked|knocked (?:down|over)) by (?:a|the) (?:falling|swinging|flying|dropped) \w+"
+         r"(?![^.!?\n]{0,25}\b(?:before|in the past|years ago)\b)"),  # not one told as a past experience
         (r"\bse (?:dio|ha dado|dieron) (?:un|tremendo|un buen|un fuerte) (?:golpe|golpazo|sentonazo|azoton|madrazo)\b"
          r"(?! (?:en|con|de) (?:la|el|su|mi) (?:rodilla|pierna|brazo|mano|pie|espalda|codo|dedo|cadera|hombro|tobillo|muneca|costilla\\w*|nalga\\w*|pompi\\w*|cola|coxis))"),
         r"\bsin (?:el )?casco\b|\bno (?:llevaba|traia|tenia|usaba) (?:el )?casco\b",

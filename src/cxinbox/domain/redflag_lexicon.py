@@ -85,10 +85,14 @@ _HURT: Final = (r"(?:pain|pains|painful|hurts?|hurting|ache|aches|aching|tight|t
 _FAREWELL_A: Final = (r"\b(?:giving|gave|given|give|gives) away (?:all )?(?:of )?(?:his|her|my|their) (?:stuff|things|belongings|possessions|clothes|games|guitar|tools)\b"
                       r"(?![^.!?\n]{0,60}\b(?:mov\w+|downsiz\w+|declutter\w*|assisted living|nursing home|garage sale|yard sale|charity|donat\w+|mudanza|se muda\w*|nos mudamos)\b)|"
                       r"\b(?:regalando|regalo|regala|regale) (?:todas )?(?:sus|mis) cosas\b|\b(?:ya )?(?:deje|dejo|tengo|tiene|dejamos) todo (?:arreglado|listo|en orden|resuelto)\b|"
-                      r"\b(?:got|put|have|getting|putting) (?:all )?(?:my|his|her) (?:affairs|things) in order\b")
+                      r"\b(?:got|put|have|getting|putting) (?:all )?(?:my|his|her) (?:affairs|things) in order\b|"
+                      # round 35: the pet handed on to a friend ("le dejé el perro a mi compa", "left
+                      # my dog with my buddy"); not a sitter, a trip or a kennel
+                      r"\b(?:le )?(?:deje|dejo|regale|regalo|encargue) (?:el|la|a mi|mi|su|a su) (?:perro|perra|perrito|perrita|gato|gata|mascota)s? (?:a|con) (?:mi|su|un|una|el|la) (?:compa|compadre|amig[oa]|vecin[oa]|herman[oa]|prim[oa]|carnal)\b(?![^.!?\n]{0,50}\b(?:viaj\w+|vacaciones|mientras|semana|fin de semana|cuid\w+ unos dias)\b)|"
+                      r"\b(?:left|gave|give|giving|rehomed) (?:my|his|her) (?:dog|cat|pup|puppy|pet)s? (?:to|with) (?:my|his|her|a) (?:buddy|friend|neighbou?r|brother|sister|cousin)\b(?![^.!?\n]{0,50}\b(?:trip|vacation|while|weekend|week|travel\w*|hospital|surgery)\b)")
 _FAREWELL_B: Final = (r"\b(?:won'?t|wont|will not|not going to|isn'?t going to|ain'?t gonna) be (?:around|here) (?:for|by|at|to see|on)\b"
                       r"(?![^.!?\n]{0,50}\b(?:travel\w*|trip|visit\w*|flying|fly|vacation|cruise|out of town|away|deployed|deployment|moving|move)\b)|"
-                      r"\b(?:ya )?no (?:voy|va) a estar (?:aqui )?(?:para|en) (?:navidad|el ano nuevo|su cumple\w*|mi cumple\w*|las fiestas|diciembre)\b(?![^.!?\n]{0,50}\b(?:viaj\w+|vacaciones|visit\w+|fuera|nos mudamos|mudanza)\b)|"
+                      r"\b(?:ya )?no (?:(?:voy|va) a|pienso|piensa|planeo|planea) estar (?:aqui )?(?:para|en) (?:la )?(?:navidad|el ano nuevo|su cumple\w*|mi cumple\w*|las fiestas|diciembre)\b(?![^.!?\n]{0,50}\b(?:viaj\w+|vacaciones|visit\w+|fuera|nos mudamos|mudanza)\b)|"
                       r"\bya no (?:la|lo|las|los) (?:voy|va) a necesitar\b|\b(?:won'?t|wont|will not) (?:be needing|need) (?:it|them|the (?:appointment|appt|refill|meds)) (?:anymore|any more)\b|"
                       r"\b(?:he'?s|she'?s|i'?m|im|hes|shes) \W?done\W?(?=\s*(?:and|[.,;!\n]|$))|"
                       r"\b(?:escribi|deje|wrote|left|writing|escribiendo|escribio|dejo) (?:una |un |a |the |la )?(?:carta|nota|letter|note) (?:para|a|to|for) (?:mi|mis|su|sus|my|his|her|the) (?:familia|hijos|esposa|esposo|mama|papa|family|kids|children|wife|husband|mom|dad|parents)\b|"
@@ -1325,6 +1329,40 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("suicide_self_harm", (r"\b(?:decided|made up my mind|decidi|lo decidi|tengo decidido)(?: that| que)? (?:this|today|tonight|this weekend|esta|este|hoy)(?: is| will be| es| sera)? (?:my|mi) (?:last|final|ultim[oa]) (?:day|night|week|weekend|dia|noche|semana|fin de semana)\b"
                            r"(?! (?:at|of|in|here|before|working|with|en|de|del|aqui|antes|trabajando|con)\b)|"
                            r"\b(?:this|today|tonight|esta|este|hoy) (?:is|will be|es|sera) (?:my|mi) (?:last|final|ultim[oa]) (?:day|night|week|dia|noche|semana)\b(?=[^.!?\n]{0,30}\b(?:at peace|en paz)\b)")),
+    # round 35 (blind46-48): a blow from a ball or a bat told as "took ... to the head" ("took a
+    # baseball to the side of the head", "got hit by a puck in the temple", "le pegó una pelota
+    # de béisbol en la cabeza")
+    ("head_injury", (r"\b(?:took|taken|taking|got hit by|got hit with|was hit by|was hit with|hit by|caught|got) (?:a |an |the )?(?:baseball|softball|football|soccer ball|basketball|volleyball|golf ball|hockey puck|puck|line drive|foul ball|pitch|ball|bat|cleat|knee|elbow)\b (?:(?:right |square(?:ly)? |straight )?(?:to|in|on|off) (?:the |his |her |my )?(?:side of (?:the |his |her |my )?|back of (?:the |his |her |my )?|top of (?:the |his |her |my )?)?(?:head|temple|skull|forehead))\b|"
+                     r"\b(?:le|me) (?:pego|dio|golpeo) (?:una |la |un |el )?(?:pelota|bola|bate|balon) (?:de (?:beisbol|softbol|futbol|basquet|golf) )?(?:en|a un lado de) (?:la )?(?:cabeza|sien|nuca|frente)\b")),
+    # round 35: sight doubled all at once, a limb that feels someone else's ("everything
+    # suddenly went double", "my leg feels like it's not mine", "siento la pierna como si no
+    # fuera mía")
+    ("stroke", (r"\b(?:everything|things|my vision|vision|the road|the screen) (?:suddenly |all of a sudden |just |kinda |kind of )?(?:went|goes|going|turned|got) double\b|"
+                r"\b(?:arm|leg|hand|foot|side|face)s? (?:feels?|felt|is|was) (?:like )?(?:it'?s |its |it is |it was )?(?:not mine|someone else'?s|somebody else'?s|not (?:part of|attached to) (?:me|my body))\b|"
+                r"\b(?:la pierna|el brazo|la mano|el pie|la cara|el lado) (?:\w+ ){0,2}como (?:si )?(?:que )?no (?:fuera|es) (?:mia|mio|de (?:el|ella|mi))\b")),
+    # round 35: a chest that whistles is a wheeze ("sigue con el pecho silbando", "le silba el
+    # pecho", "his chest is whistling")
+    ("breathing", (r"\b(?:el|su|mi) pecho (?:le |me )?(?:silba\w*|chilla\w*|pitando|pita)\b|\b(?:le|me) (?:silba|chilla|pita) el pecho\b|"
+                   r"\b(?:his|her|my|their) chest (?:is |keeps |was )?(?:whistling|whistles)\b")),
+    # round 35: not seeing why one should be around or alive ("he doesn't see why he should be
+    # around for christmas", "no le veo sentido a seguir aquí para navidad")
+    ("suicide_self_harm", (r"\b(?:don'?t|doesn'?t|dont|doesnt|didn'?t|can'?t|cant) see (?:why|the point in|any reason why|a reason why|a reason for) (?:i|he|she|they) (?:should|would|need to|needs to|has to|have to|ought to) (?:be|stay|stick) (?:around|here|alive)\b|"
+                           r"\bno (?:le |les )?(?:veo|ve|vemos) (?:para que|por que|sentido a|razon para) (?:seguir|estar|quedarme|quedarse) (?:aqui|aca|vivo|viva|en este mundo)\b")),
+    # round 35: life-sustaining treatment stopped on purpose ("llevo 3 días sin ponerme la
+    # insulina a propósito", "skipped dialysis on purpose all week"); not a missed dose
+    ("suicide_self_harm", (r"\b(?:sin (?:ponerme|ponerse|inyectarme|inyectarse|tomarme|tomarse|ir a)|no me he (?:puesto|inyectado)|deje de (?:ponerme|inyectarme|ir a)|dejo de (?:ponerse|inyectarse|ir a)|"
+                           r"stopped (?:taking|using|going to)|quit (?:taking|using|going to)|skipp(?:ed|ing)|not taking|haven'?t (?:taken|done|gone to)|no longer taking) (?:\w+ ){0,2}(?:insulina|insulin|dialisis|dialysis|insulin shots|pens)\b"
+                           r"[^.!?\n]{0,40}\b(?:a proposito|de proposito|adrede|on purpose|deliberately|intentionally)\b")),
+    # round 35: a note left for when one is gone ("una nota que dice ... cuando ya no esté",
+    # "a note saying it's for after I'm gone")
+    ("suicide_self_harm", (r"\b(?:nota|carta|mensaje|recado|note|letter|message)\b[^\n]{0,100}?\b(?:cuando ya no (?:este|estemos)|para cuando me vaya para siempre|for when i'?m gone|after i'?m gone|once i'?m gone|when i'?m not (?:here|around) anymore)\b(?!\s*(?:on|for|to) (?:vacation|holiday|a trip|the trip|the weekend|work|a work trip|deployment)\b| de (?:viaje|vacaciones)\b)")),
+    # round 35: the wrong insulin or a unit count by mistake ("me puse 30 unidades de insulina
+    # rápida en vez de la lenta", "gave myself 40 units of the fast one instead of the long")
+    ("overdose_poisoning", (r"\b(?:me puse|me inyecte|se puso|se inyecto|le puse|le inyecte|i took|i gave myself|i injected|i did|he took|she took|gave (?:him|her|myself)|injected) (?:\d+|\w+) (?:unidades|units|u)\b[^.!?\n]{0,50}?\b(?:en vez de|en lugar de|instead of|by mistake|por error|por equivocacion|wrong (?:pen|insulin|one))\b|"
+                            r"\b(?:me equivoque|se equivoco|by mistake|por error|accidentally)\b[^.!?\n]{0,20}\b(?:me puse|me inyecte|se puso|se inyecto|took|gave myself|injected|used)\b[^.!?\n]{0,30}\b(?:insulina (?:rapida|lenta)|fast(?:-acting)? insulin|long(?:-acting)? insulin|(?:rapid|fast|long|short)(?:-acting)? (?:one|pen|insulin))\b")),
+    # round 35: a child who swallowed an unknown number of someone's pills ("I don't know how
+    # many he swallowed", "no sé cuántas se tomó")
+    ("overdose_poisoning", (r"\b(?:don'?t|do not|dont|no) (?:know|se|sabemos|sabe) (?:how many|how much|cuantas|cuantos|cuanto|cuanta) (?:(?:pills?|tablets?|capsules?|gummies|pastillas|tabletas|capsulas|gomitas|of (?:them|those|the pills)|de (?:ellas|esas)) )?(?:he|she|they|the baby|se|le) ?(?:swallowed|took|ate|had|chewed|got|tomo|trago|comio)\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1404,7 +1442,7 @@ CUES: Final[dict[str, str]] = {
                # round 27 (blind23): an age in months or weeks put right before the fever
                # word, as a text's shorthand ("7mo temp 103", "9 meses fiebre 39"); the age is
                # read as any other (past 12 months it is no baby)
-               r"(?:[1-9]|1[0-2]) ?(?:mo|mos|months?|meses|wks?|weeks?|semanas)(?= (?:temp|temperature|fever|fiebre|calentura|temperatura)\b)|"
+               r"(?:[1-9]|1[0-2]) ?(?:mo|mos|months?|meses|wks?|weeks?|semanas)(?= (?:(?:has|had|with|w/|is running|running|tiene|con) (?:a |una )?)?(?:temp|temperature|fever|fiebre|calentura|temperatura)\b)|"
                r"neonat\w*|"
                # twenty-first pass: a preemie, a NICU graduate, an age corrected for prematurity
                r"preemies?|nicu (?:grad\w*|baby|babies|stay)|(?:home|discharged|out|released|came home|got home|sent home) (?:\w+ ){0,4}(?:from|of) (?:the )?nicu|"
@@ -1832,6 +1870,26 @@ _IDIOM_EVENT: Final = (r"(?:heart attack|stroke|infarto|ataque al corazon|derram
                        r"aneurysm|coronary|conniption|sin aire|breathless)")
 
 PSEUDO: Final[tuple[str, ...]] = (
+    # round 35 (blind46-48), read first (the pseudo phrases are one alternation: at one
+    # position the first that matches wins). A medicine taken as routine or as first aid is
+    # no poisoning: the pills one takes for a standing condition ("tengo 49 y tomo pastillas de la presión",
+    # "yo tomo muchas pastillas, las del corazón"), one aspirin taken during chest pain ("he
+    # took one of mom's aspirin", "se tomó una aspirina"); not "se tomó todas las pastillas de
+    # la presión", nor someone else's pills
+    (r"\b(?:yo|y|tambien|ademas|solo|nomas|diario) (?:tomo|tome|me tomo) (?!todas|muchas|demasiad|un frasco|el frasco|la caja|toda la)(?:mis |unas |las |unas )?(?:pastillas|pildoras|medicinas?|medicamentos?|tabletas) (?:de|para) (?:la |el |los |las )?(?:presion|azucar|diabetes|corazon|tiroides|colesterol|hipertension|asma|artritis|depresion|ansiedad|dormir|dolor|circulacion)\b(?! (?:de (?:mi|su|la|el|tu|mis|sus)|del)\b)|"
+     r"\byo (?:tomo|me tomo) (?:muchas|varias|bastantes|\d+|dos|tres|cuatro|cinco|seis) (?:pastillas|medicinas|medicamentos|tabletas)\b(?=[^.!?\n]{0,10},? (?:las|los) (?:del|de la|de|para)\b)|"
+     r"\b(?:took|take|taking|chewed|chew|swallowed|had|gave (?:him|her|me) |se tomo|tomo|me tome|le di|le dimos|mastico|mastique) (?:just |only |solo )?(?:one|an|a|1|una|un)\b (?:(?:of )?(?:my|his|her|[a-z]+'s|moms|dads|the|our|mis|sus|las|de mi|de su)\b )?(?:\w+ )?(?:aspirins?|aspirinas?)\b(?! (?:and|y) (?:then|luego|despues) )"),
+    # round 35: a limb "asleep" that "won't wake up" is numbness ("my leg feels asleep but won't
+    # wake up"); a headache told by a blow it is like ("like a bat to the back of the head",
+    # "como si me hubieran dado un batazo en la nuca"); not a blow that looks like one happened
+    (r"\b(?:(?:like|as if|como si) (?:it'?s|its|it is|it was|they'?re|it were|estuviera|estuvieran) |(?:leg|arm|foot|hand|side|fingers|toes|pierna|brazo|pie|mano)s? (?:fell |went |is |feels |se (?:me |le )?(?:quedo |durmio ))?)(?:asleep|dormid[oa]s?)\b[^.!?\n]{0,30}?\b(?:won'?t|wont|will not|doesn'?t|no (?:se )?(?:quiere )?)\s?(?:wake(?: up)?|despierta)\b|"
+     r"\b(?<!looks )(?<!look )(?<!seems )(?<!sounds )(?<!felt )(?:like|as if|as though|como si|como)\b (?:[\w']+ ){0,5}?(?:bat|baseball bat|hammer|sledgehammer|brick|club|bate|martillo|ladrillo|batazo|martillazo|mazazo|trancazo|punetazo)\b[^.!?;\n]{0,30}?\b(?:head|cabeza|nuca|sien|skull|craneo)\b"),
+    # round 35: an organisation's name or slogan in a signature ("Programa de Prevención de
+    # Sobredosis y Envenenamientos Infantiles", "Food Allergy & Anaphylaxis Families Network",
+    # "Regional Blood Bank: "Heavy bleeding doesn't wait""): no one's symptom
+    (r"\b(?:programa|fundacion|asociacion|red|coalicion|campana|alianza|liga|comite) (?:de|contra|para|nacional|estatal|regional)\b(?: [\w&]+){0,6} (?:sobredosis|envenenamientos?|intoxicaciones|anafilaxia|derrames?|hemorragias?|suicidios?|infartos?)\b|"
+     r"\b(?:anaphylaxis|anaphylactic|overdose|poisoning|stroke|suicide|bleeding|hemorrhage|heart attack)\b(?: (?:&|and|[\w']+)){0,3}? (?:network|foundation|association|society|coalition|alliance|council|institute|collaborative|task ?force|support group|families (?:network|group|alliance|association))\b|"
+     r"\b(?:blood (?:bank|drive|center|centre|services|donation)|banco de sangre|donacion de sangre|campana de donacion)\b[^\n]{0,8}?:[^\n]{0,80}?\b(?:heavy|severe|serious|massive|life-threatening|grave|abundante|severa|fuerte) (?:bleeding|blood loss|hemorrhag\w*|hemorragia|sangrado)\b"),
     # round 29 (blind24-26): breathing told as a reassurance beside another sign ("cant talk.
     # hes breathing"), fever told as gone ("fever-free for five days")
     (r"\b(?:he'?s|she'?s|hes|shes|he is|she is) (?:still )?breathing(?=\s*(?:[.,;!\n]|$)|\s+(?:ok|okay|fine|normally|normal|on (?:his|her) own|and (?:awake|talking|conscious)))|"
@@ -2051,7 +2109,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:me|nos) (?:va a dar|iba a dar|van a dar|estan dando|da) (?:un )?"
     r"(?:infarto|ataque|derrame|patatus|soponcio)\b|\bme dio (?:un )?(?:infarto|ataque|patatus|"
     r"soponcio) (?:cuando|al) (?:ver|vi|leer|lei|recibir|recibi|abrir|abri)\b"),
-    r"\bcasi me (?:da|dio|muero)\b",
+    r"\bcasi me (?:da|dio|muero)\b(?: (?:un |una |el )?(?:infarto|ataque(?: al corazon| cerebral)?|derrame|paro|patatus|soponcio)\b)?",
     r"\b(?:kill(?:ing)? (?:my ?self|me) (?:for|if i|lol|haha)|could (?:just )?kill my ?self\b)",
     (r"\b(?:dying|die|dead|died) (?:of|from) (?:laughter|laughing|embarrass\w+|boredom|curiosity|"
     r"hunger)\b|\bdying to (?:know|see|hear|try|get)\b|\bto die for\b"),
@@ -2434,6 +2492,20 @@ _DATED_FAR: Final = (
     + _END_OF_HISTORY)
 
 MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 35 (blind46): a screening question asked by a form or a nurse, answered no in the
+    # next words ("the nurse asked if I want to die or hurt myself and no, nothing like that",
+    # "el formulario pregunta si tengo pensamientos de hacerme daño. no tengo"); a yes, or no
+    # answer, leaves it as it was
+    ("hypothetical", "forward",
+     (r"\b(?:(?:the |a |my )?(?:form|questionnaire|survey|intake|screening|nurse|doctor|dr|counselor|therapist)\b (?:\w+ ){0,4}?(?:asked|asks|asking) (?:me |him |her |us )?(?:if|whether)|"
+      r"(?:el |la |una |un )?(?:formulario|cuestionario|encuesta|hoja|forma|enfermera|doctora?|medic[oa]|terapeuta)\b (?:\w+ ){0,4}?(?:pregunta|preguntaba|pregunto|me pregunto) (?:que )?si)\b"
+      r"(?=[^\n]{0,90}?(?:\b(?:and|y|pero|but)\W+)?\b(?:no|nope|not at all|nothing like that|no tengo|no lo tengo|de verdad no|para nada|nada de eso)\b(?! (?:se|sé|lo se|i know|one knows)\b))(?![^\n]{0,120}\b(?:yes|si|sí|dije que si|i said yes)\b(?! (?:tengo|to)\b))")),
+    # round 35 (blind47): an attack dated as the start of a well spell ("desde la crisis de asma
+    # de la primavera no he tenido problemas", "since the attack in May I haven't had any
+    # trouble"): the attack is history
+    ("historical", "forward",
+     (r"\bdesde (?:la|el|aquella|aquel|esa|ese|mi|su) (?=[^.!?\n]{0,60}\bno (?:he|ha|hemos|han) (?:tenido|vuelto a tener|sentido) (?:problemas?|nada|otr[oa]|ningun[oa]?|molestias)\b)|"
+      r"\bsince (?:the|my|his|her|that|our) (?=[^.!?\n]{0,60}\b(?:i|he|she|we|they) (?:haven'?t|hasn'?t|have not|has not) (?:had|felt) (?:any |a single )?(?:problems?|issues?|trouble|another|one|symptoms?|episodes?)\b)")),
     # round 29 (blind24-26): a negation that is the sign itself keeps the sign current ("no
     # puede subir ni dos escalones sin agarrarse el pecho", "de repente no me entiende y se le
     # cayó medio lado de la cara")
@@ -2544,7 +2616,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"no longer (?:have|having|feel|feeling)|no more|not any|never had|haven'?t been|"
      r"isn'?t|is not|wasn'?t|was not|aren'?t|no signs? of|no sign of)\b")),
     ("negated", "forward",
-     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|ni|nunca|sin(?! sentido| poder| parar\w*| detener\w*| descansar| querer| darme cuenta| darse cuenta| darnos cuenta| pensar| fijarme| fijarse| saber| casco| cinturon| silla| proteccion)|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
+     (r"\b(?:no(?! (?:helmet|seat ?belt|car ?seat|casco|cinturon)\b| (?:llevaba|traia|tenia|usaba|se puso|trae|lleva) (?:puesto )?(?:el |su )?(?:casco|cinturon)\b| (?:me |se |te |le )?(?:acuerd\w*|recuerd\w*)\b)|ni|nunca|sin(?! sentido| poder| parar\w*| detener\w*| descansar| querer| darme cuenta| darse cuenta| darnos cuenta| pensar| fijarme| fijarse| saber| casco| cinturon| silla| proteccion| (?:saldo|credito|datos|senal|bateria|pila|internet|linea|minutos|recarga|megas|carro|coche|raite|ride|luz|gas)\b)|jamas|ya no|no tengo|no tiene|no he tenido|no ha tenido|"
      r"no hay|nada de|ningun|ninguna|ya no tengo|no siento|no presenta|tampoco)\b")),
     # negated (backward): the symptom has passed ("seems fine" and "looks fine" are how
     # someone looks, not an ending: a child who swallowed a battery often seems fine)
@@ -2554,7 +2626,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago|at (?:my|his|her|our|the|\d{1,2}(?::\d\d)?) ?\w*|at (?:breakfast|lunch|dinner|supper|noon|bedtime)|when (?:i|we|you|they) (?:left|checked|saw|came|got)\w*)\b)|"
      r"turned out to be|all better|resulto ser|(?<!se )fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
-     r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|passed(?! out)|paro|se detuvo|ceso)\b")),
+     r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|(?<!mom )(?<!dad )(?<!mother )(?<!father )(?<!wife )(?<!husband )(?<!son )(?<!daughter )(?<!brother )(?<!sister )(?<!grandma )(?<!grandpa )(?<!friend )passed(?! out| away)|paro|se detuvo|ceso)\b")),
     ("negated", "both",
      (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue(?! (?:en|a|al|con|para|hacia|sin|solo|sola|manejando|corriendo|de la|del|de su)\b)|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
      r"termino|desaparecio)|desaparecio)\b")),
@@ -2755,7 +2827,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # current: keeps a historical or hypothetical clause a flag
     ("current", "both",
      (r"\b(?:right now|rn|currently|at the moment|last night(?<!discharged last night)(?<!sent home last night)|yesterday(?<!discharged yesterday)(?<!sent home yesterday)|(?:happening|started|starting|hurts?|hurting|"
-     r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|came back(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)|coming back|"
+     r"having (?:it|them)|feel(?:ing)? it) again|(?:is|it'?s|its|are|they'?re) back|(?<!words )(?<!speech )(?<!vision )(?<!sight )(?<!strength )(?<!feeling )(?<!color )(?<!colour )came back(?! (?:\w+ ){0,3}(?:in|en) (?:19|20)\d\d\b)(?! (?:fully|completely|all the way|to normal|within)\b)|coming back|"
      r"since (?:last|this|yesterday|today|\d|monday|tuesday|wednesday|thursday|friday|saturday|"
      r"sunday|the morning|morning|noon|lunch|an hour|a few hours|two hours)|started(?! (?:him|her|me|us|them|you) on\b)|starting(?! (?:him|her|me|us|them|you) on\b)|"
      r"i'?m having|i am having|i'?ve been having|been having|tonight|this morning|"
@@ -3052,6 +3124,10 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       # hemofilia", "my mom and aunt both have hemophilia"): what follows in the sentence is theirs
       r"\b(?:tienen|tenian|han tenido|both (?:have|had)|all (?:have|had)) (?:hemofilia|hemophilia|haemophilia|von willebrand\w*|(?:a |un )?(?:bleeding disorder|trastorno de (?:la )?coagulacion))\b"
       r"(?: en (?:la|mi|nuestra) familia| in (?:the|my|our) family)?" + _END_OF_HISTORY + "|"
+      # round 35: one relative's bleeding disorder told as theirs ("mi abuelo era hemofílico y
+      # sangraba mucho", "my grandpa was a hemophiliac and bled for days")
+      r"\b(?:my|mi|su|his|her) (?:grandpa|grandfather|grandma|grandmother|dad|father|mom|mother|uncle|aunt|brother|sister|cousin|abuel[oa]|papa|padre|mama|madre|ti[oa]|herman[oa]|prim[oa]|bisabuel[oa])\b"
+      r" (?:\w+ ){0,2}?(?:was|is|era|es|fue) (?:a )?(?:hemofilic[oa]|hemophiliac|haemophiliac)\b" + _END_OF_HISTORY + "|"
       + _DATED_BY_AGE + "|" + _RELATIVES_WHO_BLED + "|" + _DATED_FAR + "|" + _RELATIVE_ILLNESS)),
     # a wound that opened and is bleeding now, after a dated operation ("my incision from the
     # c-section 3 wks ago opened up and it's bleeding a lot"): the present verb dates the bleeding
@@ -3278,6 +3354,9 @@ STRONG_BULK_CUES: Final = (
     r"\b(?:resp|responda|responde|responder|envie|envia|txt|text|reply) (?:baja|alto)\b|\bbaja (?:p/|para) (?:salir|cancelar)\b",
     # eighth pass: an opt-out keyword in a text ("Resp STOP para no recibir", "txt STOP to end")
     r"\b(?:resp|responda|responde|responder|envie|envia|txt|text|reply|msg) stop (?:para|to|p/)\b|\bstop (?:para|p/) (?:no recibir|salir|cancelar)\b",
+    # round 35: "Responda NO para no recibir mensajes", "STOP to end", "reply NO to opt out"
+    (r"\b(?:resp|responda|responde|responder|envie|envia|conteste|txt|text|reply) no (?:para|p/) (?:no recibir|dejar de recibir|salir|cancelar)\b|"
+     r"\b(?:reply |text |txt )?(?:stop|no) to (?:end|opt ?out|unsubscribe|cancel|quit)\b(?= *(?:$|[.!\n]))"),
 )
 BULK_CUES: Final = (
     r"\bjoin (?:us|our)\b", r"\bregister (?:at|on|for|here)\b", r"\bfree (?:class|event|screening|seminar|workshop)\b",
