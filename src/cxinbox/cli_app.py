@@ -91,12 +91,13 @@ def _load_config(path_opt: str | None) -> Config:
     return load_config(resolve_config_path(path_opt or _state.config_path))
 
 
-def _open_db(config: Config) -> Store:
+def _open_db(config: Config, *, create: bool = False) -> Store:
     """The configured store in this process: the SQLite file, or the PostgreSQL database
-    `[store] url` names (beside any servers on it)."""
+    `[store] url` names (beside any servers on it). `create`: make the SQLite cache when
+    it is not there yet (`sync`); else a missing one is refused in one line."""
     from cxinbox.wiring import open_local_store
 
-    return open_local_store(config)
+    return open_local_store(config, create=create)
 
 
 def current_actor() -> str:
@@ -116,13 +117,15 @@ def _service(config: Config) -> InboxService:
     return InboxService(db, config, current_actor(), rules=rules_engine(db, config))
 
 
-def open_api(config: Config) -> SyncAPI:
+def open_api(config: Config, *, create: bool = False) -> SyncAPI:
     """The inbox API for one command: through `cxinbox serve` when it answers on the
-    configured socket, else in-process (or always in-process with `--local`)."""
+    configured socket, else in-process (or always in-process with `--local`). In-process,
+    a SQLite cache that is not there is refused in one line unless `create` (a command
+    whose content may come before the first sync: `kb add`)."""
     from cxinbox.api.transport import SyncAPI
     from cxinbox.wiring import open_api as open_async
 
-    return SyncAPI(open_async(config, current_actor(), local=_state.local))
+    return SyncAPI(open_async(config, current_actor(), local=_state.local, create=create))
 
 
 _print_json = print_json
@@ -247,7 +250,7 @@ def sync(
     if not cfg.accounts and not cfg.sms.configured:
         fail(f"{cfg.source_path}: no [[accounts]] or [sms] configured; nothing to sync",
              EXIT_USAGE)
-    db = _open_db(cfg)
+    db = _open_db(cfg, create=True)  # a first sync makes the cache
     if release:
         account, _, folder = release.partition("/")
         with db.writing() as tx:
