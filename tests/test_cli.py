@@ -124,6 +124,9 @@ def test_doctor_reports_bad_file_modes(tmp_path: Path) -> None:
     db_dir = tmp_path / "data"
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[store]\npath = "{db_dir / "cxinbox.db"}"\n')
+    from cxinbox.store.db import Database
+
+    Database(db_dir / "cxinbox.db").close()  # the cache a sync made (doctor makes none)
     first = cx_here("doctor", "--config", str(cfg))  # in this process: the output alone
     assert first.returncode == 0, first.stdout + first.stderr
     (db_dir / "cxinbox.db").chmod(0o644)

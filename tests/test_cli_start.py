@@ -145,6 +145,10 @@ def test_templates_are_listed(home: Path, tmp_path: Path) -> None:
                    'subject = "Your results are ready"\nbody = "Dear {patient_name},\\n'
                    'your results from {date} are in."\n\n[[compose.canned]]\n'
                    'name = "callback"\nbody = "We tried to call you."\n')
+    from cxinbox.config import load_config
+    from cxinbox.store.db import Database
+
+    Database(load_config(cfg).db_path).close()  # the cache a sync or the server made
     listed = run("templates", "--config", str(cfg), home=home, real=False)
     assert listed.returncode == 0, listed.stderr
     assert listed.stdout.splitlines() == [

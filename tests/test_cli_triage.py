@@ -212,3 +212,47 @@ def test_triage_is_light_and_the_rest_of_the_cli_never_loads_it(tmp_path: Path) 
     assert not {m for m in loaded if m.startswith(("cxinbox.domain.triage",
                                                    "cxinbox.domain.redflag",
                                                    "cxinbox.domain.intent"))}
+
+
+def test_subject_or_channel_without_text_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "m.eml"
+    path.write_bytes(RAW)
+    subject = run("triage", "--subject", "chest pain", str(path), home=tmp_path, real=True)
+    assert "--subject goes with --text" in assert_one_line_error(subject, 2)
+    assert subject.stdout == ""
+    channel = run("triage", "--channel", "sms", str(path), home=tmp_path)
+    assert "--channel goes with --text" in assert_one_line_error(channel, 2)
+
+
+def test_a_file_that_is_no_message_and_no_text_is_refused(tmp_path: Path) -> None:
+    program = run("triage", sys.executable, home=tmp_path, real=True)
+    line = assert_one_line_error(program, 1)
+    assert "is not text (it has NUL bytes" in line and program.stdout == ""
+    as_text = run("triage", "--text", sys.executable, home=tmp_path)
+    assert "is not text" in assert_one_line_error(as_text, 1)
+    latin = run("triage", "-", home=tmp_path, stdin="caf\xe9 au lait".encode("latin-1"))
+    assert "not a mail message (no header block) and not UTF-8" in \
+        assert_one_line_error(latin, 1)
+    # the same bytes as text, and a UTF-8 body without headers, are still read
+    assert run("triage", "--text", "-", home=tmp_path,
+               stdin="caf\xe9 au lait".encode("latin-1")).returncode == 0
+    body = run("triage", "-", home=tmp_path, stdin="my chest hurts since last night")
+    assert body.returncode == 0 and "red flag: chest_pain" in body.stdout
+    mbox = run("triage", "-", home=tmp_path, stdin=b"From pat@example.org Mon Nov  2 10:00:00"
+               b" 2026\n" + RAW.replace(b"\r\n", b"\n"))
+    assert mbox.returncode == 0, mbox.stderr
+
+
+def test_the_evidence_says_what_decided_the_intent(tmp_path: Path) -> None:
+    both = run("triage", "--text", "-", home=tmp_path,
+               stdin="I have had chest pain since this morning and also my bill from last"
+                     " month looks wrong, I was charged twice for the visit")
+    lines = both.stdout.splitlines()
+    assert "intent:   billing_insurance (0.77)" in lines, both.stdout
+    decided = lines.index("intent:   billing_insurance (0.77)") + 1
+    assert lines[decided].startswith("  decided by: the rules: a request"
+                                     " (billing_insurance) comes before higher scores")
+    assert lines[decided + 1].startswith("  evidence: clinical_question 6, billing_insurance")
+    overruled = run("triage", "--text", "-", home=tmp_path, stdin="need to see dr soon")
+    assert "  decided by: the statistical model (appointment_change_cancel at p=0.44), over" \
+        " the rules' scores below" in overruled.stdout.splitlines(), overruled.stdout

@@ -441,6 +441,18 @@ def test_secret_keys_are_refused_with_the_hint(write: Writer, text: str, key: st
     assert "hunter2" not in message
 
 
+@pytest.mark.parametrize(("key", "meant"), [
+    ("token_file", "password_file"), ("auth_token_env", "password_env"),
+    ("token_command", "password_command")])
+def test_a_misnamed_secret_source_is_an_unknown_key_not_a_secret(
+        write: Writer, key: str, meant: str) -> None:
+    value = '["pass", "show", "sms"]' if key.endswith("_command") else '"/etc/cxinbox/sms"'
+    path = write('[sms]\nbase_url = "https://sms.example"\naccount_sid = "AC1"\n'
+                 f"{key} = {value}\n[[sms.numbers]]\nnumber = \"+15550100\"\n")
+    message = error_of(path)
+    assert message == f"{path}: sms.{key}: unknown key; did you mean '{meant}'?"
+
+
 def test_secret_is_refused_before_other_mistakes(write: Writer) -> None:
     message = error_of(write('wibble = 1\n[[accounts]]\npassword = "hunter2"\n'))
     assert "secrets never go in the config file" in message

@@ -9,7 +9,9 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from tests.support.waiting import wait_until
@@ -22,6 +24,7 @@ from cxinbox.service.demo import (
     STAFF,
     DemoArrivals,
     build_demo,
+    demo_config,
     start_background,
 )
 from cxinbox.service.inbox import InboxService
@@ -451,6 +454,32 @@ def test_demo_keep_leaves_the_database_and_a_config_that_reads_it(
     listed = cx("--local", "--config", str(kept / "config.toml"), "list", "is:red-flag")
     assert listed.returncode == 0 and "Chest pain since this morning" in listed.stdout, \
         listed.stderr
+    # the demo's canned replies, and their refusal on an open red flag, are there to try
+    kept_cfg = str(kept / "config.toml")
+    templates = cx("--local", "--config", kept_cfg, "templates")
+    assert templates.returncode == 0, templates.stderr
+    assert "4 template(s)" in templates.stderr + templates.stdout
+    assert loaded.compose.canned == demo_config().compose.canned
+    red = json.loads(cx("--local", "--config", kept_cfg, "list", "--json",
+                        "is:red-flag").stdout)["conversations"]
+    canned = cx("--local", "--config", kept_cfg, "reply", str(red[0]["id"]), "--template",
+                "results-ready")
+    assert canned.returncode != 0 and "no canned replies while it is open" in canned.stderr
+    # `rules test` shows each conversation at its arrival, as `list` does (the demo's
+    # mail was all stored when the demo was built)
+    every = json.loads(cx("--local", "--config", kept_cfg, "list", "--json", "--limit",
+                          "500").stdout)["conversations"]
+    shown = {c["id"]: c["created_at"] for c in every}
+    replay = cx("--local", "--config", kept_cfg, "rules", "test",
+                "red flags to the nurses", "--since", "30d")
+    assert replay.returncode == 0, replay.stderr
+    rows = [line.split() for line in replay.stdout.splitlines() if line.startswith("#")]
+    assert len(rows) == 2, replay.stdout
+    tz = ZoneInfo(loaded.clinic.timezone)
+    for conv, day, minute, *_ in rows:
+        arrived = datetime.fromtimestamp(shown[int(conv[1:])], UTC).astimezone(tz)
+        assert f"{day} {minute}" == f"{arrived:%Y-%m-%d %H:%M}", (replay.stdout, arrived)
+    assert rows[0][1:3] != rows[1][1:3], replay.stdout  # not both at the demo's build
     # a directory that is not empty is refused in one line, before any screen
     refused = cx("demo", "--keep", str(kept))
     assert refused.returncode == 2 and refused.stderr.count("\n") == 1

@@ -68,6 +68,11 @@ def test_nobody_on_shift_for_red_flags_is_a_warning(
     store_line = f'path = "{tmp_path / "data" / "cxinbox.db"}"'
     if store_backend == "postgresql":
         store_line = f'url = "{request.getfixturevalue("pg_url")}"'
+    else:  # the cache a sync or the server made (doctor on a new install makes none)
+        from cxinbox.store.db import Database
+
+        (tmp_path / "data").mkdir(mode=0o700)
+        Database(tmp_path / "data" / "cxinbox.db").close()
     # Amy's only shift is three days from today: off shift now, whatever the hour.
     other_day = _DAYS[(datetime.now(UTC).weekday() + 3) % 7]
     off = f'strategy = "shift-aware"\nshifts = {{ amy = {{ hours = {{ {other_day} =' \

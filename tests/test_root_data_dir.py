@@ -34,9 +34,16 @@ def test_root_is_sent_to_the_servers_user_and_nothing_is_made(tmp_path: Path,
 
 
 def test_root_keeps_its_own_store(tmp_path: Path) -> None:
-    """Root's own data directory (an admin's test install) opens as before."""
+    """Root's own data directory (an admin's test install) opens as before, once a sync
+    or a server made the cache there (a command that only reads makes none)."""
+    from cxinbox.store.db import Database
+
     cfg = tmp_path / "config.toml"
     cfg.write_text(f'[clinic]\ntimezone = "UTC"\n\n[store]\npath = "{tmp_path}/own/cx.db"\n')
     done = cx("--local", "list", "--config", str(cfg))
+    assert done.returncode == 1 and "no cache at" in done.stderr, done.stderr
+    assert not (tmp_path / "own").exists()
+    (tmp_path / "own").mkdir(mode=0o700)
+    Database(tmp_path / "own" / "cx.db").close()  # as `sync` makes it
+    done = cx("--local", "list", "--config", str(cfg))
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "own" / "cx.db").exists()

@@ -117,7 +117,7 @@ def test_the_in_process_transport_refuses_the_same(tmp_path: Path) -> None:
     from cxinbox.wiring import open_api
 
     cfg = load_config(write_config(tmp_path, tmp_path / "none.sock", {"maria": "agent"}))
-    opened = open_api(cfg, "maria")
+    opened = open_api(cfg, "maria", create=True)  # no server, no cache yet: made here
     try:
         with pytest.raises(BadRequest, match="until: expected an integer"):
             asyncio.run(opened.api.set_status(1, "snoozed", "tomorrow"))  # type: ignore[arg-type]

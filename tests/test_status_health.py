@@ -340,6 +340,10 @@ def test_status_with_arguments_keeps_its_meaning(tmp_path: Path, sockdir: Path) 
     assert half.returncode == 2 and "give QUERY and a status" in half.stderr
     mixed = _status(cfg, "--dry-run")
     assert mixed.returncode == 2 and "go with QUERY STATE" in mixed.stderr
+    from cxinbox.config import load_config
+    from cxinbox.store.db import Database
+
+    Database(load_config(cfg).db_path).close()  # the cache a sync made (none is made here)
     done = _status(cfg, "", "closed", "--yes", "--json")  # in-process: no server here
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["matched"] == 0

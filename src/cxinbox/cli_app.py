@@ -92,12 +92,13 @@ def _load_config(path_opt: str | None) -> Config:
     return load_config(resolve_config_path(path_opt or _state.config_path))
 
 
-def _open_db(config: Config) -> Store:
+def _open_db(config: Config, *, create: bool = False) -> Store:
     """The configured store in this process: the SQLite file, or the PostgreSQL database
-    `[store] url` names (beside any servers on it)."""
+    `[store] url` names (beside any servers on it). `create`: make the SQLite cache when
+    it is not there yet (`sync`); else a missing one is refused in one line."""
     from cxinbox.wiring import open_local_store
 
-    return open_local_store(config)
+    return open_local_store(config, create=create)
 
 
 def current_actor() -> str:
@@ -117,13 +118,15 @@ def _service(config: Config) -> InboxService:
     return InboxService(db, config, current_actor(), rules=rules_engine(db, config))
 
 
-def open_api(config: Config) -> SyncAPI:
+def open_api(config: Config, *, create: bool = False) -> SyncAPI:
     """The inbox API for one command: through `cxinbox serve` when it answers on the
-    configured socket, else in-process (or always in-process with `--local`)."""
+    configured socket, else in-process (or always in-process with `--local`). In-process,
+    a SQLite cache that is not there is refused in one line unless `create` (a command
+    whose content may come before the first sync: `kb add`)."""
     from cxinbox.api.transport import SyncAPI
     from cxinbox.wiring import open_api as open_async
 
-    return SyncAPI(open_async(config, current_actor(), local=_state.local))
+    return SyncAPI(open_async(config, current_actor(), local=_state.local, create=create))
 
 
 _print_json = print_json
@@ -248,7 +251,7 @@ def sync(
     if not cfg.accounts and not cfg.sms.configured:
         fail(f"{cfg.source_path}: no [[accounts]] or [sms] configured; nothing to sync",
              EXIT_USAGE)
-    db = _open_db(cfg)
+    db = _open_db(cfg, create=True)  # a first sync makes the cache
     if release:
         account, _, folder = release.partition("/")
         with db.writing() as tx:
@@ -1270,7 +1273,26 @@ def _test_rule(config: Config, name: str, since: int) -> Preview:
     engine = rules_engine(service.store, config, replaying=name)
     if engine is None:
         raise NotFound(f"no rule named {name!r}")
-    return preview(service, engine, name, since)
+    return _as_arrived(service.store, preview(service, engine, name, since))
+
+
+def _as_arrived(store: Store, result: Preview) -> Preview:
+    """An arrival's row at the conversation's arrival (its first message's time), as
+    `list` shows it: the moment its mail was stored can be much later (a first sync's
+    backlog, a kept demo built in one go)."""
+    if result.trigger != "arrival" or not result.rows:
+        return result
+    import dataclasses
+
+    with store.reading() as tx:
+        found = {row.conversation_id: tx.conversation(row.conversation_id)
+                 for row in result.rows}
+    rows = []
+    for row in result.rows:
+        record = found[row.conversation_id]
+        came = record.created_at if record is not None else row.at
+        rows.append(dataclasses.replace(row, at=min(row.at, came)))
+    return dataclasses.replace(result, rows=tuple(rows))
 
 
 def _register_reply_commands() -> None:

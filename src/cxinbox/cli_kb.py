@@ -144,9 +144,11 @@ def _tags(values: list[str] | None) -> list[str] | None:
     return [t.strip() for v in values for t in v.split(",") if t.strip()]
 
 
-def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
+def register(app: typer.Typer, open_api: Callable[..., SyncAPI],
              load_config: Callable[[str | None], Config]) -> None:
-    """Add the `kb` group to `app`."""
+    """Add the `kb` group to `app`. `open_api(cfg, create=True)`: the articles added or
+    read in from [kb] folder may be a new desk's first content, before any sync made the
+    cache; every other kb command needs the cache there."""
     kb = typer.Typer(no_args_is_help=True, add_completion=False,
                      help="The knowledge base: articles the desk searches and inserts into"
                           " replies.")
@@ -196,7 +198,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             raise _fail("an article needs --title")
         if not fields["audience"]:
             raise _fail("say who it is for: --audience patient-facing or --audience staff-only")
-        with open_api(cfg) as api:
+        with open_api(cfg, create=True) as api:
             article = api.kb_add(fields["title"], body or "", _audience(fields["audience"]),
                                  fields["slug"], fields["tags"], fields["link"] or "", note)
         _print_article(article, cfg, as_json, f"added {article.slug} (revision 1)")
@@ -308,7 +310,7 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
     def sync(as_json: JsonOpt = False, config: ConfigOpt = None) -> None:
         """Re-read [kb] folder now (the server also does when a file changes)."""
         cfg = load_config(config)
-        with open_api(cfg) as api:
+        with open_api(cfg, create=True) as api:
             report = api.kb_sync()
         if as_json:
             _echo_json(report.to_dict())

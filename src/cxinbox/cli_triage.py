@@ -18,9 +18,10 @@ counts as absent. Other keys in an input object are allowed and ignored.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, BinaryIO
+from typing import TYPE_CHECKING, Annotated, BinaryIO, Final
 
 import typer
 
@@ -75,6 +76,10 @@ def register(app: typer.Typer) -> None:
         if jsonl and (text or subject or channel != "email"):
             _fail("--jsonl takes the subject and channel from each line; drop --text,"
                   " --subject and --channel", EXIT_USAGE)
+        if not jsonl and not text and (subject or channel != "email"):
+            given = "--subject" if subject else "--channel"
+            _fail(f"{given} goes with --text (a raw message brings its own subject and is"
+                  " an email): add --text, or drop it", EXIT_USAGE)
         if jsonl:
             with _opened(source) as stream:
                 bad, blank, repaired = _triage_lines(stream)
@@ -93,12 +98,45 @@ def register(app: typer.Typer) -> None:
             data = stream.read()
         from cxinbox.domain.triage import inspect, inspect_message
 
+        refused = _not_readable(data, text=text)
+        if refused:
+            _fail(f"{_named(source)} {refused}", EXIT_BAD_INPUT)
         if text:
             detail = inspect(data.decode("utf-8", "replace"), subject=subject,
                              channel=channel)
         else:
             detail = inspect_message(data)
         _print_detail(detail)
+
+
+_HEADER_LINE: Final = re.compile(rb"(?:From |[!-9;-~]+:)")
+"""How a raw message begins: a header field's name and colon (RFC 5322 2.2), or an mbox
+"From " line."""
+SNIFF: Final = 64 * 1024
+
+
+def _not_readable(data: bytes, *, text: bool) -> str:
+    """Why `data` cannot be what the command reads ("" when it can): a file with NUL
+    bytes is no message and no text (a program, an image, an archive); a raw message
+    begins with its header block, or else it must at least be UTF-8 text (a body
+    without headers is read as one)."""
+    head = data[:SNIFF]
+    if b"\0" in head:
+        return ("is not text (it has NUL bytes: a program, an image or an archive?);"
+                " give a raw message (RFC 5322), or plain text with --text")
+    if text or not data.strip() or _HEADER_LINE.match(data.lstrip(b"\r\n")):
+        return ""
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < len(head) - 3:  # not merely a character cut at the sniff's end
+            return ("is not a mail message (no header block) and not UTF-8 text; for"
+                    " text in another encoding, give it with --text")
+    return ""
+
+
+def _named(source: str) -> str:
+    return "standard input" if source == "-" else clean_line(source, max_len=60)
 
 
 class _opened:
@@ -215,5 +253,24 @@ def _print_detail(detail: Detail) -> None:
         typer.echo(f'  {f.category:<20} {f.status:<12} "{clean_line(f.matched, 50)}"{why}')
     typer.echo(f"intent:   {found.intent} ({found.confidence:.2f})")
     ranked = sorted(detail.intent_scores.items(), key=lambda kv: -kv[1])
+    scores = ", ".join(f"{name} {score:g}" for name, score in ranked)
+    # The rules' scores alone can read as a contradiction of the intent above (a bill
+    # beside a higher-scoring symptom): say what decided first.
+    typer.echo(f"  decided by: {_decided(detail)}")
     if ranked:
-        typer.echo("  evidence: " + ", ".join(f"{name} {score:g}" for name, score in ranked))
+        typer.echo(f"  evidence: {scores}")
+
+
+def _decided(detail: Detail) -> str:
+    name = detail.assessment.intent
+    if detail.decided_by == "model" and detail.model_took is not None:
+        return (f"the statistical model ({name} at p={detail.model_took:.2f}), over the"
+                " rules' scores below")
+    return {
+        "concrete": f"the rules: a request ({name}) comes before higher scores of talk"
+                    " that asks for nothing; the model did not overrule them",
+        "fallback": "the rules' highest score (no request found); the model did not"
+                    " overrule them",
+        "mailing": "the rules: a mailing (newsletter or marketing)",
+        "none": "nothing the rules or the model recognise",
+    }.get(detail.decided_by, "the rules")

@@ -1100,6 +1100,9 @@ def _refuse_group_writable_commands(path: Path, info: os.stat_result,
 
 _SECRET_SUBSTRINGS: Final = ("password", "passwd", "passphrase", "secret", "token")
 _SECRET_WORDS: Final = frozenset({"pass", "pw", "pwd"})
+_SOURCE_SUFFIXES: Final = ("_file", "_command", "_env")
+"""How a key that says where a secret lives ends (password_file, secret_command): its
+value is a path, a command or a variable's name, never the secret itself."""
 _CREDENTIAL_KEYS: Final = frozenset(f.name for f in fields(CredentialSource))
 
 
@@ -1108,6 +1111,8 @@ def _looks_secret(key: str) -> bool:
     if key in _CREDENTIAL_KEYS or key in _OAUTH_SECRET_SOURCE_KEYS:
         return False
     lowered = key.lower()
+    if lowered.endswith(_SOURCE_SUFFIXES):  # token_file: where a secret lives, misnamed
+        return False
     words = set(re.split(r"[^a-z0-9]+", lowered))
     return any(part in lowered for part in _SECRET_SUBSTRINGS) or bool(words & _SECRET_WORDS)
 
@@ -1347,6 +1352,12 @@ def _unknown_key_problem(key: str, known: Collection[str]) -> str:
     close = difflib.get_close_matches(key.lower(), sorted(by_lower), n=1, cutoff=0.6)
     if close:
         return f"unknown key; did you mean '{by_lower[close[0]]}'?"
+    # token_file, auth_token_env: a secret's source under another name than this table's
+    suffix = next((end for end in _SOURCE_SUFFIXES if key.lower().endswith(end)), "")
+    sources = sorted(name for name in known if suffix and name.endswith(suffix)
+                     and any(part in name for part in _SECRET_SUBSTRINGS))
+    if len(sources) == 1:
+        return f"unknown key; did you mean '{sources[0]}'?"
     return "unknown key; valid keys here: " + ", ".join(sorted(known))
 
 

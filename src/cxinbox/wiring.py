@@ -79,14 +79,32 @@ def _refuse_root_in_anothers_directory(path: Path) -> None:
                     " there would lock the server out of its own database")
 
 
-def open_local_store(config: Config) -> Store:
+def open_local_store(config: Config, *, create: bool = False) -> Store:
     """The configured store opened in this process, for commands run without a server
     (`--local`, `sync`, an admin on the server's host): the PostgreSQL database `[store]
     url` names, else the SQLite file. On PostgreSQL this runs beside any servers on the
-    same database, as one more of them."""
+    same database, as one more of them.
+
+    `create`: the command makes the SQLite cache when there is none yet (`sync`); every
+    other command is refused in one line (`require_cache`) rather than leave an empty
+    database at a mistyped path."""
     if config.store.url is not None:
         return open_pg_store(config)
+    if not create:
+        _refuse_root_in_anothers_directory(config.db_path)  # whose it is, said first
+        require_cache(config.db_path)
     return open_store(config.db_path)
+
+
+def require_cache(path: Path) -> None:
+    """Raise the one-line "no cache" error when the SQLite cache at `path` is not there
+    (nothing is created: the commands that make it are `sync` and `serve`)."""
+    try:
+        present = path.is_file()
+    except OSError:
+        present = True  # not ours to look at: opening it says why, as before
+    if not present and not path.exists():
+        raise StoreError(f"no cache at {path}: run `cxinbox sync` or `cxinbox serve` first")
 
 
 def open_pg_store(config: Config) -> PgStore:
@@ -188,10 +206,12 @@ def same_store_as(config: Config) -> Callable[[str], bool] | None:
     return same
 
 
-def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
+def open_api(config: Config, actor: str, *, local: bool = False,
+             create: bool = False) -> OpenedAPI:
     """The socket transport when a server answers on `config.socket_path`, else in-process
     acting as `actor` on the configured store (`local=True` forces in-process: an admin
-    working on the file)."""
+    working on the file). In-process, a SQLite cache that is not there yet is refused
+    (`require_cache`), never made empty, unless `create`."""
     from cxinbox.api.transport import connect_socket, in_process
     from cxinbox.service.inbox import InboxService
 
@@ -204,7 +224,7 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
             # credentials of their own: the database's refusal ("no password supplied")
             # would send them the wrong way. Someone who has credentials goes on.
             try:
-                store = open_local_store(config)
+                store = open_local_store(config, create=create)
             except StoreError as exc:
                 from cxinbox.contract.errors import ServerUnavailable
 
@@ -214,7 +234,7 @@ def open_api(config: Config, actor: str, *, local: bool = False) -> OpenedAPI:
                     f" database from here failed too: {exc})") from None
             return in_process(InboxService(store, config, actor,
                                            rules=rules_engine(store, config)), config, store)
-    store = open_local_store(config)
+    store = open_local_store(config, create=create)
     return in_process(InboxService(store, config, actor, rules=rules_engine(store, config)),
                       config, store)
 
@@ -289,6 +309,7 @@ def copy_store(config: Config, url: str, actor: str,
     from cxinbox.store.pg.copy import check_target, connect, copy_to_postgres, shown_url
 
     _admin_only(config, actor, "copying the store")
+    require_cache(config.db_path)  # the copy's source; the target is made
     target = connect(url, config.store.connect_timeout_s)
     try:
         db = open_store(config.db_path)
@@ -330,6 +351,7 @@ def verify_store_copy(config: Config, url: str, actor: str) -> VerifyReport:
     from cxinbox.store.pg.copy import check_copy, connect
 
     _admin_only(config, actor, "checking a copy of the store")
+    require_cache(config.db_path)  # the copy's source; the target is made
     target = connect(url, config.store.connect_timeout_s)
     try:
         db = open_store(config.db_path)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Protocol, TypeVar
 
 from cxinbox.api.live import ChangeFeed, PresenceBoard
 from cxinbox.contract.backup_types import BackupReport
+from cxinbox.contract.errors import DatabaseDown
 from cxinbox.contract.health_types import HealthReport
 from cxinbox.contract.kb_types import KbArticle, KbHit, KbInsertion, KbRevision, KbSyncReport
 from cxinbox.contract.reply_types import CannedView, DraftView, OutboxItemView, RenderedCanned
@@ -431,6 +432,10 @@ class InProcessAPI:
         deadline = loop.time() + min(max(0.0, timeout_s), MAX_WAIT_S)
         while True:
             generation = feed.generation
+            if feed.polled_elsewhere and feed.away is not None:
+                # the head kept here is the last one read before the outage: answering
+                # from it would tell the client all is well until the database is back
+                raise DatabaseDown(feed.away)
             head = feed.head if feed.polled_elsewhere else await feed.run(feed.read_head)
             if (head < seq or _other(epoch, feed.epoch)) and feed.polled_elsewhere:
                 head = await feed.run(feed.read_head)  # the server's feed may lag a moment

@@ -80,6 +80,10 @@ class ChangeFeed:
         """True when a server task keeps `head` fresh, so waiters need not read the DB."""
         self.rewinds = 0
         """How often the database was found behind this feed (`read_head`)."""
+        self.away: str | None = None
+        """Why the database cannot be read now, as the task keeping `head` fresh last
+        found it (`set_away`); None while it answers. A long-poller answered from `head`
+        alone would otherwise tell its client all is well through a whole outage."""
         self._generation = 0
         self._lock = threading.Lock()
         self._waiters: list[tuple[asyncio.AbstractEventLoop, asyncio.Future[None]]] = []
@@ -182,6 +186,15 @@ class ChangeFeed:
                     " here)", epoch, was, head, before)
         self.notify()
         return True
+
+    def set_away(self, why: str | None) -> None:
+        """The database is away (`why`, a line for staff) or answers again (None): every
+        waiter is woken to say so."""
+        with self._lock:
+            moved = why != self.away
+            self.away = why
+        if moved:
+            self.notify()
 
     def forget_heard(self) -> None:
         """Drop every event heard (the commit signal's session was made anew: the

@@ -98,6 +98,9 @@ PROTOCOL: Final = 1
 SOCKET_MODE: Final = 0o660
 API_THREADS: Final = 8
 WORKER_JOIN_S: Final = 10.0
+DB_AWAY: Final = "the database is not answering (restarting or unreachable)"
+"""What long-pollers hear while the feed's head cannot be read for an outage that is not
+a `DatabaseDown` of the store's own (whose line they hear instead)."""
 HOOK_STOP_MARGIN_S: Final = 10.0
 """How much longer than a notify hook may run a stopping server waits for its workers: the
 red-flag router lets a page in flight end (its hook is bounded by the hook timeout) and
@@ -281,8 +284,12 @@ class InboxServer:
             try:
                 await asyncio.to_thread(feed.read_head)
             except Exception as exc:
-                if not database_away(exc):  # an outage is the store's to log, once
+                if database_away(exc):  # an outage is the store's to log, once
+                    feed.set_away(str(exc) if isinstance(exc, DatabaseDown) else DB_AWAY)
+                else:
                     log.exception("reading the newest event failed")
+            else:
+                feed.set_away(None)
             if watched:
                 await asyncio.sleep(feed.poll_s)
             else:

@@ -34,6 +34,11 @@ class Detail:
     findings: tuple[redflag.Finding, ...]
     bulk: bool
     intent_scores: dict[str, float]
+    decided_by: str = ""
+    """How the intent was reached: the rules' path (mailing | concrete | fallback | none)
+    or "model", where the model overruled the rules (`_blend_intent`)."""
+    model_took: float | None = None
+    """The model's probability for the intent where it overruled the rules."""
 
 
 _SPANISH: Final = compiled(
@@ -117,7 +122,8 @@ def inspect(body: str, *, subject: str = "", channel: str = "email",
         confidence=found.confidence,
         language=language(f"{folded_subject} {folded}"),
     )
-    return Detail(assessment, text, tuple(findings), is_bulk, found.evidence)
+    return Detail(assessment, text, tuple(findings), is_bulk, found.evidence, found.path,
+                  found.margin if found.path == "model" else None)
 
 
 READ_HEAD: Final = 8000

@@ -356,8 +356,8 @@ def _toml_str(text: str) -> str:
 
 def demo_config_toml(config: Config, db_path: Path | None = None,
                      admin: str = "") -> str:
-    """The demo clinic as a config file: its clinic, staff, SLA policies, teams and rules,
-    and (for a kept demo) the database and a server socket beside it. No accounts: the
+    """The demo clinic as a config file: its clinic, staff, SLA policies, canned replies,
+    teams and rules, and (for a kept demo) the database and a server socket beside it. No accounts: the
     demo's mail came from nowhere, so `sync` has nothing to reach. `admin`: the login made
     an admin there (the person who kept it, so `store copy` and the like are theirs)."""
     lines = ["[clinic]", f"name = {_toml_str(config.clinic.name)}",
@@ -391,6 +391,11 @@ def demo_config_toml(config: Config, db_path: Path | None = None,
             if seconds:
                 lines.append(f"{key} = {_toml_str(format_amount(seconds))}")
         lines.append("")
+    for canned in config.compose.canned:  # the composer's templates, and their refusal on a red flag
+        lines += ["[[compose.canned]]", f"name = {_toml_str(canned.name)}"]
+        if canned.subject:
+            lines.append(f"subject = {_toml_str(canned.subject)}")
+        lines += [f"body = {_toml_str(canned.body)}", ""]
     return "\n".join(lines) + DEMO_AUTOMATION
 
 

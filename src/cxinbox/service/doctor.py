@@ -235,6 +235,10 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener,
     path: Path = config.db_path
     if not _check_modes(report, path):
         return
+    if not path.exists():  # a new install: opening it here would make it, empty
+        report.warn(f"no cache at {path} yet: `cxinbox sync` or `cxinbox serve` makes it;"
+                    " the database's checks wait until then")
+        return
     try:
         store = open_store(path)
     except (StoreError, Forbidden) as exc:

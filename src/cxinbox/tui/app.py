@@ -42,7 +42,7 @@ from textual.worker import Worker, WorkerState
 from cxinbox.api.download import save_bytes
 from cxinbox.api.interface import InboxAPI
 from cxinbox.config import Config
-from cxinbox.contract.errors import ApiError, BadQuery
+from cxinbox.contract.errors import ApiError, BadQuery, DatabaseDown, DatabaseUnavailable
 from cxinbox.contract.health_types import ROSTER_ALERT
 from cxinbox.contract.types import (
     Alert,
@@ -114,6 +114,7 @@ WIDE_FROM = 100  # columns from which list and thread sit side by side
 SLA_RECHECK_S = 60.0  # SLA states move with the clock, without any event
 COUNTS_WAIT_S = 2.0  # news whose rows no page brought by then: the counts are read alone
 LONG_POLL_S = 20.0  # one wait_events call; the server answers at once when something changes
+DATABASE_AWAY = "database away, retrying"  # the status line while the database does not answer
 LONG_POLL_GAP_S = 0.2  # between long polls, so a flood of changes is taken in batches
 
 # Events after which the open conversation's messages or notes must be fetched again.
@@ -727,7 +728,8 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
                                                presence_version=changes.presence_version,
                                                read_up_to=changes.head, more=changes.more))
         except Exception as exc:  # noqa: BLE001 - the poll keeps trying; the line says why
-            self.post_message(PollFailed(error_line(exc)))
+            database = isinstance(exc, DatabaseDown | DatabaseUnavailable)
+            self.post_message(PollFailed(error_line(exc), database=database))
 
     def on_events_polled(self, message: EventsPolled) -> None:
         if message.restart:
@@ -779,7 +781,10 @@ class CxInboxApp(TeamMixin, PickersMixin, MarkingMixin, AwayMixin, RedFlagMixin,
 
     def on_poll_failed(self, message: PollFailed) -> None:
         self._reconnecting = True
-        self.status_line.set_sync(f"offline, retrying: {message.error}", problem=True)
+        # the server answers, its database does not: said short, so it is seen at a glance
+        # (the toast of the next action carries the whole line)
+        self.status_line.set_sync(DATABASE_AWAY if message.database
+                                  else f"offline, retrying: {message.error}", problem=True)
         self._rearm_poll(immediately=False, delay=max(self._poll_interval, 3.0))
 
     def _rearm_poll(self, *, immediately: bool, delay: float | None = None) -> None:

@@ -99,9 +99,13 @@ class EventsPolled(Message):
 
 
 class PollFailed(Message):
-    def __init__(self, error: str) -> None:
+    """The change feed's long poll failed; `database`: the server answered that its
+    database does not (the server itself is there)."""
+
+    def __init__(self, error: str, *, database: bool = False) -> None:
         super().__init__()
         self.error = error
+        self.database = database
 
 
 class TriageDone(Message):
