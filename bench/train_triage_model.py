@@ -33,7 +33,7 @@ import re
 import sys
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import repeat
 from operator import add, mul, sub
 from pathlib import Path
@@ -81,13 +81,15 @@ ROUND34_SETS = ("triage_blind34", "triage_blind35", "triage_blind36", "triage_bl
                 "triage_blind38", "triage_blind39")
 """The labelled sets scored at first contact in round 33 (development sets now), trained on
 since round 34 (`--no-round34`: the recipe of round 33)."""
-NEXT_SETS = ("triage_blind40", "triage_blind41", "triage_blind42", "triage_blind43",
-             "triage_blind44", "triage_blind45")
+ROUND35_SETS = ("triage_blind40", "triage_blind41", "triage_blind42", "triage_blind43",
+                "triage_blind44", "triage_blind45")
 """The labelled sets scored at first contact after round 34's retrain (development sets
-now): not trained on yet, so that `write` still makes the shipped file; the next retrain
-adds them to the recipe."""
-TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS + RECENT_SETS + ROUND34_SETS
-"""The shipped recipe (round 34: every development set through blind39 and the corpora);
+now), trained on since round 35 (`--no-round35`: the recipe of round 34)."""
+NEXT_SETS: tuple[str, ...] = ()
+"""Labelled sets in bench/data scored at first contact since the shipped model was made and
+not trained on yet (none: the next retrain adds those that come)."""
+TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS + RECENT_SETS + ROUND34_SETS + ROUND35_SETS
+"""The shipped recipe (round 35: every development set through blind45 and the corpora);
 `loso` leaves each out in turn from the same list, so a fold is the shipped recipe less one
 set."""
 FLAG_CLASSES = ("none", *CATEGORIES)
@@ -96,6 +98,11 @@ EPOCHS = 20
 RATE = 0.4
 RIDGE = 1e-5
 OWN_WEIGHT = 3
+INTENT_SET_WEIGHT = 1.5
+"""How much an intent example of round 28's intent recipe (the sets through blind23) counts
+against one of a later set (1): since round 35, so that the early writers' requests are not
+outvoted by the 21 sets after them (trained unweighted, round 34's intent model read six
+early sets a little worse while it gained on the new ones)."""
 CORPUS_INTENTS = False
 """Whether the corpora's messages train the intent model as well as the red-flag one: they
 are written for their red flags and lean to clinical questions, and with them (round 34's
@@ -130,6 +137,7 @@ class Doc:
     subject: str
     flag: str | None  # "none" or a category; None: no red-flag label
     intent: str | None
+    weight: float = 1.0  # how much the message's intent step counts (INTENT_SET_WEIGHT)
 
 
 def as_doc(body: str, subject: str, channel: str, flag: str | None,
@@ -149,9 +157,11 @@ def example_doc(e: Example, intent: bool = True) -> Doc:
 
 def set_docs(name: str) -> list[Doc]:
     """A training set's messages; a corpus's train the intent model too only when
-    CORPUS_INTENTS says so."""
+    CORPUS_INTENTS says so. Each message's intent step counts INTENT_SET_WEIGHT when the
+    set is one of round 28's intent recipe (EARLY_SETS, LATER_SETS)."""
     intent = CORPUS_INTENTS or name not in CORPUS_SETS
-    return [example_doc(e, intent) for e in load(name)]
+    weight = INTENT_SET_WEIGHT if name in EARLY_SETS + LATER_SETS else 1.0
+    return [replace(example_doc(e, intent), weight=weight) for e in load(name)]
 
 
 def own_docs(everyday: bool = True) -> list[Doc]:
@@ -266,12 +276,13 @@ def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
     (the same weights, in about half the wall time on two free cores)."""
     intents = [(_intent_features(d), INTENTS.index(d.intent))
                for d in docs if d.intent is not None]
+    intent_weights = [d.weight for d in docs if d.intent is not None]
     pending = None
     if parallel and not flag_only:
         import multiprocessing
 
         pool = multiprocessing.get_context("fork").Pool(1)
-        pending = pool.apply_async(train, (intents, INTENTS))
+        pending = pool.apply_async(train, (intents, INTENTS), {"weights": intent_weights})
         pool.close()
     if flag_model is None:
         flags = [(textmodel.features(d.read), FLAG_CLASSES.index(d.flag))
@@ -286,7 +297,7 @@ def fit(docs: Sequence[Doc], threshold: float, flag_only: bool = False,
         intent = pending.get()
         pool.join()
     else:
-        intent = train(intents, INTENTS)
+        intent = train(intents, INTENTS, weights=intent_weights)
     return textmodel.TriageModel(redflag, intent, threshold)
 
 
@@ -589,18 +600,21 @@ def take_corpus(source: Path, prefix: str, out: Path) -> Counter[str]:
 
 
 def recipe(later: bool = True, corpus: bool = True, recent: bool = True,
-           round34: bool = True, round34_corpora: bool = True) -> tuple[str, ...]:
+           round34: bool = True, round34_corpora: bool = True,
+           round35: bool = True) -> tuple[str, ...]:
     """The sets a model trains on, by the switches: `later=False` is the recipe before
     round 28 (the sets up to blind9 alone, whatever the others say), `corpus=False` leaves
     out every corpus, `recent=False` blind24-33, `round34=False` blind34-39 and the corpora
     added in round 34, `round34_corpora=False` those corpora alone (the shipped model of
-    round 34, trained before they were written). All on: TRAIN_SETS."""
+    round 34, trained before they were written), `round35=False` blind40-45 (with
+    `round34_corpora=False`: round 34's shipped recipe). All on: TRAIN_SETS."""
     if not later:
         return EARLY_SETS
     corpora = tuple(name for name in CORPUS_SETS
                     if (round34 and round34_corpora) or name not in ROUND34_CORPORA)
     return (EARLY_SETS + LATER_SETS + (corpora if corpus else ())
-            + (RECENT_SETS if recent else ()) + (ROUND34_SETS if round34 else ()))
+            + (RECENT_SETS if recent else ()) + (ROUND34_SETS if round34 else ())
+            + (ROUND35_SETS if round35 else ()))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -633,6 +647,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-round34-corpora", action="store_true",
                         help="train without the corpora added in round 34 (round 34's "
                              "shipped red-flag model: blind34-39 without them)")
+    parser.add_argument("--no-round35", action="store_true",
+                        help="train without blind40-45 (with --no-round34-corpora: the "
+                             "recipe of round 34's shipped model)")
+    parser.add_argument("--without", nargs="*", default=[], choices=TRAIN_SETS,
+                        help="write: leave these sets out of training (a held-out check "
+                             "of the sets left out)")
     parser.add_argument("--takes", type=float, nargs=2, metavar=("NONE", "CONCRETE"),
                         help="the model's intent replaces the rules' at these probabilities "
                              "(triage.MODEL_TAKES: no request found / a concrete one)")
@@ -659,19 +679,29 @@ def main(argv: Sequence[str] | None = None) -> int:
                         help="write: train the intent model in a second process meanwhile")
     parser.add_argument("--flag-only", action="store_true",
                         help="train only the red-flag model (intent: the shipped one)")
+    parser.add_argument("--intent-only", action="store_true",
+                        help="write: train only the intent model (red flags: the shipped "
+                             "model, or --flags-of's)")
+    parser.add_argument("--flags-of", type=Path,
+                        help="write: the red-flag model of this file instead of training one")
+    parser.add_argument("--intent-set-weight", type=float, default=INTENT_SET_WEIGHT,
+                        help="an intent example of round 28's sets (through blind23) counts "
+                             "this much (a later set's: 1)")
     parser.add_argument("--misses", type=Path,
                         help="loso: append every held-out error here (JSON lines, ids only)")
     parser.add_argument("--cache", type=Path,
                         help="keep each fold's model here and reuse it (same data only)")
     args = parser.parse_args(argv)
-    globals().update(CORPUS_INTENTS=args.corpus_intents)
+    globals().update(CORPUS_INTENTS=args.corpus_intents,
+                     INTENT_SET_WEIGHT=args.intent_set_weight)
     globals().update(EPOCHS=args.epochs, OWN_WEIGHT=args.own_weight, MISSES=args.misses,
                      ROUND12=not args.no_round12, ROUND14=not args.no_round14,
                      FLAG_WEIGHT=args.flag_weight, FLAG_FROM=args.flag_from)
     globals().update(TRAIN_SETS=recipe(later=not args.no_later, corpus=not args.no_corpus,
                                        recent=not args.no_recent,
                                        round34=not args.no_round34,
-                                       round34_corpora=not args.no_round34_corpora))
+                                       round34_corpora=not args.no_round34_corpora,
+                                       round35=not args.no_round35))
     if args.takes:
         none, concrete = args.takes
         triage.MODEL_TAKES.update({"none": none, "fallback": none, "concrete": concrete})
@@ -694,9 +724,21 @@ def main(argv: Sequence[str] | None = None) -> int:
             else textmodel.shipped()
         suite(textmodel.TriageModel(chosen.redflag, chosen.intent, args.threshold))
         return 0
-    docs = [d for name in TRAIN_SETS for d in set_docs(name)] + own_docs() * OWN_WEIGHT
-    model = pruned(fit(docs, args.threshold, args.flag_only, parallel=args.parallel),
-                   args.prune, intent=not args.flag_only)
+    if args.flag_only and (args.intent_only or args.flags_of):
+        parser.error("--flag-only trains the red-flag model: not with --intent-only or "
+                     "--flags-of")
+    flags = None
+    if args.flags_of:
+        try:
+            flags = textmodel.TriageModel.from_bytes(args.flags_of.read_bytes()).redflag
+        except (OSError, ValueError) as error:
+            parser.error(f"--flags-of {args.flags_of}: {error}")
+    elif args.intent_only:
+        flags = textmodel.shipped().redflag
+    docs = [d for name in TRAIN_SETS if name not in args.without
+            for d in set_docs(name)] + own_docs() * OWN_WEIGHT
+    model = pruned(fit(docs, args.threshold, args.flag_only, flag_model=flags,
+                       parallel=args.parallel), args.prune, intent=not args.flag_only)
     out = args.out or ROOT / "src" / "cxinbox" / "domain" / textmodel.MODEL_FILE
     out.write_bytes(model.to_bytes())
     print(f"wrote {out}: {out.stat().st_size} bytes, "

@@ -16,13 +16,14 @@ from bench import train_triage_model as training
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 BLIND34_39 = tuple(f"triage_blind{n}" for n in range(34, 40))
+BLIND40_45 = tuple(f"triage_blind{n}" for n in range(40, 46))
 
 
 def test_the_shipped_recipe_holds_every_development_set_and_corpus_once() -> None:
     sets = training.TRAIN_SETS
     assert sets == training.recipe()
     assert len(set(sets)) == len(sets)
-    assert set(BLIND34_39) <= set(sets)
+    assert set(BLIND34_39) <= set(sets) and set(BLIND40_45) <= set(sets)
     assert {"shcorpus_dev", "hicorpus_dev", "shcorpus2_dev"} <= set(sets)
     for name in sets:  # each one a file the training reads
         assert (DATA / f"{name}.jsonl").is_file(), name
@@ -41,8 +42,12 @@ def test_each_switch_leaves_out_what_it_says() -> None:
     assert "shcorpus_dev" in round33 and "triage_blind33" in round33
     assert set(training.recipe()) - set(round33) == {*BLIND34_39, "hicorpus_dev",
                                                      "shcorpus2_dev"}
-    shipped34 = training.recipe(round34_corpora=False)  # round 34's shipped red flags
-    assert set(training.recipe()) - set(shipped34) == {"hicorpus_dev", "shcorpus2_dev"}
+    round34 = training.recipe(round35=False)
+    assert set(training.recipe()) - set(round34) == set(BLIND40_45)
+    # round 34's shipped red flags: blind40-45 and the round-34 corpora out
+    shipped34 = training.recipe(round34_corpora=False, round35=False)
+    assert set(training.recipe()) - set(shipped34) == {*BLIND40_45, "hicorpus_dev",
+                                                       "shcorpus2_dev"}
     assert set(BLIND34_39) <= set(shipped34) and "shcorpus_dev" in shipped34
     rounds30_32 = training.recipe(recent=False, round34=False)
     assert set(round33) - set(rounds30_32) == set(training.RECENT_SETS)
@@ -51,6 +56,42 @@ def test_each_switch_leaves_out_what_it_says() -> None:
     assert training.recipe(later=False) == training.EARLY_SETS
     assert set(training.recipe(corpus=False)) == set(training.recipe()) - set(
         training.CORPUS_SETS)
+
+
+def test_round28s_sets_weigh_more_in_the_intent_model_only() -> None:
+    """An intent example of the sets through blind23 counts INTENT_SET_WEIGHT, a later
+    set's 1; a corpus trains no intent (CORPUS_INTENTS off); the red-flag steps are not
+    weighted by set."""
+    assert training.INTENT_SET_WEIGHT > 1.0
+    early = training.set_docs("triage_dev16c")  # the smallest set of round 28's recipe
+    later = training.set_docs("triage_blind40")
+    assert early and later
+    assert {d.weight for d in early} == {training.INTENT_SET_WEIGHT}
+    assert {d.weight for d in later} == {1.0}
+    assert all(d.intent is not None for d in early + later)
+    assert all(d.intent is None for d in training.set_docs("shcorpus2_dev"))
+    # the weight reaches the step: one weighted pair moves its class as far as the same
+    # pair seen twice by the first step
+    pairs = [({1, 2}, 1)]
+    once = training.train(pairs, ("a", "b"), weights=[1.0])
+    heavy = training.train(pairs, ("a", "b"), weights=[2.0])
+    assert heavy.bias[1] > once.bias[1] > 0.0
+
+
+@pytest.mark.parametrize("args,said", [
+    (["--flag-only", "--intent-only"], "--flag-only trains the red-flag model"),
+    (["--flags-of", "nowhere.bin"], "--flags-of nowhere.bin"),
+])
+def test_write_refuses_bad_model_options_in_one_line(args: list[str], said: str,
+                                                     tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "train_triage_model.py"), "write",
+         "--out", str(tmp_path / "m.bin"), *args],
+        capture_output=True, text=True, cwd=tmp_path, check=False,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"})
+    assert done.returncode != 0
+    assert said in done.stderr and "Traceback" not in done.stderr
+    assert not (tmp_path / "m.bin").exists()
 
 
 def _row(id_: str, body: str, **changes: object) -> dict[str, object]:

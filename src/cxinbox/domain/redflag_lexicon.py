@@ -3294,7 +3294,25 @@ NEGATION_IS_SYMPTOM: Final = (
     # his phone", "no contesta el celular"): not a denial of anything
     r"|\b(?:isn'?t|is not|not|won'?t|wont|doesn'?t|does not|hasn'?t been|has not been) (?:answering|picking up|returning) "
     r"(?:(?:his|her|their|my|our|the) )?(?:phone|cell|calls|texts|messages)\b|"
-    r"\bno (?:contesta|responde|agarra|coge|atiende|devuelve) (?:el|su|sus|mis|las|los) (?:telefono|celular|cel|llamadas|mensajes)\b")
+    r"\bno (?:contesta|responde|agarra|coge|atiende|devuelve) (?:el|su|sus|mis|las|los) (?:telefono|celular|cel|llamadas|mensajes)\b"
+    # round 35 (model retrained with the corpora): a wish to be with someone who died, told
+    # with the death ("she just wants to be with dad now (he passed in june)", "quiere irse
+    # con mi papá que ya falleció"): "passed" there is a death, not a symptom that passed
+    r"|\b(?:(?:keeps? |kept )?(?:saying|says|said|talks? about|talking about|tells? (?:me|us)|told (?:me|us)) (?:that )?"
+    r"(?:(?:she|he|they|i) )?(?:just |only |really )?)?(?:wants?|wanting|wanted|wishes|wished|wish|is ready|ready|longs?|longing) "
+    r"(?:to )?(?:be|go|join) (?:with )?(?:(?:my|her|his|their|our) )?(?:dad|daddy|father|mom|mum|mommy|mother|husband|wife|son|daughter|"
+    r"brother|sister|grandma|grandpa|grandmother|grandfather|partner|baby|boyfriend|girlfriend)\b"
+    r"[^.!?\n]{0,40}?\b(?:passed(?: away| on)?(?! (?:the|a|an|his|her|my|it|them|out)\b)|died|is gone|was killed)\b|"
+    r"\b(?:(?:dice|decia|repite|me dijo) (?:que )?)?(?:quiere|quiero|quisiera|queria|desea|deseo) (?:irse|irme|estar|reunirse|reunirme|ir) "
+    r"con (?:(?:mi|su|tu|nuestro|nuestra) )?(?:papa|mama|padre|madre|esposo|esposa|marido|mujer|hij[oa]|herman[oa]|abuel[oa]|novi[oa]|bebe)\b"
+    r"[^.!?\n]{0,40}?\b(?:fallecio|murio|se murio|descanse|partio|se nos fue)\b"
+    # round 35: the ordinary reasons denied before the warning ("im not drunk and im not
+    # angry, just done", "no estoy borracho ni enojado, solo cansado de todo"): the denials
+    # frame the sign, they deny nothing of it
+    r"|\b(?:(?:i'?m|im|i am) )?not (?:\w+ ){0,2}?\w+(?:(?:,| and| or| nor)? (?:(?:i'?m|im|i am) )?not (?:\w+ ){0,2}?\w+){0,3},? "
+    r"(?:(?:i'?m|im|i am) )?(?:just|only|simply) (?:done(?! with (?:the|my|his|her|it|them|that|this|work|school)\b)|so done|tired of (?:it|everything|all of it|living)|finished|over it|ready|checked out)\b|"
+    r"\bno estoy (?:\w+ ){0,2}?\w+(?:(?:,| y| ni| o)? (?:no estoy )?(?:\w+ ){0,2}?\w+){0,3},? "
+    r"(?:solo|solamente|nada mas|sencillamente) (?:cansad[oa] de (?:todo|vivir)|hart[oa] de (?:todo|vivir)|list[oa]|acabad[oa]|ya no puedo mas)\b")
 # (c) A decision or an apology told with its ordinary object in the same message ("I've
 # decided, we're going with the other surgeon", "texted that he's sorry he's late for his
 # appt"): what the model reads as a farewell is a change of doctor or a late arrival. For a
