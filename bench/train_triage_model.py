@@ -85,11 +85,14 @@ ROUND35_SETS = ("triage_blind40", "triage_blind41", "triage_blind42", "triage_bl
                 "triage_blind44", "triage_blind45")
 """The labelled sets scored at first contact after round 34's retrain (development sets
 now), trained on since round 35 (`--no-round35`: the recipe of round 34)."""
-NEXT_SETS: tuple[str, ...] = ()
-"""Labelled sets in bench/data scored at first contact since the shipped model was made and
-not trained on yet (none: the next retrain adds those that come)."""
+NEXT_SETS: tuple[str, ...] = ("triage_blind46", "triage_blind47", "triage_blind48")
+"""Labelled sets in bench/data scored at first contact since the recipe was last widened and
+not trained on yet (round 35's: their misses were mended in the lexicons, so they are
+fitted for those, never for the model)."""
 TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS + RECENT_SETS + ROUND34_SETS + ROUND35_SETS
-"""The shipped recipe (round 35: every development set through blind45 and the corpora);
+"""The recipe `write` trains on (round 35: every development set through blind45 and the
+corpora; the shipped file is still round 34's, trained without blind40-45 and the round-34
+corpora: bench/data/TRIAGE_EVAL.md "Model retrained (round 35)" says why);
 `loso` leaves each out in turn from the same list, so a fold is the shipped recipe less one
 set."""
 FLAG_CLASSES = ("none", *CATEGORIES)
