@@ -133,32 +133,38 @@ def test_bad_jsonl_lines_are_answered_in_place_and_named(tmp_path: Path) -> None
     assert out[3]["error"] == "not a JSON object"
     assert out[4]["error"] == '"body" is missing (the text to assess)'
     assert out[5]["error"] == '"channel" must be "email" or "sms"'
-    # bytes that are not UTF-8 are read as U+FFFD and the line is still assessed
+    # bytes that are not UTF-8 are read as windows-1252 and the line is still assessed
     assert list(out[6]) == ["red_flag", "matched", "intent", "confidence"]
     assert out[7]["error"] == "not JSON (nested too deeply)"
     errors = proc.stderr.splitlines()
     assert [e.split(":")[1].strip() for e in errors[:-1]] == \
         ["line 3", "line 4", "line 5", "line 6", "line 7", "line 8"]
-    assert errors[4] == ("cxinbox: line 7: not UTF-8: 2 byte(s) read as U+FFFD; assessed as"
-                         " read")
+    assert errors[4] == "cxinbox: line 7: not UTF-8: read as windows-1252; assessed as read"
     assert errors[-1] == ('cxinbox: 5 line(s) not assessed (answered with an error);'
                           ' 1 blank line(s) answered {"error": "blank line"};'
-                          ' 1 line(s) not UTF-8, assessed with the bad bytes read as U+FFFD')
+                          ' 1 line(s) not UTF-8, assessed with the bytes read as windows-1252')
 
 
 def test_one_stray_byte_does_not_hide_a_red_flag(tmp_path: Path) -> None:
-    """A line with a byte that is not UTF-8 (Latin-1 from an old export) is assessed with
-    it read as U+FFFD: the chest pain beside it is found, and the line is named (exit 1)."""
+    """A line with a byte that is not UTF-8 (Latin-1 from an old export) is read as a mail
+    body without a charset is, the stray byte as windows-1252: "niño" stays one word (read
+    as U+FFFD it split into "ni", a negation, and "o", which hid the chest pain after it),
+    and the line is named (exit 1)."""
     stdin = ('{"body": "Ma\xf1ana: I have crushing chest pain right now", "channel": "sms"}\n'
+             '{"body": "Mi ni\xf1o tiene dolor de pecho muy fuerte ahora", "channel": "sms"}\n'
+             '{"body": "ni\xf1o con chest pain now", "channel": "sms"}\n'
              .encode("latin-1") + b'{"body": "Thanks, see you Monday"}\n')
     proc = run("triage", "--jsonl", "-", home=tmp_path, stdin=stdin)
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     out = [json.loads(x) for x in proc.stdout.splitlines()]
     assert out[0]["red_flag"] == "chest_pain" and "chest" in out[0]["matched"]
-    assert out[1]["red_flag"] is None and out[1]["intent"] == "other"
+    assert out[1]["red_flag"] == "chest_pain" and "pecho" in out[1]["matched"]
+    assert out[2]["red_flag"] == "chest_pain"
+    assert out[3]["red_flag"] is None and out[3]["intent"] == "other"
     assert proc.stderr.splitlines() == [
-        "cxinbox: line 1: not UTF-8: 1 byte(s) read as U+FFFD; assessed as read",
-        "cxinbox: 1 line(s) not UTF-8, assessed with the bad bytes read as U+FFFD"]
+        f"cxinbox: line {n}: not UTF-8: read as windows-1252; assessed as read"
+        for n in (1, 2, 3)] + [
+        "cxinbox: 3 line(s) not UTF-8, assessed with the bytes read as windows-1252"]
 
 
 def test_jsonl_of_only_good_and_blank_lines_exits_0(tmp_path: Path) -> None:

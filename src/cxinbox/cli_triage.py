@@ -86,8 +86,8 @@ def register(app: typer.Typer) -> None:
             notes = [f'{blank} blank line(s) answered {{"error": "blank line"}}'] if blank \
                 else []
             if repaired:
-                notes.append(f"{repaired} line(s) not UTF-8, assessed with the bad bytes"
-                             " read as U+FFFD")
+                notes.append(f"{repaired} line(s) not UTF-8, assessed with the bytes read"
+                             " as windows-1252")
             if bad or repaired:
                 head = [f"{bad} line(s) not assessed (answered with an error)"] if bad else []
                 _fail("; ".join(head + notes), EXIT_BAD_INPUT)
@@ -169,8 +169,9 @@ class _opened:
 def _triage_lines(stream: BinaryIO) -> tuple[int, int, int]:
     """Assess each JSON line, one output line per input line; returns the numbers of bad
     lines and of blank lines (both answered with {"error": ...}), and of lines assessed
-    with bytes that were not UTF-8 read as U+FFFD (each named on stderr): one stray byte
-    in a message must not keep "chest pain" beside it from being read."""
+    with bytes that were not UTF-8, read as windows-1252 as a mail body without a charset
+    is (each named on stderr): a Latin-1 "niño" from an old export is "niño", not "ni"
+    (a negation) and "o", and must not keep "chest pain" beside it from being read."""
     from cxinbox.domain.triage import assess
 
     bad = blank = repaired = 0
@@ -189,8 +190,8 @@ def _triage_lines(stream: BinaryIO) -> tuple[int, int, int]:
             continue
         if replaced:
             repaired += 1
-            sys.stderr.write(f"cxinbox: line {number}: not UTF-8: {replaced} byte(s) read as"
-                             " U+FFFD; assessed as read\n")
+            sys.stderr.write(f"cxinbox: line {number}: not UTF-8: read as {replaced};"
+                             " assessed as read\n")
         found = assess(body, subject=subject, channel=channel)
         out.write(json.dumps({"red_flag": found.red_flag, "matched": found.matched,
                               "intent": found.intent, "confidence": found.confidence},
@@ -199,16 +200,15 @@ def _triage_lines(stream: BinaryIO) -> tuple[int, int, int]:
     return bad, blank, repaired
 
 
-def _decoded(raw: bytes) -> tuple[str, int]:
-    """The line as text, and how many of its bytes were not UTF-8 (each read as U+FFFD)."""
-    try:
-        return raw.decode("utf-8"), 0
-    except UnicodeDecodeError:
-        text = raw.decode("utf-8", "replace")
-        return text, text.count("\ufffd") - raw.decode("utf-8", "ignore").count("\ufffd")
+def _decoded(raw: bytes) -> tuple[str, str | None]:
+    """The line as text, and how it was read when it was not UTF-8 (as a mail body
+    without a charset is: domain/mime.py `decode_undeclared`)."""
+    from cxinbox.domain.mime import decode_undeclared
+
+    return decode_undeclared(raw)
 
 
-def _parse_line(raw: bytes) -> tuple[str, str, str, int]:
+def _parse_line(raw: bytes) -> tuple[str, str, str, str | None]:
     text, replaced = _decoded(raw)
     try:
         item = json.loads(text)

@@ -193,6 +193,20 @@ def _decode_bytes(
     return text
 
 
+def decode_undeclared(data: bytes) -> tuple[str, str | None]:
+    """Bytes nobody declared a charset for (a line piped to `cxinbox triage`), read as a
+    mail body without one is: UTF-8, a few stray bytes as windows-1252 one by one, text
+    mostly not UTF-8 as windows-1252. Also how it was read when not plain UTF-8."""
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeError:
+        pass
+    if _surely_not_utf8(data):
+        return data.decode("cp1252", "replace"), _CP1252
+    text, used = _resolve_stray(data.decode("utf-8", "surrogateescape"))
+    return text, used
+
+
 _UTF8 = "UTF-8"
 _CP1252 = "windows-1252"
 _PER_BYTE = "UTF-8, stray bytes as windows-1252"

@@ -159,6 +159,12 @@ def _fold_letters(text: str) -> tuple[str, list[int] | None]:
     for i, ch in enumerate(text):
         if ch in "\u2018\u2019\u02bc\u00b4`":
             ch = "'"
+        elif ch == "\ufffd":
+            # a byte lost to decoding ("ni\ufffdo", once "niño") is a letter of its word,
+            # never a word break: "ni" + "o" read "ni" as a negation
+            out.append("_")
+            where.append(i)
+            continue
         for part in unicodedata.normalize("NFKD", ch):
             if unicodedata.combining(part):
                 continue
