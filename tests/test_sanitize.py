@@ -48,10 +48,26 @@ def test_matches_the_per_character_definition(text: str) -> None:
     assert sanitize._clean(text, True) == reference(text, True)
 
 
+ASCII_HOSTILE = st.lists(st.one_of(
+    st.characters(max_codepoint=0x7F),
+    st.sampled_from(["\x1b[31m", "\x1b]52;c;aGk=\x07", "\x1b\\", "\x1bc", "\r\n", "\n\n"]),
+), max_size=40).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(ASCII_HOSTILE)
+def test_ascii_text_matches_the_per_character_definition(text: str) -> None:
+    # ASCII text skips the tables and, without ESC, the escape search: the same answer.
+    assert text.isascii()
+    assert sanitize._clean(text, False) == reference(text, False)
+    assert sanitize._clean(text, True) == reference(text, True)
+
+
 def test_every_single_code_point_agrees() -> None:
     for code in range(0x110000):
         ch = chr(code)
         assert sanitize._clean(ch, False) == reference(ch, False), hex(code)
+        assert sanitize._clean(ch, True) == reference(ch, True), hex(code)
 
 
 def test_plain_ascii_comes_back_unchanged_and_hostile_text_does_not() -> None:

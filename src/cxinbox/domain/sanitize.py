@@ -55,6 +55,13 @@ _BIDI_AND_INVISIBLE: dict[int, str | None] = dict.fromkeys(
 _LINE_SEPARATORS_ONE_LINE: dict[int, str | None] = {0x2028: " ", 0x2029: " "}
 _LINE_SEPARATORS_MULTI_LINE: dict[int, str | None] = {0x2028: "\n", 0x2029: "\n"}
 
+# Both tables in one pass: their keys are apart, and neither maps a character to one the
+# other changes, so one `str.translate` gives what the two in turn gave. Every key is past
+# ASCII: an ASCII text is left as it is, and is not copied through them.
+_ONE_LINE_TABLE: dict[int, str | None] = {**_BIDI_AND_INVISIBLE, **_LINE_SEPARATORS_ONE_LINE}
+_MULTI_LINE_TABLE: dict[int, str | None] = {**_BIDI_AND_INVISIBLE,
+                                             **_LINE_SEPARATORS_MULTI_LINE}
+
 _REPLACEMENT = "\ufffd"
 
 
@@ -74,23 +81,32 @@ def _control_to_visible(ch: str, keep_newlines: bool) -> str:
 _UNSAFE_CHARS = re.compile(
     "[\x00-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff"
     "\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+_UNSAFE_KEEPING_NEWLINES = re.compile(
+    "[\x00-\x09\x0b-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff"
+    "\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+"""`_UNSAFE_CHARS` less the newline, for multi-line text, where a newline stays itself: a
+body's every line break no longer goes through a Python call to be put back."""
 
 
 def _clean(text: str, keep_newlines: bool) -> str:
     if not text:
         return ""
-    if text.isascii() and text.isprintable():  # most names and subjects: nothing to do
-        return text
-    text = _ESCAPES.sub("", text)
-    text = text.translate(_BIDI_AND_INVISIBLE)
-    text = text.translate(_LINE_SEPARATORS_MULTI_LINE if keep_newlines
-                          else _LINE_SEPARATORS_ONE_LINE)
+    if text.isascii():
+        if text.isprintable():  # most names and subjects: nothing to do
+            return text
+        # In ASCII, an escape sequence starts with ESC (the 8-bit forms are past ASCII),
+        # and nothing the tables map is there.
+        if "\x1b" in text:
+            text = _ESCAPES.sub("", text)
+    else:
+        text = _ESCAPES.sub("", text)
+        text = text.translate(_MULTI_LINE_TABLE if keep_newlines else _ONE_LINE_TABLE)
 
     def visible(match: re.Match[str]) -> str:
         ch = match.group()
         return _control_to_visible(ch, keep_newlines) if ord(ch) < 0xA0 else _REPLACEMENT
 
-    return _UNSAFE_CHARS.sub(visible, text)
+    return (_UNSAFE_KEEPING_NEWLINES if keep_newlines else _UNSAFE_CHARS).sub(visible, text)
 
 
 def clean_line(text: str | None, max_len: int | None = None) -> str:

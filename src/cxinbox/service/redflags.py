@@ -35,22 +35,9 @@ from typing import TYPE_CHECKING, Final
 
 from cxinbox.config import Config
 from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
-from cxinbox.domain.compose import (
-    CANNED_PIECE_KEPT,
-    HandedOut,
-    body_shingles,
-    canned_kept,
-    canned_shingles,
-    canned_still_there,
-    carried_details,
-    handed_out_texts,
-    replies_shingles,
-)
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import keyword_word
-from cxinbox.service.canned_library import canned_views
 from cxinbox.service.logsafe import fields, log_failure
-from cxinbox.service.notify import run_notify
 from cxinbox.service.parsepool import (
     HEAD_BYTES,
     _mailing,
@@ -64,7 +51,13 @@ from cxinbox.store.records import TriageCandidate
 
 if TYPE_CHECKING:  # the detectors are imported where they run: a bulk sync runs them in
     # its parse pool (service/parsepool.py), and its own process need not load them
+    from cxinbox.domain.compose import HandedOut
     from cxinbox.domain.triage import Assessment
+
+# The reply guard's texts (domain/compose.py, service/canned_library.py) and the notify
+# command (service/notify.py) are imported where they are used: the sync imports this
+# module for `triage_arrivals` and, before its IMAP login, would load them (email.policy
+# among them) for nothing.
 
 log = logging.getLogger("cxinbox.triage")
 
@@ -139,6 +132,8 @@ def _hashes(key: bytes, shingles: Sequence[str]) -> list[bytes]:
 def handed_hashes(key: bytes, text: str) -> str:
     """What an event keeps of a handed-out `text`: its shingles' keyed hashes, packed in
     one base64 string ("" when the text is too short to tell from a person's own)."""
+    from cxinbox.domain.compose import canned_shingles
+
     return base64.b64encode(b"".join(_hashes(key, canned_shingles(text)))).decode("ascii")
 
 
@@ -175,6 +170,15 @@ def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str, *,
     those still waiting) already held of the same text: a text sent a piece at a time is
     the text (`domain.compose.canned_still_there`). `outbox_id`: the queued reply being
     judged, left out of those. `key`: the store's text key (`Store.text_key`)."""
+    from cxinbox.domain.compose import (
+        CANNED_PIECE_KEPT,
+        body_shingles,
+        canned_kept,
+        canned_still_there,
+        handed_out_texts,
+        replies_shingles,
+    )
+
     state = tx.red_flag_state(conversation_id)
     if state is None or not state.is_open:
         return None
@@ -224,12 +228,17 @@ def canned_left(tx: StoreTx, key: bytes, conversation_id: int, body: str, *,
 def library_handouts(config: Config, key: bytes) -> list[HandedOut]:
     """The clinic's canned replies (service/canned_library.py) as `canned_left` judges
     them: every one, as if handed out for the conversation."""
+    from cxinbox.domain.compose import HandedOut
+    from cxinbox.service.canned_library import canned_views
+
     return [HandedOut(handed_hashes(key, view.body), f"canned reply {view.name!r}")
             for view in canned_views(config)]
 
 
 def _handed_out_on(tx: StoreTx, conv_ids: Sequence[int]) -> tuple[list[HandedOut], list[str]]:
     """Every text handed out (or carried) for these conversations, and legacy line hashes."""
+    from cxinbox.domain.compose import handed_out_texts
+
     texts: list[HandedOut] = []
     lines: list[str] = []
     for conv_id in conv_ids:
@@ -247,6 +256,8 @@ def carry_at_split(tx: StoreTx, actor: str, parent: int, child: int) -> bool:
     there, and so may a draft's text. A copy, not a link, so nothing later (retention
     releasing the split's events, the parent merged elsewhere) can take it away; what is
     handed out for the parent after the split is the parent's alone. True when any."""
+    from cxinbox.domain.compose import carried_details
+
     texts, lines = _handed_out_on(tx, tx.handout_sources(parent))
     if not texts and not lines:
         return False
@@ -261,6 +272,8 @@ def carry_at_unmerge(tx: StoreTx, actor: str, into: int, other: int,
     handed out for the conversations it read while they were merged (`sources_before`,
     `into`'s sources then) and no longer reads: a draft written while merged may hold
     either's text."""
+    from cxinbox.domain.compose import carried_details
+
     for conv_id, from_id in ((into, other), (other, into)):
         now = set(tx.handout_sources(conv_id))
         texts, lines = _handed_out_on(tx, [c for c in sources_before if c not in now])
@@ -523,6 +536,8 @@ def notify_raised(config: Config, raised: Sequence[Raised]) -> threading.Thread 
 
 
 def _notify_one(argv: list[str], hit: Raised) -> None:
+    from cxinbox.service.notify import run_notify
+
     by = "detector" if hit.category else BY_TAG
     run_notify(argv, env={"CXINBOX_EVENT": "red_flag", "CXINBOX_STATE": "red-flag",
                           "CXINBOX_CATEGORY": hit.category, "CXINBOX_RAISED_BY": by,
