@@ -38,9 +38,10 @@ ALLOWED: dict[str, frozenset[str]] = {
 }
 
 BOUNDARY = frozenset({"cxinbox.store.interface", "cxinbox.store.records",
-                      "cxinbox.store.fence"})
+                      "cxinbox.store.fence", "cxinbox.store.replaylog"})
 """The only store modules code above the store may import (store.fence: which lease this
-thread's writes are fenced by, knowing no backend)."""
+thread's writes are fenced by, knowing no backend; store.replaylog: the buffer of audit
+events a `rules test` replay hands the store at each rehearsal, knowing no backend)."""
 
 ABOVE_STORE = frozenset({"service", "api", "wiring", "ui", "channels", "config"})
 """Layers that must not know which store runs (wiring chooses it, so it may)."""

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from cxinbox.store.records import ReplayLog
+from cxinbox.store.replaylog import ReplayLog
 from cxinbox.store.retention import TrailStart, delete_released
 
 CLINIC = "+15550001"

@@ -309,6 +309,9 @@ def copy_store(config: Config, url: str, actor: str,
     from cxinbox.store.pg.copy import check_target, connect, copy_to_postgres, shown_url
 
     _admin_only(config, actor, "copying the store")
+    from cxinbox.store.pg import require_driver
+
+    require_driver()  # the install's gap first: no copy is possible without the driver
     require_cache(config.db_path)  # the copy's source; the target is made
     target = connect(url, config.store.connect_timeout_s)
     try:
@@ -351,6 +354,9 @@ def verify_store_copy(config: Config, url: str, actor: str) -> VerifyReport:
     from cxinbox.store.pg.copy import check_copy, connect
 
     _admin_only(config, actor, "checking a copy of the store")
+    from cxinbox.store.pg import require_driver
+
+    require_driver()  # the install's gap first: no copy is possible without the driver
     require_cache(config.db_path)  # the copy's source; the target is made
     target = connect(url, config.store.connect_timeout_s)
     try:

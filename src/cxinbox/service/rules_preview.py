@@ -92,10 +92,10 @@ from cxinbox.store.records import (
     MessageRecord,
     PastState,
     PastTrigger,
-    ReplayLog,
     StoredEvent,
     TriageCandidate,
 )
+from cxinbox.store.replaylog import ReplayLog
 
 MAX_SHOWN = 500
 """Firings listed at most (the counts are always complete)."""

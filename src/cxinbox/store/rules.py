@@ -25,9 +25,9 @@ if TYPE_CHECKING:
         MessageRecord,
         PastState,
         PastTrigger,
-        ReplayLog,
         StoredEvent,
     )
+    from cxinbox.store.replaylog import ReplayLog
 
 _CLOCK = clock_sql()
 """A message's time as the live rules read it (migration 28): a patient's by its arrival

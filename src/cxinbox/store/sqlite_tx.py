@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from cxinbox.domain.reports import KeptBusiness
     from cxinbox.store.anchor import EventStamp
     from cxinbox.store.records import *  # the record types: listed once, where defined
+    from cxinbox.store.replaylog import ReplayLog
     from cxinbox.store.retention import TrailStart
 
 
