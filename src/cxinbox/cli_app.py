@@ -1273,26 +1273,7 @@ def _test_rule(config: Config, name: str, since: int) -> Preview:
     engine = rules_engine(service.store, config, replaying=name)
     if engine is None:
         raise NotFound(f"no rule named {name!r}")
-    return _as_arrived(service.store, preview(service, engine, name, since))
-
-
-def _as_arrived(store: Store, result: Preview) -> Preview:
-    """An arrival's row at the conversation's arrival (its first message's time), as
-    `list` shows it: the moment its mail was stored can be much later (a first sync's
-    backlog, a kept demo built in one go)."""
-    if result.trigger != "arrival" or not result.rows:
-        return result
-    import dataclasses
-
-    with store.reading() as tx:
-        found = {row.conversation_id: tx.conversation(row.conversation_id)
-                 for row in result.rows}
-    rows = []
-    for row in result.rows:
-        record = found[row.conversation_id]
-        came = record.created_at if record is not None else row.at
-        rows.append(dataclasses.replace(row, at=min(row.at, came)))
-    return dataclasses.replace(result, rows=tuple(rows))
+    return preview(service, engine, name, since)
 
 
 def _register_reply_commands() -> None:

@@ -9,7 +9,8 @@ from dataclasses import dataclass
 @dataclass(frozen=True, slots=True)
 class PreviewRow:
     """One time the rule would have fired: on which conversation, when (epoch seconds: the
-    trigger's moment), its subject, and what it would have done."""
+    trigger's moment; an arrival's, the conversation's arrival, as `list` shows it), its
+    subject, and what it would have done."""
 
     conversation_id: int
     at: int

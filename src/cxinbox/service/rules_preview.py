@@ -157,12 +157,15 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
     budget = _Assessing(MAX_ASSESSED if engine.reads_triage_before(rule) else 0)
     log = ReplayLog(moments[0].seq if moments else 0)
     for together in _batches(moments):
-        for moment, applied, subject, live in _rehearse(inbox, engine, rule, together,
-                                                        budget, log):
+        for moment, applied, subject, live, created in _rehearse(inbox, engine, rule,
+                                                                 together, budget, log):
             fired += 1
             backlog += bool(live)
             if len(rows) < MAX_SHOWN:
-                rows.append(PreviewRow(moment.conversation_id, moment.at, subject,
+                # An arrival is shown when the conversation came in, as `list` shows it:
+                # its mail may have been stored much later (a first sync's backlog).
+                at = min(moment.at, created) if rule.on == "arrival" else moment.at
+                rows.append(PreviewRow(moment.conversation_id, at, subject,
                                        _would(applied), live))
     inbox.record_read("rules.test", "", {"rule": rule.name, "since": since,
                                          "count": fired,
@@ -239,9 +242,9 @@ arrival rules read it: store/rules.py `arrivals_after`)."""
 
 def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
               together: list[PastTrigger], budget: _Assessing, log: ReplayLog,
-              ) -> list[tuple[PastTrigger, Applied, str, str]]:
-    """The tested rule's firings at one moment (with each conversation's subject and where
-    live did otherwise); all the rehearsal wrote is rolled back. Old messages are assessed
+              ) -> list[tuple[PastTrigger, Applied, str, str, int]]:
+    """The tested rule's firings at one moment (with each conversation's subject, where
+    live did otherwise and when it came in); all the rehearsal wrote is rolled back. Old messages are assessed
     first (`_assess_old`), outside the rehearsal's write lock. The audit trail is read
     from `log`, which the rehearsal first brings up to date, in the same read as the
     moment's conversations, their tags and later messages: on PostgreSQL every read is a
@@ -249,6 +252,7 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     waiting there, are not)."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
+    created: dict[int, int] = {}
     lives: dict[int, str] = {}
     found = _assess_moment(inbox, together, budget) if budget.left else {}
     counts = counts_open(inbox.config)
@@ -273,6 +277,7 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
                 past = _as_assessed(past, found[conv_id])
             tx.rewind(conv_id, past)
             subjects[conv_id] = clean_line(conv.subject, max_len=60)
+            created[conv_id] = conv.created_at
             if _was_backlog(tx, rule.on, moment, bounds):
                 lives[conv_id] = BACKLOG_LIVE
         kept: frozenset[int] = frozenset()
@@ -290,7 +295,8 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
             firing = engine.fire(tx, rule.on, list(subjects), now=at, kept=kept)
     by_id = {m.conversation_id: m for m in together}
     return [(by_id[a.conversation_id], a, subjects[a.conversation_id],
-             lives.get(a.conversation_id, "")) for a in firing.applied if a.rule == rule.name]
+             lives.get(a.conversation_id, ""), created[a.conversation_id])
+            for a in firing.applied if a.rule == rule.name]
 
 
 @contextmanager
