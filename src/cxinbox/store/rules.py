@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import json
 import sqlite3
-from collections.abc import Container, Sequence
+from collections.abc import Container, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.intent_kept import conversation_intent
@@ -163,39 +163,32 @@ def _triggers(conn: sqlite3.Connection,
             for c, seq, at in happened]
 
 
-def _chunks(ids: Sequence[int]) -> list[list[int]]:
+def _rows_in(conn: sqlite3.Connection, sql: str, ids: Sequence[int]) -> Iterator[Any]:
+    """The rows of `sql`, whose "IN (?ids)" is given `ids` (each once), a read per 500
+    ids rather than one per id."""
     unique = sorted(set(ids))
-    return [unique[i:i + 500] for i in range(0, len(unique), 500)]
+    for start in range(0, len(unique), 500):
+        chunk = unique[start:start + 500]
+        yield from conn.execute(sql.replace("?ids", ",".join("?" * len(chunk))), chunk)
 
 
 def _live_ids(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> set[int]:
-    """Those of `conv_ids` not merged away (one read per 500, not one each)."""
-    out: set[int] = set()
-    for chunk in _chunks(conv_ids):
-        out.update(int(r[0]) for r in conn.execute(
-            f"SELECT id FROM conversations WHERE id IN ({','.join('?' * len(chunk))})"
-            " AND merged_into IS NULL", chunk))
-    return out
+    """Those of `conv_ids` not merged away."""
+    return {int(r[0]) for r in _rows_in(
+        conn, "SELECT id FROM conversations WHERE id IN (?ids) AND merged_into IS NULL",
+        conv_ids)}
 
 
 def _with_inbound(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> set[int]:
     """Those of `conv_ids` the patient wrote in (more than SMS keywords)."""
-    out: set[int] = set()
-    for chunk in _chunks(conv_ids):
-        out.update(int(r[0]) for r in conn.execute(
-            f"SELECT DISTINCT m.conversation_id FROM messages m WHERE m.conversation_id IN"
-            f" ({','.join('?' * len(chunk))}) AND m.direction = 'in'"
-            f" AND {_not_keyword('m')}", chunk))
-    return out
+    return {int(r[0]) for r in _rows_in(
+        conn, "SELECT DISTINCT m.conversation_id FROM messages m WHERE m.conversation_id"
+        f" IN (?ids) AND m.direction = 'in' AND {_not_keyword('m')}", conv_ids)}
 
 
 def _created_at(conn: sqlite3.Connection, conv_ids: Sequence[int]) -> dict[int, int]:
-    out: dict[int, int] = {}
-    for chunk in _chunks(conv_ids):
-        out.update((int(c), int(at)) for c, at in conn.execute(
-            f"SELECT id, created_at FROM conversations WHERE id IN"
-            f" ({','.join('?' * len(chunk))})", chunk))
-    return out
+    return {int(c): int(at) for c, at in _rows_in(
+        conn, "SELECT id, created_at FROM conversations WHERE id IN (?ids)", conv_ids)}
 
 
 def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
@@ -341,13 +334,12 @@ def _intents_by(conn: sqlite3.Connection,
     (`store.triage.set_intent`). "Of then" is received by `at` (`_CLOCK`): a reply
     received then with a Date: in the future counts. One read per 500 conversations."""
     assessed: dict[int, list[tuple[str, float, int | None]]] = {}
-    for chunk in _chunks([c for c, _ in pairs]):
-        for conv, intent, confidence, clock in conn.execute(
-                f"SELECT conversation_id, intent, intent_confidence, {_CLOCK} FROM messages"
-                f" WHERE conversation_id IN ({','.join('?' * len(chunk))})"
-                " AND direction = 'in' AND intent IS NOT NULL ORDER BY id", chunk):
-            assessed.setdefault(int(conv), []).append(
-                (str(intent), float(confidence or 0.0), None if clock is None else int(clock)))
+    for conv, intent, confidence, clock in _rows_in(
+            conn, f"SELECT conversation_id, intent, intent_confidence, {_CLOCK} FROM messages"
+            " WHERE conversation_id IN (?ids) AND direction = 'in' AND intent IS NOT NULL"
+            " ORDER BY id", [c for c, _ in pairs]):
+        assessed.setdefault(int(conv), []).append(
+            (str(intent), float(confidence or 0.0), None if clock is None else int(clock)))
     out: dict[tuple[int, int], str] = {}
     for conv, at in pairs:
         held: tuple[str, float] | None = None
