@@ -392,13 +392,8 @@ def rewind(conn: sqlite3.Connection, conv_id: int, state: PastState) -> None:
 def forget_acks_after(conn: sqlite3.Connection, seq: int, log: ReplayLog | None = None) -> None:
     """Drop from the ledger the acknowledgements the rules queued after event `seq` (only
     inside a rehearsal, so a replayed trigger sees the ledger as it was then)."""
-    if log is not None:
-        items = [e.details.get("outbox") for e in log.after(seq)
-                 if e.action == "rule.acknowledged"]
-    else:
-        items = [json.loads(d or "{}").get("outbox") for (d,) in conn.execute(
-            "SELECT details FROM events WHERE action = 'rule.acknowledged' AND seq > ?",
-            (seq,))]
+    items = [e.details.get("outbox") for e in _log_from(conn, seq, log).after(seq)
+             if e.action == "rule.acknowledged"]
     conn.executemany("DELETE FROM rule_acks WHERE outbox_id = ?",
                      [(i,) for i in items if isinstance(i, int)])
 
@@ -413,24 +408,23 @@ def rewind_opt_outs(conn: sqlite3.Connection, seq: int, log: ReplayLog | None = 
     was texted, or retention has released the event since), the state its first later
     event changed: an `sms.opt_in` is recorded only when a START ends an opt-out, so the
     number was opted out then; after an `sms.opt_out` it had not been."""
+    log = _log_from(conn, seq, log)
     first_later: dict[str, str] = {}
-    for action, number in _opt_events_after(conn, seq, log):
-        first_later.setdefault(number, action)
+    for event in log.after(seq):
+        if event.action in _OPT_EVENTS and event.details.get("number"):
+            first_later.setdefault(str(event.details["number"]), event.action)
     if not first_later:
         return
     before: dict[str, str] = {}
-    if log is None:
-        before = _opt_states_by(conn, seq, first_later)
-    else:
-        for event in reversed(log.back_from(seq)):  # oldest first: the last one counts
-            texted = event.details.get("number")
-            if event.action in _OPT_EVENTS and texted in first_later:
-                before[str(texted)] = "out" if event.action == "sms.opt_out" else "in"
-        if "opt" not in log.before_base:
-            log.before_base["opt"] = _opt_states_by(conn, log.base, None)
-        for number in first_later:
-            if number not in before and number in log.before_base["opt"]:
-                before[number] = log.before_base["opt"][number]
+    for event in reversed(log.back_from(seq)):  # oldest first: the last one counts
+        texted = event.details.get("number")
+        if event.action in _OPT_EVENTS and texted in first_later:
+            before[str(texted)] = "out" if event.action == "sms.opt_out" else "in"
+    if "opt" not in log.before_base:
+        log.before_base["opt"] = _opt_states_by(conn, log.base)
+    for number in first_later:
+        if number not in before and number in log.before_base["opt"]:
+            before[number] = log.before_base["opt"][number]
     for number in sorted(first_later):
         if number not in before and first_later[number] == "sms.opt_in":
             before[number] = "out"
@@ -441,33 +435,15 @@ def rewind_opt_outs(conn: sqlite3.Connection, seq: int, log: ReplayLog | None = 
             conn.execute("DELETE FROM sms_opt_outs WHERE number = ?", (number,))
 
 
-def _opt_events_after(conn: sqlite3.Connection, seq: int,
-                      log: ReplayLog | None) -> list[tuple[str, str]]:
-    """(action, number) of each STOP/START recorded after event `seq`, oldest first."""
-    if log is not None:
-        return [(e.action, str(e.details["number"])) for e in log.after(seq)
-                if e.action in _OPT_EVENTS and e.details.get("number")]
-    marks = ",".join("?" * len(_OPT_EVENTS))
-    out: list[tuple[str, str]] = []
-    for action, d in conn.execute(
-            f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq > ?"
-            " ORDER BY seq", (*_OPT_EVENTS, seq)):
-        if number := json.loads(d or "{}").get("number"):
-            out.append((str(action), str(number)))
-    return out
-
-
-def _opt_states_by(conn: sqlite3.Connection, seq: int,
-                   numbers: Container[str] | None) -> dict[str, str]:
-    """Each number's STOP/START state by its last such event at or before `seq` (of
-    `numbers` only, when given)."""
+def _opt_states_by(conn: sqlite3.Connection, seq: int) -> dict[str, str]:
+    """Each number's STOP/START state by its last such event at or before `seq`."""
     marks = ",".join("?" * len(_OPT_EVENTS))
     out: dict[str, str] = {}
     for action, details in conn.execute(
             f"SELECT action, details FROM events WHERE action IN ({marks}) AND seq <= ?"
             " ORDER BY seq", (*_OPT_EVENTS, seq)):
         number = json.loads(details or "{}").get("number")
-        if number and (numbers is None or number in numbers):
+        if number:
             out[str(number)] = "out" if action == "sms.opt_out" else "in"
     return out
 
@@ -600,12 +576,8 @@ def rewind_teams(conn: sqlite3.Connection, teams: Sequence[str], seq: int,
             conn.execute("INSERT INTO team_cursors (team, last_member, at) VALUES (?, ?, 0)"
                          " ON CONFLICT (team) DO UPDATE SET last_member = excluded.last_member",
                          (team, member))
-    if log is not None:
-        changes = [e.details for e in log.after(seq) if e.action == "staff.away"]
-    else:
-        changes = [json.loads(d or "{}") for (d,) in conn.execute(
-            "SELECT details FROM events WHERE action = 'staff.away' AND seq > ? ORDER BY seq",
-            (seq,))]
+    changes = [e.details for e in _log_from(conn, seq, log).after(seq)
+               if e.action == "staff.away"]
     first: dict[str, bool] = {}  # user -> away as their first change after `seq` made them
     for d in changes:
         if isinstance(d.get("user"), str) and isinstance(d.get("away"), bool):
@@ -627,14 +599,8 @@ def rewind_holders(conn: sqlite3.Connection, seq: int, log: ReplayLog | None = N
     each recorded after it (what a least-open team counts; only ever inside a rehearsal).
     A conversation that came later had no holder then: its first assignment was from none.
     Those of `keep` are left as they are."""
-    if log is not None:
-        changes = [(e.target, e.action, e.details) for e in log.after(seq)
-                   if e.action in _HOLDS]
-    else:
-        changes = [(str(target), str(action), json.loads(details or "{}"))
-                   for target, action, details in conn.execute(
-                       "SELECT target, action, details FROM events WHERE seq > ? AND action IN"
-                       " ('conversation.assign', 'conversation.status') ORDER BY seq", (seq,))]
+    changes = [(e.target, e.action, e.details) for e in _log_from(conn, seq, log).after(seq)
+               if e.action in _HOLDS]
     first: dict[tuple[int, str], object] = {}
     for target, action, d in changes:
         conv = target.partition(":")[2]
@@ -662,6 +628,17 @@ REPLAYED: tuple[str, ...] = (
     *_INGESTS)
 """The actions a replay's rewinds read (`ReplayLog`): service/rules_preview.py REWOUND
 and those of the functions above."""
+
+
+def _log_from(conn: sqlite3.Connection, seq: int, log: ReplayLog | None) -> ReplayLog:
+    """`log`, or, for a rewind asked without one, the replayed events after `seq` read
+    now: every rewind reads the trail one way."""
+    if log is None:
+        from cxinbox.store.replaylog import ReplayLog
+
+        log = ReplayLog(seq)
+        log.add([_event(r) for r in _catching_up(conn, log).fetchall()])
+    return log
 
 
 def _catching_up(conn: sqlite3.Connection, log: ReplayLog) -> sqlite3.Cursor:
