@@ -798,15 +798,12 @@ def _connect_timeout(url: str, default: int) -> int:
 def read_store_id(url: str, *, timeout_s: int = 5) -> str | None:
     """The `store_id` the database at `url` keeps in cxinbox_meta, read without migrating
     or making one; None when it cannot be reached or has none."""
-    import psycopg
+    from cxinbox.contract.errors import StoreUnreadable
 
     try:
-        with psycopg.connect(url, autocommit=True, connect_timeout=timeout_s) as conn:
-            row = conn.execute("SELECT value FROM cxinbox_meta WHERE key = 'store_id'"
-                               ).fetchone()
-    except (psycopg.Error, OSError):
+        return store_id_or_unreadable(url, "PostgreSQL store", timeout_s=timeout_s)
+    except StoreUnreadable:
         return None
-    return None if row is None else str(row[0])
 
 
 def store_id_or_unreadable(url: str, name: str, *, timeout_s: int = 30) -> str | None:
