@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from tests.support.mailgen import generate_corpus
+from tests.support.pgsyncworker import SYNC_AND_INDEX
 from tests.support.scriptproc import ScriptProcess
 from tests.support.waiting import poll_until, wait_until
 from tests.synchelp import server_digests, store_digests, write_config
@@ -58,24 +59,7 @@ def start(self, item, **kwargs):
 
 fetchahead.IdleFeeder._start = start
 
-class Say:
-    def folder_started(self, account, folder, new):
-        print("started", new, flush=True)
-    def advanced(self, count):
-        print("advanced", count, flush=True)
-    def warn(self, message):
-        print("warn", message.replace(chr(10), " "), flush=True)
-
-store = PgStore(sys.argv[2], max_size=4)
-engine = sync.MailSync(store, load_config(sys.argv[1]),
-                       lambda a: resolve_password(a.name, a.credentials), Say())
-engine.sync_once()
-print("synced", flush=True)
-engine.wait_for_search_index()
-engine.close()
-store.close()
-print("done", flush=True)
-"""
+""" + SYNC_AND_INDEX
 
 TOTAL = 1600
 BATCH = 40

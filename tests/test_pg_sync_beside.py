@@ -23,6 +23,7 @@ import psycopg
 import pytest
 from tests.support.mailgen import generate_corpus
 from tests.support.pgcluster import PgCluster
+from tests.support.pgsyncworker import SYNC_AND_INDEX
 from tests.support.scriptproc import ScriptProcess
 from tests.support.waiting import poll_until, wait_until
 from tests.synchelp import write_config
@@ -42,24 +43,7 @@ from cxinbox.config import load_config
 from cxinbox.service import sync
 from cxinbox.store.pg.store import PgStore
 
-class Say:
-    def folder_started(self, account, folder, new):
-        print("started", new, flush=True)
-    def advanced(self, count):
-        print("advanced", count, flush=True)
-    def warn(self, message):
-        print("warn", message.replace(chr(10), " "), flush=True)
-
-store = PgStore(sys.argv[2], max_size=4)
-engine = sync.MailSync(store, load_config(sys.argv[1]),
-                       lambda a: resolve_password(a.name, a.credentials), Say())
-engine.sync_once()
-print("synced", flush=True)
-engine.wait_for_search_index()
-engine.close()
-store.close()
-print("done", flush=True)
-"""
+""" + SYNC_AND_INDEX
 
 TOTAL = 1200
 BATCH = 40
