@@ -373,5 +373,8 @@ def test_a_first_sync_finds_each_rows_key_by_index(
                "the sync's table statistics")
     counted = found[-1]
     # Each message's checks and lookups by index: no table is read whole per message.
+    # One whole read of a table still small when its statistics are taken is the planner's
+    # fair choice (the search pass beside the sync may read the new conversations so); the
+    # fault read it once per message, hundreds of times over.
     for table in ("conversations", "thread_ids", "raw_messages"):
-        assert counted[table][1] < conversations, (table, counted)
+        assert counted[table][1] <= 2 * counted[table][0], (table, counted)
