@@ -92,10 +92,16 @@ def unreadable_cache(path: Path, exc: BaseException | None) -> StoreUnreadable:
     if info is not None and not stat.S_ISREG(info.st_mode):
         return StoreUnreadable(f"{path}: not a readable cxinbox database (not a file)")
     if isinstance(exc, PermissionError) or (info is not None and not os.access(path, os.R_OK)):
-        from cxinbox.paths import run_as_owner
+        whose = "run the command as the server's user"
+        if info is not None:
+            import pwd
 
-        whose = f"it belongs to uid {info.st_uid}; {run_as_owner(info.st_uid)}" \
-            if info is not None else "run this as the server's user"
+            try:
+                name = pwd.getpwuid(info.st_uid).pw_name
+            except KeyError:
+                name = "the server's user"
+            whose = (f"it belongs to uid {info.st_uid}; run the command as {name}"
+                     f" (runuser -u {name} -- cxinbox ...)")
         return StoreUnreadable(f"{path}: this user may not read the cache (permission"
                                f" denied); {whose}")
     why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
