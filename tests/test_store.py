@@ -41,7 +41,7 @@ def test_not_a_database_is_one_line_error(tmp_path: Path) -> None:
     path = tmp_path / "cxinbox.db"
     path.write_bytes(b"this is not sqlite" * 100)
     path.chmod(0o600)
-    with pytest.raises(StoreError, match="not a usable cxinbox database"):
+    with pytest.raises(StoreError, match="not a readable cxinbox database"):
         Database(path)
 
 

@@ -37,6 +37,7 @@ EXIT_SERVER = 5  # a server unreachable, untrusted or refusing us
 EXIT_FORBIDDEN = 6  # the acting staff member's role does not allow it
 EXIT_PARTIAL = 9  # a bulk change done except on matches an open red flag protects
 EXIT_UNCHECKED = 10  # a check could not look (the store unreachable): no verdict
+EXIT_FOREIGN_LOG = 11  # audit verify: the checkpoint log is another database's, not read
 EXIT_INTERRUPTED = 130
 
 LIST_LIMIT_MAX = 1000
@@ -65,8 +66,10 @@ def error_code(exc: BaseException) -> tuple[int, str] | None:
     from cxinbox.api.socket_server import ServeError
     from cxinbox.channels.credentials import CredentialError
     from cxinbox.channels.imap import ImapError
-    from cxinbox.contract.errors import StoreError
+    from cxinbox.contract.errors import StoreError, StoreUnreadable
 
+    if isinstance(exc, StoreUnreadable):  # nothing was read: no answer, no verdict
+        return EXIT_UNCHECKED, f"could not read the store: {exc}"
     if isinstance(exc, CredentialError):
         from cxinbox.channels.oauth import OAuthError
 

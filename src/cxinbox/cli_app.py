@@ -25,6 +25,7 @@ from typer.core import TyperGroup
 
 from cxinbox.cli import (
     EXIT_ERROR,
+    EXIT_FOREIGN_LOG,
     EXIT_PARTIAL,
     EXIT_SERVER,
     EXIT_UNCHECKED,
@@ -1095,6 +1096,8 @@ def audit_verify_cmd(
                           identify=audit_store_id)
     if report.unchecked is not None:  # nothing compared: no verdict either way
         fail(f"could not check the audit trail: {report.unchecked}", EXIT_UNCHECKED)
+    if report.foreign is not None:  # another database's log: not read, no verdict
+        fail(report.foreign, EXIT_FOREIGN_LOG)
     for finding in report.findings:
         label = "FAIL" if finding.level == "fail" else finding.level
         typer.echo(f"{label:<5} {finding.text}")

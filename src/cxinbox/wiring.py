@@ -44,6 +44,14 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
                         " the database; without --local, commands go through the server")
     _refuse_root_in_anothers_directory(path)
     try:
+        unreadable = path.exists() and not os.access(path, os.R_OK)
+    except PermissionError:
+        unreadable = False  # the directory is kept from us: refused below
+    if unreadable:  # there, and not ours to read: no answer (exit 10), as on PostgreSQL
+        from cxinbox.store.db import unreadable_cache
+
+        raise unreadable_cache(path, None)
+    try:
         kept_from_us = path.parent.exists() and not os.access(
             path.parent, os.R_OK | os.W_OK | os.X_OK)
     except PermissionError:

@@ -43,6 +43,8 @@ from cxinbox.service.checkpoints import (
     Checkpoint,
     CheckpointLog,
     choose_log,
+    foreign_log_line,
+    foreign_store,
     key_id,
     line_digest,
     load_signing_key,
@@ -115,6 +117,8 @@ class Anchor:
         self._prev = ""
         self._made_key = False
         self._refused_start = 0
+        self._store = ""
+        """The id of the database signed (PostgreSQL's), named in every checkpoint."""
         self.standby_wait_s = STANDBY_WAIT_S
         self.standby_problem: str | None = None
         """Why checkpoints sign less than the head (a standby behind, or its position
@@ -134,7 +138,8 @@ class Anchor:
         """
         audit = self.config.audit
         key_path = self.config.audit_key_path
-        choice = choose_log(self.config, self.db.store_id(), _own_key_id(key_path))
+        self._store = self.db.store_id() or ""
+        choice = choose_log(self.config, self._store or None, _own_key_id(key_path))
         log_path = choice.path
         if choice.moved:
             log.warning("audit: %s", choice.move_hint())
@@ -142,6 +147,10 @@ class Anchor:
         self._log = CheckpointLog(log_path)  # first, so a key never exists without a log
         try:
             lines, torn = self._log.tail()
+            theirs = foreign_store(lines, self._store or None)
+            if theirs is not None:  # an explicit checkpoint_log naming another's log
+                raise AnchorError(foreign_log_line(log_path, theirs, self._store or None,
+                                                   self.config.store_identity))
             good = _last_good(lines)
             if good is not None and not key_path.exists():
                 raise AnchorError(f"{key_path}: the audit signing key is missing while"
@@ -279,7 +288,7 @@ class Anchor:
         head = held
         checkpoint = sign(self._key, seq=head.seq, hash=head.hash, count=head.count,
                           at=self.clock(), prev=self._prev, start=start,
-                          start_prev=start_prev)
+                          start_prev=start_prev, store=self._store)
         line = checkpoint.line()
         self._log.append(line)
         if self.shared:

@@ -36,6 +36,8 @@ from cxinbox.service.checkpoints import (
     Checkpoint,
     check_log_file,
     choose_log,
+    foreign_log_line,
+    foreign_store,
     key_id,
     line_digest,
     load_signing_key,
@@ -76,6 +78,10 @@ class TrailReport:
     unchecked: str | None = None
     """Why nothing could be compared (the database unreachable, a refused login): then
     there is no verdict, and `findings` say nothing about the trail."""
+    foreign: str | None = None
+    """Why the checkpoint log was not read: it is another database's (its lines name
+    another store id, `foreign_log_line`). No verdict: that log says nothing about this
+    trail, and this one's were not compared."""
     access: str | None = None
     """Why this user cannot read the signing key's directory (said with `unchecked` too:
     who may run the check)."""
@@ -97,9 +103,15 @@ class TrailReport:
         self.unchecked = why if self.access is None else f"{why}; {self.access}"
         return self
 
+    def refuse_log(self, why: str) -> TrailReport:
+        """The log is another database's: not read, no verdict."""
+        self.findings.clear()
+        self.foreign = why
+        return self
+
     @property
     def passed(self) -> bool:
-        return self.unchecked is None and not any(f.level == "fail" for f in self.findings)
+        return self.unchecked is None and self.foreign is None and not any(f.level == "fail" for f in self.findings)
 
     @property
     def untrusted_from(self) -> int | None:
@@ -146,6 +158,17 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
         lines = None
     if lines is not None and not own_log:  # a syslog copy: "... cxinbox-audit: {json}"
         lines = [text[text.find("{"):] if "{" in text else text for text in lines]
+    theirs = foreign_store(lines or [], store_id)
+    if theirs is not None and not own_log:
+        # A syslog copy may hold several databases' lines: this one's are checked.
+        ours = [text for text in lines or [] if foreign_store([text], store_id) is None]
+        if ours:
+            report.ok(f"{log_path}: {len(lines or []) - len(ours)} line(s) of other"
+                      " databases (another store id) left out")
+            lines, theirs = ours, None
+    if theirs is not None:
+        return report.refuse_log(foreign_log_line(log_path, theirs, store_id,
+                                                  config.store_identity))
     if lines is not None and own_log:
         try:
             check_log_file(log_path)

@@ -8,13 +8,17 @@ hold, and lands in an append-only log outside the database: to rewrite history
 unnoticed one now needs the key and the log as well, not only the database.
 
 One checkpoint is one line of canonical JSON. Each line also carries the SHA-256 of the
-line before it, so a line taken out of the middle of the log breaks the sequence.
+line before it, so a line taken out of the middle of the log breaks the sequence. On
+PostgreSQL each line also names the database it signed (`store`, its store id): one key
+may sign several databases, each in a log of its own, and a log of another database is
+refused by name (`foreign_store`) rather than read as this one's tampered trail.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import dataclasses
 import fcntl
 import hashlib
 import json
@@ -34,6 +38,11 @@ if TYPE_CHECKING:
 FORMAT_VERSION = 1
 _FIELDS = ("v", "seq", "hash", "count", "at", "key", "prev", "sig")
 _START_FIELDS = ("start", "start_prev")
+_STORE_FIELDS = ("store",)
+_SHAPES = tuple(sorted(_FIELDS + extra + more) for extra in ((), _START_FIELDS)
+                for more in ((), _STORE_FIELDS))
+"""The field sets a line may have: a trail never cut has no start, and a line signed by
+an older cxinbox, or for a SQLite file, names no store."""
 TAIL_BYTES = 4096
 """Enough of the log's end to hold its last line (a line is about 300 bytes)."""
 
@@ -157,6 +166,9 @@ class Checkpoint:
     events, the server signs the new first event and the hash it links to, so a verifier
     can tell events released under the policy from events deleted by someone else. A
     trail that was never cut (start 1) leaves both out of the line.
+
+    `store`: the id of the PostgreSQL database signed (`Store.store_id`), signed with the
+    rest; empty (and not in the line) for a SQLite file and in lines of an older cxinbox.
     """
 
     seq: int
@@ -168,6 +180,7 @@ class Checkpoint:
     sig: str = ""
     start: int = 1
     start_prev: str = ""
+    store: str = ""
 
     def _body(self) -> dict[str, object]:
         body: dict[str, object] = {"v": FORMAT_VERSION, "seq": self.seq, "hash": self.hash,
@@ -176,6 +189,8 @@ class Checkpoint:
         if self.start > 1:
             body["start"] = self.start
             body["start_prev"] = self.start_prev
+        if self.store:
+            body["store"] = self.store
         return body
 
     def signed_part(self) -> bytes:
@@ -192,11 +207,11 @@ def line_digest(line: str) -> str:
 
 
 def sign(key: Ed25519PrivateKey, *, seq: int, hash: str, count: int, at: int,
-         prev: str, start: int = 1, start_prev: str = "") -> Checkpoint:
+         prev: str, start: int = 1, start_prev: str = "", store: str = "") -> Checkpoint:
     unsigned = Checkpoint(seq, hash, count, at, key_id(key.public_key()), prev,
-                          start=start, start_prev=start_prev)
+                          start=start, start_prev=start_prev, store=store)
     signature = base64.b64encode(key.sign(unsigned.signed_part())).decode("ascii")
-    return Checkpoint(seq, hash, count, at, unsigned.key, prev, signature, start, start_prev)
+    return dataclasses.replace(unsigned, sig=signature)
 
 
 def parse_line(text: str) -> Checkpoint:
@@ -205,19 +220,20 @@ def parse_line(text: str) -> Checkpoint:
         data = json.loads(text)
     except json.JSONDecodeError:
         raise ValueError("not JSON") from None
-    if not isinstance(data, dict) or sorted(data) not in (sorted(_FIELDS),
-                                                          sorted(_FIELDS + _START_FIELDS)):
+    if not isinstance(data, dict) or sorted(data) not in _SHAPES:
         raise ValueError("not a checkpoint")
     if data["v"] != FORMAT_VERSION:
         raise ValueError(f"unknown checkpoint version {data['v']!r}")
     start, start_prev = data.get("start", 1), data.get("start_prev", "")
     ints = [data[k] for k in ("seq", "count", "at")] + [start]
-    strs = [data[k] for k in ("hash", "key", "prev", "sig")] + [start_prev]
+    store = data.get("store", "")
+    strs = [data[k] for k in ("hash", "key", "prev", "sig")] + [start_prev, store]
     if not all(type(v) is int and v >= 0 for v in ints) or \
-            not all(isinstance(v, str) for v in strs) or ("start" in data and start < 2):
+            not all(isinstance(v, str) for v in strs) or ("start" in data and start < 2) \
+            or ("store" in data and not store):
         raise ValueError("a field has the wrong type")
     return Checkpoint(data["seq"], data["hash"], data["count"], data["at"], data["key"],
-                      data["prev"], data["sig"], start, start_prev)
+                      data["prev"], data["sig"], start, start_prev, store)
 
 
 def signature_ok(checkpoint: Checkpoint, key: Ed25519PublicKey) -> bool:
@@ -258,6 +274,38 @@ def last_signer(path: Path) -> str | None:
         except ValueError:
             continue
     return None
+
+
+def foreign_store(lines: list[str], store_id: str | None) -> str | None:
+    """The store id another database's checkpoints in `lines` carry, when any line names
+    a store that is not `store_id` (None: a SQLite file, or a database without an id
+    yet, whose own lines name none); None when every line is this store's or names none
+    (a log of an older cxinbox). Damaged lines are passed over."""
+    for text in lines:
+        if '"store"' not in text:
+            continue
+        try:
+            store = parse_line(text).store
+        except ValueError:
+            continue
+        if store and store != store_id:
+            return store
+    return None
+
+
+def foreign_log_line(path: Path, theirs: str, store_id: str | None,
+                     database: Path | str) -> str:
+    """The one line that refuses the log at `path` of the store `theirs`."""
+    from cxinbox.domain.sanitize import clean_line
+
+    if store_id:
+        ours = f"this database's {store_id}"
+    elif isinstance(database, Path):
+        ours = f"this SQLite file's ({database})"
+    else:
+        ours = f"this database's ({database}, which has no store id yet)"
+    return (f"checkpoint log {path} belongs to store {clean_line(theirs, 80)}, not {ours};"
+            " point [audit] checkpoint_log at this database's own log, or leave it unset")
 
 
 @dataclass(frozen=True, slots=True)

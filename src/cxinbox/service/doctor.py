@@ -24,7 +24,7 @@ from cxinbox.config import (
     load_config,
     url_password_warning,
 )
-from cxinbox.contract.errors import Forbidden, StoreError
+from cxinbox.contract.errors import Forbidden, StoreError, StoreUnreadable
 from cxinbox.contract.hook_alert import parse_setup_key
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.paths import resolve_config_path
@@ -241,6 +241,9 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener,
         return
     try:
         store = open_store(path)
+    except StoreUnreadable as exc:  # as on PostgreSQL: no verdict on what is in it
+        report.fail(f"could not check the store ({exc}); no verdict")
+        return
     except (StoreError, Forbidden) as exc:
         report.fail(str(exc))
         return
@@ -305,6 +308,8 @@ def _check_audit_trail(report: _Report, config: Config, open_audit: AuditOpener)
     trail = verify_trail(config, open_reader=open_audit, identify=report.identify)
     if trail.unchecked is not None:
         report.fail(f"audit: could not check the trail ({trail.unchecked}); no verdict")
+    if trail.foreign is not None:
+        report.fail(f"audit: {trail.foreign}")
     for finding in trail.findings:
         getattr(report, finding.level)(f"audit: {finding.text}")
 

@@ -480,11 +480,12 @@ class RuleEngine:
         return firing
 
     def fire(self, tx: StoreTx, trigger: str, conv_ids: Sequence[int], *, now: int,
-             kept: Collection[int] = ()) -> Firing:
+             kept: Collection[int] | Callable[[], Collection[int]] = ()) -> Firing:
         """Run the rules of `trigger` on these conversations, in order, inside `tx`, at `now`
         (epoch seconds: when the trigger happened). `kept`: conversations (of an arrival or
         patient-reply) whose arriving messages did not bring their intent: their `intent:`
-        terms match nothing (`without_intent`)."""
+        terms match nothing (`without_intent`); as a function, asked for after the rules'
+        first read (a read it waits for then comes with that one)."""
         firing = Firing()
         rules = [r for r in self.rules if r.on == trigger]
         remaining = sorted(set(conv_ids))
@@ -493,22 +494,37 @@ class RuleEngine:
         at = datetime.fromtimestamp(now, UTC)
         ctx = QueryContext(me="", now=at, tz=self.tz, clinic_open=clinic_open(self._hours, at),
                            backlog_mark_days=self.config.triage.backlog_mark_days)
-        for rule in rules:
+        ahead: list[set[int]] | None = None  # what rules[since:] match, read together
+        since = 0
+        batch = len(rules) > 1
+        for place, rule in enumerate(rules):
             if not remaining:
                 break
+            if ahead is None and batch and len(rules) - place > 1:
+                ahead, since = self._match_ahead(tx, rules[place:], remaining, ctx), place
+                batch = ahead is not None  # a query that cannot run: each reads its own
+            if callable(kept):  # after the first read: its answer came with that one
+                kept = kept()
             try:
                 selection = self.store.select(self._where[rule.name], ctx, sla=self._sla)
                 # In a savepoint: on PostgreSQL a statement that fails aborts the whole
                 # transaction, and with it the ingest this rule must never block.
                 held = [c for c in remaining if c in kept] \
                     if rule.name in self._kept_where else []
-                with tx.savepoint():
-                    fresh = [c for c in remaining if c not in held] if held else remaining
-                    found = set(tx.ids_matching(fresh, selection)) if fresh else set()
-                    if held:
-                        found |= set(tx.ids_matching(held, self.store.select(
-                            self._kept_where[rule.name], ctx, sla=self._sla)))
-                    matched = sorted(found)
+                fresh = [c for c in remaining if c not in held] if held else remaining
+                if ahead is not None and not held:  # read already: nothing to run here
+                    matched = sorted(ahead[place - since] & set(fresh))
+                else:
+                    with tx.savepoint():
+                        if ahead is not None:
+                            found = ahead[place - since] & set(fresh)
+                        else:
+                            found = set(tx.ids_matching(fresh, selection)) if fresh \
+                                else set()
+                        if held:
+                            found |= set(tx.ids_matching(held, self.store.select(
+                                self._kept_where[rule.name], ctx, sla=self._sla)))
+                        matched = sorted(found)
             except Exception as exc:  # noqa: BLE001 - a query the store cannot run: skip the rule
                 log.warning("rule %r could not match %s: %s", rule.name,
                             named_conversations(remaining), error_class(exc),
@@ -521,6 +537,8 @@ class RuleEngine:
                                  "error": error_class(exc), "conversations": len(remaining),
                                  "ids": remaining[:FAILED_IDS]})
                 continue
+            if matched:  # what it does may change what the rules after it match: they
+                ahead = None  # read theirs again (together), after it
             stopped: set[int] = set()
             inbox = self._inbox(rule, now) if matched else None
             for conv_id in matched:
@@ -531,6 +549,22 @@ class RuleEngine:
                     stopped.add(conv_id)
             remaining = [c for c in remaining if c not in stopped]
         return firing
+
+    def _match_ahead(self, tx: StoreTx, rules: Sequence[Rule], ids: Sequence[int],
+                     ctx: QueryContext) -> list[set[int]] | None:
+        """What each of `rules` matches among `ids`, read in one statement before the
+        first of them runs (on PostgreSQL one round trip for all of them, not one per
+        rule). It holds for each rule while no rule before it (since the read) matched
+        anything: until then nothing was changed; after a rule that matched, the rules
+        after it are read again. None when any rule's query cannot be run: then each rule
+        reads its own, as it is skipped or not on its own."""
+        try:
+            selections = [self.store.select(self._where[r.name], ctx, sla=self._sla)
+                          for r in rules]
+            with tx.savepoint():
+                return tx.ids_matching_each(ids, selections)
+        except Exception:  # noqa: BLE001 - each rule's own read says it, as before
+            return None
 
     def _apply_one(self, tx: StoreTx, rule: Rule, inbox: RuleInbox, conv_id: int,
                    trigger: str, now: int, firing: Firing) -> Applied:
@@ -562,7 +596,8 @@ class RuleEngine:
         done: list[str] = []
         skipped: list[str] = []
         conv = tx.conversation(conv_id)
-        for action in rule.actions:
+        last = len(rule.actions) - 1
+        for place, action in enumerate(rule.actions):
             if conv is None or conv.merged_into:
                 raise RuleFailed(f"conversation #{conv_id} is gone")
             step = Step(tx, rule, action, conv, trigger, now, inbox, firing, skipped)
@@ -576,7 +611,8 @@ class RuleEngine:
                 continue
             if line:
                 done.append(line)
-                conv = tx.conversation(conv_id)  # the next action sees this one's change
+                if place < last:  # the next action sees this one's change
+                    conv = tx.conversation(conv_id)
         return done, skipped
 
     # -- after the commit --------------------------------------------------------------------

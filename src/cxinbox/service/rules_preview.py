@@ -2,8 +2,9 @@
 
 A replay, not a second engine. Every time the rule's trigger happened in the window (each
 arrival, each patient writing again, each close by a person, each SLA escalation, found in
-the event log) is rehearsed on its own: inside a transaction that is always rolled back,
-the conversations are put back as they were at that moment, and the rules engine itself
+the event log) is rehearsed on its own: inside a rehearsal that is always rolled back
+(`Store.rehearsals`: on SQLite a transaction of its own, on PostgreSQL a savepoint of a
+transaction a hundred moments share, so that its end waits for no answer), the conversations are put back as they were at that moment, and the rules engine itself
 fires the trigger there, at that moment's time, on all the conversations it fired on
 together then (one ingest's arrivals share it: the second mail of a sender that day is
 not acknowledged again). What the engine did for the tested rule is the answer; then
@@ -63,8 +64,8 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from datetime import UTC, datetime
 
 from cxinbox.config import Config
@@ -88,6 +89,7 @@ from cxinbox.service.rules import (
 )
 from cxinbox.store.interface import Store, StoreTx
 from cxinbox.store.records import (
+    ArrivalRecord,
     ConversationRecord,
     MessageRecord,
     PastState,
@@ -104,6 +106,11 @@ MAX_ASSESSED = 2000
 """Old messages (never assessed at ingest) a replay assesses at most: about 3 ms of CPU
 each (bench/bench_rules_test.py), so some 6 s at most; beyond it they are counted, and `rules
 test` says intent: and red-flag: cannot match them."""
+
+REHEARSALS_TOGETHER = 100
+"""Moments rehearsed in one `Store.rehearsals` (on PostgreSQL one transaction, each moment
+a savepoint of it): the round trip of a transaction's end once per hundred moments, and
+a transaction kept open for a few seconds at most, not a whole month's replay."""
 
 REWOUND: tuple[str, ...] = ("conversation.tag", "conversation.status", "conversation.assign",
                             "conversation.priority", "redflag.raised", "redflag.cleared")
@@ -150,15 +157,21 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
         raise BadRequest(f"rule {rule.name!r} cannot be replayed: {no_sla_policy(term)}")
     if since > inbox.store.now_ms() // 1000:
         raise BadRequest("--since must be in the past")
+    budget = _Assessing(MAX_ASSESSED if engine.reads_triage_before(rule) else 0)
     with inbox.store.reading() as tx:
         moments = tx.past_triggers(rule.on, since)
+        latest = tx.latest_inbound_each([(m.conversation_id, m.seq, m.at) for m in moments
+                                         if m.intent is None]) if budget.left else {}
     rows: list[PreviewRow] = []
     fired = backlog = 0
-    budget = _Assessing(MAX_ASSESSED if engine.reads_triage_before(rule) else 0)
     log = ReplayLog(moments[0].seq if moments else 0)
-    for together in _batches(moments):
-        for moment, applied, subject, live, created in _rehearse(inbox, engine, rule,
-                                                                 together, budget, log):
+    batches = _batches(moments)
+    for start in range(0, len(batches), REHEARSALS_TOGETHER):
+        with inbox.store.rehearsals() as rehearsal:
+            firings = [fired_then for together in batches[start:start + REHEARSALS_TOGETHER]
+                       for fired_then in _rehearse(inbox, engine, rule, together, budget,
+                                                   log, latest, rehearsal)]
+        for moment, applied, subject, live, created in firings:
             fired += 1
             backlog += bool(live)
             if len(rows) < MAX_SHOWN:
@@ -242,6 +255,7 @@ arrival rules read it: store/rules.py `arrivals_after`)."""
 
 def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
               together: list[PastTrigger], budget: _Assessing, log: ReplayLog,
+              latest: Latest, rehearsal: Callable[[], AbstractContextManager[StoreTx]],
               ) -> list[tuple[PastTrigger, Applied, str, str, int]]:
     """The tested rule's firings at one moment (with each conversation's subject, where
     live did otherwise and when it came in); all the rehearsal wrote is rolled back. Old messages are assessed
@@ -249,15 +263,18 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
     from `log`, which the rehearsal first brings up to date, in the same read as the
     moment's conversations, their tags and later messages: on PostgreSQL every read is a
     round trip, and a replay rehearses every moment of a month (the writes, sent without
-    waiting there, are not)."""
+    waiting there, are not). The arrivals as live read them travel with the engine's
+    first read (the rules' matches, one read for all of them: `RuleEngine.fire`), and
+    whether a message is a first sync's backlog is known from `latest`, read once for
+    the whole replay."""
     seq, at = together[0].seq, together[0].at
     subjects: dict[int, str] = {}
     created: dict[int, int] = {}
     lives: dict[int, str] = {}
-    found = _assess_moment(inbox, together, budget) if budget.left else {}
+    found = _assess_moment(inbox, together, budget, latest) if budget.left else {}
     counts = counts_open(inbox.config)
     ids = list(dict.fromkeys(m.conversation_id for m in together))
-    with inbox.store.rehearsing() as tx:
+    with rehearsal() as tx:
         # The ingest of the moment is at or before it, so known before the log catches
         # up (what it adds came later); the rest of what is read first is one read.
         bounds = tx.message_bounds(seq, log)
@@ -280,19 +297,23 @@ def _rehearse(inbox: InboxService, engine: RuleEngine, rule: Rule,
             created[conv_id] = conv.created_at
             if _was_backlog(tx, rule.on, moment, bounds):
                 lives[conv_id] = BACKLOG_LIVE
-        kept: frozenset[int] = frozenset()
+        arrivals: Callable[[], list[ArrivalRecord]] = list
         if rule.on in ARRIVALS and bounds is not None:  # as live read them (fire_arrivals),
-            # the moment's later messages taken out above
-            arrivals = tx.arrivals_after(bounds[0])
-            kept = kept_intents(arrivals) - set(found)
-            lives.update((a.conversation_id, BACKLOG_LIVE) for a in arrivals
-                         if a.backlog and a.conversation_id in subjects)
+            # the moment's later messages taken out above; their answer is taken with the
+            # engine's first read (one round trip on PostgreSQL)
+            arrivals = tx.arrivals_after_later(bounds[0])
+
+        def kept() -> frozenset[int]:
+            return frozenset(kept_intents(arrivals()) - set(found))
+
         tx.forget_acks_after(seq, log)
         tx.rewind_opt_outs(seq, log)
         tx.rewind_teams([t.name for t in inbox.config.teams], seq, log)
         _sla_as_then(inbox, tx, rule.on, list(subjects), at, bounds)
         with _holders_as_then(engine, tx, seq, log, ids, counts):
             firing = engine.fire(tx, rule.on, list(subjects), now=at, kept=kept)
+        lives.update((a.conversation_id, BACKLOG_LIVE) for a in arrivals()
+                     if a.backlog and a.conversation_id in subjects)
     by_id = {m.conversation_id: m for m in together}
     return [(by_id[a.conversation_id], a, subjects[a.conversation_id],
              lives.get(a.conversation_id, ""), created[a.conversation_id])
@@ -344,23 +365,26 @@ def _was_backlog(tx: StoreTx, trigger: str, moment: PastTrigger,
     return False
 
 
+Latest = dict[tuple[int, int], "tuple[int, bool] | None"]
+"""Each moment's latest patient message, by (conversation id, event seq): its id and
+whether it was stored as a first sync's backlog (`StoreTx.latest_inbound_each`)."""
+
+
 def _assess_moment(inbox: InboxService, together: list[PastTrigger],
-                   budget: _Assessing) -> dict[int, Assessment]:
+                   budget: _Assessing, latest_of: Latest) -> dict[int, Assessment]:
     """What the detectors find in each conversation's message of this moment that no
     ingest assessed because a first sync stored it as backlog, while `budget` lasts; paid
     only when a replayed rule reads intent: or red-flag: terms. Any other message without
     a finding (an automatic reply, a bounce, a detector failure, mail received long before
     a later sync stored it) is left as live left it, and counted (`left_alone`): the
-    replay must not match what live could not. Read-only."""
+    replay must not match what live could not. Read-only: the store is read only for a
+    message to assess (`latest_of` says which, read once for the whole replay)."""
     todo = [m for m in together if m.intent is None]
-    if not todo:
-        return {}
     found: dict[int, Assessment] = {}
-    with inbox.store.reading() as tx:
-        bounds = tx.message_bounds(together[0].seq)
+    with ExitStack() as reading:
+        tx: StoreTx | None = None
         for moment in todo:
-            latest = tx.latest_inbound(moment.conversation_id,
-                                       bounds[1] if bounds else None, moment.at)
+            latest = latest_of.get((moment.conversation_id, moment.seq))
             if latest is None:
                 continue
             if not latest[1]:  # not backlog: ingest saw it, and live's rules saw it so
@@ -369,6 +393,8 @@ def _assess_moment(inbox: InboxService, together: list[PastTrigger],
             if budget.left <= 0:
                 budget.unassessed += 1
                 continue
+            if tx is None:
+                tx = reading.enter_context(inbox.store.reading())
             last = tx.message_record(latest[0])  # its text: only for one to assess
             if last is None:
                 continue

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Self
 
 from cxinbox.contract.errors import StoreError
 from cxinbox.store import records
-from cxinbox.store.db import ChainWalk, walk_event_chain
+from cxinbox.store.db import ChainWalk, unreadable_cache, walk_event_chain
 
 if TYPE_CHECKING:
     from cxinbox.store.records import (
@@ -91,6 +91,8 @@ class AuditReader:
     def __init__(self, path: Path) -> None:
         self.path = path
         if not path.is_file():
+            if path.exists():  # a directory, a device: there, but nothing to read
+                raise unreadable_cache(path, None)
             raise StoreError(f"{path}: the database file is missing")
         try:
             self._conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
@@ -99,7 +101,7 @@ class AuditReader:
             self._conn.execute("BEGIN")  # one snapshot for every read below
             self._conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{path}: not a readable cxinbox database ({exc})") from None
+            raise unreadable_cache(path, exc) from None
         if not self._has_events_table():
             self._conn.close()
             raise StoreError(f"{path}: the events table is missing")

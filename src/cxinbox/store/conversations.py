@@ -615,6 +615,26 @@ def ids_matching(conn: sqlite3.Connection, ids: Sequence[int], where: str,
     return found
 
 
+def ids_matching_each(conn: sqlite3.Connection, ids: Sequence[int],
+                      wheres: Sequence[tuple[str, Sequence[object]]]) -> list[set[int]]:
+    """`ids_matching` of each (where, params) in `wheres`, in one statement per 500 ids
+    (a UNION ALL, each part tagged with its place): on PostgreSQL one round trip for
+    every rule of a trigger instead of one per rule."""
+    found: list[set[int]] = [set() for _ in wheres]
+    for start in range(0, len(ids), 500):
+        chunk = list(ids[start:start + 500])
+        marks = ",".join("?" * len(chunk))
+        params: list[object] = []
+        for where_params in wheres:
+            params += [*chunk, *where_params[1]]
+        sql = " UNION ALL ".join(
+            f"SELECT {place}, c.id FROM conversations c WHERE c.id IN ({marks}) AND ({where})"
+            for place, (where, _) in enumerate(wheres))
+        for place, conv_id in conn.execute(sql, params):
+            found[int(place)].add(int(conv_id))
+    return found
+
+
 def store_sla(conn: sqlite3.Connection,
               rows: Sequence[tuple[str | None, str | None, int | None, int | None, int]]) -> None:
     """(policy, target, due_at, at_risk_at, id) per conversation; clears the dirty mark."""

@@ -22,7 +22,7 @@ from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any
 
-from cxinbox.contract.errors import StoreError
+from cxinbox.contract.errors import StoreError, StoreUnreadable
 from cxinbox.store import schema_vacuum
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import ChainWalkRecord
@@ -81,6 +81,33 @@ def event_hash(prev_hash: str, seq: int, at: int, actor: str, action: str, targe
     return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
 
+def unreadable_cache(path: Path, exc: BaseException | None) -> StoreUnreadable:
+    """Why the SQLite cache at `path` cannot be read, as one line: not a file, another
+    user's, or not (or no longer) a SQLite database (`exc`: what opening it raised). A
+    read-only command then says it could not check, with no verdict (exit 10)."""
+    try:
+        info = os.stat(path)
+    except OSError:
+        info = None
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        return StoreUnreadable(f"{path}: not a readable cxinbox database (not a file)")
+    if isinstance(exc, PermissionError) or (info is not None and not os.access(path, os.R_OK)):
+        whose = "run the command as the server's user"
+        if info is not None:
+            import pwd
+
+            try:
+                name = pwd.getpwuid(info.st_uid).pw_name
+            except KeyError:
+                name = "the server's user"
+            whose = (f"it belongs to uid {info.st_uid}; run the command as {name}"
+                     f" (runuser -u {name} -- cxinbox ...)")
+        return StoreUnreadable(f"{path}: this user may not read the cache (permission"
+                               f" denied); {whose}")
+    why = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    return StoreUnreadable(f"{path}: not a readable cxinbox database ({why})")
+
+
 class Database(SqliteStoreOps):
     """Owns the database file. `path=None` is never allowed: the cache is always on disk.
 
@@ -108,10 +135,17 @@ class Database(SqliteStoreOps):
             if not self.path.exists():
                 fd = os.open(self.path, os.O_CREAT | os.O_RDWR, 0o600)
                 os.close(fd)
+        except PermissionError as exc:
+            raise unreadable_cache(self.path, exc) from None
         except OSError as exc:
             raise StoreError(f"{self.path}: cannot create the database: {exc.strerror}") from None
+        if not self.path.is_file():
+            raise unreadable_cache(self.path, None)
         # SQLite gives the -wal and -shm files the main file's mode, so 0600 here covers them.
-        os.chmod(self.path, 0o600)
+        try:
+            os.chmod(self.path, 0o600)
+        except PermissionError as exc:  # another user's file
+            raise unreadable_cache(self.path, exc) from None
 
     def text_key(self) -> bytes:
         """The store's text key, inside the database (store/textkey.py): read once, made
@@ -147,7 +181,7 @@ class Database(SqliteStoreOps):
                                    timeout=30.0)
             _enter_wal(conn)
         except sqlite3.DatabaseError as exc:
-            raise StoreError(f"{self.path}: not a usable cxinbox database ({exc})") from None
+            raise unreadable_cache(self.path, exc) from None
         conn.execute(f"PRAGMA synchronous={self._synchronous}")
         conn.execute("PRAGMA foreign_keys=ON")
         conn.execute("PRAGMA busy_timeout=30000")

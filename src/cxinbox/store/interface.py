@@ -98,6 +98,11 @@ class StoreTx(Protocol):
         """Which of `ids` the selection matches (merged ones included)."""
         ...
 
+    def ids_matching_each(self, ids: Sequence[int],
+                          selections: Sequence[Selection]) -> list[set[int]]:
+        """`ids_matching` of each selection, in one read."""
+        ...
+
     def conversation(self, conv_id: int) -> ConversationRecord | None:
         """The conversation, merged away or not (`merged_into` says)."""
         ...
@@ -735,6 +740,11 @@ class StoreTx(Protocol):
         """Inbound messages stored after `message_pk`, one record per conversation."""
         ...
 
+    def arrivals_after_later(self, message_pk: int) -> Callable[[], list[ArrivalRecord]]:
+        """`arrivals_after`, read now and answered when the function returned is called
+        (on PostgreSQL with the next read waited for, not in a round trip of its own)."""
+        ...
+
     def ack_refusal(self, conv_id: int, sender: str, day: str) -> str | None:
         """Why an acknowledgement may not go (conversation or sender-day already had one)."""
         ...
@@ -775,6 +785,13 @@ class StoreTx(Protocol):
                        at: int) -> tuple[int, bool] | None:
         """(id, stored as a first sync's backlog) of the conversation's latest patient
         message stored by a past moment (id at most `upto`; unknown: dated by `at`)."""
+        ...
+
+    def latest_inbound_each(self, moments: Sequence[tuple[int, int, int]],
+                            ) -> dict[tuple[int, int], tuple[int, bool] | None]:
+        """`latest_inbound` of each (conversation id, event seq, at), by (conversation
+        id, seq), each bounded by its own moment's ingest (`message_bounds`), read at
+        once for a whole replay."""
         ...
 
     def message_record(self, message_pk: int) -> MessageRecord | None:
@@ -1026,6 +1043,15 @@ class Store(Protocol):
         """A write transaction that is always rolled back, whatever happens inside: to
         see what changes would do (`rules test`) while changing nothing. Never nested in
         another transaction."""
+        ...
+
+    def rehearsals(self) -> AbstractContextManager[Callable[[],
+                                                              AbstractContextManager[StoreTx]]]:
+        """Rehearsals one after another (a replay's moments): each call of what it gives
+        is one, always rolled back, as `rehearsing`. On PostgreSQL they share one
+        transaction, each in a savepoint rolled back without waiting for the server (a
+        transaction's ROLLBACK was a round trip per moment); on SQLite each is a
+        transaction of its own, which holds the write lock only while it lasts."""
         ...
 
     def recording(self) -> AbstractContextManager[StoreTx]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cxinbox.store import records
@@ -25,11 +25,10 @@ if TYPE_CHECKING:
 
 _CLOCK = clock_sql("m")  # a message's time on its conversation's clock (migration 28)
 
-def _addresses_in(conn: sqlite3.Connection, conv_id: int) -> set[str]:
+def _addresses_of(rows: Iterable[Sequence[Any]]) -> set[str]:
+    """Every address the rows (from_addr, to_addrs, cc_addrs, ...) mention, lowercased."""
     found: set[str] = set()
-    for from_addr, to_addrs, cc_addrs in conn.execute(
-            "SELECT from_addr, to_addrs, cc_addrs FROM messages WHERE conversation_id = ?",
-            (conv_id,)):
+    for from_addr, to_addrs, cc_addrs, *_ in rows:
         if from_addr:
             found.add(str(from_addr).lower())
         for raw in (to_addrs, cc_addrs):
@@ -47,13 +46,26 @@ def _participants(conn: sqlite3.Connection, conv_id: int) -> list[str]:
     return str(row[0]).split() if row else []
 
 
-def recompute(conn: sqlite3.Connection, conv_id: int, candidates: Iterable[str]) -> None:
+def recompute(conn: sqlite3.Connection, conv_id: int,
+              candidates: Iterable[str] | Callable[[], Iterable[str]]) -> None:
     """Recompute a conversation's derived columns from the messages it now holds.
 
     `candidates` are the participant addresses it may keep (the old lists, which already
     leave out the clinic's own addresses); those that no message mentions any more drop out.
+    Given as a function, they are asked for after the messages' read is sent (a read of
+    the caller's own then travels with it: on PostgreSQL one round trip for both).
+
+    The messages are read once, oldest first (their addresses, the first patient's
+    sender, the first subject): three reads were three round trips on PostgreSQL, and a
+    rehearsal (`rules test`) recomputes every conversation whose later mail it hides.
     """
-    present = _addresses_in(conn, conv_id)
+    cursor = conn.execute("SELECT from_addr, to_addrs, cc_addrs, direction, from_name,"
+                          " subject FROM messages WHERE conversation_id = ?"
+                          " ORDER BY date, id", (conv_id,))
+    if callable(candidates):
+        candidates = candidates()
+    rows = cursor.fetchall()
+    present = _addresses_of(rows)
     people: list[str] = []
     for address in candidates:
         if address in present and address not in people:
@@ -78,23 +90,17 @@ def recompute(conn: sqlite3.Connection, conv_id: int, candidates: Iterable[str])
         "   WHERE m.conversation_id = :id AND m.direction = 'out'),"
         " participants = :people, sla_dirty = 1 WHERE id = :id",
         {"id": conv_id, "people": " ".join(people[:50])})
-    first_in = conn.execute(
-        "SELECT from_name, from_addr, subject FROM messages WHERE conversation_id = ?"
-        " AND direction = 'in' ORDER BY date, id LIMIT 1", (conv_id,)).fetchone()
+    first_in = next((r for r in rows if r[3] == "in"), None)
     if first_in is not None:
-        name, addr = first_in[0], first_in[1]
+        name, addr = first_in[4], first_in[0]
     else:
-        first_out = conn.execute("SELECT to_addrs FROM messages WHERE conversation_id = ?"
-                                 " ORDER BY date, id LIMIT 1", (conv_id,)).fetchone()
-        pairs = json.loads(first_out[0] or "[]") if first_out else []
+        pairs = json.loads(rows[0][1] or "[]") if rows else []
         name, addr = (pairs[0][0], pairs[0][1]) if pairs else (None, None)
     if addr is not None:
         conn.execute("UPDATE conversations SET from_name = ?, from_addr = ? WHERE id = ?",
                      (name, addr, conv_id))
-    first = conn.execute("SELECT subject FROM messages WHERE conversation_id = ?"
-                         " ORDER BY date, id LIMIT 1", (conv_id,)).fetchone()
-    if first is not None and first[0]:
-        conn.execute("UPDATE conversations SET subject = ? WHERE id = ?", (first[0], conv_id))
+    if rows and rows[0][5]:
+        conn.execute("UPDATE conversations SET subject = ? WHERE id = ?", (rows[0][5], conv_id))
 
 
 def merge(conn: sqlite3.Connection, into_id: int, other_id: int) -> MergeCounts:

@@ -9,12 +9,11 @@ from __future__ import annotations
 import bisect
 import json
 import sqlite3
-from collections.abc import Container, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from cxinbox.domain.intent_kept import conversation_intent
 from cxinbox.store import records
-from cxinbox.store.dialect import inserted_id
 from cxinbox.store.merge import recompute
 from cxinbox.store.schema_received import clock_sql
 
@@ -40,7 +39,17 @@ def max_message_pk(conn: sqlite3.Connection) -> int:
 
 
 def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRecord]:
-    """Per conversation, the inbound messages stored after `message_pk`: the newest one,
+    return arrivals_after_later(conn, message_pk)()
+
+
+def arrivals_after_later(conn: sqlite3.Connection, message_pk: int,
+                         ) -> Callable[[], list[ArrivalRecord]]:
+    """`arrivals_after`, its read sent now and its answer taken when the function it
+    returns is called: on PostgreSQL, in a pipelined transaction, it then comes with the
+    answer of the next read that is waited for (a rehearsal's match of its rules), not
+    in a round trip of its own. On SQLite it is read at once.
+
+    Per conversation, the inbound messages stored after `message_pk`: the newest one,
     whether the conversation itself is new (none of its messages is older), and whether one
     of them was read as asking what the conversation is filed under (or it has no intent).
 
@@ -51,7 +60,7 @@ def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRec
     replies to them (direction 'auto': "You have been unsubscribed") too. `backlog`: every
     one of them was stored as a first sync's backlog (`messages.backlog_at`, store/ingest.py
     `is_backlog`)."""
-    rows = conn.execute(
+    cursor = conn.execute(
         "SELECT m.conversation_id, max(m.id), min(m.channel),"
         # (an EXISTS per message, not a join: PostgreSQL hashed all of sms_messages for
         # each conversation, 0.1 ms each, most of the statement's 10 ms for 100 arrivals)
@@ -66,9 +75,19 @@ def arrivals_after(conn: sqlite3.Connection, message_pk: int) -> list[ArrivalRec
         " WHERE m.id > ? AND m.direction = 'in' AND m.gone_at IS NULL"
         " AND coalesce(s.keyword, '') = ''"
         " GROUP BY m.conversation_id ORDER BY m.conversation_id",
-        (message_pk, message_pk)).fetchall()
-    return [records.ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk,
-                          r[4] is None or bool(r[4]), int(r[5]), bool(r[6])) for r in rows]
+        (message_pk, message_pk))
+    # On SQLite at once: a statement left open would see the writes made meanwhile.
+    read: list[list[Any]] = [cursor.fetchall()] if isinstance(conn, sqlite3.Connection) \
+        else []
+
+    def answer() -> list[ArrivalRecord]:  # the same answer however often it is asked
+        if not read:
+            read.append(cursor.fetchall())
+        return [records.ArrivalRecord(int(r[0]), int(r[1]), str(r[2]), int(r[3]) > message_pk,
+                                      r[4] is None or bool(r[4]), int(r[5]), bool(r[6]))
+                for r in read[0]]
+
+    return answer
 
 
 def ack_refusal(conn: sqlite3.Connection, conv_id: int, sender: str, day: str) -> str | None:
@@ -364,6 +383,47 @@ def latest_inbound(conn: sqlite3.Connection, conv_id: int, upto: int | None,
     return (int(row[0]), row[1] is not None) if row else None
 
 
+def latest_inbound_each(conn: sqlite3.Connection, moments: Sequence[tuple[int, int, int]],
+                        ) -> dict[tuple[int, int], tuple[int, bool] | None]:
+    """`latest_inbound` for each (conversation id, event seq, at) of `moments`, keyed by
+    (conversation id, seq), with the bound each moment's own ingest names
+    (`message_bounds`): two reads for a whole replay (the ingest events in its span, the
+    patient messages of its conversations), where one read per moment made a round trip
+    per moment on PostgreSQL."""
+    if not moments:
+        return {}
+    marks = ",".join("?" * len(_INGESTS))
+    low = min(seq for _, seq, _ in moments)
+    ingests: list[tuple[int, dict[str, object]]] = []
+    for seq, details in conn.execute(
+            f"SELECT seq, details FROM events WHERE action IN ({marks}) AND seq <= ? AND"
+            f" seq >= coalesce((SELECT max(seq) FROM events WHERE action IN ({marks})"
+            "  AND seq <= ?), 0) ORDER BY seq",
+            (*_INGESTS, max(seq for _, seq, _ in moments), *_INGESTS, low)):
+        got = json.loads(details or "{}")
+        ingests.append((int(seq), got if isinstance(got, dict) else {}))
+    seqs = [seq for seq, _ in ingests]
+    inbound: dict[int, list[tuple[int, bool, int | None]]] = {}
+    for conv, pk, backlog, clock in _rows_in(
+            conn, f"SELECT conversation_id, id, backlog_at, {_CLOCK} FROM messages"
+            " WHERE conversation_id IN (?ids) AND direction = 'in' AND gone_at IS NULL"
+            " ORDER BY id", [conv for conv, _, _ in moments]):
+        inbound.setdefault(int(conv), []).append(
+            (int(pk), backlog is not None, None if clock is None else int(clock)))
+    out: dict[tuple[int, int], tuple[int, bool] | None] = {}
+    for conv, seq, at in moments:
+        at_or_before = bisect.bisect_right(seqs, seq) - 1
+        upto = ingests[at_or_before][1].get("upto") if at_or_before >= 0 else None
+        known = isinstance(upto, int) and isinstance(
+            ingests[at_or_before][1].get("after"), int)
+        latest: tuple[int, bool] | None = None
+        for pk, backlog, clock in inbound.get(conv, ()):
+            if (pk <= upto) if known else (clock is not None and clock <= at):  # type: ignore[operator]
+                latest = (pk, backlog)
+        out[(conv, seq)] = latest
+    return out
+
+
 def message_record(conn: sqlite3.Connection, message_pk: int) -> MessageRecord | None:
     """One message, as `messages_of` lists it (None: gone)."""
     row = conn.execute(
@@ -514,17 +574,25 @@ def hide_later_messages(conn: sqlite3.Connection, conv_id: int, upto: int | None
             " AND (direction = 'in' OR date > ?)", (conv_id, upto, at))]
     if not ids:
         return 0
-    scratch = inserted_id(conn.execute(
-        "INSERT INTO conversations (status, norm_subject, created_at, last_message_at,"
-        " merged_into, sla_dirty) VALUES ('closed', ?, 0, 0, ?, 0) RETURNING id",
-        (_SCRATCH, conv_id)))
+    # The scratch conversation is named by what it is (the newest of this conversation's),
+    # not by an id read back: nothing here waits for an answer before the recompute's read,
+    # which the participants' read travels with (one round trip on PostgreSQL, not five).
+    conn.execute("INSERT INTO conversations (status, norm_subject, created_at,"
+                 " last_message_at, merged_into, sla_dirty) VALUES ('closed', ?, 0, 0, ?, 0)",
+                 (_SCRATCH, conv_id))
     for start in range(0, len(ids), 500):
         chunk = ids[start:start + 500]
-        conn.execute(f"UPDATE messages SET conversation_id = ?"
-                     f" WHERE id IN ({','.join('?' * len(chunk))})", (scratch, *chunk))
-    row = conn.execute("SELECT participants FROM conversations WHERE id = ?",
-                       (conv_id,)).fetchone()
-    recompute(conn, conv_id, str(row[0] or "").split() if row else [])
+        conn.execute("UPDATE messages SET conversation_id = (SELECT max(id) FROM conversations"
+                     " WHERE merged_into = ? AND norm_subject = ?)"
+                     f" WHERE id IN ({','.join('?' * len(chunk))})", (conv_id, _SCRATCH, *chunk))
+    participants = conn.execute("SELECT participants FROM conversations WHERE id = ?",
+                                (conv_id,))
+
+    def candidates() -> list[str]:
+        row = participants.fetchone()
+        return str(row[0] or "").split() if row else []
+
+    recompute(conn, conv_id, candidates)
     return len(ids)
 
 

@@ -158,6 +158,10 @@ class SqliteStoreOps:
             yield SqliteTx(conn)
 
     @contextmanager
+    def rehearsals(self) -> Iterator[Callable[[], AbstractContextManager[StoreTx]]]:
+        yield self.rehearsing
+
+    @contextmanager
     def recording(self) -> Iterator[StoreTx]:
         from cxinbox.store.db import Database
         from cxinbox.store.reads import read_record_write

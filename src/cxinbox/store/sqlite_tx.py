@@ -100,6 +100,11 @@ class SqliteTx:
         s = _of(selection)
         return convs.ids_matching(self.conn, ids, s.where, s.params)
 
+    def ids_matching_each(self, ids: Sequence[int],
+                          selections: Sequence[Selection]) -> list[set[int]]:
+        return convs.ids_matching_each(self.conn, ids, [(s.where, s.params) for s in
+                                                        map(_of, selections)])
+
     def conversation(self, conv_id: int) -> ConversationRecord | None:
         return convs.conversation(self.conn, conv_id)
 
@@ -725,6 +730,9 @@ class SqliteTx:
     def arrivals_after(self, message_pk: int) -> list[ArrivalRecord]:
         return rules.arrivals_after(self.conn, message_pk)
 
+    def arrivals_after_later(self, message_pk: int) -> Callable[[], list[ArrivalRecord]]:
+        return rules.arrivals_after_later(self.conn, message_pk)
+
     def ack_refusal(self, conv_id: int, sender: str, day: str) -> str | None:
         return rules.ack_refusal(self.conn, conv_id, sender, day)
 
@@ -760,6 +768,10 @@ class SqliteTx:
     def latest_inbound(self, conv_id: int, upto: int | None,
                        at: int) -> tuple[int, bool] | None:
         return rules.latest_inbound(self.conn, conv_id, upto, at)
+
+    def latest_inbound_each(self, moments: Sequence[tuple[int, int, int]],
+                            ) -> dict[tuple[int, int], tuple[int, bool] | None]:
+        return rules.latest_inbound_each(self.conn, moments)
 
     def message_record(self, message_pk: int) -> MessageRecord | None:
         return rules.message_record(self.conn, message_pk)

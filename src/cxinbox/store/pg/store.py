@@ -28,7 +28,7 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.contract.errors import DatabaseDown, NotOnThisStoreYet, StoreError
@@ -487,6 +487,25 @@ class PgStore:
 
         with self._writer_turn(), self._transaction("rehearse", pipelined=True) as conn:
             yield PgTx(conn)  # type: ignore[arg-type]
+
+    @contextmanager
+    def rehearsals(self) -> Iterator[Callable[[], AbstractContextManager[StoreTx]]]:
+        """One pipelined transaction, always rolled back, and each rehearsal in it a
+        savepoint rolled back and released as soon as it ends: those statements leave
+        with the next that is waited for, so a rehearsal costs no round trip of its own
+        (a transaction of its own waited for its ROLLBACK). Locks a rehearsal took go
+        with its savepoint. An error inside one ends them all (the transaction is rolled
+        back), as it ended the replay before."""
+        with self._writer_turn(), self._transaction("rehearse", pipelined=True) as conn:
+
+            @contextmanager
+            def rehearsal() -> Iterator[StoreTx]:
+                conn.execute("SAVEPOINT rehearsal")
+                yield PgTx(conn)  # type: ignore[arg-type]
+                conn.execute("ROLLBACK TO rehearsal")
+                conn.execute("RELEASE rehearsal")
+
+            yield rehearsal
 
     @property
     def conn(self) -> PgConnection:
