@@ -82,6 +82,9 @@ class TrailReport:
     """Why the checkpoint log was not read: it is another database's (its lines name
     another store id, `foreign_log_line`). No verdict: that log says nothing about this
     trail, and this one's were not compared."""
+    absent: str | None = None
+    """No SQLite cache at the configured path and no checkpoint saying there was one:
+    the "no cache at PATH" every reading command says; nothing to check, no verdict."""
     access: str | None = None
     """Why this user cannot read the signing key's directory (said with `unchecked` too:
     who may run the check)."""
@@ -109,9 +112,15 @@ class TrailReport:
         self.foreign = why
         return self
 
+    def no_cache(self, path: Path) -> TrailReport:
+        """Nothing was ever made at `path` and no checkpoint says otherwise."""
+        self.findings.clear()
+        self.absent = f"no cache at {path}: run `cxinbox sync` or `cxinbox serve` first"
+        return self
+
     @property
     def passed(self) -> bool:
-        return self.unchecked is None and self.foreign is None \
+        return self.unchecked is None and self.foreign is None and self.absent is None \
             and not any(f.level == "fail" for f in self.findings)
 
     @property
@@ -178,6 +187,9 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
     if theirs is not None and log_path is not None:
         return report.refuse_log(foreign_log_line(log_path, theirs, store_id,
                                                   config.store_identity))
+    if not shared and not lines and not _cache_there(config.db_path):
+        # Nothing was ever made here and no checkpoint says otherwise: nothing to check.
+        return report.no_cache(config.db_path)
     if lines is not None and own_log and log_path is not None:
         try:
             check_log_file(log_path)
@@ -258,6 +270,15 @@ def _kept_lines(config: Config, open_reader: AuditOpener) -> list[str]:
             return reader.kept_checkpoints()
     except StoreError:
         return []
+
+
+def _cache_there(path: Path) -> bool:
+    """Whether anything is at the SQLite cache's path (a file, or something else there
+    that opening it names)."""
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return True
 
 
 @dataclass(frozen=True, slots=True)
