@@ -176,3 +176,38 @@ def test_a_fresh_copy_checked_without_a_key_is_not_failed_by_the_caches_log(
              if f["text"].startswith("audit: ")]
     assert any("hash chain intact" in f["text"] for f in audit), audit
     assert [f for f in audit if f["level"] == "fail"] == [], audit
+
+
+def test_a_server_whose_own_log_is_gone_still_raises_the_alarm(
+        pg_cluster: PgCluster, tmp_path: Path) -> None:
+    """The database keeps a checkpoint this key signed: a missing log is news there (only
+    a database this key never signed, as a fresh copy, starts a log quietly)."""
+    from tests.test_pg_serve import pg_config
+
+    from cxinbox.service.anchor import Anchor, checkpoint_now
+
+    name = f"moved_site_{os.getpid()}_{next(_names)}"
+    pg_cluster.create_migrated_database(name)
+    store = PgStore(pg_cluster.url(name), max_size=2)
+    try:
+        config = load_config(pg_config(tmp_path / "site", tmp_path / "site.sock",
+                                       pg_cluster.url(name), {ME: "admin"}))
+        with store.writing() as tx:
+            tx.append_event(ME, "conversation.view", "conversation:1", {})
+        anchor = Anchor(store, config)
+        assert anchor.open() is None  # a first start with a new key: nothing to say
+        anchor.close()
+        assert checkpoint_now(store, config) is not None
+        log = config.checkpoint_log_for(store.store_id())
+        assert log.read_text().count("\n") == 1
+        log.unlink()
+        anchor = Anchor(store, config)
+        try:
+            problem = anchor.open()
+        finally:
+            anchor.close()
+        assert problem is not None and problem.startswith(
+            f"{log} was missing although the audit signing key exists"), problem
+    finally:
+        store.close()
+        pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
