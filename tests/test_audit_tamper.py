@@ -134,6 +134,34 @@ def test_a_deleted_database_file_is_detected(trail: Trail) -> None:
     assert code == 1
     assert "the database file is missing, but a checkpoint signed" in _fails(lines)[0]
     assert err.endswith("from event #1 on")
+    # doctor does not take it for a new install: its log says it was there
+    proc = cx("doctor", "--json", "--config", str(trail.cfg_path))
+    assert "Traceback" not in proc.stderr, proc.stderr
+    findings = json.loads(proc.stdout)["findings"]
+    assert not any(f["text"].startswith("no cache at") for f in findings), findings
+    assert any(f["level"] == "fail" and f["text"].startswith("audit: ") and
+               "the database file is missing, but a checkpoint signed" in f["text"]
+               for f in findings), findings
+    assert not trail.db_path.exists()  # and made nothing
+
+
+def test_a_cache_never_made_is_no_cache_not_a_verdict(trail: Trail, tmp_path: Path) -> None:
+    """Another config beside the same key, its cache never made, no log of its own."""
+    never = tmp_path / "other" / "none.db"
+    cfg = tmp_path / "none.toml"
+    cfg.write_text(trail.cfg_path.read_text().replace(str(trail.db_path), str(never)))
+    assert load_config(cfg).db_path == never
+    proc = cx("audit", "verify", "--config", str(cfg))
+    assert (proc.returncode, proc.stdout) == (10, ""), proc.stdout + proc.stderr
+    assert proc.stderr.strip() == (f"cxinbox: no cache at {never}: run `cxinbox sync` or"
+                                   " `cxinbox serve` first"), proc.stderr
+    assert not never.parent.exists()
+    # its checkpoints found in a copy of a log: gone is a verdict again
+    copy = tmp_path / "syslog.txt"
+    copy.write_text(trail.config.audit_log_path.read_text())
+    proc = cx("audit", "verify", "--config", str(cfg), "--checkpoints", str(copy))
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "the database file is missing, but a checkpoint signed" in proc.stdout
 
 
 def _rehash_from(conn: sqlite3.Connection, first: int) -> None:

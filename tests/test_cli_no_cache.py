@@ -47,13 +47,14 @@ def test_a_reading_command_on_no_cache_is_one_line_and_makes_nothing(
         tmp_path: Path, command: tuple[str, ...]) -> None:
     config, missing = _config(tmp_path)
     proc = cx_here("--local", "-c", str(config), *command)
-    assert proc.returncode != 0, (proc.stdout, proc.stderr)
-    assert "Traceback" not in proc.stderr
+    # audit verify: nothing to check and no checkpoint saying there was: no verdict (10)
+    assert proc.returncode == (10 if command == ("audit", "verify") else 1), \
+        (proc.stdout, proc.stderr)
+    assert "Traceback" not in proc.stderr and proc.stdout == "", proc.stdout
     lines = [line for line in proc.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, proc.stderr
-    if command != ("audit", "verify"):  # says "the database file is missing", as before
-        assert lines[0] == (f"cxinbox: no cache at {missing}: run `cxinbox sync` or"
-                            " `cxinbox serve` first"), proc.stderr
+    assert lines[0] == (f"cxinbox: no cache at {missing}: run `cxinbox sync` or"
+                        " `cxinbox serve` first"), proc.stderr
     assert not missing.parent.exists(), sorted(tmp_path.rglob("*"))
 
 

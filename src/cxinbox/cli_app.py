@@ -1098,6 +1098,8 @@ def audit_verify_cmd(
         fail(f"could not check the audit trail: {report.unchecked}", EXIT_UNCHECKED)
     if report.foreign is not None:  # another database's log: not read, no verdict
         fail(report.foreign, EXIT_FOREIGN_LOG)
+    if report.absent is not None:  # never made, and no checkpoint says it was: no verdict
+        fail(report.absent, EXIT_UNCHECKED)
     for finding in report.findings:
         label = "FAIL" if finding.level == "fail" else finding.level
         typer.echo(f"{label:<5} {finding.text}")

@@ -139,7 +139,9 @@ class Anchor:
         audit = self.config.audit
         key_path = self.config.audit_key_path
         self._store = self.db.store_id() or ""
-        choice = choose_log(self.config, self._store or None, _own_key_id(key_path))
+        own_key = _own_key_id(key_path)
+        choice = choose_log(self.config, self._store or None, own_key,
+                            kept=self._kept_lines)
         log_path = choice.path
         if choice.moved:
             log.warning("audit: %s", choice.move_hint())
@@ -179,10 +181,32 @@ class Anchor:
         except BaseException:
             self.close()
             raise
-        if fresh_log and not self._made_key:
+        if fresh_log and not self._made_key and self._signed_here_before(own_key):
             return (f"{log_path} was missing although the audit signing key exists; a new"
                     " checkpoint log begins now - IT must find out where the old one went")
         return self._continuity_problem()
+
+    def _kept_lines(self) -> list[str]:
+        """The checkpoint lines the database keeps (PostgreSQL's; none on SQLite)."""
+        if not self.shared:
+            return []
+        with self.db.reading() as tx:
+            return tx.kept_checkpoints()
+
+    def _signed_here_before(self, own_key: str | None) -> bool:
+        """Whether a log missing while the key exists is news: always on SQLite (the log
+        and the file are one site's); on PostgreSQL only when the database keeps a
+        checkpoint this key signed. One key may sign several databases, and a `store copy`
+        target, or a database this server never signed, starts its log from nothing."""
+        if not self.shared:
+            return True
+        for text in self._kept_lines():
+            try:
+                if parse_line(text).key == own_key:
+                    return True
+            except ValueError:
+                continue
+        return False
 
     @property
     def shared(self) -> bool:

@@ -82,6 +82,9 @@ class TrailReport:
     """Why the checkpoint log was not read: it is another database's (its lines name
     another store id, `foreign_log_line`). No verdict: that log says nothing about this
     trail, and this one's were not compared."""
+    absent: str | None = None
+    """No SQLite cache at the configured path and no checkpoint saying there was one:
+    the "no cache at PATH" every reading command says; nothing to check, no verdict."""
     access: str | None = None
     """Why this user cannot read the signing key's directory (said with `unchecked` too:
     who may run the check)."""
@@ -109,9 +112,16 @@ class TrailReport:
         self.foreign = why
         return self
 
+    def no_cache(self, path: Path) -> TrailReport:
+        """Nothing was ever made at `path` and no checkpoint says otherwise."""
+        self.findings.clear()
+        self.absent = f"no cache at {path}: run `cxinbox sync` or `cxinbox serve` first"
+        return self
+
     @property
     def passed(self) -> bool:
-        return self.unchecked is None and self.foreign is None and not any(f.level == "fail" for f in self.findings)
+        return self.unchecked is None and self.foreign is None and self.absent is None \
+            and not any(f.level == "fail" for f in self.findings)
 
     @property
     def untrusted_from(self) -> int | None:
@@ -143,19 +153,27 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
         store_id = identify(config) if identify is not None else None
     except StoreUnreadable as exc:
         return report.cannot_check(str(exc))
-    choice = choose_log(config, store_id, key_id(public) if public is not None else None)
-    own_log = log_path is None or log_path == choice.path
-    log_path = log_path or choice.path
-    if own_log and choice.moved:
-        report.warn(choice.move_hint())
-    elif own_log and choice.legacy is not None:
-        report.ok(f"{choice.legacy} (the checkpoint log at an older cxinbox's shared"
-                  " default) is not this server's log for this database: not read")
-    try:
-        lines = read_log(log_path)  # before the database: every line here it must contain
-    except AnchorError as exc:
-        report.fail(str(exc))
-        lines = None
+    if shared and store_id is None and config.audit.checkpoint_log is None:
+        # No server has opened this database yet (a `store copy` target): it has no log
+        # of its own, and no other file (the SQLite cache's log at the same default
+        # place) speaks for it.
+        if log_path is None:
+            report.ok(_unnamed_database(config))
+            log_path, own_log, lines = None, True, None
+        else:
+            own_log, lines = False, _read_log(report, log_path)
+    else:
+        choice = choose_log(config, store_id,
+                            key_id(public) if public is not None else None,
+                            kept=lambda: _kept_lines(config, open_reader))
+        own_log = log_path is None or log_path == choice.path
+        log_path = log_path or choice.path
+        if own_log and choice.moved:
+            report.warn(choice.move_hint())
+        elif own_log and choice.legacy is not None:
+            report.ok(f"{choice.legacy} (the checkpoint log at an older cxinbox's shared"
+                      " default) is not this server's log for this database: not read")
+        lines = _read_log(report, log_path)  # before the database: all here it must hold
     if lines is not None and not own_log:  # a syslog copy: "... cxinbox-audit: {json}"
         lines = [text[text.find("{"):] if "{" in text else text for text in lines]
     theirs = foreign_store(lines or [], store_id)
@@ -166,10 +184,13 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
             report.ok(f"{log_path}: {len(lines or []) - len(ours)} line(s) of other"
                       " databases (another store id) left out")
             lines, theirs = ours, None
-    if theirs is not None:
+    if theirs is not None and log_path is not None:
         return report.refuse_log(foreign_log_line(log_path, theirs, store_id,
                                                   config.store_identity))
-    if lines is not None and own_log:
+    if not shared and not lines and not _cache_there(config.db_path):
+        # Nothing was ever made here and no checkpoint says otherwise: nothing to check.
+        return report.no_cache(config.db_path)
+    if lines is not None and own_log and log_path is not None:
         try:
             check_log_file(log_path)
         except AnchorError as exc:
@@ -177,7 +198,7 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
     if lines is None and key_there and own_log and not shared:
         report.fail(f"{log_path}: the checkpoint log is missing while the signing key exists"
                     " (deleted or moved?)", 1)
-    elif lines is None and key_there and own_log:
+    elif lines is None and key_there and own_log and log_path is not None:
         # One key may sign several databases (a copy, a test database): each has its own
         # log, and the database keeps every line too.
         report.warn(f"{log_path}: no checkpoint log of this server for this database"
@@ -190,7 +211,7 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
     except StoreUnreadable as exc:
         return report.cannot_check(str(exc))
     except StoreError as exc:
-        checkpoints = _read_checkpoints(report, lines or [], own, str(log_path), tz)
+        checkpoints = _read_checkpoints(report, lines or [], own, str(log_path or ""), tz)
         newest = max((c.checkpoint for c in checkpoints), key=lambda c: c.seq, default=None)
         if newest is not None and newest.seq > 0:
             report.fail(f"{exc}, but a checkpoint signed {_when(newest.at, tz)} saw"
@@ -202,7 +223,8 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
         try:
             walk = reader.walk()
             trusted = _trusted_keys(report, reader, own, walk.start_seq)
-            checkpoints = _read_checkpoints(report, lines or [], trusted, str(log_path), tz)
+            checkpoints = _read_checkpoints(report, lines or [], trusted, str(log_path or ""),
+                                            tz)
             kept = reader.kept_checkpoints()
             if kept:
                 checkpoints = _merge(checkpoints, _read_checkpoints(
@@ -219,6 +241,44 @@ def verify_trail(config: Config, *, open_reader: AuditOpener,
         except StoreError as exc:
             report.fail(str(exc), 1)
     return report
+
+
+def _read_log(report: TrailReport, path: Path) -> list[str] | None:
+    """The lines of the checkpoint log at `path` (None when there is none)."""
+    try:
+        return read_log(path)
+    except AnchorError as exc:
+        report.fail(str(exc))
+        return None
+
+
+def _unnamed_database(config: Config) -> str:
+    """What a PostgreSQL database no server has given a store id says of its log."""
+    legacy = config.legacy_checkpoint_log
+    other = f"; {legacy} is another store's log: not read" \
+        if legacy is not None and legacy.exists() else ""
+    return ("no checkpoint log for this database yet: no server has signed it (it has no"
+            f" store id yet; the first `cxinbox serve` on it starts its own log){other}")
+
+
+def _kept_lines(config: Config, open_reader: AuditOpener) -> list[str]:
+    """The checkpoint lines the configured database keeps, on a short read of its own
+    (only asked when an older cxinbox's log might be this database's); none when it
+    cannot be read (the check that follows says why)."""
+    try:
+        with open_reader(config) as reader:
+            return reader.kept_checkpoints()
+    except StoreError:
+        return []
+
+
+def _cache_there(path: Path) -> bool:
+    """Whether anything is at the SQLite cache's path (a file, or something else there
+    that opening it names)."""
+    try:
+        return path.exists() or path.is_symlink()
+    except OSError:
+        return True
 
 
 @dataclass(frozen=True, slots=True)
@@ -435,7 +495,7 @@ def _read_checkpoints(report: TrailReport, lines: list[str], trusted: dict[str, 
 
 def _compare(report: TrailReport, lines: list[_Line], walk: ChainWalk, head: ChainHead,
              hash_at: Callable[[int], str | None], missing_guards: list[str], tz: ZoneInfo,
-             *, enabled: bool, log_path: Path, logged: int = 0) -> None:
+             *, enabled: bool, log_path: Path | None, logged: int = 0) -> None:
     """`logged`: the checkpoint lines there are, checked or not (none checked while some
     are there is a failure said already, not "no signed checkpoints")."""
     if walk.bad_seq is not None:
@@ -501,7 +561,8 @@ def _compare(report: TrailReport, lines: list[_Line], walk: ChainWalk, head: Cha
         if head.count and not logged:
             why = "cxinbox serve writes them" if enabled else \
                 "[audit] checkpoints = false"
-            report.warn(f"no signed checkpoints in {log_path} ({why}): only the chain in the"
+            where = f"in {log_path}" if log_path is not None else "yet"
+            report.warn(f"no signed checkpoints {where} ({why}): only the chain in the"
                         " database speaks for the trail, which a database writer can rewrite")
         return
     newest_line = lines[-1].checkpoint

@@ -33,6 +33,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
     from cxinbox.config import Config
 
 FORMAT_VERSION = 1
@@ -331,22 +333,49 @@ class LogChoice:
                 f" [audit] checkpoint_log = \"{self.path}\" to keep it there")
 
 
-def choose_log(config: Config, store_id: str | None, own_key: str | None) -> LogChoice:
+def choose_log(config: Config, store_id: str | None, own_key: str | None, *,
+               kept: Callable[[], Iterable[str]]) -> LogChoice:
     """The checkpoint log for the database `store_id` names, as the server with the key
-    `own_key` (its id; None when it has none yet) writes it.
+    `own_key` (its id; None when it has none yet) writes it. `kept` reads the checkpoint
+    lines the database keeps (a PostgreSQL store keeps every line it was signed with).
 
     On PostgreSQL an older cxinbox wrote every config's checkpoints to one file beside
-    the default SQLite database. That file is used on only while the new log does not
-    exist and its last checkpoint is this server's own (signed by `own_key`): an upgraded
-    server continues its own history there. A file whose last line another key signed
-    (another server, another database's) is never read as this database's."""
+    the default SQLite database: the very file the SQLite cache at the default path logs
+    to. That file is used on only while the new log does not exist, its last checkpoint
+    is this server's own (signed by `own_key`) and this database keeps one of its last
+    lines: an upgraded server continues its own history there. A file of another key, or
+    whose lines this database never kept (the SQLite cache's own log, which a `store
+    copy` target carries none of), is never read as this database's nor written to."""
     default = config.checkpoint_log_for(store_id)
     legacy = config.legacy_checkpoint_log
     if legacy is None or legacy == default or not legacy.exists():
         return LogChoice(default, default)
-    if own_key is not None and not default.exists() and last_signer(legacy) == own_key:
+    if own_key is not None and not default.exists() and last_signer(legacy) == own_key \
+            and _kept_here(legacy, kept):
         return LogChoice(legacy, default, legacy)
     return LogChoice(default, default, legacy)
+
+
+def _kept_here(path: Path, kept: Callable[[], Iterable[str]]) -> bool:
+    """Whether the database keeps one of the checkpoints at the end of the log at `path`
+    (compared by signature: the log's newest line may not be kept yet when a server
+    signs right now, and retention keeps only each key's newest line)."""
+    try:
+        with open(path, "rb") as handle:
+            size = handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, size - TAIL_BYTES))
+            tail = handle.read().decode("utf-8", errors="replace").split("\n")
+    except OSError:
+        return False
+    sigs = {_signature(text) for text in tail} - {""}
+    return bool(sigs) and any(_signature(text) in sigs for text in kept())
+
+
+def _signature(text: str) -> str:
+    try:
+        return parse_line(text).sig
+    except ValueError:
+        return ""
 
 
 class CheckpointLog:

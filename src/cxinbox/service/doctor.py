@@ -236,6 +236,9 @@ def _check_store(report: _Report, config: Config, open_store: StoreOpener,
     if not _check_modes(report, path):
         return
     if not path.exists():  # a new install: opening it here would make it, empty
+        if _has_checkpoints(config.audit_log_path):  # it was there: gone is a verdict
+            _check_audit_trail(report, config, open_audit)
+            return
         report.warn(f"no cache at {path} yet: `cxinbox sync` or `cxinbox serve` makes it;"
                     " the database's checks wait until then")
         return
@@ -300,6 +303,17 @@ def _password_hint(error: str) -> str:
             " on its socket, which answers its staff roster")
 
 
+def _has_checkpoints(log_path: Path) -> bool:
+    """Whether the SQLite cache's checkpoint log holds anything (unreadable counts: then
+    the audit check says why)."""
+    try:
+        return log_path.stat().st_size > 0
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
+
+
 def _check_audit_trail(report: _Report, config: Config, open_audit: AuditOpener) -> None:
     """The chain, its guard triggers and the signed checkpoints (`cxinbox audit verify`).
     A store it cannot reach is one line saying so, never a verdict on the trail."""
@@ -310,6 +324,8 @@ def _check_audit_trail(report: _Report, config: Config, open_audit: AuditOpener)
         report.fail(f"audit: could not check the trail ({trail.unchecked}); no verdict")
     if trail.foreign is not None:
         report.fail(f"audit: {trail.foreign}")
+    if trail.absent is not None:  # nothing made yet: as the store's own line says
+        report.warn(f"audit: {trail.absent}")
     for finding in trail.findings:
         getattr(report, finding.level)(f"audit: {finding.text}")
 
