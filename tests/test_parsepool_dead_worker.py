@@ -3,7 +3,9 @@ batch, never hang the sync: CPython's pool reads results from one pipe all worke
 and half a message left there by a dead worker blocked its manager thread for good
 (service/parsepool.py, `FramedResults`). The worker's death is modelled as the kernel
 makes it: a write(2) of at most PIPE_BUF bytes lands whole or not at all, a longer one may
-be cut anywhere."""
+be cut anywhere. A long result goes through a spill file when /dev/shm is there, in frames
+when not: each test runs both ways, the worker dying while it writes the file in the
+first."""
 
 from __future__ import annotations
 
@@ -21,8 +23,26 @@ import pytest
 from tests.support.mailgen import generate_corpus
 from tests.synchelp import make_sync, server_digests, store_digests, write_config
 
-from cxinbox.service import sync
+from cxinbox.service import parsepool, sync
 from cxinbox.service.parsepool import FramedResults, PoolContext
+
+
+@pytest.fixture(params=["spill", "frames"], autouse=True)
+def _spill(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Each test with the pool's long results spilled to /dev/shm, and without (no such
+    directory: every result in frames)."""
+    if request.param == "frames":
+        monkeypatch.setattr(parsepool, "_SPILL_ROOT", "/nonexistent/cxinbox-test")
+    elif not os.path.isdir(parsepool._SPILL_ROOT):
+        pytest.skip("no /dev/shm here")
+    return str(request.param)
+
+
+def _die_while_spilling(path: str, data: bytes) -> None:
+    """In a worker: a spill file's write cut halfway by a SIGKILL."""
+    with open(path, "wb") as handle:
+        handle.write(data[:len(data) // 2])
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 def _die_while_sending(conn: Any) -> None:
@@ -55,7 +75,9 @@ def _result_queue() -> Any:
 
 def big_result_then_die(size: int) -> bytes:
     """Pool task: a result several pipe writes long, whose sending the worker dies in."""
-    _die_while_sending(_result_queue()._writer)
+    queue = _result_queue()
+    _die_while_sending(queue._writer)
+    queue._write_spill = _die_while_spilling
     return os.urandom(size)
 
 
@@ -88,13 +110,14 @@ def _warm() -> None:
 
 
 @pytest.mark.parametrize("size", [100_000, 3 * select.PIPE_BUF])
-def test_a_worker_killed_mid_result_fails_the_future(size: int) -> None:
+def test_a_worker_killed_mid_result_fails_the_future(size: int, _spill: str) -> None:
     """The waiting future fails with BrokenProcessPool (it hung forever with the plain
     forkserver context's queue), the pool shuts down, and every fd it opened is closed."""
     _warm()
     start = _fds()
     pool = ProcessPoolExecutor(max_workers=2, mp_context=PoolContext())
     assert isinstance(pool._result_queue, FramedResults)  # type: ignore[attr-defined]
+    assert (pool._result_queue.spill is not None) == (_spill == "spill")  # type: ignore[attr-defined]
     assert pool.submit(small_result, 50_000).result(timeout=60) == b"x" * 50_000
     doomed = pool.submit(big_result_then_die, size)
     with pytest.raises(BrokenProcessPool):
@@ -103,6 +126,7 @@ def test_a_worker_killed_mid_result_fails_the_future(size: int) -> None:
     pool.shutdown(wait=True)
     queue.forget()
     assert _opened_since(start) == []
+    assert queue.spill is None or not os.path.exists(queue.spill)  # the half-written file
 
 
 def test_long_results_arrive_whole_from_workers_sending_at_once() -> None:
@@ -126,6 +150,7 @@ class DyingResults(FramedResults):
     def __setstate__(self, state: Any) -> None:
         super().__setstate__(state)
         _die_while_sending(self._writer)  # type: ignore[attr-defined]
+        self._write_spill = _die_while_spilling  # type: ignore[method-assign]
 
 
 class DyingContext(PoolContext):
