@@ -187,12 +187,21 @@ def test_a_message_with_nothing_new_says_so(tmp_path: Path) -> None:
 
 def test_usage_errors_are_one_line(tmp_path: Path) -> None:
     missing = run("triage", str(tmp_path / "none.eml"), home=tmp_path, real=True)
-    assert "cannot read" in assert_one_line_error(missing, 2)
-    assert "standard input" not in missing.stderr
-    # words given where FILE goes: the line says how to give words
-    words = run("triage", "--text", "chest hurts rly bad", home=tmp_path)
+    line = assert_one_line_error(missing, 2)
+    assert line.startswith("cxinbox: no such file (the argument is") and "none.eml" not in line
+    # words given where FILE goes (a patient's, as a natural first guess): never echoed,
+    # in full or in part, and the line says how to give words
+    said = "Tengo un dolor de pecho muy fuerte desde anoche y me cuesta respirar"
+    words = run("triage", "--text", said, home=tmp_path, real=True)
     line = assert_one_line_error(words, 2)
-    assert "cannot read" in line and "cxinbox triage --text - <<< 'TEXT'" in line
+    assert f"the argument is {len(said)} characters" in line, line
+    assert "cxinbox triage --text - <<< 'TEXT'" in line and words.stdout == ""
+    assert not {w for w in said.split() if len(w) > 3} & set(line.replace("(", " ").split())
+    assert "pecho" not in words.stderr and "Tengo" not in words.stderr
+    # a path that exists but cannot be read is named: it is no one's words
+    unreadable = run("triage", str(tmp_path), home=tmp_path)
+    line = assert_one_line_error(unreadable, 2)
+    assert line.startswith(f"cxinbox: cannot read {str(tmp_path)[:40]}"), line
     both = run("triage", "--jsonl", "--text", home=tmp_path)
     assert "--jsonl" in assert_one_line_error(both, 2)
     channel = run("triage", "--text", "--channel", "fax", home=tmp_path)
@@ -234,8 +243,22 @@ def test_a_file_that_is_no_message_and_no_text_is_refused(tmp_path: Path) -> Non
     program = run("triage", sys.executable, home=tmp_path, real=True)
     line = assert_one_line_error(program, 1)
     assert "is not text (it has NUL bytes" in line and program.stdout == ""
+    assert "plain text with --text" in line  # the way out, for a FILE without --text
     as_text = run("triage", "--text", sys.executable, home=tmp_path)
-    assert "is not text" in assert_one_line_error(as_text, 1)
+    line = assert_one_line_error(as_text, 1)
+    # --text was given: the hint must not offer it again
+    assert "is not text" in line and "with --text" not in line and "UTF-8" in line, line
+    # --jsonl on a program: one refusal, before any answer line (not one error per line)
+    lines = run("triage", "--jsonl", sys.executable, home=tmp_path, real=True)
+    line = assert_one_line_error(lines, 1)
+    assert line == (f"cxinbox: not text: {sys.executable} looks binary (it has NUL bytes: a"
+                    " program, an image or an archive?); --jsonl reads one JSON object per"
+                    " line"), line
+    assert lines.stdout == ""
+    piped = run("triage", "--jsonl", "-", home=tmp_path,
+                stdin=Path(sys.executable).read_bytes()[:200_000])
+    assert "not text: standard input looks binary" in assert_one_line_error(piped, 1)
+    assert piped.stdout == ""
     latin = run("triage", "-", home=tmp_path, stdin="caf\xe9 au lait".encode("latin-1"))
     assert "not a mail message (no header block) and not UTF-8" in \
         assert_one_line_error(latin, 1)

@@ -63,9 +63,9 @@ actions = { tag = ["billing-desk"] }
     assert lines[-3].startswith("1 of them came with a first sync's backlog, never assessed")
     assert lines[-2] == (
         "1 of them came with a message live ingest read and stored no intent for (an automatic"
-        " reply, a bounce, mail received longer than [triage] backlog_hours before, or a"
-        " detector failure, logged then): replayed as live saw it, so intent: and red-flag:"
-        " did not match it live and do not here")
+        " reply, a bounce, mail a later sync stored longer than [triage] backlog_hours after"
+        " the server received it, or a detector failure, logged then): replayed as live saw"
+        " it, so intent: and red-flag: did not match it live and do not here")
 
 
 def test_a_stop_texted_after_the_acknowledgement_is_not_replayed_before_it(

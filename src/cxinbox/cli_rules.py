@@ -150,8 +150,9 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
         if result.stored_unassessed:
             typer.echo(f"{result.stored_unassessed} of them came with a message live ingest"
                        f" read and stored no intent for (an automatic reply, a bounce, mail"
-                       f" received longer than [triage] backlog_hours before, or a detector"
-                       f" failure, logged then): replayed as live saw it, so"
+                       f" a later sync stored longer than [triage] backlog_hours after the"
+                       f" server received it, or a detector failure, logged then): replayed"
+                       f" as live saw it, so"
                        f" intent: and red-flag: did not match it live and do not here")
         if result.unassessed:
             typer.echo(f"{result.unassessed} more message(s) were never assessed (past the"

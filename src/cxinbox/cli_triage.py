@@ -82,6 +82,10 @@ def register(app: typer.Typer) -> None:
                   " an email): add --text, or drop it", EXIT_USAGE)
         if jsonl:
             with _opened(source) as stream:
+                if b"\0" in _peek(stream):  # before any answer: none could be right
+                    _fail(f"not text: {_named(source)} looks binary (it has NUL bytes: a"
+                          " program, an image or an archive?); --jsonl reads one JSON"
+                          " object per line", EXIT_BAD_INPUT)
                 bad, blank, repaired = _triage_lines(stream)
             notes = [f'{blank} blank line(s) answered {{"error": "blank line"}}'] if blank \
                 else []
@@ -122,8 +126,10 @@ def _not_readable(data: bytes, *, text: bool) -> str:
     without headers is read as one)."""
     head = data[:SNIFF]
     if b"\0" in head:
-        return ("is not text (it has NUL bytes: a program, an image or an archive?);"
-                " give a raw message (RFC 5322), or plain text with --text")
+        return ("is not text (it has NUL bytes: a program, an image or an archive?); "
+                + ("--text reads UTF-8 plain text (text saved as UTF-16 has NUL bytes"
+                   " too: save it as UTF-8)" if text else
+                   "give a raw message (RFC 5322), or plain text with --text"))
     if text or not data.strip() or _HEADER_LINE.match(data.lstrip(b"\r\n")):
         return ""
     try:
@@ -136,7 +142,23 @@ def _not_readable(data: bytes, *, text: bool) -> str:
 
 
 def _named(source: str) -> str:
+    """How a message names the input: only once it opened, so an existing path."""
     return "standard input" if source == "-" else clean_line(source, max_len=60)
+
+
+def _peek(stream: BinaryIO) -> bytes:
+    """The start of `stream`, left to be read: what one read brings (up to SNIFF), not
+    waiting for more, so a script that writes a line and waits for its answer is
+    answered."""
+    peek = getattr(stream, "peek", None)
+    if peek is not None:
+        return bytes(peek(SNIFF)[:SNIFF])
+    if stream.seekable():  # a stream in memory, as a caller in this process may give
+        where = stream.tell()
+        head = stream.read(SNIFF)
+        stream.seek(where)
+        return head
+    return b""
 
 
 class _opened:
@@ -149,21 +171,33 @@ class _opened:
     def __enter__(self) -> BinaryIO:
         if self.source == "-":
             return sys.stdin.buffer
+        path = Path(self.source)
         try:
-            self.stream = Path(self.source).open("rb")
+            self.stream = path.open("rb")
         except OSError as exc:
-            # `--text "chest hurts"` is the likely slip: FILE names a file, words go on stdin
-            hint = ("; to assess words, give them on standard input:"
-                    " cxinbox triage --text - <<< 'TEXT'"
-                    if " " in self.source and "/" not in self.source else "")
+            if not _exists(path):
+                # Never echoed: `--text "chest hurts"` is the likely slip, and the words
+                # would reach a script's log. FILE names a file; words go on stdin.
+                _fail(f"no such file (the argument is {len(self.source)} characters); to"
+                      " assess text, give it on standard input:"
+                      " cxinbox triage --text - <<< 'TEXT'", EXIT_USAGE)
             _fail(f"cannot read {clean_line(self.source, max_len=60)}:"
-                  f" {exc.strerror or exc}{hint}", EXIT_USAGE)
+                  f" {exc.strerror or exc}", EXIT_USAGE)
         assert self.stream is not None
         return self.stream
 
     def __exit__(self, *exc: object) -> None:
         if self.stream is not None:
             self.stream.close()
+
+
+def _exists(path: Path) -> bool:
+    """Whether `path` names something (a directory, a file it may not read), so that its
+    name may be shown; an argument too long to be a name is none."""
+    try:
+        return path.exists()
+    except (OSError, ValueError):
+        return False
 
 
 def _triage_lines(stream: BinaryIO) -> tuple[int, int, int]:

@@ -3,9 +3,11 @@
 A demo is only convincing (and only tests anything) if its data took the same road as real
 data: email is written as raw RFC 5322 bytes, parsed by `parse_message` and stored by
 `ingest_batch` with per-folder UIDs; SMS go through `insert_sms`; the red-flag and intent
-detectors run over what was stored exactly as at live ingest (`triage_arrivals`, same
-backlog window), so the list's intents, the chest-pain red flag and the traps beside it
-(an idiom, a family history, "no chest pain anymore") are the detectors' own findings;
+detectors run over what was stored exactly as at live ingest (`triage_arrivals`), every
+message as if assessed when it arrived (the clinic's server ran all along: none of its
+mail is a first sync's backlog), so every patient message's intent, the chest-pain red
+flag and the traps beside it (an idiom, a family history, "no chest pain anymore") are
+the detectors' own findings;
 every assignment, tag, status and note is an `InboxService` call, so the audit trail and
 the change feed the TUI follows are real too. No SQL lives here.
 
@@ -777,7 +779,11 @@ def build_demo(db: Store, *, seed: int = 7, me: str, now: float | None = None,
         red = _new_email_thread(demo, tx, RED_FLAG, start - RED_FLAG_AGE_S)
         plans.append((red.conv_id, "red-flag", True))
         handled = _triage_examples(demo, tx, start)
-        redflags.triage_arrivals(tx, config, start, arrived=redflags.dated_on_arrival)
+        # Every message, however old: the demo clinic's server ran all along, so each was
+        # assessed as it arrived (a first sync's backlog, mail that arrived long before a
+        # sync stored it, is what live leaves unassessed, and the demo has none).
+        redflags.triage_arrivals(tx, config, start, arrived=redflags.dated_on_arrival,
+                                 oldest=0)
         # As the mail sync's: the conversations and message ids this ingest stored (a
         # replay, `rules test`, finds each arrival here and the state it arrived in).
         stored = sorted({a.conversation_id for a in tx.arrivals_after(before)})

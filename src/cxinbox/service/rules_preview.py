@@ -175,9 +175,11 @@ def preview(inbox: InboxService, engine: RuleEngine, name: str, since: int) -> P
             fired += 1
             backlog += bool(live)
             if len(rows) < MAX_SHOWN:
-                # An arrival is shown when the conversation came in, as `list` shows it:
-                # its mail may have been stored much later (a first sync's backlog).
-                at = min(moment.at, created) if rule.on == "arrival" else moment.at
+                # An arrival or a reply is shown when its message was received, as
+                # `list` shows it and as the window picked it (store/rules.py
+                # `_ingest_triggers`): it may have been stored much later (a first
+                # sync's backlog).
+                at = moment.arrived if moment.arrived is not None else moment.at
                 rows.append(PreviewRow(moment.conversation_id, at, subject,
                                        _would(applied), live))
     inbox.record_read("rules.test", "", {"rule": rule.name, "since": since,

@@ -832,12 +832,16 @@ class PastTrigger:
     """One time a rule trigger happened (for `rules test`): to which conversation, when
     (epoch seconds: the ingest, the close, the escalation), the last event `seq` of the state
     it happened in (what came after is to be undone to see that state), and the intent the
-    detectors had recorded for the conversation by then (None: none assessed)."""
+    detectors had recorded for the conversation by then (None: none assessed). `arrived`:
+    for an arrival or a patient's reply, when the server received the message that made it
+    (the clock the list reads, never after `at`): what `rules test --since` and its rows
+    go by; None for the other triggers, whose time is `at`."""
 
     conversation_id: int
     at: int
     seq: int
     intent: str | None
+    arrived: int | None = None
 
 
 @_record(frozen=True, slots=True)

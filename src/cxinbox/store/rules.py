@@ -154,6 +154,9 @@ def past_triggers(conn: sqlite3.Connection, trigger: str, since_s: int) -> list[
     conversation is its arrival and each later one that came with a new patient message
     is a patient-reply. A conversation no ingest event lists (one of more than the 500 an
     event names, or stored before events named them) falls back to its message dates.
+    Both are in the window by when the server received the message that made them (the
+    conversation's first, the reply: `clock_sql`, never after the ingest), kept in
+    `PastTrigger.arrived`: a month of mail a first sync stored today is not "today".
     The other triggers are events themselves: a person's close (a rule's close fires no
     rules), and the SLA monitor's escalations.
     """
@@ -174,11 +177,13 @@ def past_triggers(conn: sqlite3.Connection, trigger: str, since_s: int) -> list[
     return _triggers(conn, [h for h in happened if h[0] in live])
 
 
-def _triggers(conn: sqlite3.Connection,
-              happened: Sequence[tuple[int, int, int]]) -> list[PastTrigger]:
-    """A PastTrigger of each (conversation, seq, at ms), with its intent by then."""
+def _triggers(conn: sqlite3.Connection, happened: Sequence[tuple[int, int, int]],
+              arrived: dict[tuple[int, int], int] | None = None) -> list[PastTrigger]:
+    """A PastTrigger of each (conversation, seq, at ms), with its intent by then and, from
+    `arrived` (keyed by conversation and seq), when its message was received."""
     intents = _intents_by(conn, [(c, at // 1000) for c, _, at in happened])
-    return [records.PastTrigger(c, at // 1000, seq, intents.get((c, at // 1000)))
+    return [records.PastTrigger(c, at // 1000, seq, intents.get((c, at // 1000)),
+                                (arrived or {}).get((c, seq)))
             for c, seq, at in happened]
 
 
@@ -224,9 +229,11 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
         if isinstance(d.get("after"), int) and isinstance(d.get("upto"), int):
             stored_by.append((d["after"], d["upto"], int(seq), int(at)))
     found: list[PastTrigger] = []
-    # Messages the window's ingests stored are picked by when they were stored (the
-    # ingest's time), not by their Date: (a month of mail in a first sync, a late or
-    # mis-dated mail, all arrived now); the dates serve only mail no ingest event names.
+    # What the window's ingests stored is what may have arrived in it (a message is
+    # stored after the server received it); each trigger is then kept by when the server
+    # received its message (`clock_sql`: not its Date:, so neither a mis-dated mail nor
+    # a month of backlog a first sync stored today is in `--since 1d`); the Date:
+    # serves only mail the server gave no time for.
     in_window = [r for r in stored_by if r[3] >= since_s * 1000]
     after_pk = min((r[0] for r in in_window), default=None)
     if trigger == "arrival":
@@ -244,10 +251,15 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
             if int(conv) not in arrived:
                 arrived[int(conv)] = (listed[conv][0] if conv in listed
                                       else _seq_by(conn, int(created) * 1000))
-        timely = [c for c, (_, at_ms) in arrived.items() if at_ms >= since_s * 1000]
+        # In the window by when the conversation's first message was received (its
+        # created_at, never after the ingest that stored it), as its row shows it.
+        came = {c: min(arrived[c][1] // 1000, made)
+                for c, made in _created_at(conn, list(arrived)).items()}
+        timely = [c for c, at in came.items() if at >= since_s]
         live = _live_ids(conn, timely)
         inbound = _with_inbound(conn, [c for c in timely if c in live])
-        found = _triggers(conn, [(c, *arrived[c]) for c in timely if c in inbound])
+        found = _triggers(conn, [(c, *arrived[c]) for c in timely if c in inbound],
+                          {(c, arrived[c][0]): came[c] for c in timely})
         return sorted(found, key=lambda t: (t.seq, t.conversation_id))
     scan_from = since_s - _SLACK_S
     later = _later_inbound(conn, since_s, after_pk)
@@ -256,6 +268,7 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
                                   + list(firsts.values()))
     created = _created_at(conn, [c for c in later if stored_at.get(firsts.get(c, -1)) is None])
     happened: list[tuple[int, int, int]] = []
+    received: dict[tuple[int, int], int] = {}
     for conv, dates in later.items():
         ingests = listed.get(conv, [])
         arrival = stored_at.get(firsts.get(conv, -1))  # the ingest of its first message
@@ -263,7 +276,7 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
             ingests = [i for i in ingests if i != arrival]
         elif ingests and created.get(conv, 0) >= scan_from:
             arrival, ingests = ingests[0], ingests[1:]  # the first listing was its arrival
-        moments: list[tuple[int, int]] = []
+        moments: dict[tuple[int, int], int] = {}  # (seq, at ms) -> newest received
         for message_pk, date in dates:
             # The ingest that stored it, when its event names the ids it stored (dates
             # are the sender's, to the second: two ingests in one second share one).
@@ -273,10 +286,14 @@ def _ingest_triggers(conn: sqlite3.Connection, trigger: str,
             moment = stored \
                 or next(((s, a) for s, a in ingests if a >= date * 1000), None) \
                 or _seq_by(conn, date * 1000)
-            if moment not in moments:
-                moments.append(moment)
-        happened += [(conv, seq, at) for seq, at in moments if at >= since_s * 1000]
-    return sorted(_triggers(conn, happened), key=lambda t: (t.seq, t.conversation_id))
+            moments[moment] = max(moments.get(moment, date), date)
+        for (seq, at), newest in moments.items():
+            # In the window by when the reply was received, never after its ingest.
+            if min(newest, at // 1000) >= since_s:
+                happened.append((conv, seq, at))
+                received[(conv, seq)] = min(newest, at // 1000)
+    return sorted(_triggers(conn, happened, received),
+                  key=lambda t: (t.seq, t.conversation_id))
 
 
 def _stored_by_ingest(stored_by: Sequence[tuple[int, int, int, int]],
