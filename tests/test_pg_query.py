@@ -421,7 +421,7 @@ def test_store_copy_command_is_for_admins_audited_and_verified(
     finally:
         db.close()
     bad = cx_here("store", "copy", "--to", "mysql://x/y", "-c", admin)
-    assert bad.returncode != 0 and "postgresql:// URL" in bad.stderr
+    assert bad.returncode == 2 and "postgresql:// URL" in bad.stderr  # bad usage
     assert bad.stderr.strip().count("\n") == 0
 
 

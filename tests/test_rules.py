@@ -816,10 +816,12 @@ actions = { snooze = "90m" }
         'action:  notify "breached"  (pages nobody: no [sla] notify_command is set)']
     assert json.loads(cx("rules", "show", "late", "--json", "--config", str(cfg)).stdout)[
         "notify_command"] is None
-    missing = cx("rules", "show", "nope", "--config", str(cfg))
-    assert missing.returncode == 3
-    assert missing.stderr == ("cxinbox: no rule named 'nope'; rules: 'lab results', 'late', 'park',"
-                              " 'nap'\n")
+    # an unknown rule name is bad usage (the exit table's 2), not "no such conversation"
+    for verb in ("show", "test"):
+        missing = cx("rules", verb, "nope", "--config", str(cfg))
+        assert missing.returncode == 2, (verb, missing.stderr)
+        assert missing.stderr == ("cxinbox: no rule named 'nope'; rules: 'lab results', 'late',"
+                                  " 'park', 'nap'\n"), verb
     bad = tmp_path / "bad.toml"
     bad.write_text(BASE + '[[rules]]\nname = "x"\non = "arrival"\nactions = { assign = "zed" }\n')
     refused = cx("rules", "list", "--config", str(bad))

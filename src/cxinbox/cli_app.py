@@ -1269,15 +1269,15 @@ def _own_socket(path: Path) -> bool:
 
 
 def _test_rule(config: Config, name: str, since: int) -> Preview:
-    from cxinbox.contract.errors import NotFound
+    from cxinbox.contract.errors import BadRequest
     from cxinbox.service.rules_preview import find_rule, preview
     from cxinbox.wiring import rules_engine
 
     find_rule(config.rules, name)  # the unknown name first, before the database is opened
     service = _service(config)
     engine = rules_engine(service.store, config, replaying=name)
-    if engine is None:
-        raise NotFound(f"no rule named {name!r}")
+    if engine is None:  # an unknown name is bad usage, as cli_rules says it
+        raise BadRequest(f"no rule named {name!r}")
     return preview(service, engine, name, since)
 
 

@@ -43,6 +43,12 @@ def register(app: typer.Typer, open_api: Callable[[Config], SyncAPI],
             typer.echo("cxinbox: give a reason with --reason TEXT (it goes in the audit"
                        " trail)", err=True)
             raise typer.Exit(2)
+        from cxinbox.contract.errors import NothingToClear
+
         with open_api(load_config(config)) as api:
-            api.clear_red_flag(conv_id, reason)
+            try:
+                api.clear_red_flag(conv_id, reason)
+            except NothingToClear:  # cleared already, or never raised: the goal holds
+                typer.echo(f"#{conv_id} has no open red flag: nothing to clear")
+                return
         typer.echo(f"cleared the red flag of #{conv_id}")

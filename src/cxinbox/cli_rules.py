@@ -28,7 +28,7 @@ TestRule = Callable[["Config", str, int], "Preview"]
 ConfigOpt = Annotated[str | None, typer.Option("--config", "-c", envvar="CXINBOX_CONFIG",
                                               help="Path to config.toml.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Machine-readable output.")]
-EXIT_NOT_FOUND = 3
+EXIT_USAGE = 2
 
 
 def _rule_dict(rule: Rule, config: Config) -> dict[str, object]:
@@ -85,14 +85,10 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
     def rules_show(name: Annotated[str, typer.Argument(help="The rule's name.")],
                    config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
         """One rule: its trigger, query and actions (in the order they run)."""
-        from cxinbox.domain.rules import describe, find_rule, no_hook_problem
+        from cxinbox.domain.rules import describe, no_hook_problem
 
         cfg = load_config(config)
-        rule = find_rule(cfg.rules, name)
-        if rule is None:
-            known = ", ".join(repr(r.name) for r in cfg.rules) or "none are configured"
-            typer.echo(f"cxinbox: no rule named {name!r}; rules: {known}", err=True)
-            raise typer.Exit(EXIT_NOT_FOUND)
+        rule = _named(cfg, name)
         shown = _rule_dict(rule, cfg)
         if as_json:
             typer.echo(json.dumps(shown, indent=2))
@@ -115,21 +111,17 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
                    config: ConfigOpt = None, as_json: JsonOpt = False) -> None:
         """What the rule would have done each time its trigger happened, judged by each
         conversation as it was then (changes nothing; works on a rule with enabled = false)."""
-        from cxinbox.contract.errors import ApiError
         from cxinbox.domain.when import WhenError, parse_when
 
         cfg = load_config(config)
+        _named(cfg, name)
         tz = ZoneInfo(cfg.clinic.timezone)
         try:
             start = parse_when(since, now=datetime.now(UTC), tz=tz, direction="past")
         except WhenError as exc:
             typer.echo(f"cxinbox: --since: {exc}", err=True)
             raise typer.Exit(2) from None
-        try:
-            result = test_rule(cfg, name, int(start.timestamp()))
-        except ApiError as exc:
-            typer.echo(f"cxinbox: {exc}", err=True)
-            raise typer.Exit(EXIT_NOT_FOUND) from None
+        result = test_rule(cfg, name, int(start.timestamp()))  # errors: cli.error_code
         if as_json:
             typer.echo(json.dumps(result.to_dict(), indent=2))
             return
@@ -169,6 +161,20 @@ def register(app: typer.Typer, load_config: Callable[[str | None], Config],
         silent = pages_nobody(tested, cfg) if tested is not None else ""
         if silent:
             typer.echo(f"note: {silent}; set it for the pages to go out")
+
+
+def _named(config: Config, name: str) -> Rule:
+    """The configured rule called `name`; an unknown name is bad usage (exit 2), said with
+    the names there are."""
+    from cxinbox.domain.rules import find_rule
+    from cxinbox.domain.sanitize import clean_line
+
+    rule = find_rule(config.rules, name)
+    if rule is None:
+        known = ", ".join(repr(r.name) for r in config.rules) or "none are configured"
+        typer.echo(f"cxinbox: no rule named {clean_line(name)!r}; rules: {known}", err=True)
+        raise typer.Exit(EXIT_USAGE)
+    return rule
 
 
 def _find(config: Config, name: str) -> Rule | None:

@@ -41,6 +41,16 @@ def _stopped_server(cfg: Config) -> None:
                          " read")
 
 
+def _postgres_url(url: str) -> None:
+    """A --to that is no PostgreSQL URL is bad usage (exit 2), said before anything is read."""
+    if not url.startswith(("postgresql://", "postgres://")):
+        from cxinbox.store.pg.copy import shown_url
+
+        typer.echo(f"cxinbox: --to must be a postgresql:// URL, not {shown_url(url)!r}",
+                   err=True)
+        raise typer.Exit(2)
+
+
 def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]) -> None:
     store_app = typer.Typer(help="Move the store to PostgreSQL and check the copy (admins).",
                             no_args_is_help=True)
@@ -50,6 +60,7 @@ def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]
         """Copy the SQLite cache into an empty PostgreSQL database, then verify the copy."""
         from cxinbox.wiring import copy_store
 
+        _postgres_url(to)
         cfg = load_config(config)
         _stopped_server(cfg)
         tty = sys.stderr.isatty()
@@ -72,6 +83,7 @@ def register(app: typer.Typer, load_config: LoadConfig, actor: Callable[[], str]
         from cxinbox.contract.errors import StoreError
         from cxinbox.wiring import verify_store_copy
 
+        _postgres_url(to)
         cfg = load_config(config)
         _stopped_server(cfg)
         report = verify_store_copy(cfg, to, actor())

@@ -25,6 +25,11 @@ class BadRequest(ApiError):
     exit_code = 2
 
 
+class NothingToClear(BadRequest):
+    """`flag clear` on a conversation with no open red flag (never raised, or cleared
+    already): nothing changed. The CLI says so and exits 0; other callers see a BadRequest."""
+
+
 class Forbidden(ApiError):
     """The acting staff member's role does not allow this (e.g. an agent reading the audit log)."""
 

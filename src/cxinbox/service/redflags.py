@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
 from cxinbox.config import Config
-from cxinbox.contract.errors import BadRequest, Forbidden, NotFound
+from cxinbox.contract.errors import BadRequest, Forbidden, NotFound, NothingToClear
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.domain.sms import keyword_word
 from cxinbox.service.logsafe import fields, log_failure
@@ -567,7 +567,7 @@ def clear(tx: StoreTx, config: Config, actor: str, role: str, conv_id: int, reas
         raise NotFound(f"no conversation #{conv_id}")
     state = tx.red_flag_state(conv_id)
     if state is None or not state.is_open:
-        raise BadRequest(f"conversation #{conv_id} has no open red flag")
+        raise NothingToClear(f"conversation #{conv_id} has no open red flag")
     tx.clear_red_flag(conv_id, now)
     return tx.append_event(actor, CLEARED, f"conversation:{conv_id}",
                            {"conversation": conv_id, "category": state.category or "",
