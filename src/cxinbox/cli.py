@@ -53,8 +53,10 @@ def version_line() -> str:
 def error_code(exc: BaseException) -> tuple[int, str] | None:
     """Map the errors a person can act on to (exit code, one line); None for a bug."""
     from cxinbox.config import ConfigError
-    from cxinbox.contract.errors import ApiError, BadQuery, NotOnThisStoreYet
+    from cxinbox.contract.errors import ApiError, BadQuery, NotOnThisStoreYet, StoreRefused
 
+    if isinstance(exc, StoreRefused):  # a grant missing, a read-only file: one line
+        return EXIT_SERVER, str(exc)
     if isinstance(exc, NotOnThisStoreYet):
         return EXIT_ERROR, f"not available on this store yet ({exc})"
     if isinstance(exc, BadQuery):

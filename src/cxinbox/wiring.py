@@ -17,7 +17,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from cxinbox.contract.errors import Forbidden, StoreError
+from cxinbox.contract.errors import Forbidden, StoreError, StoreRefused
 
 if TYPE_CHECKING:
     from cxinbox.api.transport import OpenedAPI
@@ -57,11 +57,32 @@ def open_store(path: Path, *, synchronous: str = "FULL") -> Database:
     except PermissionError:
         kept_from_us = True
     if kept_from_us:
-        raise refusal
+        raise _read_only(path.parent) or refusal
     try:
         return Database(path, synchronous=synchronous)
     except PermissionError:
         raise refusal from None
+
+
+def _read_only(directory: Path) -> StoreRefused | None:
+    """The database's own directory (this user's), or a read-only file system, that this
+    process may read but not write: the store refuses the writes every command makes (an
+    audit event of each read, the -wal and -shm files beside the database). None when the
+    directory is someone else's (that is `open_store`'s refusal: not this user's store)."""
+    try:
+        mine = directory.stat().st_uid == os.geteuid()
+        mounted_ro = bool(os.statvfs(directory).f_flag & os.ST_RDONLY)
+    except OSError:
+        return None
+    if mounted_ro:
+        return StoreRefused(f"{directory}: on a read-only file system: the database needs"
+                            " it writable (every command writes its audit event there);"
+                            " mount it read-write")
+    if not mine:
+        return None
+    return StoreRefused(f"{directory}: read-only for its owner: the database needs it"
+                        " writable (its -wal and -shm files live there, and every command"
+                        f" writes its audit event); run `chmod 700 {directory}`")
 
 
 def _refuse_root_in_anothers_directory(path: Path) -> None:

@@ -77,6 +77,12 @@ class DatabaseDown(StoreError):
     not after the pool's full wait."""
 
 
+class StoreRefused(StoreError):
+    """The store refuses this process a table it needs: a PostgreSQL role without the
+    grant, a SQLite file or directory this user may only read. The line names the table
+    and the fix; the CLI exits as for a server refusing us (5)."""
+
+
 class StoreUnreadable(StoreError):
     """The store could not be reached or read at all (no connection, a refused login, the
     database stopped): nothing was compared, so a check says it could not check and gives

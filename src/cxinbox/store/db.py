@@ -22,7 +22,7 @@ from json.encoder import encode_basestring as _quote
 from pathlib import Path
 from typing import Any
 
-from cxinbox.contract.errors import StoreError, StoreUnreadable
+from cxinbox.contract.errors import StoreError, StoreRefused, StoreUnreadable
 from cxinbox.store import schema_vacuum
 from cxinbox.store.dialect import dialect_of
 from cxinbox.store.records import ChainWalkRecord
@@ -283,13 +283,22 @@ class Database(SqliteStoreOps):
             if conn.in_transaction:  # nested use joins the outer transaction
                 yield conn
                 return
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:
+                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_READONLY:
+                    raise
+                raise StoreRefused(f"{self.path}: SQLite refuses to write it ({exc}): the"
+                                   " file and its directory must be writable by the user"
+                                   " cxinbox runs as (every command writes its audit"
+                                   " event), and the file where it was opened") from None
 
     @contextmanager
     def rehearsal(self) -> Iterator[sqlite3.Connection]:

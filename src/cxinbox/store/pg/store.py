@@ -31,7 +31,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, ExitStack, contextmanager
 from typing import TYPE_CHECKING, Any, Final
 
-from cxinbox.contract.errors import DatabaseDown, NotOnThisStoreYet, StoreError
+from cxinbox.contract.errors import DatabaseDown, NotOnThisStoreYet, StoreError, StoreRefused
 from cxinbox.domain.query import Node, QueryContext
 from cxinbox.store.fence import current_fence
 from cxinbox.store.interface import ListView, Selection, StoreTx
@@ -360,6 +360,8 @@ class PgStore:
                 self._went_down(exc)
                 raise DatabaseDown(_DOWN) from exc
             raise
+        except psycopg.errors.InsufficientPrivilege as exc:  # a grant missing: one line
+            raise StoreRefused(_refused(exc, conn)) from None
         finally:
             self._pool.putconn(conn)
         self._came_back()
@@ -852,6 +854,34 @@ FIRST_WAIT_S: Final = 3.0
 answers at all (a busy pool: the rest of the wait follows)."""
 DOWN_WAIT_S: Final = 1.0
 """The same while the database is known to be away."""
+def _refused(exc: BaseException, conn: psycopg.Connection[Any]) -> str:
+    """PostgreSQL's "permission denied for table T" as one line: the role, the table, and
+    whether it may read it (then it is the write that was refused), with the grant to run.
+    Never the statement or its values (they may hold patient text)."""
+    import re
+
+    from cxinbox.store.pg.migrate import privilege_fix
+
+    user, dbname = conn.info.user, conn.info.dbname
+    found = re.search(r'permission denied for (?:table|relation|sequence) "?(\w+)',
+                      str(exc).split("\n", 1)[0])
+    if found is None:
+        return privilege_fix(exc, user, dbname)
+    table = found.group(1)
+    verb = "use"
+    with contextlib.suppress(Exception):  # the failed transaction is rolled back by now
+        if conn.info.transaction_status == _IDLE and not conn.closed:
+            readable = conn.execute("SELECT has_table_privilege(%s, 'SELECT')",
+                                    (table,)).fetchone()
+            verb = "write" if readable and readable[0] else "read"
+            if conn.info.transaction_status != _IDLE:
+                conn.rollback()
+    return (f"the database role {user} may not {verb} table {table} of database {dbname}:"
+            f" have the tables' owner run `GRANT ALL ON ALL TABLES IN SCHEMA public TO {user};"
+            f" GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {user};` (README: Moving a"
+            f" site to PostgreSQL)")
+
+
 _DOWN: Final = ("the PostgreSQL database is not answering (restarting or unreachable);"
                 " try again in a minute - IT: see the server log")
 
