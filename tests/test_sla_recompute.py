@@ -5,8 +5,11 @@ calendar reached a conversation only at its next reply or status change. On both
 from __future__ import annotations
 
 import json
+import logging
 from pathlib import Path
 from typing import Any
+
+import pytest
 
 from cxinbox.config import Config, load_config
 from cxinbox.service.inbox import InboxService
@@ -46,14 +49,19 @@ def _recomputed(store: Any) -> list[dict[str, Any]]:
 
 
 def test_a_calendar_change_moves_open_due_times_at_the_next_start(
-        tmp_path: Path, any_store: Any) -> None:
+        tmp_path: Path, any_store: Any, caplog: pytest.LogCaptureFixture) -> None:
     before = _config(tmp_path, 'tue = ["09:00-17:00"]')
     open_one = deliver(any_store, sender="ana@patient.example", at=T0)
     closed = deliver(any_store, sender="bo@patient.example", at=T0 + 60)
     InboxService(any_store, before, "maria", clock=Clock(T0 + 120)).set_status(
         closed, "closed")
     first = SlaMonitor(any_store, before, clock=Clock(T0 + 120))
+    caplog.set_level(logging.INFO, logger="cxinbox")
     assert first.recompute_if_changed() == 1  # no key kept yet: computed once, to be sure
+    # a first start changed nothing, and says so: no "changed" line
+    said = [r.getMessage() for r in caplog.records if "SLA" in r.getMessage()]
+    assert len(said) == 1 and "changed" not in said[0] and "first start" in said[0], said
+    caplog.clear()
     first.check(T0 + 120)
     assert _due(any_store, before, open_one) == T0 + 3600  # 15:00 + 1 h of opening hours
     assert first.recompute_if_changed() is None  # the same config: nothing to do
@@ -63,6 +71,9 @@ def test_a_calendar_change_moves_open_due_times_at_the_next_start(
     assert _due(any_store, after, open_one) == T0 + 3600  # stored: not moved by itself
     restarted = SlaMonitor(any_store, after, clock=Clock(T0 + 180))
     assert restarted.recompute_if_changed() == 1  # the closed one is left as it is
+    assert [r.getMessage() for r in caplog.records if "SLA" in r.getMessage()] == [
+        ("SLA calendars or policies changed: due times of 1 conversation(s) not closed are"
+         " computed again")]
     restarted.check(T0 + 180)
     assert _due(any_store, after, open_one) == T0 + 5400  # 15:30 + 1 h
     assert _due(any_store, after, closed) is None

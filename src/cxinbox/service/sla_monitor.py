@@ -395,13 +395,22 @@ class SlaMonitor:
         how many, or None. A failure is logged: the old due times stay, nothing is lost."""
         if not self.sla.enabled:
             return None
+        from cxinbox.service.sla import CONFIG_TARGET
+
         try:
             with self.store.writing() as tx:
+                # No key kept yet (a new store, a demo copy): nothing changed, the due
+                # times are computed under the config for the first time.
+                first = not tx.find_events(target=CONFIG_TARGET, limit=1)
                 marked = self.sla.recompute_if_changed(tx)
         except Exception as exc:  # noqa: BLE001 - the monitor runs on with the stored times
             log_failure(log, "SLA recompute after a config change failed", exc)
             return None
-        if marked is not None:
+        if marked is not None and first:
+            log.info("SLA due times of %d conversation(s) not closed computed under the"
+                     " configured calendars and policies (their first start on this store)",
+                     marked, extra=fields(conversations=marked))
+        elif marked is not None:
             log.info("SLA calendars or policies changed: due times of %d conversation(s)"
                      " not closed are computed again", marked,
                      extra=fields(conversations=marked))
