@@ -26,6 +26,7 @@ import pwd
 import random
 import re
 import secrets
+import shlex
 import shutil
 import signal
 import socket
@@ -43,6 +44,8 @@ from urllib.parse import quote
 
 from imapclient import IMAPClient
 from imapclient.imap_utf7 import encode as imap_utf7_encode
+
+from .deathwatch import DeathWatch
 
 __all__ = [
     "EXCHANGE_ONLINE_CAPABILITY",
@@ -737,13 +740,21 @@ service anvil {{
                     start_new_session=True,
                     close_fds=True,
                 )
+            # Killed with the test run too (SIGKILL, a SIGTERM to its process group): the
+            # master is in a session of its own, and a finaliser does not run then.
+            cleanup = f"kill -KILL -{proc.pid}"  # the group (dash takes no "--")
+            if not self._keep_files:
+                cleanup += f"; rm -rf {shlex.quote(str(self.root))}"
+            watch = DeathWatch(cleanup)
             assert self._finalizer is not None
             self._finalizer.detach()
-            self._finalizer = weakref.finalize(self, _shutdown, proc, self.root, self._keep_files)
+            self._finalizer = weakref.finalize(self, _shutdown, proc, self.root, self._keep_files,
+                                               watch)
             self._proc = proc
             if self._wait_ready(proc):
                 return
             _terminate(proc)
+            watch.release()
             last_error = stderr_path.read_text(errors="replace") + self.log_text()[-4000:]
             if "Address already in use" not in last_error:
                 break
@@ -1194,10 +1205,13 @@ def _terminate(proc: subprocess.Popen[bytes]) -> None:
         time.sleep(0.01)
 
 
-def _shutdown(proc: subprocess.Popen[bytes] | None, root: Path, keep_files: bool) -> None:
+def _shutdown(proc: subprocess.Popen[bytes] | None, root: Path, keep_files: bool,
+              watch: DeathWatch | None = None) -> None:
     """Finaliser shared by stop(), garbage collection and interpreter exit."""
     if proc is not None:
         _terminate(proc)
     if not keep_files:
         shutil.rmtree(root, ignore_errors=True)
+    if watch is not None:  # stopped as usual: the watcher has nothing left to do
+        watch.release()
 

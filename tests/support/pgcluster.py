@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import os
 import pwd
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -28,6 +29,8 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+from .deathwatch import DeathWatch
 
 SERVICE_USER = "cxinbox-pgtest"
 SUPERUSER = "cxinbox"
@@ -182,6 +185,7 @@ def pg_cluster(*, durable: bool = False,
     os.chmod(socket_dir, 0o700)
     port = 5432 + os.getpid() % 20000  # names the socket file only; no TCP listener
     started = False
+    watch: DeathWatch | None = None
     try:
         _step([str(bindir / "initdb"), "-D", str(datadir), "-U", SUPERUSER, "-A", "trust",
                "-E", "UTF8", "--locale=C.UTF-8", "--no-sync", "--no-instructions"],
@@ -192,6 +196,7 @@ def pg_cluster(*, durable: bool = False,
             options += ["-c fsync=off", "-c synchronous_commit=off",
                         "-c full_page_writes=off"]
         options += [f"-c {name}={value}" for name, value in (settings or {}).items()]
+        watch = _watch(bindir, datadir, root, ids)
         _step([str(bindir / "pg_ctl"), "-D", str(datadir), "-l", str(root / "server.log"),
                "-o", " ".join(options), "-w", "-t", "60", "start"], ids, "pg_ctl start", root)
         started = True
@@ -203,6 +208,19 @@ def pg_cluster(*, durable: bool = False,
                 _step([str(bindir / "pg_ctl"), "-D", str(datadir), "-m", "immediate", "-w",
                        "stop"], ids, "pg_ctl stop", root)
         shutil.rmtree(root, ignore_errors=True)
+        if watch is not None:
+            watch.release()
+
+
+def _watch(bindir: Path, datadir: Path, root: Path,
+           ids: tuple[int, int] | None) -> DeathWatch:
+    """The cluster stopped and removed if this process dies without doing it (pg_ctl
+    detaches the postmaster: a killed test run would leave it running). Armed before
+    `pg_ctl start`: a run killed while the server starts leaves nothing either."""
+    pg_ctl = shlex.quote(str(bindir / "pg_ctl"))
+    return DeathWatch(f"{pg_ctl} -D {shlex.quote(str(datadir))} -m immediate -w stop;"
+                      f" rm -rf {shlex.quote(str(root))}", cwd=root,
+                      **_as(ids))  # type: ignore[arg-type]
 
 
 # -- a streaming-replication standby, for failover tests -------------------------------------
@@ -276,11 +294,13 @@ def pg_standby(primary: PgCluster, *, synchronous: bool = False,
         .replace(f"-p {primary.port}", f"-p {port}")
     standby = PgCluster(primary.bindir, datadir, socket_dir, port, primary.version, options)
     started = False
+    watch: DeathWatch | None = None
     try:
         _step([str(primary.bindir / "pg_basebackup"), "-D", str(datadir), "-h",
                str(primary.socket_dir), "-p", str(primary.port), "-U", SUPERUSER, "-R",
                "-X", "stream", "-c", "fast", "--no-sync",
                *(("-C", "-S", slot) if slot else ())], ids, "pg_basebackup", root)
+        watch = _watch(primary.bindir, datadir, root, ids)
         standby.start_server()
         started = True
         from tests.support.waiting import wait_until
@@ -298,3 +318,5 @@ def pg_standby(primary: PgCluster, *, synchronous: bool = False,
             with contextlib.suppress(PgClusterError, subprocess.TimeoutExpired):
                 stop_immediately(standby)
         shutil.rmtree(root, ignore_errors=True)
+        if watch is not None:
+            watch.release()
