@@ -267,6 +267,11 @@ async def test_an_emergency_at_the_end_of_a_billing_email_reaches_clinicians(
                 assert cleared[0].actor == ME
                 with pytest.raises(BadRequest, match="no open red flag"):
                     await api.clear_red_flag(bill.id, "again")
+                # cleared already: the command says there is nothing to clear, exit 0
+                again = cx("flag", "clear", str(bill.id), "--reason", "again", "--config",
+                           str(cfg))
+                assert again.returncode == 0 and again.stderr == "", again.stderr
+                assert again.stdout == f"#{bill.id} has no open red flag: nothing to clear\n"
                 shown = await api.get_conversation(bill.id)
                 assert shown.summary.red_flag is None
                 # cleared: the tags stay for the reports, the list's mark goes calm, and who
