@@ -63,6 +63,13 @@ def test_a_postgres_role_that_may_only_read_is_told_what_to_grant(
         # list and show are refused their audit event; away its own table
         assert tables == ["events", "events", "events", "staff_away", "events"], tables
         assert pg_cluster.psql("SELECT count(*) FROM staff_away", dbname=name) == "0"
+        # tables it may not even read: refused as it opens the store, with the same grant
+        pg_cluster.psql(f"REVOKE SELECT ON ALL TABLES IN SCHEMA public FROM {role}",
+                        dbname=name)
+        unread = cx_here("--local", "list", "--config", str(cfg))
+        _one_line(unread.returncode, unread.stderr)
+        assert f"the role {role} lacks privileges on cxinbox_meta" in unread.stderr, unread.stderr
+        assert f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role};" in unread.stderr
     finally:
         pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         pg_cluster.psql(f"DROP ROLE IF EXISTS {role}")

@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from typing import TYPE_CHECKING, Final
 
-from cxinbox.contract.errors import StoreError
+from cxinbox.contract.errors import StoreError, StoreRefused
 from cxinbox.store.pg.schema import (
     EXTENSIONS,
     PG_BASELINE,
@@ -59,7 +59,7 @@ def migrate(conn: psycopg.Connection[tuple[object, ...]]) -> int:
     except psycopg.Error as exc:
         if getattr(exc, "sqlstate", None) != INSUFFICIENT_PRIVILEGE:
             raise
-        raise StoreError(privilege_fix(exc, conn.info.user, conn.info.dbname)) from None
+        raise StoreRefused(privilege_fix(exc, conn.info.user, conn.info.dbname)) from None
 
 
 INSUFFICIENT_PRIVILEGE: Final = "42501"

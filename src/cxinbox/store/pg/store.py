@@ -869,13 +869,14 @@ def _refused(exc: BaseException, conn: psycopg.Connection[Any]) -> str:
         return privilege_fix(exc, user, dbname)
     table = found.group(1)
     verb = "use"
-    with contextlib.suppress(Exception):  # the failed transaction is rolled back by now
-        if conn.info.transaction_status == _IDLE and not conn.closed:
-            readable = conn.execute("SELECT has_table_privilege(%s, 'SELECT')",
-                                    (table,)).fetchone()
-            verb = "write" if readable and readable[0] else "read"
-            if conn.info.transaction_status != _IDLE:
-                conn.rollback()
+    with contextlib.suppress(Exception):  # the refused transaction is over: undone
+        if conn.info.transaction_status != _IDLE:
+            conn.rollback()
+        readable = conn.execute("SELECT has_table_privilege(%s, 'SELECT')",
+                                (table,)).fetchone()
+        verb = "write" if readable and readable[0] else "read"
+        if conn.info.transaction_status != _IDLE:
+            conn.rollback()
     return (f"the database role {user} may not {verb} table {table} of database {dbname}:"
             f" have the tables' owner run `GRANT ALL ON ALL TABLES IN SCHEMA public TO {user};"
             f" GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {user};` (README: Moving a"
