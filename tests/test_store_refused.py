@@ -20,7 +20,7 @@ from tests.support.osusers import OsUsers, cli_as, os_users
 from tests.support.pgcluster import PgCluster
 from tests.test_bulk_cli import fill
 from tests.test_pg_serve import pg_config
-from tests.test_serve_support import ME, write_config
+from tests.test_serve_support import ME, Server, cx, socket_dir, write_config
 
 from cxinbox.store.db import Database
 from cxinbox.store.pg.store import PgStore
@@ -70,6 +70,40 @@ def test_a_postgres_role_that_may_only_read_is_told_what_to_grant(
         _one_line(unread.returncode, unread.stderr)
         assert f"the role {role} lacks privileges on cxinbox_meta" in unread.stderr, unread.stderr
         assert f"GRANT ALL ON ALL TABLES IN SCHEMA public TO {role};" in unread.stderr
+    finally:
+        pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        pg_cluster.psql(f"DROP ROLE IF EXISTS {role}")
+
+
+def test_a_grant_taken_from_a_serving_role_is_one_line_through_the_server(
+        pg_cluster: PgCluster, tmp_path: Path) -> None:
+    """The server's role loses a grant while it serves: the client hears the same one
+    line (exit 5), not "server error", and the server logs it without a traceback."""
+    name, role = f"served_{os.getpid()}", f"server_{os.getpid()}"
+    pg_cluster.create_migrated_database(name)
+    store = PgStore(pg_cluster.url(name), max_size=2)
+    try:
+        fill(store, 6)  # type: ignore[arg-type]
+    finally:
+        store.close()
+    pg_cluster.psql(f"CREATE ROLE {role} LOGIN; GRANT USAGE ON SCHEMA public TO {role};"
+                    f" GRANT ALL ON ALL TABLES IN SCHEMA public TO {role};"
+                    f" GRANT ALL ON ALL SEQUENCES IN SCHEMA public TO {role}", dbname=name)
+    try:
+        url = pg_cluster.url(name).replace("cxinbox@", f"{role}@", 1)
+        with socket_dir() as sockdir:
+            cfg = pg_config(tmp_path, sockdir / "s.sock", url, {ME: "admin"})
+            with Server(cfg, sockdir / "s.sock") as server:
+                pg_cluster.psql(f"REVOKE INSERT, UPDATE ON staff_away FROM {role}",
+                                dbname=name)
+                done = cx("away", "on", "--config", str(cfg))
+                _one_line(done.returncode, done.stderr)
+                assert done.stderr.startswith(f"cxinbox: the database role {role} may not"
+                                              " write table staff_away "), done.stderr
+                assert server.wait_log("may not write table staff_away")
+                assert "Traceback" not in server.log
+                listed = cx("list", "--config", str(cfg))  # the rest still serves
+                assert listed.returncode == 0, listed.stderr
     finally:
         pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         pg_cluster.psql(f"DROP ROLE IF EXISTS {role}")

@@ -71,6 +71,7 @@ from cxinbox.contract.errors import (
     DatabaseDown,
     DatabaseUnavailable,
     Forbidden,
+    StoreRefused,
     TooManyConnections,
 )
 from cxinbox.domain.sanitize import clean_line
@@ -548,6 +549,10 @@ class InboxServer:
             raise
         except DatabaseDown as exc:  # the store logs the outage once, when it begins
             outcome = "database down"
+            return _error_line(request_id, DatabaseUnavailable(str(exc)))
+        except StoreRefused as exc:  # a grant taken away: the fix in one line, both sides
+            outcome = "store refused"
+            log.warning("request %s: %s", method, clean_line(str(exc), max_len=400))
             return _error_line(request_id, DatabaseUnavailable(str(exc)))
         except NotImplementedError as exc:  # a store operation this backend lacks so far
             outcome = "not available"
