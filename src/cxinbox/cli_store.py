@@ -44,10 +44,12 @@ def _stopped_server(cfg: Config) -> None:
 def _postgres_url(url: str) -> None:
     """A --to that is no PostgreSQL URL is bad usage (exit 2), said before anything is read."""
     if not url.startswith(("postgresql://", "postgres://")):
-        from cxinbox.store.pg.copy import shown_url
+        from cxinbox.domain.sanitize import clean_line
 
-        typer.echo(f"cxinbox: --to must be a postgresql:// URL, not {shown_url(url)!r}",
-                   err=True)
+        scheme, found, _rest = url.partition("://")  # the rest may hold a password
+        given = f"a {clean_line(scheme, max_len=20)}:// one" if found else "a plain word"
+        typer.echo("cxinbox: --to must be a postgresql:// URL (postgresql://USER@HOST/DB),"
+                   f" not {given}", err=True)
         raise typer.Exit(2)
 
 
