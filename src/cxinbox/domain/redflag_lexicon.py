@@ -902,6 +902,18 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:whole|entire|full) (?:week|weeks|week'?s|day'?s|month|month'?s|months) (?:worth )?(?:of )?(?:[\w']+ ){0,3}(?:pills|meds|doses|medication|tablets|pastillas)\b"),
     ("overdose_poisoning", r"\b(?:took|taken|gave|given|tomo|se tomo|le di)\b (?:my|his|her|the|mi|su|la|el)\b (?:\w+ )?(?:morphine|oxycodone|oxy|methadone|fentanyl|hydrocodone|norco|percocet|tramadol|morfina|metadona|insulin|insulina)\b (?:\w+ ){0,2}(?:twice|two times|dos veces)\b(?! (?:a|per|each|al|por|cada) (?:day|dia))"),
     ("overdose_poisoning", near(r"semillas?|seeds?|vainas?|bulbs?|bulbos?", r"jardin|yard|garden|patio|plant\w*|arbol|tree|campo", 40)),
+    # round 36 (the retrained model read it as self-harm): a dose given again by someone who
+    # did not know it had been given ("the night carer gave it again at 4 not knowing", "gave
+    # him another dose, didn't know his wife already had", "la enfermera se la volvió a dar sin
+    # saber"); not a dose given again as prescribed
+    ("overdose_poisoning", (r"\b(?:gave|given|give|got) (?:(?:her|him|them|mum|mom|dad|grandma|grandpa) )?(?:(?:it|her|his|their|the) )?(?:\w+ )?"
+                            r"(?:again|another (?:dose|one|pill|tablet|shot|patch)|a second (?:dose|one|shot|patch)|a (?:2nd|second) time)\b"
+                            r"[^.!?\n]{0,40}?\b(?:not knowing|without knowing|didn'?t know|did not know|not realizing|not realising|by mistake|"
+                            r"by accident|accidentally|forgot|forgetting|not aware)\b|"
+                            r"\b(?:(?:se|le) (?:la|lo|las|los) )?(?:volvio|volvieron|volvi) a (?:dar|poner|inyectar)\w*\b[^.!?\n]{0,40}?"
+                            r"\b(?:sin saber|por error|sin darse cuenta|por equivocacion|no sabia|no sabian)\b|"
+                            r"\b(?:le|se) (?:dio|dieron|di|puso|pusieron) otra (?:dosis|pastilla|inyeccion|tableta)\b[^.!?\n]{0,40}?"
+                            r"\b(?:sin saber|por error|sin darse cuenta|por equivocacion|no sabia|no sabian)\b")),
     # fifth pass, own batch 16: everything in the cabinet taken
     ("overdose_poisoning", r"\b(?:took|swallowed|se tomo|me tome|tome)\b (?:everything|all (?:the|of the) (?:pills|meds)|todo lo) (?:in|from|que habia en|del?) (?:the|my|el|mi) (?:\w+ )?(?:cabinet|drawer|cupboard|bottle|box|botiquin|cajon|gabinete)\b"),
     # fifth pass, own batch 17: a weight on the chest in Spanish; better if I ended it; a shot
@@ -3346,6 +3358,12 @@ ORDINARY_NOT: Final = (
 # for the model's hits of the categories named (triage.set_aside, redflag.near_miss). Each
 # family is undone by its emergency told anywhere in the message after all.
 #
+# What undoes a family read for a self-harm hit: the harm told plainly.
+HARM_TOLD: Final = (
+    r"\b(?:kill (?:my ?self|me)|end (?:it|things|my life|it all)|suicid\w*|overdos\w*|(?:want|wants|wanted|wanna) "
+    r"(?:to )?die|better off dead|no reason to live|(?:don'?t|not) (?:want|wanna) (?:to )?(?:live|be here)|"
+    r"hurt (?:my ?self|myself)|cut(?:ting)? myself|swallow\w*|too many|quiero morir\w*|matarme|quitarme la vida|"
+    r"no quiero vivir|sobredosis|(?:me|se) (?:tome|tomo|trague|trago) (?:todas|todo|el frasco))\b")
 # An injury denied in the same breath: the blade or the teeth went through the clothes, not
 # the limb ("the chainsaw cut my jeans, not my leg", "se cortó la bota, no el pie").
 _GEAR: Final = (r"(?:jeans|pants|trousers|pant legs?|boots?|gloves?|sleeves?|shirt|jacket|coat|shoes?|sneakers?|"
@@ -3368,7 +3386,9 @@ INJURY_DENIED: Final = (
     r"\b(?:ni|no) (?:me|le) (?:toco|llego a|alcanzo) (?:la )?(?:piel|pierna|pie|mano|brazo)\b")
 INJURY_TOLD: Final = (
     r"\b(?<!no )(?<!not )(?<!without )(?<!sin )(?:bleed\w*|blood\w*|gush\w*|spurt\w*|pouring|soak\w*|stitches|"
-    r"tourniquet|gash\w*|deep (?:cut|wound)|sangr\w*|chorro|borbotones|herida profunda|puntadas|torniquete)\b")
+    r"tourniquet|gash\w*|deep (?:cut|wound)|sangr\w*|chorro|borbotones|herida profunda|puntadas|torniquete)\b|"
+    # read for a self-harm hit too: the cut meant ("tried to", "on purpose") undoes it
+    r"\b(?:tried|trying|try|on purpose|meant to|a proposito|quise|quiso|intente|intento)\b|" + HARM_TOLD)
 # Medicines handed back, thrown out or taken for disposal unopened ("I returned all of the
 # sleeping pills unopened", "took them to the pharmacy for disposal", "devolví las
 # pastillas sin abrir"): nobody took them.
@@ -3445,19 +3465,47 @@ PRAISE_IDIOM: Final = (
     r"pozole|tamales|sopa|pan|guiso|carne asada)\b[^.!?;\n]{0,30}?\b(?:de muerte|para morirse|de morirse|"
     r"mortal(?:es)?|letal(?:es)?)\b|"
     r"\bme muero (?:por|de ganas de) (?:probar\w*|comer\w*|ver(?:te|la|lo|los)?|ir|saber|conocer\w*)\b")
-HARM_TOLD: Final = (
-    r"\b(?:kill (?:my ?self|me)|end (?:it|things|my life|it all)|suicid\w*|overdos\w*|(?:want|wants|wanted|wanna) "
-    r"(?:to )?die|better off dead|no reason to live|(?:don'?t|not) (?:want|wanna) (?:to )?(?:live|be here)|"
-    r"hurt (?:my ?self|myself)|cut(?:ting)? myself|swallow\w*|too many|quiero morir\w*|matarme|quitarme la vida|"
-    r"no quiero vivir|sobredosis|(?:me|se) (?:tome|tomo|trague|trago) (?:todas|todo|el frasco))\b")
+# A time that does not suit, told as what one cannot do ("I can't do the 8 am", "can't make
+# Tuesday", "no puedo a las 8"): an appointment, not a limit reached.
+TIME_REFUSED: Final = (
+    r"\b(?:i|we|he|she) (?:can'?t|cannot|can not|won'?t be able to|am unable to|'?m unable to|couldn'?t) "
+    r"(?:do|make|come (?:in )?(?:at|on)|make it (?:at|on|to|for)|get there (?:at|on|by)|be there (?:at|on|by)) "
+    r"(?:the |that |this |an? |at |on )?(?:\d{1,2}(?::\d{2})? ?(?:am|pm|a ?m|p ?m|o'?clock)?|morning|afternoon|evening|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mondays|tuesdays|wednesdays|thursdays|fridays|"
+    r"appointment|appt|time|slot|date|visit|day|week|early one|earlier one|later one)\b(?! (?:anymore|any more|any longer)\b)|"
+    r"\bno (?:puedo|podemos|puede|podre|voy a poder) (?:ir |llegar |asistir |venir )?(?:a las \d{1,2}|el (?:lunes|martes|miercoles|jueves|"
+    r"viernes|sabado|domingo)|(?:a )?(?:la|esa) cita|a esa hora|ese dia|en la (?:manana|tarde)|tan temprano)\b")
+TIME_REFUSED_NOT: Final = (
+    r"\b(?:goodbye|good bye|bye|farewell|letter|won'?t be (?:here|around)|not (?:be|being) (?:here|around)|anymore|any more|"
+    r"adios|despedir\w*|carta|ya no (?:voy a )?estar\w*|no (?:voy|vamos) a estar|ya no puedo mas)\b|" + HARM_TOLD)
+# The thoughts of not wanting to live told as gone, with thanks ("ya no tengo esos
+# pensamientos de no querer vivir, el tratamiento me ha ayudado", "I don't have those
+# thoughts anymore"): read in the whole message, since the thanks ("gracias por todo") that
+# the model leans on may come sentences later; undone by a farewell, a plan, a date of
+# tonight or the thoughts back. Never "ya no tengo ganas de vivir": the will gone is the
+# warning itself.
+THOUGHTS_GONE: Final = (
+    r"\b(?:ya no (?:tengo|tiene|he tenido|ha tenido)|no he vuelto a tener|ya se (?:me |le )?(?:fueron|quitaron)) "
+    r"(?:esos|esas|los|las|aquellos|aquellas|mas) (?:\w+ )?(?:pensamientos|ideas)\b|"
+    r"\b(?:no longer (?:have|get|having|getting)|(?:don'?t|doesn'?t|do not|does not) (?:have|get) (?:those|these|the|any) "
+    r"(?:dark |bad |suicidal )?(?:thoughts|urges)(?: \w+){0,6} any ?more|haven'?t had (?:those|these|the|any) (?:dark |bad |suicidal )?"
+    r"(?:thoughts|urges)|(?:the|those|these|my) (?:dark |bad |suicidal )?(?:thoughts|urges) (?:are|have) (?:gone|stopped|passed))\b")
+THOUGHTS_BACK: Final = (
+    r"\b(?:again|back|came back|coming back|returned|otra vez|de nuevo|volvieron|regresaron|volvio|tonight|esta noche|plan\w*|"
+    r"decid\w*|decisi\w*|goodbye|good bye|bye|farewell|letter|carta|despedir\w*|adios|won'?t be (?:here|around)|"
+    r"no (?:voy|vamos) a estar|ya no (?:voy a )?estar\w*|but|pero|sin embargo|except|excepto)\b")
 NEAR_MISS_FAMILIES: Final = (
-    (("severe_bleeding",), INJURY_DENIED, INJURY_TOLD),
-    (("overdose_poisoning", "suicide_self_harm"), MEDS_HANDED_BACK, MEDS_TAKEN_AFTER_ALL),
-    (("overdose_poisoning", "suicide_self_harm"), MEDS_PICTURED, MEDS_TAKEN_AFTER_ALL),
-    (("overdose_poisoning", "suicide_self_harm"), DOSE_FOR_ACHE, MEDS_TAKEN_AFTER_ALL),
-    (("overdose_poisoning", "suicide_self_harm"), PRAISE_IDIOM, HARM_TOLD),
+    (("severe_bleeding", "suicide_self_harm"), INJURY_DENIED, INJURY_TOLD, False),
+    (("overdose_poisoning", "suicide_self_harm"), MEDS_HANDED_BACK, MEDS_TAKEN_AFTER_ALL, False),
+    (("overdose_poisoning", "suicide_self_harm"), MEDS_PICTURED, MEDS_TAKEN_AFTER_ALL, False),
+    (("overdose_poisoning", "suicide_self_harm"), DOSE_FOR_ACHE, MEDS_TAKEN_AFTER_ALL, False),
+    (("overdose_poisoning", "suicide_self_harm"), PRAISE_IDIOM, HARM_TOLD, False),
+    (("suicide_self_harm",), TIME_REFUSED, TIME_REFUSED_NOT, False),
+    (("suicide_self_harm",), THOUGHTS_GONE, THOUGHTS_BACK, True),
 )
-"""(categories set aside, what the family reads, what undoes it anywhere in the message)."""
+"""(categories set aside, what the family reads, what undoes it anywhere in the message,
+whether the family is read anywhere in the message rather than beside the model's strongest
+word)."""
 
 # Words between a negation and a target that show the negation is about something else
 # ("no puedo mas, quiero morir", "not sure if it is a heart attack").
