@@ -149,7 +149,6 @@ HANDLED_UNSEEN = [
     "counted out 30 pills for the month and put the rest back in the cabinet",
     "grabbed the whole bag of refills from the drive-through this morning, thanks",
     "my daughter is collecting my tablets from the chemist for me today",
-    "I returned all of the sleeping pills unopened, I'd rather not take them",
     "Devolví la caja completa de pastillas a la farmacia",
     "llevé todas las pastillas viejas de mi papá al contenedor de la farmacia",
     "tiré el frasco entero de jarabe vencido, ¿me dan otra receta?",
@@ -168,10 +167,13 @@ def test_medicines_returned_counted_or_collected_are_not_an_overdose_to_the_mode
     assert 1.0 - probs["none"] < model.threshold, (body, probs)
 
 
-HANDLED_BY_THE_GATE = ["conté todas las pastillas del mes y las guardé en el pastillero"]
+HANDLED_BY_THE_GATE = ["conté todas las pastillas del mes y las guardé en el pastillero",
+                       "I returned all of the sleeping pills unopened, I'd rather not take them"]
 """Read by round 33's model alone at any emergency 0.66 (round 28's: 0.53): a month's supply
 counted into a pill organiser, set aside by the model's gate (triage.set_aside, medicines
-stored and not taken), so the whole detector stays quiet."""
+stored and not taken), so the whole detector stays quiet. Round 36's model reads the
+sleeping pills returned unopened at 0.88 (round 34's: under 0.6): set aside by the gate's
+medicines handed back (redflag.near_miss)."""
 
 
 @pytest.mark.parametrize("body", HANDLED_BY_THE_GATE)

@@ -156,3 +156,14 @@ def test_the_round34_corpora_pass_their_own_check(name: str, tmp_path: Path) -> 
     lines = (DATA / f"{name}.jsonl").read_text().splitlines()
     assert counts == {"kept": len(lines)} and len(lines) > 300
     assert (tmp_path / f"{name}.jsonl").read_text().splitlines() == lines
+
+
+def test_the_shipped_red_flag_model_is_pruned_as_the_recipe_says() -> None:
+    """The shipped file's red-flag model is `write --flag-only --prune 6` (round 36): no
+    feature row whose largest weight is SHIPPED_FLAG_PRUNE steps of the scale or fewer
+    (round 34's file, pruned at 3, kept rows of 4)."""
+    from cxinbox.domain import textmodel
+
+    model = textmodel.shipped()
+    smallest = min(max(map(abs, ints)) for _feature, ints in model.redflag.steps())
+    assert smallest > training.SHIPPED_FLAG_PRUNE

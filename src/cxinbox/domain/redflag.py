@@ -929,3 +929,35 @@ def stored_not_taken(folded: str, start: int) -> tuple[int, int] | None:
     if found is None or taken.search(folded):
         return None
     return found.start(), found.end()
+
+
+@cache
+def _near_miss_families() -> tuple[
+        tuple[frozenset[str], re.Pattern[str], re.Pattern[str], bool], ...]:
+    return tuple((frozenset(categories), re.compile(pattern), re.compile(undo), anywhere)
+                 for categories, pattern, undo, anywhere in lex.NEAR_MISS_FAMILIES)
+
+
+def near_miss(folded: str, category: str, start: int) -> tuple[int, int] | None:
+    """The span where one of round 36's near-miss families (redflag_lexicon.py
+    NEAR_MISS_FAMILIES: an injury denied in the same breath, medicines handed back or
+    thrown out unopened, a picture or a list of the medicines one takes, a dose asked about
+    for a named ordinary ache, an idiom of praise, a time that does not suit, thoughts of
+    not wanting to live told as gone) that sets `category` aside is told in the sentence of
+    the word at `start` or the one before or after it (anywhere, for a family read in the
+    whole message), with nothing in the message undoing it (the emergency told after
+    all); or None."""
+    begin = _sentence_start(folded, start)
+    end = _sentence_end(folded, start)
+    if end < len(folded):
+        end = _sentence_end(folded, end + 1)
+    before = len(folded[:begin].rstrip()) - 1  # the previous sentence's mark
+    if before >= 0:
+        begin = _sentence_start(folded, before)
+    for categories, family, undo, anywhere in _near_miss_families():
+        if category not in categories:
+            continue
+        found = family.search(folded) if anywhere else family.search(folded, begin, end)
+        if found is not None and undo.search(folded) is None:
+            return found.start(), found.end()
+    return None

@@ -902,6 +902,18 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     ("overdose_poisoning", r"\b(?:whole|entire|full) (?:week|weeks|week'?s|day'?s|month|month'?s|months) (?:worth )?(?:of )?(?:[\w']+ ){0,3}(?:pills|meds|doses|medication|tablets|pastillas)\b"),
     ("overdose_poisoning", r"\b(?:took|taken|gave|given|tomo|se tomo|le di)\b (?:my|his|her|the|mi|su|la|el)\b (?:\w+ )?(?:morphine|oxycodone|oxy|methadone|fentanyl|hydrocodone|norco|percocet|tramadol|morfina|metadona|insulin|insulina)\b (?:\w+ ){0,2}(?:twice|two times|dos veces)\b(?! (?:a|per|each|al|por|cada) (?:day|dia))"),
     ("overdose_poisoning", near(r"semillas?|seeds?|vainas?|bulbs?|bulbos?", r"jardin|yard|garden|patio|plant\w*|arbol|tree|campo", 40)),
+    # round 36 (the retrained model read it as self-harm): a dose given again by someone who
+    # did not know it had been given ("the night carer gave it again at 4 not knowing", "gave
+    # him another dose, didn't know his wife already had", "la enfermera se la volvió a dar sin
+    # saber"); not a dose given again as prescribed
+    ("overdose_poisoning", (r"\b(?:gave|given|give|got) (?:(?:her|him|them|mum|mom|dad|grandma|grandpa) )?(?:(?:it|her|his|their|the) )?(?:\w+ )?"
+                            r"(?:again|another (?:dose|one|pill|tablet|shot|patch)|a second (?:dose|one|shot|patch)|a (?:2nd|second) time)\b"
+                            r"[^.!?\n]{0,40}?\b(?:not knowing|without knowing|didn'?t know|did not know|not realizing|not realising|by mistake|"
+                            r"by accident|accidentally|forgot|forgetting|not aware)\b|"
+                            r"\b(?:(?:se|le) (?:la|lo|las|los) )?(?:volvio|volvieron|volvi) a (?:dar|poner|inyectar)\w*\b[^.!?\n]{0,40}?"
+                            r"\b(?:sin saber|por error|sin darse cuenta|por equivocacion|no sabia|no sabian)\b|"
+                            r"\b(?:le|se) (?:dio|dieron|di|puso|pusieron) otra (?:dosis|pastilla|inyeccion|tableta)\b[^.!?\n]{0,40}?"
+                            r"\b(?:sin saber|por error|sin darse cuenta|por equivocacion|no sabia|no sabian)\b")),
     # fifth pass, own batch 16: everything in the cabinet taken
     ("overdose_poisoning", r"\b(?:took|swallowed|se tomo|me tome|tome)\b (?:everything|all (?:the|of the) (?:pills|meds)|todo lo) (?:in|from|que habia en|del?) (?:the|my|el|mi) (?:\w+ )?(?:cabinet|drawer|cupboard|bottle|box|botiquin|cajon|gabinete)\b"),
     # fifth pass, own batch 17: a weight on the chest in Spanish; better if I ended it; a shot
@@ -3339,6 +3351,161 @@ ORDINARY_NOT: Final = (
     r"\b(?:goodbye|good bye|farewell|letter|carta|won'?t be (?:here|around)|no (?:voy|vamos) a estar|despedir\w*|adios|"
     r"end (?:it|my life|things|everything)|kill|die|dying|morir\w*|matar\w*|quitarme la vida|suicid\w*|"
     r"pills|pastillas|gun|pistola|rope|cuerda|jump\w*|saltar|overdose|sobredosis)\b")
+
+# (e) round 36 (round 35's recipe retrained: every set through blind45 and the three
+# corpora): our own near misses that model read as an emergency, each told as something
+# else in the sentence of its strongest word or the one before or after it, and set aside
+# for the model's hits of the categories named (triage.set_aside, redflag.near_miss). Each
+# family is undone by its emergency told anywhere in the message after all.
+#
+# What undoes a family read for a self-harm hit: the harm told plainly.
+HARM_TOLD: Final = (
+    r"\b(?:kill (?:my ?self|me)|end (?:it|things|my life|it all)|suicid\w*|overdos\w*|(?:want|wants|wanted|wanna) "
+    r"(?:to )?die|better off dead|no reason to live|(?:don'?t|not) (?:want|wanna) (?:to )?(?:live|be here)|"
+    r"hurt (?:my ?self|myself)|cut(?:ting)? myself|swallow\w*|too many|quiero morir\w*|matarme|quitarme la vida|"
+    r"no quiero vivir|sobredosis|(?:me|se) (?:tome|tomo|trague|trago) (?:todas|todo|el frasco))\b")
+# An injury denied in the same breath: the blade or the teeth went through the clothes, not
+# the limb ("the chainsaw cut my jeans, not my leg", "se cortó la bota, no el pie").
+_GEAR: Final = (r"(?:jeans|pants|trousers|pant legs?|boots?|gloves?|sleeves?|shirt|jacket|coat|shoes?|sneakers?|"
+                r"apron|overalls|chaps|socks?|hoodie|uniform|scrubs|work pants|coveralls)")
+_LIMB: Final = (r"(?:legs?|foot|feet|hands?|arms?|fingers?|thumbs?|toes?|skin|knees?|thighs?|shins?|wrists?|"
+                r"ankles?|calf|me|him|her)")
+INJURY_DENIED: Final = (
+    r"\b(?:cut|sliced|slashed|nicked|ripped|tore|torn|caught|snagged|went|gone|clipped|grazed|chewed|bit|"
+    r"punctured|shredded|scratched|burned|burnt|melted)\b (?:right |clean |straight |all the way )?"
+    r"(?:through |into |up |off )?(?:(?:my|his|her|their|the|our|your) )?(?:\w+ )?" + _GEAR +
+    r",? (?:but |and )?(?:not|never|didn'?t (?:touch|reach|get|break|cut|hit|go through)) "
+    r"(?:(?:my|his|her|their|the|our|your) )?(?:\w+ )?" + _LIMB + r"\b|"
+    r"\bnot (?:(?:my|his|her|their|the) )?" + _LIMB + r",? (?:just|only|but) (?:(?:my|his|her|their|the) )?(?:\w+ )?"
+    + _GEAR + r"\b|"
+    r"\b(?:(?:se|me|le) )?(?:corto|cortaron|corte|rasgo|rasgue|rompio|rompi|rajo|agujereo|mordio|atraveso|"
+    r"quemo|paso)\b (?:(?:el|la|los|las|mi|mis|su|sus) )?(?:pantalon(?:es)?|botas?|guantes?|mangas?|camisa|"
+    r"chaqueta|chamarra|zapatos?|tenis|delantal|overol|uniforme|calcetin(?:es)?|medias?|jeans|mezclilla)"
+    r"(?: \w+)?,? (?:pero )?(?:no|ni) (?:(?:a |el|la|los|las|mi|mis|su|sus) )?(?:pies?|piernas?|manos?|brazos?|"
+    r"dedos?|piel|rodillas?|muslos?|tobillos?|munecas?|mi|el|ella)\b|"
+    r"\b(?:ni|no) (?:me|le) (?:toco|llego a|alcanzo) (?:la )?(?:piel|pierna|pie|mano|brazo)\b")
+INJURY_TOLD: Final = (
+    r"\b(?<!no )(?<!not )(?<!without )(?<!sin )(?:bleed\w*|blood\w*|gush\w*|spurt\w*|pouring|soak\w*|stitches|"
+    r"tourniquet|gash\w*|deep (?:cut|wound)|sangr\w*|chorro|borbotones|herida profunda|puntadas|torniquete)\b|"
+    # read for a self-harm hit too: the cut meant ("tried to", "on purpose") undoes it
+    r"\b(?:tried|trying|try|on purpose|meant to|a proposito|quise|quiso|intente|intento)\b|" + HARM_TOLD)
+# Medicines handed back, thrown out or taken for disposal unopened ("I returned all of the
+# sleeping pills unopened", "took them to the pharmacy for disposal", "devolví las
+# pastillas sin abrir"): nobody took them.
+_MEDS: Final = (r"(?:pills?|tablets?|meds|medicines?|medications?|capsules?|painkillers?|opioids?|"
+                r"prescriptions?|refills?|bottles?|box(?:es)?|packs?|packets?|strips?|blister packs?|inhalers?|patches|pens)")
+_MEDS_ES: Final = (r"(?:pastillas?|tabletas?|medicinas?|medicamentos?|capsulas?|remedios?|frascos?|cajas?|jarabe|"
+                   r"parches|inyecciones|plumas|sobres)")
+MEDS_HANDED_BACK: Final = (
+    r"\b(?:returned|gave back|given back|handed (?:back|in)|took back|taken back|brought back|sent back|dropped off|"
+    r"turned in|threw (?:out|away)|thrown (?:out|away)|tossed|binned|flushed|disposed of|got rid of)\b"
+    r"[^.!?;\n]{0,50}?\b" + _MEDS + r"\b[^.!?;\n]{0,40}?\b(?:unopened|un-opened|unused|untouched|"
+    r"(?:still )?sealed|never opened|still in the (?:box|packet|wrapper|blister|bag)|for (?:safe )?disposal|"
+    r"for destruction|to be destroyed)\b|"
+    r"\b(?:took|take|taking|brought|bring|dropped|carried)\b[^.!?;\n]{0,60}?\bto (?:the |a )?(?:pharmacy|chemist|"
+    r"drugstore|drug store|take-?back|drop ?box|disposal)\b[^.!?;\n]{0,30}?\b(?:for (?:safe )?disposal|"
+    r"to (?:be )?(?:disposed|destroyed|dispose of|destroy)|unopened|sealed|take-?back (?:bin|box|program(?:me)?|day))\b|"
+    r"\b(?:took|brought|carried|dropped|handed)\b[^.!?;\n]{0,60}?\b" + _MEDS + r"\b[^.!?;\n]{0,30}?\bback (?:to|at) "
+    r"(?:the |a )?(?:pharmacy|chemist|drugstore|drug store|pharmacy counter)\b|"
+    r"\b(?:devolvi\w*|devuelvo|regrese|entregue|entrego|entregamos|tire|tiramos|bote|botamos|deseche|desechamos|"
+    r"lleve|llevamos|llevo)\b[^.!?;\n]{0,50}?\b" + _MEDS_ES + r"\b[^.!?;\n]{0,50}?\b(?:sin abrir|sellad[oa]s?|"
+    r"cerrad[oa]s?|intact[oa]s?|sin usar|sin tocar|para (?:desechar\w*|tirar\w*|destruir\w*|que (?:las|los) "
+    r"(?:desechen|destruyan|tiren))|al contenedor)\b|"
+    r"\b(?:las|los) (?:devolvi|devolvimos|lleve|llevamos|entregue|entregamos|tire|tiramos)\b[^.!?;\n]{0,40}?"
+    r"\b(?:sin abrir|sellad[oa]s|para desechar\w*|para (?:que las|que los) (?:desechen|destruyan|tiren))\b")
+# A picture or a list of the medicines one takes ("I sent a picture of the pills I take", "a
+# list of her meds for the chart", "una foto de las pastillas que tomo"): a record, not a dose.
+MEDS_PICTURED: Final = (
+    r"\b(?:pictures?|photos?|pics?|photographs?|snaps?|screenshots?|images?|list|lists|rundown)\b (?:of )?(?:all )?"
+    r"(?:of )?(?:(?:the|my|her|his|their|our|mom'?s|dad'?s) )?(?:\w+ )?" + _MEDS +
+    r"\b[^.!?;\n]{0,30}?\b(?:(?:i|she|he|we|they|you) (?:take|takes|am taking|use|uses|am on|was prescribed|"
+    r"got prescribed|have|has)|(?:i'?m|im|she'?s|he'?s|we'?re|they'?re) (?:taking|on)|for (?:the|my|her|his|your|their) "
+    r"(?:chart|file|records?|doctor|appointment|visit|refills?)|(?:prescribed|currently|every ?day|daily))\b|"
+    r"\b(?:med|meds|medication|medicine|pill|drug)s? lists?\b|"
+    r"\b(?:fotos?|imagen(?:es)?|lista|listado)\b (?:de )?(?:todas )?(?:(?:las|los|mis|sus) )?(?:\w+ )?" + _MEDS_ES +
+    r"\b[^.!?;\n]{0,30}?\b(?:que (?:tomo|toma|tomamos|toman|uso|usa|me (?:recetaron|dieron)|le (?:recetaron|dieron))|"
+    r"para (?:el|su|mi|la) (?:expediente|archivo|doctora?|medic[oa]|cita|historial)|diari[oa]s?|de (?:cada|todos los) dia)\b|"
+    r"\blista de (?:medicamentos|medicinas)\b")
+# A dose asked about for a named ordinary ache ("how many tablets it would take to help this
+# toothache", "cuántas pastillas puedo tomar para el dolor de muela").
+_ACHES: Final = (r"(?:toothache|tooth|teeth|wisdom tooth|headache|migraine|back|backache|back pain|cramps?|"
+                 r"period(?: pain| cramps)?|sore throat|earache|knee|shoulder|neck|hip|joints?|arthritis|sprain|"
+                 r"sprained \w+|ankle|muscles?|muscle (?:ache|pain)|cold|flu|sinus\w*|hangover|sunburn|gout)")
+DOSE_FOR_ACHE: Final = (
+    r"\bhow (?:many|much)\b[^.!?;\n]{0,50}?\b(?:for|to help(?: with)?|to (?:ease|calm|settle|treat|fix|get rid of)|"
+    r"with)\b (?:(?:this|my|her|his|the|a|an|that|these|those|our|your) )?(?:(?:little|bad|awful|stupid|killer) )?"
+    + _ACHES + r"\b|"
+    r"\bcuant[oa]s?\b[^.!?;\n]{0,50}?\b(?:para|pa)\b (?:(?:el|la|los|las|este|esta|mi|su) )?(?:dolor de "
+    r"(?:muelas?|cabeza|espalda|oidos?|garganta|rodilla|cintura|huesos)|muelas?|migrana|jaqueca|colicos?|regla|"
+    r"gripe|gripa|resfriado|catarro|cruda|resaca|artritis|esguince|torcedura)\b")
+_TO_DISPOSAL: Final = (r"(?![^.!?;\n]{0,60}\b(?:back|to (?:the |a )?(?:pharmacy|chemist|drugstore|drug store|"
+                      r"take-?back|drop ?box|disposal|bin|trash)|unopened|sealed|for disposal)\b)")
+"""Not when the quantity was carried back or away ("took a whole box of tablets back to the
+pharmacy")."""
+MEDS_TAKEN_AFTER_ALL: Final = (
+    r"\b(?:swallow\w*|overdos\w*|od'?d|(?<!is )(?<!are )too many|extra (?:pills|tablets|doses)|double dos\w*|a handful|"
+    r"(?:(?:the )?whole (?:bottle|box|pack|packet|strip|thing)|all (?:of them|the rest)|"
+    r"(?:took|taken|had|ate|eaten|drank) (?:like |about |maybe |over |almost )?(?:\d{2,}|a (?:few|bunch|lot|handful)|"
+    r"some|several|them all|all|the rest|too many|extra|more than))" + _TO_DISPOSAL + r"|all at once|take them all|kept (?:some|a few|back|the rest|enough)|"
+    r"saving (?:them|up)|stockpil\w*|hoard\w*|enough to|won'?t wake|can'?t wake|unresponsive|drowsy|passed out|"
+    r"poison\w*|end (?:it|things|my life|it all)|kill (?:my ?self|me)|die(?! for\b)|dead|suicid\w*|not wake up|"
+    r"me (?:tome|trague) (?:todas|todo|un punado|el frasco|la caja)|se (?:tomo|trago|comio)|sobredosis|demasiadas|"
+    r"un punado|(?:todo|toda) (?:el|la) (?:frasco|bote|caja)|(?:todas|todos) de (?:una|golpe)|envenen\w*|intoxic\w*|"
+    r"no (?:se )?despierta|matarme|quitarme la vida|acabar con (?:todo|mi vida)|morir\w*)\b")
+# An idiom of praise ("to die for", brownies that are "lethal", a "killer" dress, food "de
+# muerte"): no harm in it.
+PRAISE_IDIOM: Final = (
+    r"\bto die for\b|\b(?:dying|die) to (?:try|taste|eat|see|meet|know|hear|get|have|go|wear|read)\b|"
+    r"\b(?:recipes?|brownies?|cakes?|cookies?|pies?|desserts?|dish|food|sauces?|salsa|chili|tacos?|cheesecake|fudge|"
+    r"cupcakes?|frosting|dress|outfit|shoes|heels|boots|jacket|look|playlist|song|views?|deals?|sale|workout|class)\b"
+    r"[^.!?;\n]{0,40}?\b(?:lethal|deadly|killer|sinful|(?:is|are) murder|to kill for)\b|"
+    r"\b(?:lethal|deadly|killer)\b (?:recipes?|brownies|cakes?|cookies|pies?|desserts?|dish|sauce|salsa|chili|"
+    r"dress|outfit|heels|shoes|look|deals?|views?|playlist|workout)\b|"
+    r"\b(?:pastel|torta|tarta|receta|postre|comida|salsa|tacos?|mole|flan|galletas?|brownies?|vestido|zapatos|"
+    r"pozole|tamales|sopa|pan|guiso|carne asada)\b[^.!?;\n]{0,30}?\b(?:de muerte|para morirse|de morirse|"
+    r"mortal(?:es)?|letal(?:es)?)\b|"
+    r"\bme muero (?:por|de ganas de) (?:probar\w*|comer\w*|ver(?:te|la|lo|los)?|ir|saber|conocer\w*)\b")
+# A time that does not suit, told as what one cannot do ("I can't do the 8 am", "can't make
+# Tuesday", "no puedo a las 8"): an appointment, not a limit reached.
+TIME_REFUSED: Final = (
+    r"\b(?:i|we|he|she) (?:can'?t|cannot|can not|won'?t be able to|am unable to|'?m unable to|couldn'?t) "
+    r"(?:do|make|come (?:in )?(?:at|on)|make it (?:at|on|to|for)|get there (?:at|on|by)|be there (?:at|on|by)) "
+    r"(?:the |that |this |an? |at |on )?(?:\d{1,2}(?::\d{2})? ?(?:am|pm|a ?m|p ?m|o'?clock)?|morning|afternoon|evening|"
+    r"monday|tuesday|wednesday|thursday|friday|saturday|sunday|mondays|tuesdays|wednesdays|thursdays|fridays|"
+    r"appointment|appt|time|slot|date|visit|day|week|early one|earlier one|later one)\b(?! (?:anymore|any more|any longer)\b)|"
+    r"\bno (?:puedo|podemos|puede|podre|voy a poder) (?:ir |llegar |asistir |venir )?(?:a las \d{1,2}|el (?:lunes|martes|miercoles|jueves|"
+    r"viernes|sabado|domingo)|(?:a )?(?:la|esa) cita|a esa hora|ese dia|en la (?:manana|tarde)|tan temprano)\b")
+TIME_REFUSED_NOT: Final = (
+    r"\b(?:goodbye|good bye|bye|farewell|letter|won'?t be (?:here|around)|not (?:be|being) (?:here|around)|anymore|any more|"
+    r"adios|despedir\w*|carta|ya no (?:voy a )?estar\w*|no (?:voy|vamos) a estar|ya no puedo mas)\b|" + HARM_TOLD)
+# The thoughts of not wanting to live told as gone, with thanks ("ya no tengo esos
+# pensamientos de no querer vivir, el tratamiento me ha ayudado", "I don't have those
+# thoughts anymore"): read in the whole message, since the thanks ("gracias por todo") that
+# the model leans on may come sentences later; undone by a farewell, a plan, a date of
+# tonight or the thoughts back. Never "ya no tengo ganas de vivir": the will gone is the
+# warning itself.
+THOUGHTS_GONE: Final = (
+    r"\b(?:ya no (?:tengo|tiene|he tenido|ha tenido)|no he vuelto a tener|ya se (?:me |le )?(?:fueron|quitaron)) "
+    r"(?:esos|esas|los|las|aquellos|aquellas|mas) (?:\w+ )?(?:pensamientos|ideas)\b|"
+    r"\b(?:no longer (?:have|get|having|getting)|(?:don'?t|doesn'?t|do not|does not) (?:have|get) (?:those|these|the|any) "
+    r"(?:dark |bad |suicidal )?(?:thoughts|urges)(?: \w+){0,6} any ?more|haven'?t had (?:those|these|the|any) (?:dark |bad |suicidal )?"
+    r"(?:thoughts|urges)|(?:the|those|these|my) (?:dark |bad |suicidal )?(?:thoughts|urges) (?:are|have) (?:gone|stopped|passed))\b")
+THOUGHTS_BACK: Final = (
+    r"\b(?:again|back|came back|coming back|returned|otra vez|de nuevo|volvieron|regresaron|volvio|tonight|esta noche|plan\w*|"
+    r"decid\w*|decisi\w*|goodbye|good bye|bye|farewell|letter|carta|despedir\w*|adios|won'?t be (?:here|around)|"
+    r"no (?:voy|vamos) a estar|ya no (?:voy a )?estar\w*|but|pero|sin embargo|except|excepto)\b")
+NEAR_MISS_FAMILIES: Final = (
+    (("severe_bleeding", "suicide_self_harm"), INJURY_DENIED, INJURY_TOLD, False),
+    (("overdose_poisoning", "suicide_self_harm"), MEDS_HANDED_BACK, MEDS_TAKEN_AFTER_ALL, False),
+    (("overdose_poisoning", "suicide_self_harm"), MEDS_PICTURED, MEDS_TAKEN_AFTER_ALL, False),
+    (("overdose_poisoning", "suicide_self_harm"), DOSE_FOR_ACHE, MEDS_TAKEN_AFTER_ALL, False),
+    (("overdose_poisoning", "suicide_self_harm"), PRAISE_IDIOM, HARM_TOLD, False),
+    (("suicide_self_harm",), TIME_REFUSED, TIME_REFUSED_NOT, False),
+    (("suicide_self_harm",), THOUGHTS_GONE, THOUGHTS_BACK, True),
+)
+"""(categories set aside, what the family reads, what undoes it anywhere in the message,
+whether the family is read anywhere in the message rather than beside the model's strongest
+word)."""
 
 # Words between a negation and a target that show the negation is about something else
 # ("no puedo mas, quiero morir", "not sure if it is a heart attack").

@@ -249,8 +249,11 @@ def set_aside(folded: str, category: str, strongest: int) -> bool:
     self-harm, the words it leaned on hardest sit beside medicines told stored and nobody
     took them or means to (redflag.stored_not_taken), or, for a thought of self-harm, a decision or an
     apology is told with its ordinary object (redflag.ordinary_reason: "going with the
-    other surgeon", "sorry he's late"). Our own near misses of round 28's retrained model
-    (TRIAGE_EVAL.md, "Model retrained and shipped (round 28)").
+    other surgeon", "sorry he's late"), or one of round 36's near-miss families is told
+    beside it (redflag.near_miss: "cut my jeans, not my leg", pills returned unopened, a
+    picture of the pills one takes, a dose for a toothache, brownies "to die for"). Our own
+    near misses of round 28's retrained model (TRIAGE_EVAL.md, "Model retrained and
+    shipped (round 28)") and of round 36's ("Model retrained (round 36)").
 
     The words that are well now or the ordinary reason must sit in the sentence of the
     model's strongest word: "All better from my cold. Also she drank some of the stuff under
@@ -275,6 +278,8 @@ def set_aside(folded: str, category: str, strongest: int) -> bool:
                 begin = redflag.sentence_start(folded, before)
         if here(reason):
             return True
+    if redflag.near_miss(folded, category, strongest) is not None:
+        return True
     return category in STORED_CATEGORIES and \
         redflag.stored_not_taken(folded, strongest) is not None
 
