@@ -1546,8 +1546,8 @@ CUES: Final[dict[str, str]] = {
 OLDER_AGE: Final = (r"\b(?:cumple|cumplio|cumplira|turns|turned|turning) (?:\d{1,2}|un|una|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieci\w+|veinte)\b(?! (?:days?|weeks?|months?|mos?|meses|mes|semanas|dias))|"
                     # round 36 (blind50): not an older child named beside the baby ("alone with
                     # him and our 3-year-old", "con él y mi otro de 4 años")
-                    r"(?<!and our )(?<!and my )(?<!with our )(?<!with my )(?<!plus our )(?<!plus my )(?<!y mi )(?<!con mi )(?<!y nuestro )(?<!y mi otro )(?<!and the )"
-                    r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|un|dos|"
+                    r"\b(?<!and our )(?<!and my )(?<!with our )(?<!with my )(?<!plus our )(?<!plus my )(?<!y mi )(?<!con mi )(?<!y nuestro )(?<!y mi otro )(?<!and the )"
+                    r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|un|dos|"
                     r"tres|cuatro|cinco) ?(?:-)?(?:years?|yrs?|yo|y/o|anos)\b|\btoddler\b|"
                     r"\b(?:1[3-9]|[2-9]\d) ?(?:-)?(?:months?|mos?|meses)\b")
 NOT_PREGNANT: Final = (
@@ -2474,7 +2474,7 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:hay|salen|crecen|nacen|vimos|han visto|he visto) (?:\w+ ){0,2}(?:hongos|setas|bayas)\b (?:por todo|en todo|por todas partes|por todos lados)\b"),
     # a pest poison kept as a product ("el cloro y el veneno para los zancudos"), unless it was
     # the thing eaten or drunk
-    r"(?<!comio )(?<!comieron )(?<!tomo )(?<!trago )(?<!bebio )(?<!probo )(?<!lamio )(?<!poco )(?<!algo )\b(?:el|un|mi|del|de|y) veneno (?:para|contra|de) (?:los |las |el |la )?(?:zancudos|mosquitos|ratas|ratones|cucarachas|hormigas|moscas|plagas|bichos|insectos|hierba|maleza|chinches|pulgas|garrapatas)\b",
+    r"\b(?<!comio )(?<!comieron )(?<!tomo )(?<!trago )(?<!bebio )(?<!probo )(?<!lamio )(?<!poco )(?<!algo )(?:el|un|mi|del|de|y) veneno (?:para|contra|de) (?:los |las |el |la )?(?:zancudos|mosquitos|ratas|ratones|cucarachas|hormigas|moscas|plagas|bichos|insectos|hierba|maleza|chinches|pulgas|garrapatas)\b",
     # a rescue inhaler given twice, as told ("le di el inhalador como dijo la doctora, dos
     # veces", "gave him his puffer twice"): a dose repeated on purpose
     (r"\b(?:inhal\w+|puffer|nebuli\w+|albuterol|salbutamol|ventolin)\b[^.!?;\n]{0,40}?\b(?:twice|two times|double|dos veces|doble)\b|"
