@@ -10,7 +10,7 @@ each with sentences of our own.
   out after farewells and a plan are an attempt, not an accident;
 - false overdose alarms: a mailing's yearly figure and help line, a signature's "overdose?
   call 911", a form's question about family history, a feast "que me intoxicó", mushrooms
-  seen growing, a pest poison kept on a shelf, a worry about what someone may take, a
+  seen growing, a worry about what someone may take, a
   child who is "her usual self" days after;
 - misses: nitroglycerin used up on a squeezing that keeps coming back; a weight "en el
   pecho" told by a comparison; a hand gone clumsy on one side; a ball taken on the side of
@@ -134,8 +134,6 @@ def test_a_mailings_yearly_figure_is_nobodys_poisoning(body: str, subject: str) 
     "lol i OD'd on cookies at the party. are you open monday?",
     ("we moved to a place with a big lawn and I've spotted mushrooms growing everywhere after the "
      "rain, what should I do to keep the toddler safe?"),
-    ("voy a cuidar a mi nieto y en la bodega tengo el veneno para las ratas y el cloro, ya lo subí "
-     "todo arriba. ¿qué número debo tener a mano?"),
     ("my dad is 90 and I worry he'll take his water pill twice because he forgets, is there a "
      "pill box with an alarm you recommend?"),
 ])
@@ -145,6 +143,14 @@ def test_a_product_or_a_worry_named_is_no_poisoning(body: str) -> None:
 
 def test_a_pest_poison_eaten_is_a_poisoning() -> None:
     assert flag("mi niño de 3 años se comió el veneno para ratas, lo encontré con la caja") == "overdose_poisoning"
+
+
+@pytest.mark.parametrize("body", [
+    "mi niña de 5 años se hunde entre las costillas cuando respira y silba, ya le di el salbutamol",
+    "my toddler ate some of the mushrooms growing by the back fence",
+])
+def test_a_childs_breath_or_a_mushroom_eaten_still_flag(body: str) -> None:
+    assert flag(body) is not None
 
 
 def test_a_child_her_usual_self_days_after_is_over() -> None:

@@ -1363,15 +1363,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # round 35: a child who swallowed an unknown number of someone's pills ("I don't know how
     # many he swallowed", "no sé cuántas se tomó")
     ("overdose_poisoning", (r"\b(?:don'?t|do not|dont|no) (?:know|se|sabemos|sabe) (?:how many|how much|cuantas|cuantos|cuanto|cuanta) (?:(?:pills?|tablets?|capsules?|gummies|pastillas|tabletas|capsulas|gomitas|of (?:them|those|the pills)|de (?:ellas|esas)) )?(?:he|she|they|the baby|se|le) ?(?:swallowed|took|ate|had|chewed|got|tomo|trago|comio)\b")),
-    # round 36 (blind49-51): nitroglycerin used up tonight on a pain that keeps coming back
-    # ("used my last two nitro and the squeezing keeps coming back", "me tomé la nitro y el
-    # dolor vuelve"): angina that the tablets do not hold
-    ("chest_pain", (r"\b(?:nitro\w*|nitroglicerina|gtn|nitrostat)\b[^.!?\n]{0,60}?\b(?:used|took|taken|needed|gone through|went through|use|tome|me tome|tomado|me puse)\b (?:up )?(?:(?:my|the|mis|las|la) )?(?:last |ultim[oa]s? )?(?:\d+|two|three|four|a couple|all|dos|tres|cuatro)\b"
-                    r"[^.!?\n]{0,60}?\b(?:squeez\w*|pressure|pain|tight\w*|crushing|heavy|heaviness|dolor|opresion|presion|aprieta\w*|apreton)\b|"
-                    r"\b(?:used|took|taken|needed|had to (?:take|use)|tome|me tome|me puse|tuve que tomar(?:me)?) (?:\w+ ){0,2}(?:nitro\w*|nitroglicerina|gtn|nitrostat)\b[^.!?\n]{0,60}?\b(?:squeez\w*|pressure|pain|tight\w*|crushing|dolor|opresion|presion|aprieta\w*)\b (?:\w+ ){0,3}(?:keeps?|still|again|back|coming back|sigue|vuelve|otra vez|no se (?:quita|va))\b")),
     # round 36: a weight put on the chest by a comparison ("como un peso de un quintal de maíz
     # en el pecho", "una piedra encima del pecho")
-    ("chest_pain", (r"\b(?:peso|piedra|plancha|losa|bloque|quintal|costal|saco|yunque|ladrillo|elefante|tractor|camion)\b(?: [\w']+){0,5} (?:en|sobre|encima del?) (?:el |mi |su )?pecho\b")),
+    ("chest_pain", (r"\b(?:peso|piedra|plancha|losa|bloque|quintal|costal|saco|yunque|ladrillo)\b(?: [\w']+){0,5} (?:en|sobre|encima del?) (?:el |mi |su )?pecho\b")),
     # round 36 (blind50): a squeezing pain that goes to the left shoulder or arm ("me empezó
     # este dolor que aprieta ... me duele también el hombro izquierdo")
     ("chest_pain", (r"\b(?:dolor|opresion|presion) que (?:me )?(?:aprieta|oprime|aplasta|quema)\b(?=[^\n]{0,160}?\b(?:hombro|brazo|mandibula|quijada) izquierd[oa]\b)|"
@@ -1404,6 +1398,8 @@ _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|ele
                r"semanitas|diitas|mes|meses|mesecitos|mesesitos)")
 
 CUES: Final[dict[str, str]] = {
+    # round 36 (blind51): nitroglycerin named (a cue for a pain that keeps coming back)
+    "nitro": r"\b(?:nitro|nitros|nitroglycerin\w*|nitroglicerina\w*|gtn|nitrostat|nitro spray|nitro tabs?)\b",
     # round 29 (blind24-26): a warning told to someone as news ("just telling somebody",
     # "figured someone should know where I'll be", "solo quería que alguien supiera")
     "telling": (r"\b(?:just (?:telling|letting) (?:somebody|someone|anybody|anyone|you|y'?all|u)(?: know)?|just (?:wanted|want|needed) (?:somebody|someone|anyone|you) to know|"
@@ -1520,7 +1516,7 @@ CUES: Final[dict[str, str]] = {
     "pregnancy": (r"\b(?<!covid )(?<!flu )(?<!strep )(?:positive (?:pregnancy |home )?test|"
                   # round 36 (blind50): a visit named by the pregnancy's week ("tomorrow's 32-week
                   # appointment", "la cita de las 30 semanas")
-                  r"(?:[1-4]\d)[- ]?(?:week|wk) (?:appointment|appt|visit|check|checkup|check-up|scan|ultrasound|growth scan)|cita de (?:las |control de las )?[1-4]\d semanas|pos(?:itive)? (?:preg(?:nancy)?|hpt) test|"
+                  r"(?:[1-4]\d)[- ]?(?:week|wk) (?:appointment|appt)|cita de (?:las |control de las )?[1-4]\d semanas|pos(?:itive)? (?:preg(?:nancy)?|hpt) test|"
                   r"preg(?:nancy)? test (?:was |came back |is |said )?pos(?:itive)?|positiv[oa] (?:la|mi|el) (?:prueba|test)|"
                   r"(?:prueba|test) (?:de embarazo )?(?:me )?(?:salio |dio )?positiv[oa]|(?:pregnancy )?test (?:was|came back|is) positive|"
                   r"(?:salio|dio) positiva (?:la|mi) prueba|(?:sali|salio|saldria) positiva(?! (?:a|al|en el|para|de) (?:covid|la covid|flu|influenza|gripe|strep|estrep\w*|tb|tuberculosis))|positiva en la prueba(?! de (?:covid|influenza|gripe|estrep\w*|tb|tuberculosis))|dio positivo (?:el|la) (?:prueba|test)|dos rayitas|"
@@ -1558,6 +1554,10 @@ NOT_PREGNANT: Final = (
     r"\bpregnancy test (?:was|came back|is) negative\b|\bnegative (?:home )?pregnancy test\b|\bprueba de embarazo (?:salio |dio )?negativa\b")
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 36 (blind51): with nitroglycerin named, a squeezing or a pressure that keeps
+    # coming back ("used my last 2 nitro tonight, the squeezing keeps coming back")
+    ("chest_pain", (r"\b(?:squeez\w*|pressure|tightness|crushing|heaviness|opresion|presion|apreton)\b (?:\w+ ){0,3}(?:keeps? (?:on )?coming back|keeps? coming|came back|comes back|is still there|still there|"
+                    r"sigue volviendo|vuelve|volvio|regreso)\b"), "nitro"),
     # round 29 (blind24-26): a baby's temperature told by where it was taken ("4 meses, 38.6
     # en la axila", "100.8 under her arm")
     ("infant_fever", (r"\b(?:3[89](?:[.,]\d)?|4[01](?:[.,]\d)?|100\.[4-9]|10[1-5](?:\.\d)?) ?(?:°|grados|c|f)? ?(?:en la axila|axilar|rectal|en el recto|in (?:the|her|his) armpit|under (?:the|her|his) arm|rectally|armpit)\b"), "infant"),
@@ -2444,7 +2444,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     # a fever in babies told as a rule or a slogan ("a fever in a young baby is always
     # serious", "fiebre en bebés menores de 3 meses = consulta urgente"), a subject that asks
     # its cut-off, a baby's "fever" for a toy
-    (r"\b(?:a |any )?fever in (?:a |any |the )?(?:young |small |little |tiny )?(?:babies|baby|newborns?|infants?)\b|\bfiebre en (?:un |una |los |las )?(?:bebes?|recien nacidos?|menores|lactantes)\b|"
+    (r"\b(?:a|any) fever in (?:a|any) (?:young |small |little |tiny )?(?:baby|newborn|infant)\b|\bfever in (?:young |small |little |tiny )?(?:babies|newborns|infants)\b|\bfiebre en (?:los |las )?(?:bebes|recien nacidos|menores|lactantes)\b|"
      r"\b(?:newborn|infant|baby|bebe) (?:fever|fiebre)\b(?=\s*[-:]+\s*(?:what|when|how|which|que|cual|cuando|a partir))|"
      r"\b(?:has|have|got|tiene) (?:a )?[\"']?(?:fever|fiebre)[\"']? (?:for|por) (?:her|his|the|a|my|new|that|this|su|el|la)\b"),
     # round 36 (blind49-51): a medicine, a product or a poison named beside no one taken ill.
@@ -2470,18 +2470,15 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:overdosed|od'?d|oded|poisoned myself) on (?:\w+ )?(?:cookies|candy|sugar|chocolate|pie|turkey|leftovers|carbs|tamales|pasteles|cake|pizza)\b"),
     # mushrooms or berries seen growing, not eaten ("the kids have seen mushrooms everywhere",
     # "salen hongos por todo el patio")
-    (r"\b(?:seen|spotted|noticed|saw|found) (?:\w+ ){0,2}(?:mushrooms?|toadstools?|berries)\b (?:growing|everywhere|all over|popping up)\b|\b(?:mushrooms?|toadstools?) (?:growing|popping up|everywhere)\b|"
+    (r"\b(?:seen|spotted|noticed) (?:\w+ ){0,2}(?:mushrooms?|toadstools?|berries)\b (?:growing|everywhere|all over|popping up)\b|"
      r"\b(?:hay|salen|crecen|nacen|vimos|han visto|he visto) (?:\w+ ){0,2}(?:hongos|setas|bayas)\b (?:por todo|en todo|por todas partes|por todos lados)\b"),
-    # a pest poison kept as a product ("el cloro y el veneno para los zancudos"), unless it was
-    # the thing eaten or drunk
-    r"\b(?<!comio )(?<!comieron )(?<!tomo )(?<!trago )(?<!bebio )(?<!probo )(?<!lamio )(?<!poco )(?<!algo )(?:el|un|mi|del|de|y) veneno (?:para|contra|de) (?:los |las |el |la )?(?:zancudos|mosquitos|ratas|ratones|cucarachas|hormigas|moscas|plagas|bichos|insectos|hierba|maleza|chinches|pulgas|garrapatas)\b",
     # a rescue inhaler given twice, as told ("le di el inhalador como dijo la doctora, dos
     # veces", "gave him his puffer twice"): a dose repeated on purpose
     (r"\b(?:inhal\w+|puffer|nebuli\w+|albuterol|salbutamol|ventolin)\b[^.!?;\n]{0,40}?\b(?:twice|two times|double|dos veces|doble)\b|"
      r"\b(?:twice|two times|dos veces)\b (?:\w+ ){0,2}(?:the |his |her |el |su )?(?:inhal\w+|puffer|nebuli\w+)\b"),
     # how the breath makes a chest pain worse ("chest hurts when I breathe in and out", "me
     # duele el pecho cuando respiro hondo"): the pain's, not a breath that fails
-    r"\bwhen (?:i|he|she|you) (?:breathe|breath|take a (?:deep )?breath|inhale)(?: (?:in|deep(?:ly)?|out)(?: and out)?)?\b|\bcuando (?:respiro|respira|inhalo|inhala)(?: (?:hondo|profundo))?\b",
+    r"\bwhen (?:i|you) (?:breathe|breath|take a (?:deep )?breath|inhale)(?: (?:in|deep(?:ly)?|out)(?: and out)?)?\b|\bcuando (?:respiro|inhalo)(?: (?:hondo|profundo))?\b",
     # a chest said not to hurt ("my chest doesn't hurt, it's my breathing", "el pecho no me
     # duele")
     r"\b(?:my |his |her |the )?chest (?:doesn'?t|does not|didn'?t|isn'?t|is not) (?:hurt|hurting|sore|painful|tight)\b|\b(?:el )?pecho no (?:me |le )?duele\b|\bno (?:me |le )?duele el pecho\b",
@@ -2690,7 +2687,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\ben el (?:ano )?(?:19|20)\d\d\b|\b(?:el|la) (?:verano|invierno|otono|primavera) pasad[oa]\b|"
       r"\b(?:none|nothing|no (?:more|other) (?:reactions?|episodes?|attacks?)) since\b|\bninguna (?:otra )?desde entonces\b|"
       r"\bage \d{1,2}\b(?=[^.!?\n]{0,40}\b(?:none since|nothing since|since then|desde entonces)\b)|"
-      r"\b(?:nothing|nada) (?:new|nuevo)\b(?! (?:in|with|about|on|to|en|con|sobre)\b)|\bsigo igual\b|\bno (?:tengo|hay) nada nuevo\b")),
+      r"\b(?:nothing|nada) (?:new|nuevo)\b(?! (?:in|with|about|on|to|en|con|sobre)\b)|\bno (?:tengo|hay) nada nuevo\b")),
     # round 36 (blind49): a psychiatric stay dated by its month ("estuve internada dos semanas
     # en octubre por pensamientos de hacerme daño")
     ("historical", "forward",
@@ -2768,7 +2765,8 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (rf"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:(?<!bottle )(?<!jar )(?<!pack )(?<!box )(?<!pills )(?<!tablets )(?<!gummies )gone(?! (?:through|thru|into|over|out|up|down|by|to|from|missing)\b|{_BECAME})|went away|"
      # round 36 (blind50): "stopped mostly", "ya paró casi" is not stopped
      r"go away|resolved|disappeared|(?<!almost )(?<!mostly )stopped(?! mostly| almost)|subsided|cleared up|is over|has passed|"
-     r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago|at (?:my|his|her|our|the|\d{1,2}(?::\d\d)?) ?\w*|at (?:breakfast|lunch|dinner|supper|noon|bedtime)|when (?:i|we|you|they) (?:left|checked|saw|came|got)\w*)\b)|"
+     # round 36 (blind50): "..., went down, seemed stunned" is a fall
+     r"(?<!, )went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago|at (?:my|his|her|our|the|\d{1,2}(?::\d\d)?) ?\w*|at (?:breakfast|lunch|dinner|supper|noon|bedtime)|when (?:i|we|you|they) (?:left|checked|saw|came|got)\w*)\b)|"
      r"turned out to be|all better|resulto ser|(?<!se )fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
      r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|(?<!mom )(?<!dad )(?<!mother )(?<!father )(?<!wife )(?<!husband )(?<!son )(?<!daughter )(?<!brother )(?<!sister )(?<!grandma )(?<!grandpa )(?<!friend )passed(?! out| away)|(?<!casi )paro(?! casi)|se detuvo|ceso)\b")),
