@@ -1657,7 +1657,7 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:[\w-]+ ){0,2}(?:pain|cramp\w*)|"
                             # round 36 (blind49-50): a fit told plainly ("had a fit at the table,
                             # her whole body shook"); cramps that come every few minutes
-                            r"had a fit|having a fit|whole body (?:shook|was shaking|jerked|went stiff)|(?:le|me) dio (?:un|una) (?:ataque|convulsion)|"
+                            r"had a fit(?! (?:when|about|over|because|at|if|that|cuz))|having a fit(?! (?:when|about|over|because|at|if|that))|whole body (?:shook|was shaking|jerked|went stiff)|(?:le|me) dio (?:un|una) (?:ataque|convulsion)|"
                             r"cramp\w* (?:coming |that come )?every (?:\d+|two|three|four|five|six|seven|eight|ten) (?:minutes|mins)|(?:contracciones|colicos|calambres) (?:que (?:me )?(?:vienen|dan) )?cada (?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|diez) minutos|"
                             r"seizure|convulsion\w*|convulsiono|ataque epileptico|faint\w*|passed out|se desmayo|desmay\w+|"
                             r"(?:me|le) duele (?:mucho |muchisimo )?(?:el vientre|la panza|la barriga|el estomago|el abdomen)|"
@@ -2691,7 +2691,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # round 36 (blind49): a psychiatric stay dated by its month ("estuve internada dos semanas
     # en octubre por pensamientos de hacerme daño")
     ("historical", "forward",
-     (r"\b(?:estuve|estuvo|estuvimos|was|were|i was|she was|he was|stayed) (?:internad[oa]s?|hospitalizad[oa]s?|ingresad[oa]s?|inpatient|admitted|hospitali[sz]ed)\b(?: [\w']+){0,8} "
+     (r"\b(?:estuve|estuvo|estuvimos|was|were|i was|she was|he was|stayed) (?:internad[oa]s?|hospitalizad[oa]s?|ingresad[oa]s?|inpatient|admitted|hospitali[sz]ed)\b(?: (?!(?:por|for|because|porque|with|con)\b)[\w']+){0,8} "
       r"(?:en|in|last) (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|january|february|march|april|june|july|august|september|october|november|december)\b")),
     # round 27 (blind23): years counted back in words past five ("hace seis años intenté
     # quitarme la vida y ustedes me ayudaron")

@@ -226,8 +226,7 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
     "arrange": (
         # round 36 (blind51): a pet handed on ("I've given the dog to my neighbour", "le dejé
         # el gato a mi hermana")
-        (r"\b(?:i|i've|ive|i have|we|we've|we have|i'm|im|i am) (?:just |already )?(?:given|gave|giving|give|handed|rehomed|rehoming)\b (?:away )?(?:the|my|our) (?:dog|dogs|cat|cats|pets?|puppy|kitten|bird|parrot|rabbit|bunny)\b (?:away )?to\b|"
-         r"\b(?:le )?(?:di|regale|deje|entregue|dio|regalo|dejo) (?:a )?(?:mi|el|la|su) (?:perr[oa]|gat[oa]|mascota|perrit[oa]|gatit[oa]|loro|pajaro|conejo) (?:a|con)\b"),
+        (r"\b(?:i|i've|ive|i have|we|we've|we have|i'm|im|i am) (?:just |already )?(?:given|gave|giving|give|handed|rehomed|rehoming)\b (?:away )?(?:the|my|our) (?:dog|dogs|cat|cats|pets?|puppy|kitten|bird|parrot|rabbit|bunny)\b (?:away )?to\b"),
         r"\b(?:giv(?:e|es|ing|en)|gave|gives|handed|handing|passed|passing|regal\w*|repart\w*|"
         r"dona\w*|entreg\w*|dio|le dio|les dio) (?:away |out )?(?:to \w+ |a \w+ )?(?:\w+ ){0,3}?(?:all |most |toda |todas |"
         r"todo |todos )?(?:of )?(?:\w+ )?(?:my|his|her|their|our|the|su|sus|mi|mis|la|las|los|el) "
