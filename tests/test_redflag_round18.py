@@ -169,8 +169,9 @@ def test_both_languages_are_covered() -> None:
 # detector names it; a real denial of every sign stays quiet.
 OVERRULED = [
     ("my daughter fell off the monkey bars and hit her head, now she's not acting like herself and keeps throwing up", "head_injury"),
-    ("my boy took a baseball to the head at practice, went down for a bit and now he keeps repeating himself", "head_injury"),
 ]
+# "..., went down for a bit" after a comma is read as a fall by the lexicon itself since round 36
+READ_AS_A_FALL = "my boy took a baseball to the head at practice, went down for a bit and now he keeps repeating himself"
 DENIED = [
     "my son hit his head yesterday, he's not dizzy, not vomiting, acting normal",
     "no chest pain, no shortness of breath, just a cough",
@@ -211,3 +212,8 @@ def test_a_rate_by_the_clock_is_never_vetoed(body: str, expected: bool) -> None:
 def test_a_heavy_period_counted_by_the_hour_with_its_numbers_is_a_flag() -> None:
     body = "BP 90/52, HR 124. 2nd super pad this hour, soaked through. dizzy. 38F, not pregnant"
     assert assess(body, channel="sms").red_flag == "severe_bleeding"
+
+
+def test_went_down_after_a_comma_is_a_fall_for_the_lexicon_too() -> None:
+    assert _lexicon_flag(READ_AS_A_FALL) == "head_injury"
+    assert assess(READ_AS_A_FALL, channel="sms").red_flag == "head_injury"

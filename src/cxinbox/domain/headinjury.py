@@ -151,7 +151,9 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
          r"(?:is )?(?:bulging|swollen|puffy|sticking out)\b"),
         # Spanish
         (r"\b(?:se desmayo|desmayo|desmayada?|perdio el (?:conocimiento|sentido)|quedo inconsciente|inconsciente|"
-         r"se quedo (?:ido|ida|tieso|tiesa|privad[oa])|se privo|privad[oa]|noquead[oa]|se apago|quedo (?:fuera|noquead[oa]))\b"),
+         r"se quedo (?:ido|ida|tieso|tiesa|privad[oa])|se privo|privad[oa]|noquead[oa]|se apago|quedo (?:fuera|noquead[oa])|"
+         # round 36 (blind50): dazed for a while ("me atonté un rato")
+         r"(?:me|se|lo|la) (?:atonte|atonto|aturdi|aturdio)|(?:quede|quedo) (?:atontad[oa]|aturdid[oa]))\b"),
         (r"\b(?:confundid[oa](?! (?:con|por|sobre|de|porque))|desorientad[oa]|atontad[oa]|aturdid[oa]|(?:esta|anda|se ve) (?:como )?(?:perdid[oa]|ido|ida)|"
          r"no es (?:el|la) mism[oa]|no (?:esta|anda|se porta) (?:normal|bien de la cabeza|como siempre)|"
          r"(?:esta|anda|actua|se porta|habla) (?:muy )?(?:rar[oa]|extran[oa])|"
@@ -180,6 +182,10 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
          r"\bheadache (?:is )?(?:getting|keeps getting|worse|worsening|won'?t go|not going away|that won'?t)\b|"
          r"\bhead (?:is )?(?:killing|pounding|throbbing)\b"),
         r"\b(?:dizzy|dizziness|lightheaded|room (?:is )?spinning|ears? (?:are |is )?ringing|mareado|mareada|mareos?)\b",
+        # round 36 (blind50): sick to the stomach, a pain that grows ("tengo náuseas y me duele
+        # cada vez más", "nauseous and it hurts more and more")
+        (r"\b(?:nause\w+|queasy|nauseas?|ganas de vomitar|(?:me|le) duele (?:\w+ ){0,2}(?:cada vez mas|mas y mas)|"
+         r"(?:hurts?|hurting|pain) (?:\w+ ){0,2}(?:more and more|worse and worse))\b"),
         (r"\b(?:bleeding|bleeds|blood|gushing|pouring|cut|gash|split open|laceration)\b[^.!?\n]{0,30}\b(?:head|scalp|forehead)\b|"
          r"\b(?:head|scalp|forehead) (?:is )?(?:bleeding|gushing|split|cut open|wound|gash)\b"),
         (r"\b(?:vomit\w*|arrojando|guacare\w+|"

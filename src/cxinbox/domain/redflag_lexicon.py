@@ -825,6 +825,9 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
                              r"(?:pinch\w*|pressure|squeez\w*|apretar\w*|apretando|presion|ice|hielo)\W+(?:\w+\W+){0,2}(?:doesn'?t|does not|didn'?t|did not|isn'?t|not|no) (?:work\w*|help\w*|do anything|funciona|sirve|ayuda|hace nada)", 60)),
     ("severe_bleeding", (r"\b(?:bowel movements?|bms?|stools?|poops?|diarrh\w+|toilet|bowl)\b[^.!?\n]{0,30}\b(?:all|pure|just|full of|nothing but|mostly|almost all|almost entirely|entirely|completely) (?:\w+ )?blood\b|"
                          r"\b(?:pooping|shitting|pooped) (?:out )?(?:pure |straight |just |only |all |mostly )?blood\b|\b(?:passing|passed) (?:pure|straight|just|only|nothing but|mostly) blood\b")),
+    # round 36: the toilet turned red with blood and clots or "a lot" said with it ("el
+    # inodoro quedó rojo de sangre, bastante, con cuajos", "the bowl was full of blood, with clots")
+    ("severe_bleeding", r"\b(?:inodoro|excusado|poceta|taza|toilet|bowl)\b (?:\w+ ){0,2}(?:rojo|roja|red|lleno|llena|full)\b (?:de|with|of) (?:sangre|blood)\b[^.!?\n]{0,30}\b(?:cuajos|cuajarones|coagulos|clots?|bastante|mucha|a lot|lots)\b"),
     ("severe_bleeding", (r"\b(?:haciendo|hago|hace|hice|hizo|obrando|obro|evacu\w+|defec\w+|cag\w+|popo|pupu|excremento|heces|diarrea|evacuaciones|bano)\b[^.!?\n]{0,20}\b(?:pura|puro|solo|nomas|pura y pura) sangre\b|"
                          r"\b(?:evacuando|evacuo|defecando|defeco|cagando|cago|obrando|obro) (?:\w+ )?sangre\b")),
     # overdose: a pod or a battery bitten or chewed on
@@ -1375,6 +1378,34 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # round 35: a child who swallowed an unknown number of someone's pills ("I don't know how
     # many he swallowed", "no sé cuántas se tomó")
     ("overdose_poisoning", (r"\b(?:don'?t|do not|dont|no) (?:know|se|sabemos|sabe) (?:how many|how much|cuantas|cuantos|cuanto|cuanta) (?:(?:pills?|tablets?|capsules?|gummies|pastillas|tabletas|capsulas|gomitas|of (?:them|those|the pills)|de (?:ellas|esas)) )?(?:he|she|they|the baby|se|le) ?(?:swallowed|took|ate|had|chewed|got|tomo|trago|comio)\b")),
+    # round 36: a weight put on the chest by a comparison ("como un peso de un quintal de maíz
+    # en el pecho", "una piedra encima del pecho")
+    ("chest_pain", (r"\b(?:peso|piedra|plancha|losa|bloque|quintal|costal|saco|yunque|ladrillo)\b(?: [\w']+){0,5} (?:en|sobre|encima del?) (?:el |mi |su )?pecho\b")),
+    # round 36 (blind50): a squeezing pain that goes to the left shoulder or arm ("me empezó
+    # este dolor que aprieta ... me duele también el hombro izquierdo")
+    ("chest_pain", (r"\b(?:dolor|opresion|presion) que (?:me )?(?:aprieta|oprime|aplasta|quema)\b(?=[^\n]{0,160}?\b(?:hombro|brazo|mandibula|quijada) izquierd[oa]\b)|"
+                    r"\b(?:squeezing|crushing|pressing|tight|heavy) (?:pain|pressure|ache)\b(?=[^\n]{0,160}?\bleft (?:shoulder|arm|jaw)\b)")),
+    # round 36: one hand or arm that has gone clumsy or useless on one side ("my right hand is
+    # clumsy", "la mano derecha está torpe, no me responde")
+    ("stroke", (r"\b(?:right|left) (?:hand|arm|leg|foot)\b (?:is|feels|went|has gone|got|seems|has been) (?:all |so |really |very |kind of |kinda )?(?:clumsy|useless|floppy|like a club|not working|(?:won'?t|wont) (?:work|do what i want))\b|"
+                r"\b(?:mano|brazo|pierna|pie) (?:derech[oa]|izquierd[oa])\b (?:\w+ )?(?:torpe|inutil|no me responde|no le responde|no (?:me|le) obedece|sin fuerza|como muert[oa])\b")),
+    # round 36: a ball or a blow taken on the side, back or top of the head ("took a volley to
+    # the side of the head", "got hit with a baseball on the side of the head", "le pegaron
+    # un pelotazo en un lado de la cabeza")
+    ("head_injury", (r"\b(?<!not )(?<!never )(?<!didn't )(?<!didnt )(?:took|caught|got hit|was hit|got smacked|got struck|was struck|got clocked|got whacked|got kicked|was kicked)\b(?: [\w']+){0,5} (?:to|on|in|at) the (?:side|back|front|top) of (?:the|his|her|my|their) (?:head|skull)\b|"
+                     r"\b(?<!no )(?:le|me) (?:pegaron|dieron|pego|cayo|golpearon)\b(?: \w+){0,4} (?:en|de) (?:un |el )?(?:lado|costado) de la cabeza\b")),
+    # round 36: a cutting that happened again, deeper than before ("cut again tonight, deeper
+    # than usual", "me corté otra vez anoche, más hondo"): self-harm that is escalating
+    ("suicide_self_harm", (r"\b(?:i )?cut (?:myself |my (?:arm|arms|wrist|wrists|leg|legs|thigh|thighs) )?again\b[^.!?\n]{0,60}?\b(?:deeper|deep|worse)\b|"
+                           r"\b(?:me (?:volvi a cortar|corte (?:otra vez|de nuevo))|(?:se|me) (?:volvio|volvi) a cortar)\b[^.!?\n]{0,60}?\b(?:mas (?:hondo|profundo)|mas fuerte)\b")),
+    # round 36: pills mixed with drink ("mixed her anxiety pills with wine", "mezcló las
+    # pastillas de dormir con guaro")
+    ("overdose_poisoning", (r"\b(?:mixed|mixing|mixes|washed down|washing down)\b (?:\w+ ){0,3}(?:pills?|meds|tablets?|xanax|benzos?|valium|ativan|klonopin|sleepers|sleeping pills|painkillers|oxy\w*|percs?)\b (?:\w+ ){0,2}with (?:\w+ ){0,2}(?:wine|alcohol|beer|vodka|whiskey|liquor|booze|drinks?|tequila|rum|gin)\b|"
+                            r"\b(?:mezclo|mezcle|mezclaron|mezclando)\b (?:\w+ ){0,3}(?:pastillas|medicinas|calmantes|clonazepam|alprazolam|rivotril|tabletas)\b (?:\w+ ){0,3}con (?:\w+ ){0,2}(?:alcohol|vino|cerveza|guaro|ron|tequila|aguardiente|trago|tragos|licor)\b")),
+    # round 36: acetaminophen counted past the day's limit ("16 or 18 tablets of Tylenol in the
+    # last 36 hours", "perdí la cuenta de los paracetamoles")
+    ("overdose_poisoning", (r"\b(?:1[2-9]|[2-9]\d|a dozen|dozens of|fifteen|sixteen|seventeen|eighteen|twenty) (?:or (?:so|more|\d{2}) )?(?:tablets?|pills?|caplets?|extra strengths?|pastillas|tabletas)(?: of)? (?:tylenol|acetaminophen|paracetamol|panadol|excedrin|acetaminofen)\b|"
+                            r"\b(?:tylenol|acetaminophen|paracetamol|panadol|acetaminofen)\b[^.!?\n]{0,80}?\b(?:lost count|perdi la cuenta)\b|\b(?:lost count|perdi la cuenta) (?:of )?(?:de )?(?:\w+ ){0,2}(?:tylenol|acetaminophen|paracetamol|panadol|acetaminofen)\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -1382,6 +1413,8 @@ _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|ele
                r"semanitas|diitas|mes|meses|mesecitos|mesesitos)")
 
 CUES: Final[dict[str, str]] = {
+    # round 36 (blind51): nitroglycerin named (a cue for a pain that keeps coming back)
+    "nitro": r"\b(?:nitro|nitros|nitroglycerin\w*|nitroglicerina\w*|gtn|nitrostat|nitro spray|nitro tabs?)\b",
     # round 29 (blind24-26): a warning told to someone as news ("just telling somebody",
     # "figured someone should know where I'll be", "solo quería que alguien supiera")
     "telling": (r"\b(?:just (?:telling|letting) (?:somebody|someone|anybody|anyone|you|y'?all|u)(?: know)?|just (?:wanted|want|needed) (?:somebody|someone|anyone|you) to know|"
@@ -1455,6 +1488,9 @@ CUES: Final[dict[str, str]] = {
                # word, as a text's shorthand ("7mo temp 103", "9 meses fiebre 39"); the age is
                # read as any other (past 12 months it is no baby)
                r"(?:[1-9]|1[0-2]) ?(?:mo|mos|months?|meses|wks?|weeks?|semanas)(?= (?:(?:has|had|with|w/|is running|running|tiene|con) (?:a |una )?)?(?:temp|temperature|fever|fiebre|calentura|temperatura)\b)|"
+               # round 36 (blind49-50): the same shorthand as the sentence's subject ("8mo had
+               # shots yesterday, now 104", "babysitting the neighbor's 8 mo and he's burning up")
+               r"(?<![\d.,])(?:[1-9]|1[01]) ?mos?(?= (?:and|had|has|is|was|w/|with|just|y|tiene|con)\b)|"
                r"neonat\w*|"
                # twenty-first pass: a preemie, a NICU graduate, an age corrected for prematurity
                r"preemies?|nicu (?:grad\w*|baby|babies|stay)|(?:home|discharged|out|released|came home|got home|sent home) (?:\w+ ){0,4}(?:from|of) (?:the )?nicu|"
@@ -1492,7 +1528,10 @@ CUES: Final[dict[str, str]] = {
     # a child named anywhere ("found my son with the pills, some are missing")
     "child": (r"\b(?:toddler|baby|kid|child|son|daughter|grandson|granddaughter|boy|girl|"
               r"\d{1,2} ?(?:mo|mos|months? old|meses)(?=\s*\))|\d ?(?:yr|year)s? old|\d{1,2} ?(?:yo|y/o|yrs?)|nino|nina|hijo|hija|bebe|nene|nena|nieto|nieta)\b"),
-    "pregnancy": (r"\b(?<!covid )(?<!flu )(?<!strep )(?:positive (?:pregnancy |home )?test|pos(?:itive)? (?:preg(?:nancy)?|hpt) test|"
+    "pregnancy": (r"\b(?<!covid )(?<!flu )(?<!strep )(?:positive (?:pregnancy |home )?test|"
+                  # round 36 (blind50): a visit named by the pregnancy's week ("tomorrow's 32-week
+                  # appointment", "la cita de las 30 semanas")
+                  r"(?:[1-4]\d)[- ]?(?:week|wk) (?:appointment|appt)|cita de (?:las |control de las )?[1-4]\d semanas|pos(?:itive)? (?:preg(?:nancy)?|hpt) test|"
                   r"preg(?:nancy)? test (?:was |came back |is |said )?pos(?:itive)?|positiv[oa] (?:la|mi|el) (?:prueba|test)|"
                   r"(?:prueba|test) (?:de embarazo )?(?:me )?(?:salio |dio )?positiv[oa]|(?:pregnancy )?test (?:was|came back|is) positive|"
                   r"(?:salio|dio) positiva (?:la|mi) prueba|(?:sali|salio|saldria) positiva(?! (?:a|al|en el|para|de) (?:covid|la covid|flu|influenza|gripe|strep|estrep\w*|tb|tuberculosis))|positiva en la prueba(?! de (?:covid|influenza|gripe|estrep\w*|tb|tuberculosis))|dio positivo (?:el|la) (?:prueba|test)|dos rayitas|"
@@ -1516,7 +1555,10 @@ CUES: Final[dict[str, str]] = {
 }
 # An explicit age past infancy rules the infant cue out ("my 3 year old has a fever").
 OLDER_AGE: Final = (r"\b(?:cumple|cumplio|cumplira|turns|turned|turning) (?:\d{1,2}|un|una|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|twenty|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez|once|doce|trece|catorce|quince|dieci\w+|veinte)\b(?! (?:days?|weeks?|months?|mos?|meses|mes|semanas|dias))|"
-                    r"\b(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|un|dos|"
+                    # round 36 (blind50): not an older child named beside the baby ("alone with
+                    # him and our 3-year-old", "con él y mi otro de 4 años")
+                    r"\b(?<!and our )(?<!and my )(?<!with our )(?<!with my )(?<!plus our )(?<!plus my )(?<!y mi )(?<!con mi )(?<!y nuestro )(?<!y mi otro )(?<!and the )"
+                    r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|un|dos|"
                     r"tres|cuatro|cinco) ?(?:-)?(?:years?|yrs?|yo|y/o|anos)\b|\btoddler\b|"
                     r"\b(?:1[3-9]|[2-9]\d) ?(?:-)?(?:months?|mos?|meses)\b")
 NOT_PREGNANT: Final = (
@@ -1527,6 +1569,10 @@ NOT_PREGNANT: Final = (
     r"\bpregnancy test (?:was|came back|is) negative\b|\bnegative (?:home )?pregnancy test\b|\bprueba de embarazo (?:salio |dio )?negativa\b")
 
 CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
+    # round 36 (blind51): with nitroglycerin named, a squeezing or a pressure that keeps
+    # coming back ("used my last 2 nitro tonight, the squeezing keeps coming back")
+    ("chest_pain", (r"\b(?:squeez\w*|pressure|tightness|crushing|heaviness|opresion|presion|apreton)\b (?:\w+ ){0,3}(?:keeps? (?:on )?coming back|keeps? coming|came back|comes back|is still there|still there|"
+                    r"sigue volviendo|vuelve|volvio|regreso)\b"), "nitro"),
     # round 29 (blind24-26): a baby's temperature told by where it was taken ("4 meses, 38.6
     # en la axila", "100.8 under her arm")
     ("infant_fever", (r"\b(?:3[89](?:[.,]\d)?|4[01](?:[.,]\d)?|100\.[4-9]|10[1-5](?:\.\d)?) ?(?:°|grados|c|f)? ?(?:en la axila|axilar|rectal|en el recto|in (?:the|her|his) armpit|under (?:the|her|his) arm|rectally|armpit)\b"), "infant"),
@@ -1624,6 +1670,10 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
                             r"(?:sali\w+|sale|salio|perdiendo|perdi|escurr\w+) (?:\w+ )?liquido|liquido (?:que sale|saliendo)|"
                             r"dolor (?:muy |bien )?(?:fuerte|horrible|intenso|terrible|insoportable)|"
                             r"(?:severe|bad|horrible|terrible|awful|intense) (?:[\w-]+ ){0,2}(?:pain|cramp\w*)|"
+                            # round 36 (blind49-50): a fit told plainly ("had a fit at the table,
+                            # her whole body shook"); cramps that come every few minutes
+                            r"had a fit(?! (?:when|about|over|because|at|if|that|cuz))|having a fit(?! (?:when|about|over|because|at|if|that))|whole body (?:shook|was shaking|jerked|went stiff)|(?:le|me) dio (?:un|una) (?:ataque|convulsion)|"
+                            r"cramp\w* (?:coming |that come )?every (?:\d+|two|three|four|five|six|seven|eight|ten) (?:minutes|mins)|(?:contracciones|colicos|calambres) (?:que (?:me )?(?:vienen|dan) )?cada (?:\d+|dos|tres|cuatro|cinco|seis|siete|ocho|diez) minutos|"
                             r"seizure|convulsion\w*|convulsiono|ataque epileptico|faint\w*|passed out|se desmayo|desmay\w+|"
                             r"(?:me|le) duele (?:mucho |muchisimo )?(?:el vientre|la panza|la barriga|el estomago|el abdomen)|"
                             r"vientre (?:duro|muy duro)|(?:belly|stomach|abdomen) (?:is )?(?:hard|rigid)|"
@@ -1740,6 +1790,9 @@ CUED_TARGETS: Final[tuple[tuple[str, str, str], ...]] = (
     ("pregnancy_emergency", r"\blof\b(?! (?:test\w*|results?|swab|check\w*|prueba\w*))(?=[^.!?\n]{0,30}\b(?:since|desde|hace|x ?\d|soak\w*|still|sigue|now|ahora|this (?:morning|am|afternoon|evening)|tonight|last night|anoche|esta (?:manana|tarde|noche))\b)", "pregnancy"),
     # eighteenth pass: a baby's age, then a reading in Fahrenheit ("5mo temp 101.3", "4 mo fever 102")
     ("infant_fever", r"\b\d{1,2} ?(?:mo|mos|months?|meses|wks?|weeks?|semanas)\b[\s,:;()+=\-]{1,4}(?:temp|fever|t|fiebre|temperatura)\W{1,3}10[0-5](?:[.,]\d)?\b", "infant"),
+    # round 36 (blind50): a baby's reading told bare after "now" or "is at" ("8mo had shots
+    # yesterday, now 104 and won't stop screaming", "ahora está en 39.5")
+    ("infant_fever", r"\b(?:now|is at|now at|reads|ahora|ahorita|ahora (?:esta|anda) en|esta en|anda en)\b (?:(?:like|about|around|como) )?(?:10[0-5]|3[89]|4[01])(?:[.,]\d)?\b(?! ?(?:years?|anos|days?|dias|lbs?|pounds|kg|kilos|%|mg|ml|bpm|beats|minutes|mins?|pm|am|oz|onzas|percent|por ciento))", "infant"),
     # eighteenth pass: a medicine taken again and again ("took them again, then a third time",
     # "three doses ... within two hours")
     ("overdose_poisoning", near(r"took|taken|had taken|se (?:las|los|la|lo) tomo|tomo|se tomo|ha tomado",
@@ -1805,8 +1858,11 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
      r"\b(?<!not )(?<!never been )(?<!no )(?:pregnant|embarazada|(?:[4-9]|[1-3]\d|4[0-2]) ?(?:weeks?|wks?|semanas) (?:pregnant|along|de embarazo))\b"),
     # tenth pass: slow or stopped breathing with an opioid or its antidote named
     ("breathing", "overdose_poisoning",
-     (r"\b(?:fentanyl|fentanilo|heroin|heroina|opioids?|opiates?|opioides?|oxycodone|oxycontin|oxy|percocet|vicodin|"
-      r"methadone|metadona|morphine|morfina|narcan|naloxon\w*|overdos\w*|sobredosis|nodding off)\b|"
+     # round 36 (blind50-51): "the oxy thing on my finger" is an oximeter; a man with COPD
+     # "nodding off between breaths" is tiring, not drugged: nodding off counts beside a drug
+     (r"\b(?:fentanyl|fentanilo|heroin|heroina|opioids?|opiates?|opioides?|oxycodone|oxycontin|(?<!pulse )oxy(?! ?(?:thing|meter|monitor|reading|level|levels|sat|sats|number|clip|finger|o2|gadget|machine)\b)|percocet|vicodin|"
+      r"methadone|metadona|morphine|morfina|narcan|naloxon\w*|overdos\w*|sobredosis)\b|"
+      r"\b(?:took|taking|used|using|pills?|meds|percs?|drank|high|shot up|snorted)\b[^.!?\n]{0,80}\bnodding off\b|\bnodding off\b[^.!?\n]{0,80}\b(?:took|taking|used|using|pills?|meds|percs?|drank|high|shot up|snorted)\b|"
       # thirteenth pass: a pill from someone else; fumes of bleach mixed with ammonia or acid
       r"\b(?:took|taken|swallowed|tomo|se tomo)\b (?:a|an|some|the|una|un|unas) (?:pills?|tablets?|pastillas?) (?:that )?(?:someone|somebody|a (?:friend|stranger|guy)|(?:his|her) friends?|alguien|un amigo|le dieron)\b|"
       r"\b(?:bleach|cloro|lejia)\b[^.!?\n]{0,30}\b(?:ammonia|amoniaco|vinegar|vinagre|acid\w*|acido)\b|\b(?:ammonia|amoniaco)\b[^.!?\n]{0,30}\b(?:bleach|cloro|lejia)\b")),
@@ -1831,7 +1887,9 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:bleach|cloro|lejia|clorox|ammonia|amoniaco)\b[^.!?\n]{0,40}\b(?:mix\w*|mezcl\w+|toilet (?:bowl )?cleaner|cleaner|limpiador\w*|fumes|vapou?rs?|vapores|gases|ammonia|amoniaco|vinegar|vinagre|acid\w*|acido)\b|"
       r"\b(?:mix\w*|mezcl\w+) (?:\w+ ){0,3}(?:bleach|cloro|lejia|clorox|ammonia|amoniaco)\b")),
     # thirteenth pass: a tight chest that wheezes or whistles is an airway, not a heart
-    ("chest_pain", "breathing", r"\b(?:wheez\w*|silb\w+|whistl\w*|sibilan\w*)\b"),
+    # round 36 (blind49): not a hearing aid or a kettle that whistles
+    ("chest_pain", "breathing", (r"\b(?:wheez\w*|silb\w+|sibilan\w*)\b|\b(?:chest|breath\w*|lungs?|throat|airway|inhal\w*)\b[^.!?\n]{0,40}\bwhistl\w*|"
+                                 r"\bwhistl\w*[^.!?\n]{0,40}\b(?:chest|breath\w*|lungs?|throat|airway)\b")),
     # twenty-fourth pass (blind20): a headache "de golpe" (all at once), the worst of one's
     # life, is the brain's, not a blow to the head
     ("head_injury", "stroke",
@@ -1871,6 +1929,27 @@ RECATEGORISE: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\A(?![\s\S]*\b(?:ate|eaten|eating|sting|stung|bee|wasp|peanuts?|nuts|shellfish|shrimp|hives|swell\w*|swollen|epi ?pen|comio|picadura|abeja|avispa|ronchas|hinch\w*|mani|mariscos)\b)"
       r"(?=[\s\S]*\b(?:asthma|asthmatic|asma|asmatic[oa]|inhaler|inhalador|albuterol|puffer|nebuli\w*)\b)"
       r"[\s\S]*?\b(?:no (?:food |known |drug |med\w* )?allerg\w*|not allergic|sin alergias?|no (?:es|soy|tiene|tengo) alergic\w*|no (?:tiene|tengo|tenemos|tienen) (?:ninguna )?alergias?|ninguna alergia)\b")),
+    # round 36 (blind51): a thick tongue with one arm or one side numb or weak, and nothing
+    # swelling, itching or closing, is the brain's, not an allergy ("after the new migraine
+    # med my speech got weird, tongue feels thick and my right arm is numb")
+    ("anaphylaxis", "stroke",
+     (r"\A(?![\s\S]*\b(?:hives|swell\w*|swollen|rash|itch\w*|closing|wheez\w*|ronchas|hinch\w*|comezon|picazon|se (?:me |le )?cierra|sarpullido)\b)"
+      r"[\s\S]*?\b(?:(?:right|left) (?:arm|leg|hand|side|half)|one side)\b (?:\w+ ){0,3}(?:numb|weak|dead|heavy|limp|useless|tingl\w*)\b|"
+      r"\A(?![\s\S]*\b(?:hives|swell\w*|swollen|rash|itch\w*|closing|ronchas|hinch\w*|comezon|picazon|se (?:me |le )?cierra|sarpullido)\b)"
+      r"[\s\S]*?\b(?:brazo|pierna|mano|lado) (?:derech[oa]|izquierd[oa])\b (?:\w+ ){0,3}(?:dormid[oa]|adormecid[oa]|entumid[oa]|debil|sin fuerza|pesad[oa]|muert[oa])\b")),
+    # round 36 (blind50): blood coughed up by the mouthful is a bleed before it is a breath
+    # ("coughing up blood like mouthfuls ... out of breath on top of it", "tose sangre a
+    # bocanadas")
+    ("breathing", "severe_bleeding",
+     (r"\b(?:mouthfuls?|cupfuls?|a cup|a pool|a puddle|clots) of (?:bright red |fresh |red )?blood\b|\bcough\w* up (?:\w+ ){0,2}blood,? (?:like |in |by the )?(?:mouthfuls?|cupfuls?|clots|the mouthful)\b|"
+      r"\bbocanadas de sangre\b|\b(?:tosiendo|tose|escupiendo|escupe|tosio|escupio) (?:mucha )?sangre (?:a |en |por )?(?:bocanadas|chorros|cuajos|coagulos)\b")),
+    # round 36 (blind50): pills laid out after farewells and a plan ("gave my cat to a friend
+    # ... been planning this ... tonight feels like the night ... took out all the pills"):
+    # the overdose is the attempt's means
+    ("overdose_poisoning", "suicide_self_harm",
+     (r"\b(?:been planning (?:this|it)|tonight(?:'s| is| feels like| seems like) the night|(?:deleted|deleting|wiped) (?:all )?(?:of )?my (?:socials|social media|accounts|instagram|tiktok)|"
+      r"(?:gave|giving|given) (?:away )?my (?:cat|dog|pets?|kitten|puppy) (?:away )?to|lo (?:he|he estado|estoy|vengo) plane(?:ando|ado)|esta noche es la noche|"
+      r"(?:borre|eliminé|elimine) (?:todas )?mis redes|(?:le )?(?:di|regale|deje) (?:a )?mi (?:gato|gata|perro|perra|mascota) (?:a|con)\b)")),
 )
 
 # -- pseudo-targets: idioms, clinical terms, other conditions ------------------------------
@@ -2367,6 +2446,57 @@ PSEUDO: Final[tuple[str, ...]] = (
      r"\b(?:throat|lips|face|tongue) (?:swelled|swole|closed|puffed)(?: up)? [^.!?\n]{0,30}\bonce\b|\buna vez se (?:le|me) (?:cerro|hincho|inflamo) (?:la garganta|los labios|la cara)\b"),
     # "at this rate I won't be alive to see it": an exasperation, not a plan
     r"\b(?:at this rate|the way (?:this|things) (?:is|are) going|a este paso|como van las cosas)\b[^.!?\n]{0,40}\b(?:won'?t|wont|will not|no voy a|not going to) (?:be|estar|seguir) (?:alive|viv[oa])\b",
+    # round 36 (blind49): a head that is the end of something else ("the bleeding from my head of
+    # my toe", "the head of the bed")
+    r"\b(?:my |his |her |the )?head of (?:my|his|her|the|a) (?:toe|toes|finger|thumb|big toe|bed|table|stairs|femur|humerus|pancreas|penis|line|household|department|school)\b",
+    # round 36 (blind49-51): a show's or a book's plot ("a show about a girl who kills
+    # herself", "una serie de un chico que se suicida")
+    (r"\b(?:show|series|movie|film|book|novel|song|episode|documentary|serie|pelicula|libro|cancion|novela|documental)\b (?:\w+ ){0,4}(?:about|sobre|de) (?:a|an|una|un|this|some) (?:\w+ ){0,2}(?:who|que) "
+     r"(?:kills? (?:herself|himself|themselves)|killed (?:herself|himself|themselves)|commits suicide|committed suicide|takes (?:her|his|their) own life|se mata|se suicida|se quita la vida)\b"),
+    # a leaflet that says what a medicine may do ("el prospecto dice que puede aumentar los
+    # pensamientos de suicidio", "the leaflet says it can cause suicidal thoughts")
+    r"\b(?:prospecto|leaflet|label|insert|folleto|etiqueta|instructivo|pamphlet|handout)\b (?:dice|says|warns|advierte|menciona|mentions|pone) (?:que )?[^.!?\n]{0,70}\b(?:suicid\w+)\b(?: (?:thoughts|ideation))?",
+    # a fever in babies told as a rule or a slogan ("a fever in a young baby is always
+    # serious", "fiebre en bebés menores de 3 meses = consulta urgente"), a subject that asks
+    # its cut-off, a baby's "fever" for a toy
+    (r"\b(?:a|any) fever in (?:a|any) (?:young |small |little |tiny )?(?:baby|newborn|infant)\b|\bfever in (?:young |small |little |tiny )?(?:babies|newborns|infants)\b|\bfiebre en (?:los |las )?(?:bebes|recien nacidos|menores|lactantes)\b|"
+     r"\b(?:newborn|infant|baby|bebe) (?:fever|fiebre)\b(?=\s*[-:]+\s*(?:what|when|how|which|que|cual|cuando|a partir))|"
+     r"\b(?:has|have|got|tiene) (?:a )?[\"']?(?:fever|fiebre)[\"']? (?:for|por) (?:her|his|the|a|my|new|that|this|su|el|la)\b"),
+    # round 36 (blind49-51): a medicine, a product or a poison named beside no one taken ill.
+    # A mailing's yearly figure and its help line ("Every year children swallow button
+    # batteries ...", "Poison Help line", "cada año miles de niños se tragan pilas")
+    (r"\b(?:every|each) year,? (?:\w+ ){0,3}(?:children|kids|toddlers|people|adults|teens|americans)\b (?:\w+ ){0,1}(?:swallow|eat|drink|get into|ingest|are poisoned|overdose)\b[^.!?\n]{0,80}|"
+     r"\b(?:cada ano|todos los anos|al ano)\b,? (?:\w+ ){0,3}(?:ninos|ninas|chicos|personas|menores|adultos)\b (?:\w+ ){0,1}(?:se tragan|tragan|se comen|comen|toman|beben|se intoxican|se envenenan)\b[^.!?\n]{0,80}|"
+     r"\bpoison help(?: ?line)?\b|\blinea de (?:ayuda|auxilio) (?:de|contra|para) (?:envenenamientos?|intoxicaciones)\b"),
+    # a signature's slogan ("Harm Reduction Outreach | overdose? call 911, give naloxone",
+    # "Youth Football | Head injury? Sit out, see a doc")
+    (r"\b(?:overdose|od|sobredosis|poisoning|envenenamiento|head injury|head injuries|concussion|golpe en la cabeza|"
+     r"chest pain|dolor de pecho|stroke|derrame|bleeding|sangrado)\?\s*(?:call|dial|text|sit (?:out|down)|stop|see a doc\w*|get checked|llam\w+|marc\w+|acud\w+)\b[^.!?\n|]{0,40}"),
+    # awe at a room or a view ("cuando entré me quedé sin aire, está bellísima")
+    (r"\b(?:me|nos|se) (?:quede|quedamos|quedo|quedaron) sin (?:aire|aliento|palabras)\b(?=[^.!?\n]{0,40}\b(?:bell\w+|hermos\w+|precios\w+|lind[oa]s?|bonit\w+|impresionante|increible|espectacular|maravill\w+|beautiful|gorgeous|stunning))"),
+    # how easily a part bleeds, told as a rule ("the nurse said scalps bleed a lot")
+    r"\b(?:scalps|heads|faces|lips|tongues|noses) bleed\b|\bthe (?:scalp|head|face) bleeds (?:a lot|alot|easily|heavily)\b|\bel cuero cabelludo sangra (?:mucho|facil\w*)\b",
+    # a form's question about the family's history ("una pregunta de historia familiar de
+    # sobredosis o intoxicaciones", "family history of overdose or poisoning")
+    (r"\b(?:historia|historial|antecedentes?)(?: familiar(?:es)?| medic[oa]s?| personal(?:es)?| clinic[oa]s?)? de (?:\w+ ){0,2}(?:sobredosis|intoxicacion(?:es)?|envenenamientos?)(?: (?:o|y|u|ni) (?:\w+ ){0,1}(?:sobredosis|intoxicacion(?:es)?|envenenamientos?|adicciones|suicidio))?\b|"
+     r"\b(?:family|personal|medical) history of (?:\w+ ){0,2}(?:overdoses?|poisonings?)(?: (?:or|and) (?:\w+ ){0,1}(?:overdoses?|poisonings?|addiction|suicide))?\b"),
+    # a feast eaten to excess ("me intoxiqué de pasteles en Nochebuena", "OD'd on cookies")
+    (r"\b(?:me|nos|se) (?:intoxique|intoxicamos|intoxico|intoxicaron|envenene|envenenamos)\b (?:de|con) (?:tant[oa]s? |much[oa]s? )?(?:pasteles|tamales|dulces|chocolate|turron|pan|lechon|pernil|pavo|galletas|postres?|pizza|azucar|coquito|ponche|rompope|bunuelos|natilla|empanadas|hallacas)\b|"
+     r"\b(?:overdosed|od'?d|oded|poisoned myself) on (?:\w+ )?(?:cookies|candy|sugar|chocolate|pie|turkey|leftovers|carbs|tamales|pasteles|cake|pizza)\b"),
+    # mushrooms or berries seen growing, not eaten ("the kids have seen mushrooms everywhere",
+    # "salen hongos por todo el patio")
+    (r"\b(?:seen|spotted|noticed) (?:\w+ ){0,2}(?:mushrooms?|toadstools?|berries)\b (?:growing|everywhere|all over|popping up)\b|"
+     r"\b(?:hay|salen|crecen|nacen|vimos|han visto|he visto) (?:\w+ ){0,2}(?:hongos|setas|bayas)\b (?:por todo|en todo|por todas partes|por todos lados)\b"),
+    # a rescue inhaler given twice, as told ("le di el inhalador como dijo la doctora, dos
+    # veces", "gave him his puffer twice"): a dose repeated on purpose
+    (r"\b(?:inhal\w+|puffer|nebuli\w+|albuterol|salbutamol|ventolin)\b[^.!?;\n]{0,40}?\b(?:twice|two times|double|dos veces|doble)\b|"
+     r"\b(?:twice|two times|dos veces)\b (?:\w+ ){0,2}(?:the |his |her |el |su )?(?:inhal\w+|puffer|nebuli\w+)\b"),
+    # how the breath makes a chest pain worse ("chest hurts when I breathe in and out", "me
+    # duele el pecho cuando respiro hondo"): the pain's, not a breath that fails
+    r"\bwhen (?:i|you) (?:breathe|breath|take a (?:deep )?breath|inhale)(?: (?:in|deep(?:ly)?|out)(?: and out)?)?\b|\bcuando (?:respiro|inhalo)(?: (?:hondo|profundo))?\b",
+    # a chest said not to hurt ("my chest doesn't hurt, it's my breathing", "el pecho no me
+    # duele")
+    r"\b(?:my |his |her |the )?chest (?:doesn'?t|does not|didn'?t|isn'?t|is not) (?:hurt|hurting|sore|painful|tight)\b|\b(?:el )?pecho no (?:me |le )?duele\b|\bno (?:me |le )?duele el pecho\b",
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -2564,6 +2694,20 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"a la edad de (?:\d{1,2}|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez)(?! (?:meses|semanas|dias)\b)|"
      r"en (?:\d{1,2}(?:o|ro|to)?|primero|segundo|tercero|cuarto|quinto|sexto) (?:grado|de primaria|de secundaria))\b"
      + _END_OF_HISTORY),
+    # round 36 (blind49-51): a year said in words or after "en el" ("I had a stroke in twenty
+    # twenty", "tuve un derrame en el 2020"), a season "pasado", none since, a deficit that is
+    # "nothing new" ("my right side is still weak, nothing new", "sigo igual")
+    ("historical", "both",
+     (r"\bin (?:nineteen|twenty) (?:oh \w+|o \w+|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty(?: \w+)?|thirty|forty|fifty|sixty|seventy|eighty|ninety(?: \w+)?)\b(?! (?:minutes?|mins?|hours?|seconds?|days?|weeks?|pounds|lbs|percent|units|mg)\b)|"
+      r"\ben el (?:ano )?(?:19|20)\d\d\b|\b(?:el|la) (?:verano|invierno|otono|primavera) pasad[oa]\b|"
+      r"\b(?:none|nothing|no (?:more|other) (?:reactions?|episodes?|attacks?)) since\b|\bninguna (?:otra )?desde entonces\b|"
+      r"\bage \d{1,2}\b(?=[^.!?\n]{0,40}\b(?:none since|nothing since|since then|desde entonces)\b)|"
+      r"\b(?:nothing|nada) (?:new|nuevo)\b(?! (?:in|with|about|on|to|en|con|sobre)\b)|\bno (?:tengo|hay) nada nuevo\b")),
+    # round 36 (blind49): a psychiatric stay dated by its month ("estuve internada dos semanas
+    # en octubre por pensamientos de hacerme daño")
+    ("historical", "forward",
+     (r"\b(?:estuve|estuvo|estuvimos|was|were|i was|she was|he was|stayed) (?:internad[oa]s?|hospitalizad[oa]s?|ingresad[oa]s?|inpatient|admitted|hospitali[sz]ed)\b(?: (?!(?:por|for|because|porque|with|con)\b)[\w']+){0,8} "
+      r"(?:en|in|last) (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre|january|february|march|april|june|july|august|september|october|november|december)\b")),
     # round 27 (blind23): years counted back in words past five ("hace seis años intenté
     # quitarme la vida y ustedes me ayudaron")
     ("historical", "both",
@@ -2634,13 +2778,15 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
     # someone looks, not an ending: a child who swallowed a battery often seems fine)
     ("negated", "backward",
      (rf"\b(?:is|are|has|have|was|finally|completely|totally|all)?\s?(?:(?<!bottle )(?<!jar )(?<!pack )(?<!box )(?<!pills )(?<!tablets )(?<!gummies )gone(?! (?:through|thru|into|over|out|up|down|by|to|from|missing)\b|{_BECAME})|went away|"
-     r"go away|resolved|disappeared|stopped|subsided|cleared up|is over|has passed|"
-     r"went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago|at (?:my|his|her|our|the|\d{1,2}(?::\d\d)?) ?\w*|at (?:breakfast|lunch|dinner|supper|noon|bedtime)|when (?:i|we|you|they) (?:left|checked|saw|came|got)\w*)\b)|"
+     # round 36 (blind50): "stopped mostly", "ya paró casi" is not stopped
+     r"go away|resolved|disappeared|(?<!almost )(?<!mostly )stopped(?! mostly| almost)|subsided|cleared up|is over|has passed|"
+     # round 36 (blind50): "..., went down, seemed stunned" is a fall
+     r"(?<!, )went down|(?:is|are|was) (?:totally |completely |perfectly |absolutely )?(?:fine|ok|okay|normal)(?! (?:this morning|yesterday|earlier|until|before|last night|an hour ago|a (?:few )?(?:hours?|minutes?) ago|at (?:my|his|her|our|the|\d{1,2}(?::\d\d)?) ?\w*|at (?:breakfast|lunch|dinner|supper|noon|bedtime)|when (?:i|we|you|they) (?:left|checked|saw|came|got)\w*)\b)|"
      r"turned out to be|all better|resulto ser|(?<!se )fue (?:solo|nada mas)|"
      r"ok now|okay now|better now|is better|broke|"
-     r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|(?<!mom )(?<!dad )(?<!mother )(?<!father )(?<!wife )(?<!husband )(?<!son )(?<!daughter )(?<!brother )(?<!sister )(?<!grandma )(?<!grandpa )(?<!friend )passed(?! out| away)|paro|se detuvo|ceso)\b")),
+     r"has broken|(?<!curtain )(?<!shade )(?<!blind )(?<!veil )came down|bajo|se le bajo|cedio|(?<!mom )(?<!dad )(?<!mother )(?<!father )(?<!wife )(?<!husband )(?<!son )(?<!daughter )(?<!brother )(?<!sister )(?<!grandma )(?<!grandpa )(?<!friend )passed(?! out| away)|(?<!casi )paro(?! casi)|se detuvo|ceso)\b")),
     ("negated", "both",
-     (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue(?! (?:en|a|al|con|para|hacia|sin|solo|sola|manejando|corriendo|de la|del|de su)\b)|detuvo|calmo)|ya (?:se )?(?:paso|paro|quito|"
+     (r"\b(?:ya )?(?:se (?:me |le )?(?:quito|paso|fue(?! (?:en|a|al|con|para|hacia|sin|solo|sola|manejando|corriendo|de la|del|de su)\b)|detuvo|calmo)|ya (?:se )?(?:paso|paro(?! casi)|quito|"
      r"termino|desaparecio)|desaparecio)\b")),
     # nineteenth pass: a standing instruction from a doctor ("my allergy doctor says use EpiPen
     # if throat swells"); a symptom told as done ("bleeding is basically done")
@@ -2746,6 +2892,11 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      r"si" + _ASKED_NOW + r" (?:a|al) (?:mi|su|tu|el|la)? ?[\w']+ (?:le|se le) (?:pega|pica|da|pasa|sale|empieza)|"
      r"(?:se )?(?:me|le|te|nos) (?:puede|podria|pueden|podrian)(?= \w+(?: \w+)? (?:la|el|los|las) )|"
      r"(?:can|could|might|may|would) (?:my|his|her|their|the|your|it|that) ?(?:throat|tongue|lips|face|airway|breathing)?(?= (?:close|swell|stop|get)))\b")),
+    # round 36 (blind49): a worry about what someone may do ("I worry she'll take her morning
+    # pills twice", "me da miedo que se tome las pastillas dos veces")
+    ("hypothetical", "forward",
+     (r"\b(?:i|we)(?:'m| am|'re| are)? (?:worr(?:y|ied)|afraid|scared|concerned|fear) (?:that )?(?:she|he|they|i|we|the kids?|(?:my|our) \w+|one of (?:them|the kids))(?:'ll| will| might| may| could| would)\b|"
+      r"\b(?:me preocupa|tengo miedo (?:de )?|me da miedo|temo) que (?:\w+ ){0,3}(?:se |le |me )?(?:tome|coma|trague|beba|llegue a|vaya a|confunda)\b")),
     # questions about a symptom: hypothetical even when they say "I'm having"
     ("question", "forward",
      (r"\b(?:if|when|si|cuando)" + _ASKED_NOW + r" (?:i|you|he|she|they|we|my [\w']+|your [\w']+|our [\w']+|the baby|"
@@ -2761,6 +2912,8 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:how (?:would|do|can|will|should|could) (?:i|you|we|one|someone) (?:know|tell|recogni[sz]e)|"
      r"what (?:are|is) (?:the )?(?:signs|symptoms|warning signs|risk factors?|causes?|treatments?)|"
      r"what (?:temperature|temp|number|reading) (?:is|counts as)|que temperatura (?:es|se considera)|"
+     # round 36 (blind50): "¿a partir de cuánto es calentura?", "what counts as bleeding"
+     r"a partir de (?:cuant[oa]s?|que (?:temperatura|numero|grados?))|what (?:counts|would count|should count) as|que cuenta como|"
      r"con (?:cuanta|que) (?:fiebre|temperatura) (?:debo|deberia|hay que|se debe|tengo que|lo llevo|la llevo|lo traigo|la traigo)|"
      r"how (?:high|much) (?:of )?(?:a )?(?:fever|temp|temperature) (?:should|before|is too)|"
      r"when should (?:i|we) (?:worry|call|go|bring|take)|cuando (?:debo|deberia|hay que|debemos) "
@@ -3168,7 +3321,7 @@ EPISODE_ENDED: Final = (
     # round 27 (blind23): no reaction or symptom since, for years ("I've avoided tree nuts
     # since and never had another reaction", "He's 9 now and hasn't had a reaction since",
     # "symptom-free for three years", "no ha vuelto a tener otra reacción")
-    r"\b(?:never had (?:another|a|any) (?:reaction|episode|attack)|(?:hasn'?t|hasnt|haven'?t|havent|has not|have not) had (?:another|a|any) (?:reaction|episode|attack|problem)s? since|"
+    r"\b(?:never had (?:another|a|any) (?:reaction|episode|attack)(?! (?:before|to anything|like this|in (?:my|his|her) life|till now|until now|until today)\b)|(?:hasn'?t|hasnt|haven'?t|havent|has not|have not) had (?:another|a|any) (?:reaction|episode|attack|problem)s? since|"
     r"(?:has|have|'ve|'s) been symptom[- ]free for|no (?:ha|he) (?:vuelto a tener|tenido) (?:otra|ninguna) (?:reaccion|crisis))\b|"
     # nineteenth pass: sent home from the hospital; talking and walking normally again; it has
     # not come back since; back at school or work
@@ -3190,6 +3343,9 @@ EPISODE_ENDED: Final = (
     # fifteenth pass: better, himself again, doing well at home, recovered and home
     r"\b(?:i'?m|im|i am|he'?s|she'?s|hes|shes|he is|she is) (?:way|much|a lot|so much|lots) better(?: now)?\b|"
     r"\b(?:he'?s|she'?s|hes|shes|he has|she has) been (?:totally |completely |just |back to )?(?:himself|herself)\b|"
+    # round 36 (blind49-50): "her usual self for three days", "está perfecta, corriendo"
+    r"\b(?:he'?s|she'?s|hes|shes|he has|she has|he is|she is) (?:been )?(?:totally |completely |just |back to )?(?:his|her) (?:usual|normal|old|regular)(?: \w+)? self\b|\besta perfect[oa]\b|"
+    r"\b(?:face|lips|eyes|tongue|throat|skin|arm|leg|hand|cara|labios|ojos|lengua) (?:is|are|'s|esta|estan) (?:back to normal|normal again|de nuevo normal|normal otra vez)\b|\bya (?:estoy|esta) en (?:mi|su) casa\b|"
     r"\b(?:he'?s|she'?s|hes|shes|he is|she is|i'?m|im|i am) doing (?:well|great|fine|ok|okay) (?:at home|since|now)\b|"
     r"\bse recupero (?:casi )?(?:del todo|bien|por completo|completamente)\b|\bya (?:esta|estoy|estan) en (?:casa|la casa)\b|"
     # sixteenth pass: the scan came back clear; no symptoms since; it's been gone since
@@ -3204,7 +3360,7 @@ EPISODE_ENDED: Final = (
 DAYS_BEHIND: Final = (
     # round 27 (blind23): none since, for years: the episode is behind ("never had another
     # reaction", "symptom-free for three years")
-    r"\b(?:never had (?:another|a|any) (?:reaction|episode|attack)|(?:hasn'?t|hasnt|haven'?t|havent|has not|have not) had (?:another|a|any) (?:reaction|episode|attack|problem)s? since|"
+    r"\b(?:never had (?:another|a|any) (?:reaction|episode|attack)(?! (?:before|to anything|like this|in (?:my|his|her) life|till now|until now|until today)\b)|(?:hasn'?t|hasnt|haven'?t|havent|has not|have not) had (?:another|a|any) (?:reaction|episode|attack|problem)s? since|"
     r"(?:has|have|'ve|'s) been symptom[- ]free for (?:\w+ )?(?:years?|months|anos)|no (?:ha|he) (?:vuelto a tener|tenido) (?:otra|ninguna) (?:reaccion|crisis))\b|"
     r"\b(?:on|last|this past) (?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)\b|"
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday)(?= (?:morning|night|afternoon|evening|my|our|his|her|i|we|he|she)\b)|"
@@ -3494,6 +3650,14 @@ THOUGHTS_BACK: Final = (
     r"\b(?:again|back|came back|coming back|returned|otra vez|de nuevo|volvieron|regresaron|volvio|tonight|esta noche|plan\w*|"
     r"decid\w*|decisi\w*|goodbye|good bye|bye|farewell|letter|carta|despedir\w*|adios|won'?t be (?:here|around)|"
     r"no (?:voy|vamos) a estar|ya no (?:voy a )?estar\w*|but|pero|sin embargo|except|excepto)\b")
+# The writer's own word that they are safe, said plainly ("I'm not in any danger, I want to
+# be clear about that", "no estoy en ningún peligro"), in grief or sleeplessness the model
+# reads as a warning: read in the whole message, since the model may lean on a question
+# sentences later; undone by any warning told (a farewell, a plan, tonight, "but") or harm
+# named.
+SAFETY_STATED: Final = (
+    r"\b(?:i'?m|i am|im) not (?:in (?:any )?danger|a danger to (?:my ?self|me|anyone))\b|"
+    r"\bno (?:estoy|me siento) en (?:ningun )?peligro\b|\bno soy (?:un )?peligro para (?:mi|mi misma|mi mismo|nadie)\b")
 NEAR_MISS_FAMILIES: Final = (
     (("severe_bleeding", "suicide_self_harm"), INJURY_DENIED, INJURY_TOLD, False),
     (("overdose_poisoning", "suicide_self_harm"), MEDS_HANDED_BACK, MEDS_TAKEN_AFTER_ALL, False),
@@ -3502,6 +3666,7 @@ NEAR_MISS_FAMILIES: Final = (
     (("overdose_poisoning", "suicide_self_harm"), PRAISE_IDIOM, HARM_TOLD, False),
     (("suicide_self_harm",), TIME_REFUSED, TIME_REFUSED_NOT, False),
     (("suicide_self_harm",), THOUGHTS_GONE, THOUGHTS_BACK, True),
+    (("suicide_self_harm",), SAFETY_STATED, THOUGHTS_BACK + "|" + HARM_TOLD, True),
 )
 """(categories set aside, what the family reads, what undoes it anywhere in the message,
 whether the family is read anywhere in the message rather than beside the model's strongest

@@ -224,6 +224,9 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         r"(?:tranquil[oa]|en paz)\b(?! (?:con (?:el|eso|esto|ese|esa|la)|porque|de que))"),
     ),
     "arrange": (
+        # round 36 (blind51): a pet handed on ("I've given the dog to my neighbour", "le dejé
+        # el gato a mi hermana")
+        (r"\b(?:i|i've|ive|i have|we|we've|we have|i'm|im|i am) (?:just |already )?(?:given|gave|giving|give|handed|rehomed|rehoming)\b (?:away )?(?:the|my|our) (?:dog|dogs|cat|cats|pets?|puppy|kitten|bird|parrot|rabbit|bunny)\b (?:away )?to\b"),
         r"\b(?:giv(?:e|es|ing|en)|gave|gives|handed|handing|passed|passing|regal\w*|repart\w*|"
         r"dona\w*|entreg\w*|dio|le dio|les dio) (?:away |out )?(?:to \w+ |a \w+ )?(?:\w+ ){0,3}?(?:all |most |toda |todas |"
         r"todo |todos )?(?:of )?(?:\w+ )?(?:my|his|her|their|our|the|su|sus|mi|mis|la|las|los|el) "
@@ -347,8 +350,8 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
     ),
     "place": (
         (r"\b(?:bridge|overpass|viaduct|the tracks|train tracks|railroad|rail yard|cliffs?|ledge|rooftop|roof|"
-        r"the edge|the dam|the quarry|top floor|balcony|the rail|oncoming|the window|puente|ponte|vias del tren|"
-        r"las vias|el tren|acantilado|barranco|azotea|terraza del|techo de|baranda|railing|viaduto|la orilla|el borde|la presa|mirador|balcon|la ventana|"
+        r"the edge(?! (?:of|de|del) (?:the |la |el |my |mi |his |her |su )?(?:table|counter|countertop|bed|tub|bathtub|sink|desk|step|stairs?|chair|couch|sofa|dresser|cabinet|door|mesa|cama|tina|banera|lavabo|fregadero|escalon|escalera|silla|sillon|mueble|gabinete|estufa|puerta|banqueta|acera|cocina|mesita|cajon|counter|bano)\b)|the dam|the quarry|top floor|balcony|the rail|oncoming|the window|puente|ponte|vias del tren|"
+        r"las vias|el tren|acantilado|barranco|azotea|terraza del|techo de|baranda|railing|viaduto|la orilla|el borde(?! (?:of|de|del) (?:the |la |el |my |mi |his |her |su )?(?:table|counter|countertop|bed|tub|bathtub|sink|desk|step|stairs?|chair|couch|sofa|dresser|cabinet|door|mesa|cama|tina|banera|lavabo|fregadero|escalon|escalera|silla|sillon|mueble|gabinete|estufa|puerta|banqueta|acera|cocina|mesita|cajon|counter|bano)\b)|la presa|mirador|balcon|la ventana|"
         r"la avenida|la autopista|la carretera)\b"),
         (r"\b(?:found|picked|chose|scouted|know) (?:the|a|my) (?:spot|place)\b|"
         r"\b(?:encontre|escogi|ya tengo|ya se) (?:el|un) (?:lugar|sitio)\b"),
