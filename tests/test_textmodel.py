@@ -247,9 +247,11 @@ def test_our_own_training_sentences_copy_no_labelled_message() -> None:
     # (blind23 adds "frescas"); and round 12's Monday allergy again (blind28, unaccented);
     # and our cousin who took pills at a party (blind32 makes him a nephew); and our button
     # battery swallowed from the remote (blind39 writes "el niño" for "el nene"); and the
-    # insurance card photo again (blind40: "de la tarjeta nueva del seguro de mi mamá")
+    # insurance card photo again (blind40: "de la tarjeta nueva del seguro de mi mamá"); and
+    # the double copay once more (blind51: "..., me devuelven uno?") and our everyday "got it,
+    # I'll pick it up tomorrow" (blind51 adds "thanks")
     echoes = {"b15-0357", "b16-0173", "b17-0221", "b18-0055", "b23-0381", "b23-0115",
-              "b28-0068", "b32-0210", "b39-0055", "b40-0195"}
+              "b28-0068", "b32-0210", "b39-0055", "b40-0195", "b51-0033", "b51-0011"}
     labelled = sorted((words(row["body"])
                        for path in sorted((ROOT / "bench" / "data").glob("triage_*.jsonl"))
                        for line in path.read_text().splitlines() if line.strip()
