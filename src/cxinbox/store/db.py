@@ -293,7 +293,7 @@ class Database(SqliteStoreOps):
                     raise
                 conn.execute("COMMIT")
             except sqlite3.OperationalError as exc:
-                if exc.sqlite_errorcode & 0xFF != sqlite3.SQLITE_READONLY:
+                if (getattr(exc, "sqlite_errorcode", 0) or 0) & 0xFF != sqlite3.SQLITE_READONLY:
                     raise
                 raise StoreRefused(f"{self.path}: SQLite refuses to write it ({exc}): the"
                                    " file and its directory must be writable by the user"

@@ -623,6 +623,8 @@ class PgStore:
             try:
                 with self.write() as conn:
                     self._text_key = take_key(conn, new_key_text())
+            except StoreRefused as exc:  # the grant's line, said as the text key's
+                raise StoreRefused(f"the store's text key cannot be made: {exc}") from None
             except psycopg.Error as exc:  # e.g. a role without INSERT on store_secrets
                 raise StoreError(f"the store's text key (store_secrets) cannot be read or"
                                  f" made: {one_line(exc)}") from None
