@@ -47,6 +47,10 @@ from cxinbox.store.sqlite import SqlSelection
 from cxinbox.store.sqlite_tx import SqliteTx
 
 log = logging.getLogger(__name__)
+# The driver warns when it ends a pipeline a refused statement aborted ("error ignored
+# terminating <psycopg.Pipeline ...>"): the refusal itself is what a command says, in one
+# line; the warning still reaches a configured log (the server's), never a bare stderr.
+logging.getLogger("psycopg").addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:
     import psycopg
