@@ -267,6 +267,11 @@ class OutboxWorker:
         self._unrecorded: dict[int, bytes] = {}
         """Replies the mail server accepted while the database was away, by item id, with
         their message (`_record_unrecorded`)."""
+        self._unsent: dict[int, tuple[int, int]] = {}
+        """Replies whose send stopped before their data went out because the database went
+        away at the marker (which may have committed, so the recovery may call them
+        "unconfirmed"), by item id, with that claim's attempt count and due time: what a
+        later claim (a retry resets both) would not have (`_requeue_unsent`)."""
         self._unrecorded_sms: dict[int, tuple[str, str, bytes]] = {}
         """Texts the SMS provider accepted while the database was away (or while the item
         was settled by another worker), by item id: the provider's id, status and answer."""
@@ -344,6 +349,8 @@ class OutboxWorker:
             self.recover()
         if self._unrecorded or self._unrecorded_sms:
             self._record_unrecorded()
+        if self._unsent:
+            self._requeue_unsent()
         now_ms = int((self.clock() if now is None else now) * 1000)
         try:
             # the red-flag check on every reply needs it: fetched before anything is
@@ -412,6 +419,13 @@ class OutboxWorker:
             self._fail(row, f"mailbox {row.account} has no SMTP server configured any more")
             return 0
         raw = self._raw(item_id)
+        data_next = False  # the marker committed: DATA is the next thing said
+
+        def before_data() -> None:
+            nonlocal data_next
+            self._mark_data_started(item_id)
+            data_next = True
+
         try:
             session = sessions.get(account.name)
             if session is None or session.broken:
@@ -421,8 +435,7 @@ class OutboxWorker:
                            SmtpSession(endpoint, account.smtp_username or account.username,
                                        self.password_for(account)))
                 sessions[account.name] = session
-            session.send(row.sender, row.to, raw,
-                         before_data=lambda: self._mark_data_started(item_id))
+            session.send(row.sender, row.to, raw, before_data=before_data)
         except ClaimLost:
             lost = sessions.pop(account.name, None)  # mid-transaction: no DATA follows
             if lost is not None:
@@ -443,8 +456,18 @@ class OutboxWorker:
             self._retry_later(row, clean_line(str(exc), max_len=400), now_ms)
             return 0
         except Exception as exc:  # noqa: BLE001 - a bug or a database problem mid-send: settle by phase
+            stopped = sessions.pop(account.name, None)  # mid-transaction: no DATA follows
+            if stopped is not None:
+                stopped.close()
+            if not data_next and database_away(exc):
+                # Nothing went out, but the marker may have committed before the answer
+                # was lost: the recovery would call it "unconfirmed" and leave it to a
+                # person. Kept, and queued again from here once the database is back.
+                self._unsent[item_id] = (int(row.attempts), int(row.next_attempt_ms))
+                log.warning("reply not sent: the database went away before its data;"
+                            " queued again once it is back", extra=fields(outbox=item_id))
+                return 0
             log_failure(log, f"outbox item {item_id}: unexpected error", exc)
-            sessions.pop(account.name, None)
             self._settle_unknown(row, f"internal error: {exc.__class__.__name__}", now_ms)
             return 0
         crash_point("after-data")
@@ -491,6 +514,40 @@ class OutboxWorker:
                 return self.record_sms(row, *kept, only_from=state, owner=owner)
 
             self._record_kept(item_id, self._unrecorded_sms, "text", text)
+
+    def _requeue_unsent(self) -> None:
+        """Queue again the replies whose send stopped before their data went out because
+        the database went away (`_unsent`): one the recovery settled "unconfirmed" (the
+        marker had committed; its worker's lease went with the database session), or one
+        still "sending" under this worker's own claim. Only the same claim's item is: an
+        item claimed since (its marker not yet set, or another attempt count or due time),
+        sent, retried or confirmed by a person, or requeued by the recovery itself (the
+        marker never committed), is left as it is, and one "sending" under another claim
+        waits for the recovery."""
+        for item_id, claim in list(self._unsent.items()):
+            with self.store.reading() as tx:
+                current = tx.outbox_item(item_id)
+            if current is None or current.state not in ("unconfirmed", "sending") or \
+                    current.phase != "data-started" or \
+                    (int(current.attempts), int(current.next_attempt_ms)) != claim:
+                del self._unsent[item_id]
+                continue
+            owner: int | None = None
+            if current.state == "sending":
+                owner = self._sender.me(fresh=True)
+                if current.owner_pid != owner:
+                    continue  # our lost lease's claim: the recovery settles it first
+            with self.store.writing() as tx:
+                if tx.hold_outbox_item(item_id, current.state, owner) and tx.set_outbox_state(
+                        item_id, "queued", clear_phase=True, only_from=current.state,
+                        next_attempt_ms=int(self.clock() * 1000)):
+                    tx.append_event(ACTOR, "outbox.requeued", _target(current),
+                                    {"outbox": item_id, "author": current.author,
+                                     "reason": "the database went away before the message"
+                                               " data was sent"})
+            del self._unsent[item_id]
+            log.info("reply not sent while the database was away queued again",
+                     extra=fields(outbox=item_id))
 
     def _record_kept(self, item_id: int, kept: dict[int, Any], what: str,
                      record: Callable[[OutboxItem, str, int | None], bool]) -> None:
