@@ -31,8 +31,8 @@ RULE = "red flags to nurses"
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 ROUND_S = 1
 """[triage] check_interval of these servers: the shift's start is taken up within it."""
-LEAD_TIMES = 2.5
-LEAD_FLOOR_S = 3.0
+LEAD_TIMES = 2.0
+LEAD_FLOOR_S = 2.0
 """The shift's lead after the night: LEAD_TIMES what the server's start took at night
 (a server start and a `cxinbox show` to come), and LEAD_FLOOR_S (a round's interval
 before the start, and the rota's write)."""
@@ -141,6 +141,8 @@ def _up_before_the_shift(cfg: Path, sock: Path, rota: Callable[[datetime], None]
             finally:
                 server.__exit__()
             return
+        print(f"restart {attempt + 1} of {SHIFT_TRIES}: not up in time for a start"
+              f" {lead:.1f} s ahead; the lead doubled")
     pytest.fail(f"the restarted server was not up before the shift's start in {SHIFT_TRIES}"
                 " tries")
 
