@@ -31,14 +31,23 @@ from tests.test_pg_outbox import (  # noqa: F401 - the fixtures are used by name
 )
 from tests.test_serve_support import socket_dir
 
+from cxinbox.store.pg.lease import TEST_IDLE_ENV
 from cxinbox.store.pg.store import PgStore
 
 pytestmark = pytest.mark.dovecot
 
 
+IDLE_S = 5
+"""The servers' lease idle limit (the store's test hook, CXINBOX_TEST_LEASE_IDLE_S, for
+IDLE_LIMIT_S, 15 s; the beat keeps its ratio to it): the paused sender's lease is freed
+the same way, 10 s sooner."""
+
+
 @pytest.mark.timeout(600)
 def test_a_sender_paused_before_the_data_is_taken_over_and_sends_nothing_after(
-        tmp_path: Path, dovecot: Any, sink: SmtpSink, pg_url: str) -> None:  # noqa: F811
+        tmp_path: Path, dovecot: Any, sink: SmtpSink, pg_url: str,  # noqa: F811
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TEST_IDLE_ENV, str(IDLE_S))
     for i in range(3):
         dovecot.deliver(patient_mail(f"Question {i}", message_id=f"p{i}@patients.example",
                                      sender=f"Pat {i} <pat{i}@patients.example>"), "INBOX")

@@ -2,7 +2,8 @@
 paused (SIGSTOP) in the middle of a bulk fetch, as a frozen VM or a hung process would be.
 
 Its lease session falls silent, the database closes it, and another server takes the
-folder over within the 30 s the design promises. When the paused server resumes
+folder over within the 30 s the design promises (15 s of silence, a peer's retry and a
+margin; here the silence is shortened by the store's test hook and the rest kept). When the paused server resumes
 (SIGCONT) it commits nothing under the lease it lost: the cache ends equal to Dovecot, with
 no message stored or counted twice, and the audit chain verifies.
 """
@@ -15,6 +16,7 @@ import os
 import re
 import signal
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,19 @@ from tests.synchelp import server_digests, store_digests
 from tests.synchelp import write_config as account_config
 from tests.test_serve_support import ME, Server, cx, socket_dir
 
+from cxinbox.service.sync import _POOL_THRESHOLD
+from cxinbox.store.pg.lease import IDLE_LIMIT_S, TEST_IDLE_ENV
 from cxinbox.store.pg.store import PgStore
 
 pytestmark = pytest.mark.dovecot
 
-TOTAL = 3000
+TOTAL = 1200
+"""The inbox: the pause comes once 200 are committed (200-400 by then), which leaves the
+server taking over a bulk fetch of the rest (`_POOL_THRESHOLD` or more, asserted), as
+3,000 did, in a third of the fetching."""
+IDLE_S = 5
+"""The servers' lease idle limit (the store's test hook, CXINBOX_TEST_LEASE_IDLE_S, for
+IDLE_LIMIT_S, 15 s; the beat keeps its ratio to it): the same takeover, 10 s sooner."""
 LOST = re.compile(r"appointments/INBOX: lost the sync lease|another server took over the"
                   r" sync|lease mail:appointments/INBOX lost to another server")
 TAKEN = re.compile(r'msg="sync lease taken" account=appointments folder=INBOX')
@@ -64,7 +74,8 @@ def _received(store: PgStore) -> int:
 
 
 def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
-        dovecot: Any, tmp_path: Path, pg_url: str) -> None:
+        dovecot: Any, tmp_path: Path, pg_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(TEST_IDLE_ENV, str(IDLE_S))
     dovecot.deliver_many(generate_corpus(TOTAL, seed=16), "INBOX")
     store = PgStore(pg_url, max_size=2)
     servers: list[Server] = []
@@ -78,8 +89,10 @@ def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
         with socket_dir() as sockdir:
             for label in "abc":
                 sock = sockdir / f"{label}.sock"
-                servers.append(Server(_site(tmp_path / label, dovecot, pg_url, sock),
-                                      sock).start())
+                servers.append(Server(_site(tmp_path / label, dovecot, pg_url, sock), sock))
+            # started side by side: whichever takes the inbox first is the holder
+            with ThreadPoolExecutor(len(servers)) as starting:
+                list(starting.map(Server.start, servers))
 
             def holders() -> list[Server]:
                 return [s for s in servers if TAKEN.search(s.log)]
@@ -102,6 +115,7 @@ def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
             paused_at = time.monotonic()
             at_stop = committed()
             assert at_stop < TOTAL, "the server must be paused in the middle of the fetch"
+            assert TOTAL - at_stop >= _POOL_THRESHOLD  # what is left is a bulk fetch
             wait_until(lambda: len(holders()) == 1, "the holder's lease in its log",
                        timeout=10, interval=0.05)
             stopped = holders()[0]
@@ -117,7 +131,8 @@ def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
                        detail=lambda: _activity(store) + "\n" + others[0].log[-4000:])
             took = time.monotonic() - paused_at
             print(f"takeover {took:.1f} s after the pause; {at_stop} of {TOTAL} committed then")
-            assert took < 30, f"takeover after {took:.1f} s"
+            # the design's 30 s: the 15 s limit and as much again for the retry and margin
+            assert took < IDLE_S + (30 - IDLE_LIMIT_S), f"takeover after {took:.1f} s"
             wait_until(lambda: committed() > at_stop, "the new holder to fetch",
                        timeout=60, interval=0.1)
 
@@ -152,6 +167,9 @@ def test_a_paused_syncing_server_is_taken_over_and_commits_nothing_after(
             if server.proc is not None:
                 with contextlib.suppress(ProcessLookupError):
                     os.kill(server.proc.pid, signal.SIGCONT)
+        for server in servers:  # stopped side by side
+            if server.proc is not None and server.proc.poll() is None:
+                server.proc.send_signal(signal.SIGTERM)
         for server in servers:
             with contextlib.suppress(Exception):
                 server.stop()

@@ -24,6 +24,10 @@ KILLS = 20
 # after up to 600 new ones still land on either side of many commits, at half the cost
 # of twice the mail.
 CORPUS = 1500
+MOST_NEW = CORPUS * 2 // 5
+"""The most new messages a run may store before its kill."""
+TAIL = 200
+"""Messages (two commits) a run still has to fetch when its kill comes at the latest."""
 
 
 def _sync_cmd(config: Path) -> list[str]:
@@ -45,21 +49,27 @@ def _stored(tmp_path: Path) -> int:
 def test_sigkill_at_random_moments_loses_and_duplicates_nothing(dovecot: Any,
                                                                  tmp_path: Path) -> None:
     dovecot.deliver_many(generate_corpus(CORPUS, seed=3), "INBOX")
+    on_server = CORPUS
     config = write_config(tmp_path, dovecot)
     rng = random.Random(20261125)
     kills = 0
     progress: set[int] = set()
-    completed_early = 0
     attempts = 0
     while kills < KILLS and attempts < KILLS * 4:
         attempts += 1
+        before = _stored(tmp_path)
+        if on_server - before < MOST_NEW + TAIL:
+            # More mail first, so that this run is still syncing when its kill comes: a
+            # run that finished the mailbox first would cost a whole sync and prove
+            # nothing more (it was topped up only after such a run before).
+            dovecot.deliver_many(generate_corpus(CORPUS // 2, seed=100 + attempts), "INBOX")
+            on_server += CORPUS // 2
         proc = subprocess.Popen(_sync_cmd(config), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE, start_new_session=True)
         # Kill once this run has stored a random number of new messages (or at a random
         # moment before its first commit): a loaded machine only makes us wait longer, it
         # never moves every kill into start-up.
-        before = _stored(tmp_path)
-        target = before + rng.choice((0, rng.randint(1, CORPUS * 2 // 5)))
+        target = before + rng.choice((0, rng.randint(1, MOST_NEW)))
         deadline = time.monotonic() + 60
         while proc.poll() is None and time.monotonic() < deadline:
             if target == before:
@@ -73,16 +83,11 @@ def test_sigkill_at_random_moments_loses_and_duplicates_nothing(dovecot: Any,
             proc.wait()
             kills += 1
             progress.add(_stored(tmp_path))
-        else:
-            completed_early += 1
+        else:  # it finished the mailbox before its kill: the next run gets more mail
             err = proc.stderr.read().decode() if proc.stderr else ""
             assert proc.returncode == 0, err
         if proc.stderr:
             proc.stderr.close()
-        if completed_early:
-            # The mailbox is fully synced; add more so later kills land mid-sync again.
-            dovecot.deliver_many(generate_corpus(CORPUS // 2, seed=100 + attempts), "INBOX")
-            completed_early = 0
     assert kills == KILLS
     # The kills landed at different points of the sync, not only during start-up.
     assert len(progress - {0}) >= 5, sorted(progress)

@@ -1,47 +1,27 @@
-"""A rota shift that starts soon by the wall clock, for tests of a server acting at a
+"""A rota shift that starts soon by the wall clock, for tests of servers acting at a
 shift's start.
 
 A rota's times may give their seconds ("HH:MM:SS-HH:MM", domain/sla.py), so a test that
-needs its servers up and its mail synced *before* a shift starts writes the whole second a
-lead away, where whole minutes cost it up to a minute more (thirty seconds on average) of
-waiting past the lead. The lead is measured, not guessed: this machine's time, now, to
-start an interpreter that imports what `cxinbox serve` imports, times the number of such
-starts (servers, CLI calls, a sync) the test makes before the shift, plus a floor for the
-waits that do not scale with it. A quiet machine then waits tens of seconds for the shift
-instead of the two minutes a fixed lead needed; a busy one gets a longer lead by itself.
+needs its servers up *before* a shift starts writes the whole second a lead away, where
+whole minutes cost it up to a minute more (thirty seconds on average) of waiting past the
+lead. The servers read their rotas when they start, so such a test lets the night pass
+under servers running an earlier rota, then restarts them with the day's: the lead has to
+cover only their restart, and it is measured, not guessed, by what their starts took
+moments before. A quiet moment measured is no promise for the seconds after it, so a
+restart that is not ready in time is killed before the start (`up_before`) and tried again
+with a longer lead: a slow machine costs a retry, never a server that ran on shift too
+early (one up after the start would prove only that a flag is given at start-up, not when
+a shift begins under a running server).
 """
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import time
+import signal
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from tests.test_serve_support import env
-
-_SERVE_IMPORTS = ("import cxinbox.cli, cxinbox.service.runtime, cxinbox.api.socket_server,"
-                  " cxinbox.service.redflag_routing, cxinbox.service.sync")
-
-
-def startup_s() -> float:
-    """Seconds an interpreter takes to start and import the server's modules, now."""
-    began = time.monotonic()
-    subprocess.run([sys.executable, "-c", _SERVE_IMPORTS], env=env(), check=True,
-                   capture_output=True, timeout=120)
-    return time.monotonic() - began
-
-
-def lead_s(starts: float, floor_s: float = 10.0, most_s: float | None = None) -> float:
-    """The lead a shift start needs: `starts` interpreter starts as measured now, plus
-    `floor_s`; no more than `most_s` (the fixed lead a test had before: on a machine so
-    busy that the measured lead would pass it, the wait is no longer than it was)."""
-    lead = floor_s + starts * startup_s()
-    if most_s is None:
-        return lead
-    # A quiet moment measured is no promise for the minutes after it: never less than half
-    # the fixed lead (a load burst after the measurement must still leave room).
-    return min(max(lead, most_s / 2), most_s)
+from tests.support.waiting import poll_until
+from tests.test_serve_support import Server
 
 
 def next_second(after: datetime) -> datetime:
@@ -50,9 +30,36 @@ def next_second(after: datetime) -> datetime:
     return whole if whole == after else whole + timedelta(seconds=1)
 
 
-def shift_start(starts: float, floor_s: float = 10.0,
-                most_s: float | None = None) -> datetime:
-    """The next whole second (UTC) at least `lead_s(starts, floor_s, most_s)` from now: a
-    rota's start written "HH:MM:SS"."""
-    lead = lead_s(starts, floor_s, most_s)
-    return next_second(datetime.now(UTC) + timedelta(seconds=lead))
+def starting_in(lead_s: float) -> datetime:
+    """The next whole second (UTC) at least `lead_s` from now: a rota's start written
+    "HH:MM:SS"."""
+    return next_second(datetime.now(UTC) + timedelta(seconds=lead_s))
+
+
+def up_before(servers: Sequence[Server], deadline: datetime,
+              ready: Callable[[], bool]) -> bool:
+    """Start `servers` in turn and wait for `ready()`, all before `deadline` (UTC): True
+    then. Otherwise every server of the try is killed as the deadline passes, and False:
+    a caller that keeps the deadline a margin before its shift's start knows that none of
+    them ran on shift, and restarts them with a later start. A server that exits by
+    itself still fails the test."""
+
+    def left() -> float:
+        return (deadline - datetime.now(UTC)).total_seconds()
+
+    for server in servers:
+        try:
+            server.start(timeout=max(left(), 0.0))
+        except AssertionError:
+            # `Server.start` kills one not listening in time (SIGKILL); another end is real
+            if server.proc is None or server.proc.returncode != -signal.SIGKILL:
+                raise
+            break
+    else:
+        if poll_until(lambda: ready() or left() <= 0, timeout=max(left(), 0.0) + 1.0) \
+                and left() > 0:
+            return True
+    for server in servers:
+        if server.proc is not None and server.proc.poll() is None:
+            server.stop(signal.SIGKILL)
+    return False

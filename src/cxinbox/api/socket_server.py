@@ -99,6 +99,10 @@ PROTOCOL: Final = 1
 SOCKET_MODE: Final = 0o660
 API_THREADS: Final = 8
 WORKER_JOIN_S: Final = 10.0
+TEST_JOIN_ENV: Final = "CXINBOX_TEST_WORKER_JOIN_S"
+"""A test hook, not a setting: seconds (above 0, up to WORKER_JOIN_S) to use instead of
+WORKER_JOIN_S, so a test that a stopping server waits longer than that for a hook in
+flight need not wait the full 10 s to see it."""
 DB_AWAY: Final = "the database is not answering (restarting or unreachable)"
 """What long-pollers hear while the feed's head cannot be read for an outage that is not
 a `DatabaseDown` of the store's own (whose line they hear instead)."""
@@ -108,11 +112,27 @@ red-flag router lets a page in flight end (its hook is bounded by the hook timeo
 writes its told record after it, so the next start does not page it again."""
 
 
+def worker_join_s() -> float:
+    """WORKER_JOIN_S, or the tests' TEST_JOIN_ENV."""
+    raw = os.environ.get(TEST_JOIN_ENV)
+    if not raw:
+        return WORKER_JOIN_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= WORKER_JOIN_S:
+        log.warning("%s=%.20r is not a number of seconds up to %g; workers get %g s",
+                    TEST_JOIN_ENV, raw, WORKER_JOIN_S, WORKER_JOIN_S)
+        return WORKER_JOIN_S
+    return value
+
+
 def stop_wait_s() -> float:
     """Seconds a stopping server waits for all its workers together: WORKER_JOIN_S, or a
     hook's timeout and HOOK_STOP_MARGIN_S when that is longer (20 s with the 10 s hooks;
     the systemd unit's TimeoutStopSec is 60 s)."""
-    return max(WORKER_JOIN_S, hook_timeout_s() + HOOK_STOP_MARGIN_S)
+    return max(worker_join_s(), hook_timeout_s() + HOOK_STOP_MARGIN_S)
 
 
 class ServeError(Exception):

@@ -39,6 +39,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import secrets
 import threading
 from typing import Any, Final
@@ -54,6 +55,10 @@ BEAT_S: Final = 3.0
 IDLE_LIMIT_S: Final = 15
 """Seconds without a beat after which the database closes a lease session (and frees its
 locks): five beats missed. Takeover of a stuck holder: this, plus a peer's 5 s retry."""
+TEST_IDLE_ENV: Final = "CXINBOX_TEST_LEASE_IDLE_S"
+"""A test hook, not a setting: seconds (1 up to IDLE_LIMIT_S) to use instead of
+IDLE_LIMIT_S, the beat keeping its ratio to it (BEAT_S is a fifth), so a test of a stuck
+holder's takeover through real servers need not wait out the full limit."""
 FENCE_IDLE_S: Final = 15
 """A fenced transaction left idle this long (its process paused inside it) is ended by
 the database, so it cannot hold back a new holder's token write."""
@@ -70,6 +75,28 @@ _KEEPALIVE_SQL = (
     "SET tcp_keepalives_interval = 5",
     "SET tcp_keepalives_count = 3",
 )
+
+
+def idle_limit_s() -> float:
+    """Seconds without a beat after which the database closes a lease session:
+    IDLE_LIMIT_S, or the tests' TEST_IDLE_ENV."""
+    raw = os.environ.get(TEST_IDLE_ENV)
+    if not raw:
+        return float(IDLE_LIMIT_S)
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 1 <= value <= IDLE_LIMIT_S:
+        log.warning("%s=%.20r is not a number of seconds from 1 to %d; leases use %d s",
+                    TEST_IDLE_ENV, raw, IDLE_LIMIT_S, IDLE_LIMIT_S)
+        return float(IDLE_LIMIT_S)
+    return value
+
+
+def beat_s() -> float:
+    """How often a holder beats: BEAT_S, in the same ratio to a test's shorter limit."""
+    return BEAT_S * idle_limit_s() / IDLE_LIMIT_S
 
 
 def lease_key(name: str) -> int:
@@ -109,7 +136,7 @@ class PgLeases:
         for statement in _KEEPALIVE_SQL:
             conn.execute(statement)
         if conn.info.server_version >= 140000:
-            conn.execute(f"SET idle_session_timeout = '{IDLE_LIMIT_S}s'")
+            conn.execute(f"SET idle_session_timeout = '{round(idle_limit_s() * 1000)}ms'")
         elif not self._warned_old:
             self._warned_old = True
             log.warning("PostgreSQL before 14 has no idle_session_timeout: a server that"
@@ -129,7 +156,8 @@ class PgLeases:
     def _beat(self) -> None:
         import psycopg
 
-        while not self._closed.wait(BEAT_S):
+        every = beat_s()
+        while not self._closed.wait(every):
             if not self._beating.is_set():
                 continue
             with self._lock:
