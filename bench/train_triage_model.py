@@ -3,6 +3,7 @@
     python bench/train_triage_model.py loso [--threshold T] [--no-own]   # leave one set out
     python bench/train_triage_model.py write [--threshold T]              # ship the model
     python bench/train_triage_model.py suite [--model FILE] [--threshold T]  # tests' text
+    python bench/train_triage_model.py compare --model FILE [--against FILE] [--sets S ...]
 
 Training data: the tuned labelled sets (TRAIN_SETS) and our own sentences in the tests
 (tests/triage_devset.py, tests/test_triage_patterns.py), and our own hard negatives
@@ -21,6 +22,11 @@ read by hand for false alarms before a threshold ships.
 
 `write`: train on everything and write src/cxinbox/domain/triage_model.bin
 (deterministic: the same data and code give the same bytes).
+
+`compare`: each labelled set read by the whole detector with a model file and with the
+shipped one (or --against's): intent macro-F1 by each, intent answers moved toward the label
+and away from it, red-flag answers changed (the intent rule's check of a retrained intent
+model; on a set left out with `write --without`, a held-out figure).
 """
 
 from __future__ import annotations
@@ -87,15 +93,26 @@ ROUND35_SETS = ("triage_blind40", "triage_blind41", "triage_blind42", "triage_bl
 now), trained on since round 35 (`--no-round35`: the recipe of round 34)."""
 NEXT_SETS: tuple[str, ...] = ("triage_blind46", "triage_blind47", "triage_blind48",
                               "triage_blind49", "triage_blind50", "triage_blind51")
-"""Labelled sets in bench/data scored at first contact since the recipe was last widened and
-not trained on yet (rounds 35 and 36: their misses were mended in the lexicons, so they are
-fitted for those, never for the model)."""
+"""Labelled sets in bench/data scored at first contact since the red-flag recipe was last
+widened and not trained on by the red-flag model yet (rounds 35 and 36: their misses were
+mended in the lexicons, so they are fitted for those, never for the red-flag model)."""
+INTENT_NEXT_SETS: tuple[str, ...] = NEXT_SETS
+"""The red-flag model's next sets that train the intent model alone, since round 37: their
+intent labels were never tuned on (no intent rule was touched in rounds 35 and 36) and
+they are the newest writers' requests; their red flags wait for the red-flag model's next
+retrain, so a `write` leaves its red-flag recipe as it was (`--no-round37`: the intent
+recipe of rounds 35 and 36)."""
 TRAIN_SETS = EARLY_SETS + LATER_SETS + CORPUS_SETS + RECENT_SETS + ROUND34_SETS + ROUND35_SETS
 """The recipe `write` trains on (round 35: every development set through blind45 and the
-corpora), and the shipped file's since round 36: its red-flag model is `write --flag-only
---prune 6` (round 28's intent model kept), shipped once the gate read its near misses
-(bench/data/TRIAGE_EVAL.md "Model retrained (round 36)"); `loso` leaves each out in turn
-from the same list, so a fold is the shipped recipe less one set."""
+corpora; the intent model also INTENT_EXTRA's sets), and the shipped file's: its red-flag
+model is round 36's `write --flag-only --prune 6`, shipped once the gate read its near
+misses (bench/data/TRIAGE_EVAL.md "Model retrained (round 36)"), and its intent model round
+37's `write --intent-only` (these sets and blind46-51, the red-flag model kept; "Intent
+model retrained (round 37)"); `loso` leaves each out in turn from the same list, so a fold
+is the shipped recipe less one set."""
+INTENT_EXTRA: tuple[str, ...] = INTENT_NEXT_SETS
+"""The intent-only sets `write` and `loso` train on beside TRAIN_SETS (`--no-round37`:
+none, the intent recipe of rounds 35 and 36)."""
 FLAG_CLASSES = ("none", *CATEGORIES)
 THRESHOLD = 0.6
 EPOCHS = 20
@@ -166,11 +183,15 @@ def example_doc(e: Example, intent: bool = True) -> Doc:
 
 def set_docs(name: str) -> list[Doc]:
     """A training set's messages; a corpus's train the intent model too only when
-    CORPUS_INTENTS says so. Each message's intent step counts INTENT_SET_WEIGHT when the
-    set is one of round 28's intent recipe (EARLY_SETS, LATER_SETS)."""
+    CORPUS_INTENTS says so, and an intent set's (INTENT_NEXT_SETS) the intent model alone.
+    Each message's intent step counts INTENT_SET_WEIGHT when the set is one of round 28's
+    intent recipe (EARLY_SETS, LATER_SETS)."""
     intent = CORPUS_INTENTS or name not in CORPUS_SETS
     weight = INTENT_SET_WEIGHT if name in EARLY_SETS + LATER_SETS else 1.0
-    return [replace(example_doc(e, intent), weight=weight) for e in load(name)]
+    docs = [replace(example_doc(e, intent), weight=weight) for e in load(name)]
+    if name in INTENT_NEXT_SETS:
+        return [replace(d, flag=None) for d in docs]
+    return docs
 
 
 def own_docs(everyday: bool = True) -> list[Doc]:
@@ -371,6 +392,7 @@ def loso(threshold: float, own: bool, sweep: Sequence[float], cache: Path | None
         else:
             train_docs = [example_doc(e, CORPUS_INTENTS or name not in CORPUS_SETS)
                           for name, es in sets.items() if name != held for e in es] + mine
+            train_docs += [d for name in INTENT_EXTRA for d in set_docs(name)]
             reuse = FLAG_FROM / f"{held}{'' if own else '-no-own'}.json.gz" if FLAG_FROM else None
             if reuse is not None:
                 flags = textmodel.TriageModel.from_bytes(reuse.read_bytes()).redflag
@@ -519,6 +541,79 @@ def suite(model: textmodel.TriageModel) -> None:
             print(f"  {top:.2f} {anyp:.2f} {flag:<20} {text[:90]!r} [{files}]")
 
 
+@dataclass(frozen=True)
+class Change:
+    """One set read by two models: intent macro-F1 by each, and the answers that moved."""
+
+    name: str
+    messages: int
+    macro_before: float
+    macro_after: float
+    toward: int  # intent answers wrong before, the label's now
+    away: int  # the label's before, wrong now
+    other: int  # wrong before and after, another wrong intent
+    flags: int  # red-flag answers (category or none) that differ
+    answers: tuple[tuple[Prediction, Prediction], ...] = ()  # each message's, before and after
+
+
+def compare(name: str, examples: Sequence[Example], before: textmodel.TriageModel,
+            after: textmodel.TriageModel) -> Change:
+    """`examples` read by the whole detector with each model (`triage.inspect`, as ingest
+    reads it): the intent rule's figures (round 34: a retrained intent model ships only if
+    no set's intent macro-F1 drops, with far more answers toward the label than away) and
+    the red-flag answers the intent model must leave alone."""
+    old, new = ([triage.inspect(e.body, subject=e.subject, channel=e.channel,
+                                model=model).assessment for e in examples]
+                for model in (before, after))
+    toward = away = other = flags = 0
+    for e, a, b in zip(examples, old, new, strict=True):
+        flags += a.red_flag != b.red_flag
+        if a.intent != b.intent:
+            if b.intent == e.intent:
+                toward += 1
+            elif a.intent == e.intent:
+                away += 1
+            else:
+                other += 1
+    said = [[Prediction(x.red_flag, x.intent) for x in answers] for answers in (old, new)]
+    macro = [score(examples, predictions).intents.macro_f1() for predictions in said]
+    return Change(name, len(examples), macro[0], macro[1], toward, away, other, flags,
+                  tuple(zip(*said, strict=True)))
+
+
+def compare_sets(names: Sequence[str], model: Path, against: Path | None) -> int:
+    """`compare` on each set named (all labelled sets when none), `model` against the file
+    `against` (default: the shipped one); one line a set and the sets pooled. Exit 1 when
+    a set's intent macro-F1 drops or any red-flag answer moves (answers moved away from
+    the label are counted, for the reader to weigh against those moved toward it)."""
+    after = textmodel.TriageModel.from_bytes(model.read_bytes())
+    before = textmodel.TriageModel.from_bytes(against.read_bytes()) if against \
+        else textmodel.shipped()
+    chosen = list(names) or sorted(p.stem for p in DATA.glob("triage_*.jsonl"))
+    rows = []
+    print(f"{model} against {against or 'the shipped file'}: set, messages, intent "
+          f"macro-F1 before -> after, intents toward / away / wrong both ways, red flags "
+          f"changed")
+    for name in chosen:
+        row = compare(name, load(name), before, after)
+        rows.append(row)
+        print(f"{row.name}: {row.messages}, {row.macro_before:.4f} -> {row.macro_after:.4f} "
+              f"({row.macro_after - row.macro_before:+.4f}), {row.toward} / {row.away} / "
+              f"{row.other}, {row.flags}")
+        sys.stdout.flush()
+    lower = [r.name for r in rows if r.macro_after < r.macro_before]
+    examples = [e for r in rows for e in load(r.name)]
+    pooled = [score(examples, [pair[side] for r in rows for pair in r.answers])
+              .intents.macro_f1() for side in (0, 1)]
+    print(f"pooled: {sum(r.messages for r in rows)} messages, intent macro-F1 "
+          f"{pooled[0]:.4f} -> {pooled[1]:.4f}, "
+          f"{sum(r.toward for r in rows)} toward / {sum(r.away for r in rows)} away / "
+          f"{sum(r.other for r in rows)} wrong both ways, "
+          f"{sum(r.flags for r in rows)} red flags changed; macro-F1 lower on "
+          f"{', '.join(lower) or 'no set'}")
+    return 1 if lower or any(r.flags for r in rows) else 0
+
+
 KEYS = ("id", "lang", "channel", "subject", "body", "red_flag", "trap", "trap_category",
         "intent")
 """A labelled row's keys, in the sets' order."""
@@ -628,11 +723,16 @@ def recipe(later: bool = True, corpus: bool = True, recent: bool = True,
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("mode", choices=("loso", "write", "suite", "corpus"))
+    parser.add_argument("mode", choices=("loso", "write", "suite", "corpus", "compare"))
     parser.add_argument("--source", type=Path,
                         help="corpus: the folder of batchNN.jsonl files to copy to --out")
     parser.add_argument("--prefix", help="corpus: the rows' id prefix (hi for hi-B-NNN)")
-    parser.add_argument("--model", type=Path, help="suite: this model file (default: shipped)")
+    parser.add_argument("--model", type=Path, help="suite: this model file (default: "
+                        "shipped); compare: the file read against --against")
+    parser.add_argument("--against", type=Path,
+                        help="compare: the file --model is read against (default: shipped)")
+    parser.add_argument("--sets", nargs="*", default=[],
+                        help="compare: these labelled sets (default: every triage_ set)")
     parser.add_argument("--out", type=Path, help="write: here instead of the package")
     parser.add_argument("--threshold", type=float, default=THRESHOLD)
     parser.add_argument("--no-own", action="store_true",
@@ -659,7 +759,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--no-round35", action="store_true",
                         help="train without blind40-45 (with --no-round34-corpora: the "
                              "recipe of round 34's shipped model)")
-    parser.add_argument("--without", nargs="*", default=[], choices=TRAIN_SETS,
+    parser.add_argument("--no-round37", action="store_true",
+                        help="the intent model without INTENT_NEXT_SETS (blind46-51: the "
+                             "intent recipe of rounds 35 and 36)")
+    parser.add_argument("--without", nargs="*", default=[],
+                        choices=TRAIN_SETS + INTENT_NEXT_SETS,
                         help="write: leave these sets out of training (a held-out check "
                              "of the sets left out)")
     parser.add_argument("--takes", type=float, nargs=2, metavar=("NONE", "CONCRETE"),
@@ -710,7 +814,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                        recent=not args.no_recent,
                                        round34=not args.no_round34,
                                        round34_corpora=not args.no_round34_corpora,
-                                       round35=not args.no_round35))
+                                       round35=not args.no_round35),
+                     INTENT_EXTRA=() if args.no_round37 else INTENT_NEXT_SETS)
     if args.takes:
         none, concrete = args.takes
         triage.MODEL_TAKES.update({"none": none, "fallback": none, "concrete": concrete})
@@ -728,6 +833,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         left = ", ".join(f"{n} {why}" for why, n in counts.most_common()) or "none"
         print(f"wrote {args.out}: {kept} rows kept; left out: {left}")
         return 0
+    if args.mode == "compare":
+        if args.model is None:
+            parser.error("compare needs --model")
+        unknown = [n for n in args.sets if not (DATA / f"{n}.jsonl").is_file()]
+        if unknown:
+            parser.error(f"no such set in bench/data: {' '.join(unknown)}")
+        try:
+            return compare_sets(args.sets, args.model, args.against)
+        except (OSError, ValueError) as error:
+            parser.error(f"compare: {error}")
     if args.mode == "suite":
         chosen = textmodel.TriageModel.from_bytes(args.model.read_bytes()) if args.model \
             else textmodel.shipped()
@@ -744,7 +859,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.error(f"--flags-of {args.flags_of}: {error}")
     elif args.intent_only:
         flags = textmodel.shipped().redflag
-    docs = [d for name in TRAIN_SETS if name not in args.without
+    docs = [d for name in TRAIN_SETS + INTENT_EXTRA if name not in args.without
             for d in set_docs(name)] + own_docs() * OWN_WEIGHT
     model = pruned(fit(docs, args.threshold, args.flag_only, flag_model=flags,
                        parallel=args.parallel), args.prune, intent=not args.flag_only)

@@ -282,6 +282,19 @@ def test_the_evidence_says_what_decided_the_intent(tmp_path: Path) -> None:
     assert lines[decided].startswith("  decided by: the rules: a request"
                                      " (billing_insurance) comes before higher scores")
     assert lines[decided + 1].startswith("  evidence: clinical_question 6, billing_insurance")
-    overruled = run("triage", "--text", "-", home=tmp_path, stdin="need to see dr soon")
-    assert "  decided by: the statistical model (appointment_change_cancel at p=0.44), over" \
-        " the rules' scores below" in overruled.stdout.splitlines(), overruled.stdout
+    # the model overrules the rules' scores below it: our own spam sentence (its body in
+    # tests/triage_devset.py), which the rules read as a bill. Round 37's intent model: the
+    # sentence this test used until then, "need to see dr soon", is a booking by the
+    # labelling guide, which round 28's model overruled as a change at p=0.44 and the
+    # retrained one leaves to the rules (asserted below)
+    overruled = run("triage", "--text", "-", home=tmp_path,
+                    stdin="Claim your $500 gift card now")
+    lines = overruled.stdout.splitlines()
+    assert "  decided by: the statistical model (spam_marketing at p=0.95), over" \
+        " the rules' scores below" in lines, overruled.stdout
+    assert "  evidence: billing_insurance 5, spam_marketing 3.5" in lines, overruled.stdout
+    kept = run("triage", "--text", "-", home=tmp_path, stdin="need to see dr soon")
+    lines = kept.stdout.splitlines()
+    assert "intent:   appointment_book (0.84)" in lines, kept.stdout
+    assert "  decided by: the rules' highest score (no request found); the model did not" \
+        " overrule them" in lines, kept.stdout

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from bench import train_triage_model as training
 
+from cxinbox.domain import textmodel, triage
+from cxinbox.domain.intent import INTENTS
+
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "bench" / "data"
 BLIND34_39 = tuple(f"triage_blind{n}" for n in range(34, 40))
@@ -76,6 +79,72 @@ def test_round28s_sets_weigh_more_in_the_intent_model_only() -> None:
     once = training.train(pairs, ("a", "b"), weights=[1.0])
     heavy = training.train(pairs, ("a", "b"), weights=[2.0])
     assert heavy.bias[1] > once.bias[1] > 0.0
+
+
+def test_the_red_flag_models_next_sets_train_the_intent_model_alone() -> None:
+    """Since round 37 blind46-51 train the intent model (their requests, never tuned on) and
+    not the red-flag one (still its next sets); `--no-round37` is the intent recipe before,
+    and `--without` takes them out for a held-out check."""
+    assert training.INTENT_NEXT_SETS == training.NEXT_SETS
+    assert training.INTENT_EXTRA == training.INTENT_NEXT_SETS
+    assert not set(training.INTENT_NEXT_SETS) & set(training.TRAIN_SETS)
+    docs = training.set_docs("triage_blind49")
+    assert docs and all(d.flag is None and d.intent is not None for d in docs)
+    assert {d.weight for d in docs} == {1.0}
+    # the same messages in a red-flag set would train both models: the set decides
+    assert any(d.flag is not None for d in training.set_docs("triage_blind45"))
+    parser_help = subprocess.run(
+        [sys.executable, str(ROOT / "bench" / "train_triage_model.py"), "--help"],
+        capture_output=True, text=True, cwd=ROOT, check=True,
+        env={"PYTHONPATH": str(ROOT / "src"), "PATH": "/usr/bin:/bin"}).stdout
+    assert "--no-round37" in parser_help and "triage_blind51" in parser_help
+
+
+def _biased(intent: str) -> textmodel.LinearModel:
+    """An intent model that reads every message as `intent` (a bias only)."""
+    return textmodel.LinearModel(INTENTS, tuple(30.0 if c == intent else 0.0 for c in INTENTS),
+                                 {})
+
+
+def test_compare_counts_intents_toward_and_away_and_red_flags_kept() -> None:
+    """The intent rule's check: the whole detector with each file, an intent moved to the
+    label counted toward, one moved off it away, one wrong both ways apart; the same
+    red-flag model moves no red flag."""
+    from bench.triage_metrics import Example
+
+    shipped = textmodel.shipped()
+    before = textmodel.TriageModel(shipped.redflag, _biased("appointment_book"), 0.6)
+    after = textmodel.TriageModel(shipped.redflag, _biased("records_forms"), 0.6)
+
+    def example(id_: str, body: str, intent: str, red_flag: str | None = None) -> Example:
+        return Example(id_, "en", "sms", "", body, red_flag, None, None, intent)
+
+    examples = [
+        example("a", "hi, could you send me a copy of my vaccine records?", "records_forms"),
+        example("b", "i need to see the doctor next week, any time", "appointment_book"),
+        example("c", "is it ok to take ibuprofen with my blood pressure pills?",
+                "clinical_question"),
+        example("d", "crushing chest pain and my left arm is numb", "clinical_question",
+                "chest_pain"),
+    ]
+    change = training.compare("t", examples, before, after)
+    assert (change.toward, change.away, change.other, change.flags) == (1, 1, 2, 0)
+    assert change.messages == 4
+    # the label's intents present: records 1 right after, booking 1 right before
+    assert change.macro_before == pytest.approx(change.macro_after)
+    lowered = training.compare("t", examples[:1], after, before)
+    assert (lowered.toward, lowered.away) == (0, 1)
+    assert lowered.macro_after < lowered.macro_before
+    # a red-flag answer that moves is counted: the same red-flag model at threshold 0 (it
+    # flags whatever the lexicon leaves silent and its context check lets through) against
+    # one that never flags; the lexicon's chest pain is the same under both
+    never = textmodel.TriageModel(shipped.redflag, shipped.intent, 2.0)
+    anything = textmodel.TriageModel(shipped.redflag, shipped.intent, 0.0)
+    moved = [e.id for e in examples
+             if triage.inspect(e.body, channel="sms", model=anything).assessment.red_flag
+             != triage.inspect(e.body, channel="sms", model=never).assessment.red_flag]
+    assert moved and "d" not in moved
+    assert training.compare("t", examples, never, anything).flags == len(moved)
 
 
 @pytest.mark.parametrize("args,said", [
