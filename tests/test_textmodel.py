@@ -227,9 +227,10 @@ def test_our_own_training_sentences_copy_no_labelled_message() -> None:
     """The sentences written for training (bench/triage_hard_negatives.py) are our own:
     none repeats a labelled set's message or keeps most of its words (the sets are
     training data only as whole sets, and their scores must stay theirs)."""
-    import bisect
     import json
+    import math
     import re
+    from collections import Counter
 
     from bench import triage_hard_negatives, triage_told_otherwise
 
@@ -252,11 +253,16 @@ def test_our_own_training_sentences_copy_no_labelled_message() -> None:
     # I'll pick it up tomorrow" (blind51 adds "thanks")
     echoes = {"b15-0357", "b16-0173", "b17-0221", "b18-0055", "b23-0381", "b23-0115",
               "b28-0068", "b32-0210", "b39-0055", "b40-0195", "b51-0033", "b51-0011"}
-    labelled = sorted((words(row["body"])
-                       for path in sorted((ROOT / "bench" / "data").glob("triage_*.jsonl"))
-                       for line in path.read_text().splitlines() if line.strip()
-                       for row in (json.loads(line),) if row["id"] not in echoes), key=len)
-    sizes = [len(theirs) for theirs in labelled]
+    labelled = [words(row["body"])
+                for path in sorted((ROOT / "bench" / "data").glob("triage_*.jsonl"))
+                for line in path.read_text().splitlines() if line.strip()
+                for row in (json.loads(line),) if row["id"] not in echoes]
+    # Each word's labelled messages, and how many: the index the overlap is looked up in.
+    holding: dict[str, list[int]] = {}
+    for number, theirs in enumerate(labelled):
+        for word in theirs:
+            holding.setdefault(word, []).append(number)
+    count = Counter({word: len(numbers) for word, numbers in holding.items()})
     bodies = [item[-3] if len(item) == 4 and item[-2] in CATEGORIES else item[-2]
               for own, name in ((triage_hard_negatives, "HARD_NEGATIVES"),
                                 (triage_hard_negatives, "EVERYDAY"),
@@ -274,8 +280,17 @@ def test_our_own_training_sentences_copy_no_labelled_message() -> None:
         mine = words(body)
         if len(mine) < 3:  # "ok", "C", "👍": everyone's
             continue
-        # an overlap of 0.75 needs sizes within that ratio of each other
-        near = labelled[bisect.bisect_left(sizes, 0.75 * len(mine)):
-                        bisect.bisect_right(sizes, len(mine) / 0.75)]
-        closest = max((len(mine & theirs) / len(mine | theirs) for theirs in near), default=0.0)
+        # Only the messages that hold one of our sentence's rarest words can overlap it by
+        # 0.75, so the overlap is measured with those alone and the verdict is the one every
+        # labelled message would give (prefix filtering, exact): an overlap of 0.75 needs
+        # |mine & theirs| >= 0.75 |mine | theirs| >= 0.75 |mine|, that is at least
+        # need = ceil(0.75 |mine|) shared words, and a message without any of the
+        # |mine| - need + 1 rarest shares at most need - 1 of them.
+        need = math.ceil(0.75 * len(mine))
+        rarest = sorted(mine, key=lambda word: (count[word], word))[:len(mine) - need + 1]
+        near = {number for word in rarest for number in holding.get(word, ())}
+        # and sizes within that ratio of each other
+        closest = max((len(mine & theirs) / len(mine | theirs)
+                       for theirs in map(labelled.__getitem__, near)
+                       if 0.75 * len(mine) <= len(theirs) <= len(mine) / 0.75), default=0.0)
         assert closest < 0.75, body
