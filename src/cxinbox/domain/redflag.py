@@ -137,7 +137,10 @@ def _compiled() -> _Compiled:
         strong_bulk=tuple(WordPattern(p, _BULK) for p in lex.STRONG_BULK_CUES),
         recategorise=tuple((a, b, WordPattern(p)) for a, b, p in lex.RECATEGORISE),
         figurative=WordPattern(lex.FIGURATIVE),
-        ended=WordPattern(lex.EPISODE_ENDED),
+        # thirty alternatives read for their spans, filed nowhere (a few need nothing the
+        # index can hold) and so scanned whole over most messages: split like the pseudo
+        # phrases, each text is scanned with the alternatives it could match
+        ended=WordPattern(lex.EPISODE_ENDED, split=True),
         days_behind=WordPattern(lex.DAYS_BEHIND),
         sign_question=WordPattern(lex.SIGN_QUESTION),
     )
