@@ -8,10 +8,12 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from tests.test_regexneed import _lexicon_patterns
@@ -87,8 +89,27 @@ def _ready_and_assess(cache: Path) -> dict[str, object]:
     return result
 
 
-def test_a_second_worker_reads_the_file_and_answers_the_same(tmp_path: Path) -> None:
-    first = _ready_and_assess(tmp_path)
+@pytest.fixture(scope="module")
+def first_worker(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, object], Path]:
+    """A first worker's answers and the cache directory it wrote, made once for the tests
+    below (each reads a copy of the directory): what every one of them began by doing the
+    same way, a fresh process readying the detectors with no file yet."""
+    cache = tmp_path_factory.mktemp("first-worker")
+    return _ready_and_assess(cache), cache
+
+
+def _after_first_worker(first_worker: tuple[dict[str, object], Path],
+                        tmp_path: Path) -> dict[str, object]:
+    """The first worker's answers, its cache directory copied into `tmp_path` as it wrote it
+    (the file's bytes, mode and time, the directory's mode)."""
+    first, cache = first_worker
+    shutil.copytree(cache / "cxinbox", tmp_path / "cxinbox")
+    return first
+
+
+def test_a_second_worker_reads_the_file_and_answers_the_same(
+        first_worker: tuple[dict[str, object], Path], tmp_path: Path) -> None:
+    first = _after_first_worker(first_worker, tmp_path)
     files = list((tmp_path / "cxinbox").glob("patterns-*.marshal"))
     assert len(files) == 1
     assert files[0].stat().st_mode & 0o777 == 0o600
@@ -179,9 +200,9 @@ def test_a_cache_directory_that_is_not_the_users_own_is_neither_read_nor_written
     assert pattern_cache._load(path, key) == {}
 
 
-def test_a_refused_entry_is_written_again_once(tmp_path: Path) -> None:
-
-    first = _ready_and_assess(tmp_path)
+def test_a_refused_entry_is_written_again_once(
+        first_worker: tuple[dict[str, object], Path], tmp_path: Path) -> None:
+    first = _after_first_worker(first_worker, tmp_path)
     (path,) = (tmp_path / "cxinbox").glob("patterns-*.marshal")
     key, made = pattern_cache.unframed(path.read_bytes())
     source = min(made)
@@ -262,31 +283,48 @@ def test_the_kept_judge_is_the_files_to_the_bit(tmp_path: Path,
     assert path.stat().st_mode & 0o777 == 0o600  # written again, as its owner's alone
 
 
-_SIGN_SOURCES = (
-    "import json\n"
+_TWO_WORKERS = (
+    "import json, re\n"
     "from cxinbox.service import parsepool\n"
-    "from cxinbox.domain import breathing, headinjury, regexneed, selfharm\n"
     "parsepool.mark_worker()\n"
     "parsepool.prepare()\n"
+    "from cxinbox.domain import breathing, headinjury, hitjudge, redflag, regexneed, selfharm, triage\n"
+    # the sign readers: readied by prepare, their patterns kept in made() and given by the file
     "ready = [m._compiled.cache_info().currsize for m in (selfharm, breathing, headinjury)]\n"
     "s, b, h = selfharm._compiled(), breathing._compiled(), headinjury._compiled()\n"
     "sources = [p.regex.pattern for _c, _k, p in s.reader.per] + [s.ordinary.pattern, s.moving.pattern]\n"
     "sources += [p.regex.pattern for _c, _k, p in b.reader.per]\n"
     "sources += [b.ordinary_message.pattern, b.record.pattern, b.ordinary_sentence.pattern]\n"
     "sources += [p.pattern for _c, p in h.per] + [h.gate.pattern, h.who.pattern, h.ordinary.pattern]\n"
+    # the patterns the detector modules compile when imported
+    "plain = [v.pattern for m in (breathing, headinjury, hitjudge, redflag, selfharm, triage)\n"
+    "         for v in vars(m).values()\n"
+    "         if isinstance(v, re.Pattern) and isinstance(v.pattern, str) and v.flags == re.UNICODE]\n"
     "print(json.dumps({'ready': ready, 'made': sorted(set(sources) - set(regexneed.made())),\n"
     "                  'given': sorted(set(sources) - set(regexneed._given)),\n"
-    "                  'count': len(sources)}))\n")
+    "                  'count': len(sources), 'modules': len(plain),\n"
+    "                  'not_given': sorted(set(plain) - set(regexneed._given))}))\n")
 
 
-def test_the_sign_readers_are_readied_and_their_patterns_kept(tmp_path: Path) -> None:
-    """A parse worker readies the three sign readers before its first message, and their
-    patterns are written to the file and read from it at the next sync."""
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path),
+@pytest.fixture(scope="module")
+def two_workers(tmp_path_factory: pytest.TempPathFactory) -> list[dict[str, Any]]:
+    """What two parse workers in turn find readied and kept, with one cache directory (the
+    first has no file, the second reads the first's): the sign readers' patterns and the
+    detector modules' own, read by each worker once for both tests below. Nothing of the
+    detectors is imported before `prepare`, which reads the file first."""
+    cache = tmp_path_factory.mktemp("two-workers")
+    env = dict(os.environ, XDG_CACHE_HOME=str(cache),
                PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
-    runs = [json.loads(subprocess.run([sys.executable, "-c", _SIGN_SOURCES], env=env,
+    return [json.loads(subprocess.run([sys.executable, "-c", _TWO_WORKERS], env=env,
                                       capture_output=True, text=True, check=True,
                                       timeout=120).stdout) for _ in range(2)]
+
+
+def test_the_sign_readers_are_readied_and_their_patterns_kept(
+        two_workers: list[dict[str, Any]]) -> None:
+    """A parse worker readies the three sign readers before its first message, and their
+    patterns are written to the file and read from it at the next sync."""
+    runs = two_workers
     assert runs[0]["ready"] == runs[1]["ready"] == [1, 1, 1]
     assert runs[0]["count"] > 150
     assert runs[0]["made"] == runs[1]["made"] == []  # every one kept in made()
@@ -303,28 +341,12 @@ def test_the_sign_readers_patterns_are_re_compiles() -> None:
         assert regex == re.compile(regex.pattern)
 
 
-_MODULE_PATTERNS = (
-    "import json, re\n"
-    "from cxinbox.service import parsepool\n"
-    "parsepool.mark_worker()\n"
-    "parsepool.prepare()\n"
-    "from cxinbox.domain import breathing, headinjury, hitjudge, redflag, regexneed, selfharm, triage\n"
-    "plain = [v.pattern for m in (breathing, headinjury, hitjudge, redflag, selfharm, triage)\n"
-    "         for v in vars(m).values()\n"
-    "         if isinstance(v, re.Pattern) and isinstance(v.pattern, str) and v.flags == re.UNICODE]\n"
-    "print(json.dumps({'count': len(plain),\n"
-    "                  'not_given': sorted(set(plain) - set(regexneed._given))}))\n")
-
-
-def test_the_detector_modules_patterns_are_read_from_the_file(tmp_path: Path) -> None:
+def test_the_detector_modules_patterns_are_read_from_the_file(
+        two_workers: list[dict[str, Any]]) -> None:
     """The patterns the detector modules compile when imported are kept too: the file is
     read before the imports, so a second worker builds every one from it."""
-    env = dict(os.environ, XDG_CACHE_HOME=str(tmp_path),
-               PYTHONPATH=os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")]))
-    runs = [json.loads(subprocess.run([sys.executable, "-c", _MODULE_PATTERNS], env=env,
-                                      capture_output=True, text=True, check=True,
-                                      timeout=120).stdout) for _ in range(2)]
-    assert runs[1]["count"] > 50
+    runs = two_workers
+    assert runs[1]["modules"] > 50
     assert runs[0]["not_given"]  # the first worker had no file: it parsed them
     assert runs[1]["not_given"] == []
 

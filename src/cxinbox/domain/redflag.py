@@ -42,6 +42,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_right
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Final, Literal
@@ -136,7 +137,10 @@ def _compiled() -> _Compiled:
         strong_bulk=tuple(WordPattern(p, _BULK) for p in lex.STRONG_BULK_CUES),
         recategorise=tuple((a, b, WordPattern(p)) for a, b, p in lex.RECATEGORISE),
         figurative=WordPattern(lex.FIGURATIVE),
-        ended=WordPattern(lex.EPISODE_ENDED),
+        # thirty alternatives read for their spans, filed nowhere (a few need nothing the
+        # index can hold) and so scanned whole over most messages: split like the pseudo
+        # phrases, each text is scanned with the alternatives it could match
+        ended=WordPattern(lex.EPISODE_ENDED, split=True),
         days_behind=WordPattern(lex.DAYS_BEHIND),
         sign_question=WordPattern(lex.SIGN_QUESTION),
     )
@@ -298,13 +302,23 @@ def find(text: str, *, bulk: bool | None = None, setting: str = "") -> list[Find
     return findings
 
 
-def first_current(findings: list[Finding]) -> Finding | None:
+def first_current(findings: list[Finding],
+                  kept: Callable[[Finding], bool] | None = None) -> Finding | None:
     """The finding that names the message: current ones only, the most specific category
-    first (lex.PRIORITY), then the earliest."""
+    first (lex.PRIORITY), then the earliest. `kept`: whether a current finding may name it
+    (a judge that sets some aside), asked of them in that order until one is kept: the one
+    keeping them all first would name, without asking of the findings after it."""
     current = [f for f in findings if f.status == "current"]
     if not current:
         return None
-    return min(current, key=lambda f: (lex.PRIORITY.index(f.category), f.start))
+    if kept is None:
+        return min(current, key=_naming_order)
+    # sorted() keeps the findings' order among equal keys, as min() picks the first of them
+    return next((f for f in sorted(current, key=_naming_order) if kept(f)), None)
+
+
+def _naming_order(finding: Finding) -> tuple[int, int]:
+    return lex.PRIORITY.index(finding.category), finding.start
 
 
 # -- targets -------------------------------------------------------------------------------
@@ -321,10 +335,18 @@ def _targets(folded: str, c: _Compiled, setting: str = "") -> list[tuple[str, in
     cued: dict[str, bool] = {}  # each cue read once per text, however many targets share it
     for i in c.cued_left.left_in(answer):
         category, pattern, cue = c.cued[i]
+        if cued.get(cue) is False:
+            continue
+        # the cue is read only once a target needing it is found: it adds no target of
+        # its own, and most texts that could hold a cued target hold none (the cue's
+        # reading, an infant's age, was most of the cost)
+        spans = [(category, m.start(), m.end()) for m in pattern.scan(folded)]
+        if not spans:
+            continue
         if cue not in cued:
             cued[cue] = _has_cue(cue_text, cue, c)
         if cued[cue]:
-            found.extend((category, m.start(), m.end()) for m in pattern.scan(folded))
+            found.extend(spans)
     # two patterns that match the same words make one target, not two
     found = sorted({(category, start, _word_end(folded, end)) for category, start, end in found},
                    key=lambda t: (t[1], -t[2], t[0]))

@@ -144,14 +144,15 @@ def judged(read: str, findings: list[redflag.Finding],
            judge: hitjudge.HitJudge | None) -> redflag.Finding | None:
     """The lexicon's current hit that names the message, after the judge removed the
     ones it is confident are traps (hitjudge.py). A removed hit's category stays set aside
-    for the model: it would read the same words without their context."""
+    for the model: it would read the same words without their context. The judge is asked
+    about the hits in the order they would name the message, until it keeps one: the hits
+    after that one could not name it whatever it said of them."""
     if judge is None:
         return redflag.first_current(findings)
-    current = [f for f in findings if f.status == "current"]
-    if not current:
+    if not any(f.status == "current" for f in findings):
         return None
     folded, _ = redflag.fold(read)
-    return redflag.first_current([f for f in current if not judge.vetoes(folded, f, findings)])
+    return redflag.first_current(findings, lambda f: not judge.vetoes(folded, f, findings))
 
 
 INTENDED: Final = frozenset({"overdose_poisoning", "severe_bleeding", "head_injury"})
