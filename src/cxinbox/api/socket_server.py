@@ -74,6 +74,7 @@ from cxinbox.contract.errors import (
     StoreRefused,
     TooManyConnections,
 )
+from cxinbox.contract.test_hooks import hook_seconds
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service.access import RefusalLog
 from cxinbox.service.health import Health
@@ -114,18 +115,7 @@ writes its told record after it, so the next start does not page it again."""
 
 def worker_join_s() -> float:
     """WORKER_JOIN_S, or the tests' TEST_JOIN_ENV."""
-    raw = os.environ.get(TEST_JOIN_ENV)
-    if not raw:
-        return WORKER_JOIN_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= WORKER_JOIN_S:
-        log.warning("%s=%.20r is not a number of seconds up to %g; workers get %g s",
-                    TEST_JOIN_ENV, raw, WORKER_JOIN_S, WORKER_JOIN_S)
-        return WORKER_JOIN_S
-    return value
+    return hook_seconds(TEST_JOIN_ENV, WORKER_JOIN_S, high=WORKER_JOIN_S, log=log)
 
 
 def stop_wait_s() -> float:

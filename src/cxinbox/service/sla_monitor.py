@@ -31,6 +31,7 @@ from typing import Final
 from cxinbox.config import Config
 from cxinbox.contract.health_types import BACKLOG_ALERT as BACKLOG_ALERT  # noqa: PLC0414
 from cxinbox.contract.team_types import Escalation
+from cxinbox.contract.test_hooks import hook_seconds
 from cxinbox.domain.sanitize import clean_line
 from cxinbox.service import heartbeat
 from cxinbox.service.inbox import SYSTEM_ACTOR, InboxService
@@ -81,18 +82,7 @@ class _Owed:
 
 
 def _default_timeout() -> float:
-    raw = os.environ.get(TEST_TIMEOUT_ENV)
-    if not raw:
-        return NOTIFY_TIMEOUT_S
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 0 < value <= 3600:
-        log.warning("%s=%.20r is not a number of seconds up to 3600; hooks get %g s",
-                    TEST_TIMEOUT_ENV, raw, NOTIFY_TIMEOUT_S)
-        return NOTIFY_TIMEOUT_S
-    return value
+    return hook_seconds(TEST_TIMEOUT_ENV, NOTIFY_TIMEOUT_S, high=3600, log=log)
 
 
 def hook_timeout_s() -> float:

@@ -39,12 +39,12 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
-import os
 import secrets
 import threading
 from typing import Any, Final
 
 from cxinbox.contract.errors import LeaseLost
+from cxinbox.contract.test_hooks import hook_seconds
 from cxinbox.store.fence import fenced
 from cxinbox.store.pg.runtime_tables import ensure_runtime_table
 
@@ -80,18 +80,7 @@ _KEEPALIVE_SQL = (
 def idle_limit_s() -> float:
     """Seconds without a beat after which the database closes a lease session:
     IDLE_LIMIT_S, or the tests' TEST_IDLE_ENV."""
-    raw = os.environ.get(TEST_IDLE_ENV)
-    if not raw:
-        return float(IDLE_LIMIT_S)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = 0.0
-    if not 1 <= value <= IDLE_LIMIT_S:
-        log.warning("%s=%.20r is not a number of seconds from 1 to %d; leases use %d s",
-                    TEST_IDLE_ENV, raw, IDLE_LIMIT_S, IDLE_LIMIT_S)
-        return float(IDLE_LIMIT_S)
-    return value
+    return hook_seconds(TEST_IDLE_ENV, float(IDLE_LIMIT_S), low=1, high=IDLE_LIMIT_S, log=log)
 
 
 def beat_s() -> float:
