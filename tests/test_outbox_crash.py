@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.smtpsink import Desk, make_desk, patient_mail
+from tests.support.smtpsink import Desk, make_desk
 
 from cxinbox.service.outbox import CRASH_ENV, OutboxWorker
 
@@ -43,11 +43,7 @@ def desk(tmp_path: Path, dovecot: Any) -> Iterator[Desk]:
 
 
 def _queue_reply(desk: Desk) -> int:
-    desk.server.deliver(patient_mail())
-    desk.sync()
-    draft = desk.replies.start_draft(desk.conv_id())
-    desk.replies.save_draft(draft.id, "See you Friday.")
-    return desk.replies.send(draft.id).id
+    return desk.queue_reply()
 
 
 def _run_worker(desk: Desk, crash_at: str | None) -> subprocess.CompletedProcess[str]:

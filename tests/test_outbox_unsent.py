@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.support.smtpsink import Desk, make_desk, patient_mail
+from tests.support.smtpsink import Desk, make_desk
 
 from cxinbox.contract.errors import DatabaseDown
 from cxinbox.service.outbox import OutboxWorker
@@ -35,11 +35,7 @@ def desk(tmp_path: Path, dovecot: Any) -> Iterator[Desk]:
 
 def _stopped_at_the_marker(desk: Desk) -> tuple[OutboxWorker, int]:
     """A reply whose marker committed and whose answer was lost: nothing sent, kept."""
-    desk.server.deliver(patient_mail())
-    desk.sync()
-    draft = desk.replies.start_draft(desk.conv_id())
-    desk.replies.save_draft(draft.id, "See you Friday.")
-    item_id = desk.replies.send(draft.id).id
+    item_id = desk.queue_reply()
     worker = OutboxWorker(desk.db, desk.config)
     worker._recovered = True  # no other worker's items here to settle
     marker = worker._mark_data_started

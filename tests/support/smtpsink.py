@@ -445,6 +445,14 @@ class Desk:
     def item(self, item_id: int) -> Any:
         return self.replies.outbox_item(item_id)
 
+    def queue_reply(self, text: str = "See you Friday.") -> int:
+        """The patient's mail delivered and synced, a reply drafted and sent: its item's id."""
+        self.server.deliver(patient_mail())
+        self.sync()
+        draft = self.replies.start_draft(self.conv_id())
+        self.replies.save_draft(draft.id, text)
+        return self.replies.send(draft.id).id
+
 
 def make_desk(tmp: Path, server: Any, *, tls: str = "implicit", undo_seconds: int = 0,
               folders: tuple[str, ...] = ("INBOX",), smtp: bool = True,
