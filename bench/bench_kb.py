@@ -203,16 +203,16 @@ def on_pg(count: int, config: object, me: str, asked: list[str], lite_took: list
             backends = Backends(store)
             backends.refresh()
             before = backends.sample()
-            ended: list[tuple[float, int]] = []
+            ended: list[dict[int, tuple[float, int]]] = []
             took, cpu, _, slugs = measure(service, asked,
                                           lambda: ended.append(backends.sample()))
-            after = ended[0]
+            spent, waited = Backends.delta(before, ended[0])
         finally:
             store.close()
     print(line("PostgreSQL KbService.search", took))
     print(line("  the same, CPU time", cpu))
-    print(f"{'  server backend, per search':<34} CPU {(after[0] - before[0]) * 1000 / len(asked):.2f}"
-          f" ms (mean; /proc, 10 ms ticks), round trips {(after[1] - before[1]) / len(asked):.2f}"
+    print(f"{'  server backend, per search':<34} CPU {spent * 1000 / len(asked):.2f}"
+          f" ms (mean; /proc, 10 ms ticks), round trips {waited / len(asked):.2f}"
           f"; load average {' '.join(Path('/proc/loadavg').read_text().split()[:3])}")
     same = sum(1 for a, b in zip(slugs, lite_slugs, strict=True) if a == b)
     print(f"{'':<34} p95 PostgreSQL / SQLite: {pct(took, 0.95) / pct(lite_took, 0.95):.2f};"

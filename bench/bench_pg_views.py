@@ -212,20 +212,32 @@ class Backends:
                 " AND backend_type = 'client backend' AND pid <> ?", (mine,))]
             self.pids.append(int(mine))
 
-    def sample(self) -> tuple[float, int]:
-        """(CPU seconds, voluntary context switches) summed over the backends."""
+    def sample(self) -> dict[int, tuple[float, int]]:
+        """Each backend's (CPU seconds, voluntary context switches); a backend that has
+        ended is left out (`delta` compares only the backends both samples saw)."""
         tick = float(os.sysconf("SC_CLK_TCK"))
-        cpu, waits = 0.0, 0
+        seen: dict[int, tuple[float, int]] = {}
         for pid in self.pids:
             try:
                 stat = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-                cpu += (int(stat[11]) + int(stat[12])) / tick
+                cpu = (int(stat[11]) + int(stat[12])) / tick
+                waits = 0
                 for line in Path(f"/proc/{pid}/status").read_text().splitlines():
                     if line.startswith("voluntary_ctxt_switches:"):
-                        waits += int(line.split()[1])
+                        waits = int(line.split()[1])
             except (OSError, IndexError, ValueError):
                 continue
-        return cpu, waits
+            seen[pid] = (cpu, waits)
+        return seen
+
+    @staticmethod
+    def delta(before: dict[int, tuple[float, int]],
+              after: dict[int, tuple[float, int]]) -> tuple[float, int]:
+        """The CPU and waits spent between two samples by the backends alive in both
+        (a pooled connection closed between them would otherwise read as negative)."""
+        both = before.keys() & after.keys()
+        return (sum(after[p][0] - before[p][0] for p in both),
+                sum(after[p][1] - before[p][1] for p in both))
 
 
 def pct(values: list[float], q: float) -> float:
@@ -310,8 +322,8 @@ def main() -> None:
                     times.append(time.perf_counter() - started)
                     cpus.append(time.process_time() - cpu)
                 server_after = backends.sample()
-                server = ((server_after[0] - server_before[0]) / args.repeat,
-                          (server_after[1] - server_before[1]) / args.repeat)
+                spent, waited = Backends.delta(server_before, server_after)
+                server = (spent / args.repeat, waited / args.repeat)
                 rows.append((label, total, times, cpus, server))
             if args.steps:
                 steps(svc, queries, args.repeat, cap_of)
