@@ -91,12 +91,15 @@ ROUND35_SETS = ("triage_blind40", "triage_blind41", "triage_blind42", "triage_bl
                 "triage_blind44", "triage_blind45")
 """The labelled sets scored at first contact after round 34's retrain (development sets
 now), trained on since round 35 (`--no-round35`: the recipe of round 34)."""
-NEXT_SETS: tuple[str, ...] = ("triage_blind46", "triage_blind47", "triage_blind48",
-                              "triage_blind49", "triage_blind50", "triage_blind51")
+ROUND37_INTENT_SETS: tuple[str, ...] = ("triage_blind46", "triage_blind47", "triage_blind48",
+                                        "triage_blind49", "triage_blind50", "triage_blind51")
+NEXT_SETS: tuple[str, ...] = (*ROUND37_INTENT_SETS,
+                              "triage_blind52", "triage_blind53", "triage_blind54")
 """Labelled sets in bench/data scored at first contact since the red-flag recipe was last
-widened and not trained on by the red-flag model yet (rounds 35 and 36: their misses were
-mended in the lexicons, so they are fitted for those, never for the red-flag model)."""
-INTENT_NEXT_SETS: tuple[str, ...] = NEXT_SETS
+widened and not trained on by the red-flag model yet (rounds 35, 36 and 38: their misses were
+mended in the lexicons, so they are fitted for those, never for the red-flag model; blind52-54,
+scored after round 37's intent model was made, train neither model)."""
+INTENT_NEXT_SETS: tuple[str, ...] = ROUND37_INTENT_SETS
 """The red-flag model's next sets that train the intent model alone, since round 37: their
 intent labels were never tuned on (no intent rule was touched in rounds 35 and 36) and
 they are the newest writers' requests; their red flags wait for the red-flag model's next

@@ -47,7 +47,8 @@ SETS = ("triage_eval", "triage_dev_extra", "triage_holdout", "triage_blind2", "t
         "triage_blind39", "triage_blind40", "triage_blind41", "triage_blind42",
         "triage_blind43", "triage_blind44", "triage_blind45",
         "triage_blind46", "triage_blind47", "triage_blind48",
-        "triage_blind49", "triage_blind50", "triage_blind51")
+        "triage_blind49", "triage_blind50", "triage_blind51",
+        "triage_blind52", "triage_blind53", "triage_blind54")
 NEVER = -1.0  # a hit the judge may not veto: kept at any threshold
 
 Row = dict[str, Any]
