@@ -139,6 +139,8 @@ class ThreadView(VerticalScroll, can_focus=True):
         self.expanded = False
         self._header_sla: tuple[str, str] = ("", "")
         self._now = datetime.now().astimezone()
+        self._opened_y: float | None = None
+        """Where the open thread was scrolled to on opening, until a layout moves it."""
 
     def compose(self) -> ComposeResult:
         yield Static(Text("Select a conversation and press Enter to open it."),
@@ -185,7 +187,36 @@ class ThreadView(VerticalScroll, can_focus=True):
         older.update(self._older_text())
         older.display = start > 0
         await self._fill(list(detail.messages[start:]), now)
-        self.scroll_end(animate=False)
+        self.call_after_refresh(self._open_at_newest)
+
+    def _open_at_newest(self) -> None:
+        """Scroll to the end, or less far when the newest message is taller than the room
+        under the header: to its head, so who wrote it and when is never above the screen.
+        The header is docked and its height varies (a red-flag banner quoting the patient's
+        words takes two or three lines at 80 columns), so the room is known only once laid
+        out: this runs after the refresh that lays the messages out."""
+        shown = self.shown_blocks
+        if not shown:
+            self.scroll_end(animate=False, immediate=True)
+            return
+        # Its head at the top of the room, which the end of the thread clamps to: the end
+        # unless the message does not fit.
+        self.scroll_to_widget(shown[-1], animate=False, top=True, immediate=True)
+        self._opened_y = self.scroll_y
+
+    def watch_virtual_size(self) -> None:
+        """The messages were laid out again (the scrollbar appeared and narrowed them, the
+        terminal changed size): lines wrap anew and the place scrolled to moved. A thread
+        nobody has scrolled since it opened is scrolled again from the new layout."""
+        if self._still_as_opened():
+            self.call_after_refresh(self._reopen)
+
+    def _still_as_opened(self) -> bool:
+        return self._opened_y is not None and self.scroll_y == self._opened_y
+
+    def _reopen(self) -> None:
+        if self._still_as_opened():  # the reader may have scrolled since
+            self._open_at_newest()
 
     async def _fill(self, messages: list[MessageView], now: datetime) -> None:
         for block, message in zip(self._blocks, messages, strict=False):
@@ -206,6 +237,7 @@ class ThreadView(VerticalScroll, can_focus=True):
 
     async def clear(self, placeholder: str = "") -> None:
         self.detail = None
+        self._opened_y = None
         self._mounted_from = 0
         for block in self._blocks:
             block.display = False
@@ -271,6 +303,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         self.post_message(self.BackRequested())
 
     def action_toggle_folds(self) -> None:
+        self._opened_y = None  # the reader's place from here on, not the opening's
         self.expanded = not self.expanded
         for block in self.shown_blocks:
             block.set_expanded(self.expanded)
@@ -279,6 +312,7 @@ class ThreadView(VerticalScroll, can_focus=True):
         if self.detail is None or self._mounted_from == 0:
             self.notify("No older messages.", markup=False)
             return
+        self._opened_y = None  # the reader's place from here on, not the opening's
         start = max(0, self._mounted_from - OLDER_BATCH)
         blocks = [self._block(m) for m in self.detail.messages[start:self._mounted_from]]
         older = self.query_one("#thread-older", Static)
