@@ -339,7 +339,9 @@ async def test_triage_in_thread_acts_on_open_conversation(inbox: Inbox) -> None:
         await pilot.press("a", "enter")
         await wait_for(pilot, lambda: inbox.service.get_conversation(
             opened.id, record_view=False).summary.assignee == ME, what="assigned")
-        await wait_for(pilot, lambda: f"{ME} (you)" in screen_text(app), what="header updated")
+        # by the name the roster gives, as the list names people
+        await wait_for(pilot, lambda: f"{ME.title()} (you)" in screen_text(app),
+                       what="header updated")
 
 
 async def test_help_is_generated_from_the_registry_with_keymap(inbox: Inbox) -> None:

@@ -7,6 +7,7 @@ import dataclasses
 from pathlib import Path
 
 from tests.test_serve_support import ME
+from tests.test_tui_support import ME as DESK
 from tests.test_tui_support import make_app, make_inbox, screen_text, wait_for, wait_rows
 
 from cxinbox.api.interface import InProcessAPI
@@ -115,3 +116,33 @@ def test_names_go_before_an_alerts_reason_and_do_not_come_back() -> None:
         if "writable by its group" not in right:  # the reason was cut: no names kept
             assert right.endswith("online: you +3 "), (room, right)
     assert "writable by its group" in line._right(110).plain
+
+
+async def test_the_thread_header_names_the_assignee_as_the_list_does(tmp_path: Path) -> None:
+    """The header said `dev, assigned by rule: …` (the login) beside a list that says Dev
+    and a cleared-flag line that says Maria Lopez: one person, one name on every screen."""
+    inbox = make_inbox(tmp_path, conversations=40)
+    config = inbox.demo.config
+    names = {m.os_user: m.name for m in config.staff}
+    free = [s.id for s in inbox.service.list_conversations("status:open", 0, 200).items
+            if s.assignee is None][:2]
+    by_rule, mine = free
+    InboxService(inbox.db, config, "rule:lab results").assign(by_rule, "dev")
+    inbox.service.assign(mine, DESK)
+    app = make_app(inbox)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_rows(pilot, app)
+        for conv, said in ((by_rule, f"{names['dev']}, assigned by rule: lab results"),
+                           (mine, f"{names[DESK]} (you)")):
+            app.conversation_list.focus()
+            app.conversation_list.move_to(app.conversation_list.row_of(conv) or 0)
+            await wait_for(pilot, lambda c=conv: app.conversation_list.selected is not None
+                           and app.conversation_list.selected.id == c, what="cursor on it")
+            await pilot.press("enter")
+            await wait_for(pilot, lambda c=conv: f"#{c} " in screen_text(app)
+                           and app.thread.conv_id == c, what="the thread")
+            header = " ".join(screen_text(app).split())
+            assert said in header, header
+            assert "dev," not in header and f"{DESK} (you)" not in header, header
+            await pilot.press("escape")
+            await wait_for(pilot, lambda: app.conversation_list.display, what="the list")

@@ -29,6 +29,7 @@ from cxinbox.contract.types import (
     MessageView,
 )
 from cxinbox.domain.arrival import unscreened_line, unscreened_why
+from cxinbox.domain.sanitize import clean_line
 from cxinbox.tui import actions
 from cxinbox.tui.ascii import Glyphs
 from cxinbox.tui.redflag import banner_text, cleared_text
@@ -47,7 +48,8 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
                 names: Mapping[str, str] | None = None) -> Text:
     """The thread's header; `mailbox`: what staff call the mailbox or SMS line ("Front
     desk" for +15550102000), the stored one when empty; `names`: staff display names by
-    login (who cleared a red flag)."""
+    login (the assignee, who cleared a red flag), as the list and the banner name people;
+    a login not on it is shown as it is."""
     text = Text()
     banner = banner_text(summary, may_clear=may_clear, clinicians=clinicians)
     if banner:  # first, above everything: a clinician must see it before anything else
@@ -67,9 +69,9 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
     text.append(f"#{summary.id} ", style="bold")
     text.append(summary.subject, style="bold")
     text.append("\n")
-    assignee = summary.assignee or "unassigned"
-    if assignee == me:
-        assignee = f"{me} (you)"
+    assignee = _staff_name(summary.assignee, names) if summary.assignee else "unassigned"
+    if summary.assignee and summary.assignee == me:
+        assignee = f"{assignee} (you)"
     if assigned_by and summary.assignee:
         assignee = f"{assignee}, assigned by rule: {assigned_by}"
     facts = [status_fact(summary, tz), f"priority {summary.priority}", assignee,
@@ -88,6 +90,10 @@ def header_text(summary: ConversationSummary, sla: tuple[str, str], me: str,
         text.append("\n")
         text.append(drafts, style="italic")
     return text
+
+
+def _staff_name(login: str, names: Mapping[str, str] | None) -> str:
+    return clean_line((names or {}).get(login, "")) or login
 
 
 class ThreadView(VerticalScroll, can_focus=True):
