@@ -9,16 +9,20 @@ cursor: every text is stored once and counted once in the `sms.received` events.
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from tests.support.pglease import lease_pid
 from tests.support.scriptproc import ScriptProcess
 from tests.support.smsprovider import SmsProvider, write_sms_config
 from tests.support.waiting import wait_until
 
+from cxinbox.logsetup import KeyValueFormatter, Withhold
 from cxinbox.store.pg.store import PgStore
 
 CLINIC = "+15550100100"
@@ -129,6 +133,65 @@ def test_each_number_is_polled_by_one_server_at_a_time(tmp_path: Path, pg_url: s
             again = second.poll_once()
             assert (again.new, again.duplicates) == (0, 1) and second.unleased == []
         finally:
+            first.close()
+            second.close()
+            one.close()
+            two.close()
+
+
+def test_taking_and_losing_a_number_says_so_in_the_log(tmp_path: Path, pg_url: str) -> None:
+    """As the mail sync's `sync lease taken`: the server that takes a clinic number's lease
+    logs it, and so does the one that finds it lost, by the number's place among
+    [[sms.numbers]], never the number (nor the patient's, nor a word of the text)."""
+    from cxinbox.config import load_config
+    from cxinbox.service.sms_sync import SmsPoller
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)  # the server's log: logsetup's format and filter
+    handler.setFormatter(KeyValueFormatter())
+    handler.addFilter(Withhold())
+    log = logging.getLogger("cxinbox.sms")
+    log.addHandler(handler)
+    level = log.level
+    log.setLevel(logging.INFO)
+    other = "+15550100222"
+    with SmsProvider(numbers=[other, CLINIC]) as provider:
+        provider.inject_inbound("+15557654321", CLINIC, "Can I move my appointment?",
+                                at=datetime.now(UTC) - timedelta(minutes=5))
+        config = load_config(write_sms_config(tmp_path, provider, [other, CLINIC]))
+        one, two = PgStore(pg_url, max_size=2), PgStore(pg_url, max_size=2)
+        first, second = SmsPoller(one, config), SmsPoller(two, config)
+        try:
+            def lines() -> list[str]:
+                return stream.getvalue().splitlines()
+
+            assert first.poll_once().new == 1
+            taken = [line for line in lines() if 'msg="sms lease taken"' in line]
+            assert [line.split(" ", 1)[1] for line in taken] == [
+                'level=info logger=cxinbox.sms msg="sms lease taken" channel=sms line=1',
+                'level=info logger=cxinbox.sms msg="sms lease taken" channel=sms line=2']
+            assert second.poll_once().new == 0 and second.unleased == [other, CLINIC]
+            assert len(lines()) == 2  # the numbers another server polls: nothing to say
+            # The first server's lease session ends (as the database ends a silent one):
+            # the second takes both numbers, and the first says it lost them.
+            two.conn.execute("SELECT pg_terminate_backend(?, 5000)", (lease_pid(one),))
+            wait_until(lambda: not second.poll_once().new and second.unleased == [],
+                       "the second server to take the numbers", timeout=30, interval=0.2)
+            first.poll_once()
+            assert first.unleased == [other, CLINIC]
+            said = [line.split(" ", 1)[1] for line in lines()[2:]]
+            lost = ('level=warning logger=cxinbox.sms msg="sms lease lost; polling that number'
+                    ' again once it is ours" channel=sms')
+            assert said == [
+                'level=info logger=cxinbox.sms msg="sms lease taken" channel=sms line=1',
+                'level=info logger=cxinbox.sms msg="sms lease taken" channel=sms line=2',
+                f"{lost} line=1", f"{lost} line=2"], said
+            text = stream.getvalue()
+            for secret in ("0100100", "0100222", "7654321", "appointment"):
+                assert secret not in text, text
+        finally:
+            log.removeHandler(handler)
+            log.setLevel(level)
             first.close()
             second.close()
             one.close()

@@ -14,7 +14,7 @@ FIELD_NAMES = frozenset({
     "outbox", "conversation", "conversations", "count", "new", "flag_changes", "removed",
     "messages", "received", "statuses", "stored", "rejected", "escalated", "woken",
     "attempt", "attempts", "state", "duration_ms", "wait_s", "valid_s", "pid", "code",
-    "batch", "number_kind", "level",
+    "batch", "number_kind", "level", "line",
 })
 """Names a structured log field may have (cxinbox/logsetup.py writes them): who and where
 in our own terms, how many, how long, which kind of error. Nothing a patient wrote."""

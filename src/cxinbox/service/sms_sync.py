@@ -266,10 +266,7 @@ class SmsPoller:
             number = configured.number
             lease = self._leases.get(number)
             if lease is not None and not lease.held():
-                del self._leases[number]
-                lease.release()
-                log.warning("sms: lost the polling lease of a clinic number; polling it again"
-                            " once it is ours", extra=fields(account=number))
+                self._lost(number)
                 lease = None
             if lease is None:
                 lease = self.db.try_lease(lease_name(number))
@@ -278,8 +275,25 @@ class SmsPoller:
                     continue
                 self._leases[number] = lease
                 taken.append(number)
+                log.info("sms lease taken", extra=fields(channel="sms",
+                                                         line=self._line(number)))
             mine.append(number)
         return mine, taken
+
+    def _line(self, number: str) -> int:
+        """Which clinic number a log line means, without the number: its place among
+        [[sms.numbers]] (1 for the first)."""
+        return next((n for n, c in enumerate(self.sms.numbers, 1) if c.number == number), 0)
+
+    def _lost(self, number: str) -> None:
+        """Give up a lease another server took (or the database ended with our session),
+        and say so: the line that pairs with the new holder's "sms lease taken"."""
+        lease = self._leases.pop(number, None)
+        if lease is None:
+            return
+        lease.release()
+        log.warning("sms lease lost; polling that number again once it is ours",
+                    extra=fields(channel="sms", line=self._line(number)))
 
     @property
     def unleased(self) -> list[str]:
@@ -322,9 +336,7 @@ class SmsPoller:
             with lease.fencing():  # nothing kept once another took it
                 work(*args)
         except LeaseLost:
-            lost = self._leases.pop(number, None)
-            if lost is not None:
-                lost.release()
+            self._lost(number)
             return False
         return True
 
