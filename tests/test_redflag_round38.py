@@ -24,20 +24,26 @@ from __future__ import annotations
 
 import pytest
 
-from cxinbox.domain.triage import assess
+from cxinbox.domain.triage import assess, inspect
 
 
 def flag(body: str, subject: str = "", channel: str = "sms") -> str | None:
     return assess(body, subject=subject, channel=channel).red_flag
 
 
+def lexicon(body: str, channel: str = "sms") -> str | None:
+    """The flag the lexicons and readers give alone (no model, no judge): a family the
+    statistical model already reads in a plain sentence must be the lexicon's too."""
+    return inspect(body, channel=channel, statistical=False).assessment.red_flag
+
+
 # -- an emergency told calmly in clinical words ---------------------------------------------
 
 @pytest.mark.parametrize("body", [
-    ("Hello,\n\nFor the record, since about 30 minutes ago I have had a retrosternal pressure, 5/10, "
-     "going into my jaw, with some sweating. I am 58. Should I come in?\n\nRegards,\nPaul"),
-    ("Buenas tardes,\n\nDesde hace unos 30 minutos tengo una opresión retroesternal que se me va al "
-     "brazo izquierdo y estoy sudando frío. ¿Debo ir a urgencias?\n\nGracias,\nMarta"),
+    ("Hello,\n\nFor the record: onset about 30 minutes ago, at rest. Character: a retrosternal "
+     "heaviness, 4/10, dull. I am 58 and an ex-smoker. Is this urgent?\n\nRegards,\nPaul"),
+    ("Buenas tardes,\n\nDesde hace unos 30 minutos tengo una opresión retroesternal, leve, en "
+     "reposo. Tengo 61 años. ¿Es urgente?\n\nGracias,\nMarta"),
 ])
 def test_chest_pain_in_clinical_words(body: str) -> None:
     assert flag(body, channel="email") == "chest_pain"
@@ -50,35 +56,34 @@ def test_a_chest_pain_ruled_out_in_a_report_is_quiet() -> None:
 
 
 @pytest.mark.parametrize("body", [
-    "my husband has had a nosebleed for forty minutes now, we've pinched it the whole time, he's on warfarin",
-    "a mi papá le sangra la nariz desde hace 40 minutos y toma anticoagulante, no para",
+    "my husband has had a nosebleed for forty minutes now, we've pinched it the whole time",
+    "a mi papá le sangra la nariz desde hace 40 minutos, ya le apretamos la nariz",
 ])
 def test_a_nosebleed_counted_by_the_clock(body: str) -> None:
-    assert flag(body) == "severe_bleeding"
+    assert flag(body) == lexicon(body) == "severe_bleeding"
 
 
 def test_a_large_amount_of_blood_passed() -> None:
-    body = ("This afternoon I passed a large amount of bright red blood with a bowel movement and "
-            "I feel faint when I stand up. Should I go in?")
+    body = "This morning I passed a large amount of dark red blood with my stool, twice. Should I be seen today?"
     assert flag(body) == "severe_bleeding"
 
 
 def test_a_dose_from_someone_elses_box_dated_by_the_hour() -> None:
     body = ("Dr. Reyes,\n\nMy mother took her night dose from my father's pill box instead of her own "
-            "at 8, so she has had his metoprolol and his lisinopril. Over the last hour she has become "
-            "very drowsy and her pulse is 46. What should I do?\n\nAna")
-    assert flag(body, channel="email") == "overdose_poisoning"
+            "at 8, so she has had his metoprolol and his lisinopril. Over the last hour her pulse has "
+            "gone down to 50. What should we do?\n\nAna")
+    assert flag(body, channel="email") == lexicon(body, channel="email") == "overdose_poisoning"
 
 
 # -- poisonings, and the breath counted in puffs --------------------------------------------
 
 @pytest.mark.parametrize("body", [
-    "my nephew (4) found a bag of edibles in my bag and ate several, now he's really sleepy and wobbly",
-    "mi hija encontró las gomitas de mi hermano y se comió varias, ahora está muy dormida",
-    "he took his ambien at 10, then took two more around midnight with a couple of beers and now won't wake up properly",
+    "my nephew (4) found a bag of edibles in my backpack and ate several about half an hour ago",
+    "mi hija encontró las gomitas de mi hermano y se comió varias hace un rato",
+    "he took his ambien at 10, then took two more around midnight because he couldn't sleep, and had a couple of beers",
 ])
 def test_edibles_eaten_and_sedatives_taken_again(body: str) -> None:
-    assert flag(body) == "overdose_poisoning"
+    assert flag(body) == lexicon(body) == "overdose_poisoning"
 
 
 def test_puffs_counted_are_the_breath() -> None:
@@ -102,11 +107,11 @@ def test_estoy_que_no_respiro_is_breathing() -> None:
 
 
 @pytest.mark.parametrize("body", [
-    "sorry running late, my son can't catch his breath and he's wheezing, we might not make it",
-    "deaf so texting. my dad (i look after him) has been gasping for 30 min and his lips look blue",
+    "sorry running late, my son can't catch his breath and he's gasping, we might not make it",
+    "deaf so texting. my mom (i look after her) breathing strange for 30 min, gasping",
 ])
 def test_someone_elses_breath_beside_an_errand_or_a_carer(body: str) -> None:
-    assert flag(body) == "breathing"
+    assert flag(body) == lexicon(body) == "breathing"
 
 
 def test_the_writers_own_breath_when_late_is_ordinary() -> None:
@@ -116,8 +121,8 @@ def test_the_writers_own_breath_when_late_is_ordinary() -> None:
 # -- bleeding, autocorrect, stroke, head ----------------------------------------------------
 
 def test_a_pad_an_hour_said_without_a_verb() -> None:
-    assert flag("can I move my appointment? also my period is like a pad an hour since this morning") \
-        == "severe_bleeding"
+    body = "can I move my appointment? also my period is like a pad an hour since this morning"
+    assert flag(body) == lexicon(body) == "severe_bleeding"
 
 
 def test_dye_put_right_as_die() -> None:
@@ -129,12 +134,11 @@ def test_dye_for_hair_is_quiet() -> None:
 
 
 @pytest.mark.parametrize("body", [
-    "my wife suddenly started saying words all mixed up and her right arm is weak, 20 min ago",
     "de repente mi papá empezó a decir frases sin sentido, palabras revueltas, hace media hora",
-    "half my face feels dead and my speech is off, started 10 minutes ago",
+    "half my face feels dead and my tongue feels heavy, started 10 minutes ago",
 ])
 def test_words_mixed_or_half_the_face_dead_is_a_stroke(body: str) -> None:
-    assert flag(body) == "stroke"
+    assert flag(body) == lexicon(body) == "stroke"
 
 
 def test_a_cocotazo_with_double_vision_is_a_head_injury() -> None:
@@ -148,14 +152,15 @@ def test_a_clock_time_is_no_age() -> None:
 
 
 def test_a_twin_with_fever_beside_the_other_one_fine() -> None:
-    assert flag("our twins are 2 months, one has a 100.9 fever, other one is fine") == "infant_fever"
+    body = "our twins are 2 months, one has a 100.9 fever, other one is fine"
+    assert flag(body) == lexicon(body) == "infant_fever"
 
 
 # -- clinical terms, rules and forms ----------------------------------------------------------
 
 @pytest.mark.parametrize("body", [
-    "did my pre-eclampsia labs from last week come back?",
-    "ya están los resultados de la prueba de preeclampsia? la doctora dijo que me llamaba",
+    "are my pre-eclampsia bloods back yet? the midwife took them on monday",
+    "ya salió el examen de orina de la preeclampsia que me mandaron hacer?",
 ])
 def test_a_test_for_a_condition_is_quiet(body: str) -> None:
     assert flag(body) is None
@@ -163,11 +168,10 @@ def test_a_test_for_a_condition_is_quiet(body: str) -> None:
 
 @pytest.mark.parametrize("body", [
     "¿mi bebé de 8 meses puede ponerse la vacuna de la fiebre amarilla antes del viaje?",
-    "can you sign the daycare's fever policy form for my 5 month old?",
     "can you send the dosing chart for fever again for my 4 month old?",
 ])
 def test_a_vaccines_or_a_rules_fever_is_quiet(body: str) -> None:
-    assert flag(body) is None
+    assert flag(body) is lexicon(body) is None
 
 
 def test_a_baby_with_a_fever_still_flags() -> None:
@@ -175,7 +179,7 @@ def test_a_baby_with_a_fever_still_flags() -> None:
 
 
 def test_a_trainers_title_in_a_signature_is_quiet() -> None:
-    assert flag("can u move me to 4pm friday?\n-- Dee | Stroke Awareness Instructor, Red Cross") is None
+    assert flag("can u confirm tues 2pm\n-- Rico, Heart Attack Response Trainer, Local 12") is None
 
 
 def test_a_questionnaire_item_answered_not_at_all() -> None:
@@ -191,10 +195,10 @@ def test_better_off_dead_said_of_oneself_still_flags() -> None:
 
 @pytest.mark.parametrize("body", [
     "lol my throat closes up every time i have to call the billing line. can i pay online?",
-    "Me di una sobredosis de telenovelas este finde jaja. Confirmo la cita del martes",
+    "Me di una sobredosis de doramas este finde jaja. Confirmo la cita del martes",
 ])
 def test_idioms_of_a_throat_and_an_overdose(body: str) -> None:
-    assert flag(body) is None
+    assert flag(body) is lexicon(body) is None
 
 
 def test_a_throat_closing_after_a_food_still_flags() -> None:
@@ -204,7 +208,7 @@ def test_a_throat_closing_after_a_food_still_flags() -> None:
 def test_a_siblings_childhood_reaction_is_history() -> None:
     body = ("Hi,\n\nMy brother had anaphylaxis from peanuts when we were kids, his whole face swelled. "
             "Should I get tested before my trip?\n\nThanks")
-    assert flag(body, channel="email") is None
+    assert flag(body, channel="email") is lexicon(body, channel="email") is None
 
 
 @pytest.mark.parametrize("body", [
@@ -217,3 +221,27 @@ def test_opt_outs_written_short_make_a_mailing(body: str) -> None:
 
 def test_estoy_que_no_respiro_del_trabajo_is_an_idiom() -> None:
     assert flag("estoy que no respiro del trabajo esta semana, me cambian la cita al jueves?") is None
+
+
+# -- a now that outweighs the date of a talk; the number asked for --------------------------
+
+def test_thoughts_talked_about_before_and_loud_tonight() -> None:
+    body = ("Dr. Amari,\n\nThe thoughts we went over in the autumn are very loud tonight. I'm "
+            "alone in the flat and I have been sitting by the balcony door for an hour.\n\nJ.")
+    assert flag(body, channel="email") == "suicide_self_harm"
+
+
+def test_a_past_episode_with_nothing_now_stays_history() -> None:
+    assert flag("I had a bad asthma attack last spring, can I get a refill of the inhaler before my trip?") is None
+
+
+@pytest.mark.parametrize("body", [
+    "due next month. what temperature counts as an emergency for a newborn? 100.4?",
+    "¿qué temperatura se considera emergencia en un recién nacido? ¿38? nace en marzo",
+])
+def test_the_number_asked_for_is_no_fever(body: str) -> None:
+    assert flag(body) is None
+
+
+def test_a_newborns_fever_told_beside_the_question_still_flags() -> None:
+    assert flag("my 5 week old has a fever, what temp is an emergency? she's at 100.6 now") == "infant_fever"

@@ -3452,7 +3452,10 @@ SIGN_QUESTION: Final = (
     r"\b(?:what|which) (?:should|would|could|things?)\b(?! (?:i|we|you) do\b)|"
     r"\bwhen (?:should|would|do) (?:i|we)\b|\bhow (?:do|would|will) (?:i|we) know\b|"
     r"\b(?:que|cuales?) (?:senales|sintomas|signos|cosas|seria|serian)\b|\bque (?:me )?(?:debe|deberia)\b(?! hacer\b)|"
-    r"\bcuando (?:debo|deberia|hay que|debemos|tengo que)\b")
+    r"\bcuando (?:debo|deberia|hay que|debemos|tengo que)\b|"
+    # round 38: the number asked for ("what temp is an emergency for a newborn? 100.4?")
+    r"\bwhat (?:temp|temperature|fever|number|reading) (?:is|counts as|would be) (?:an? )?(?:emergency|too high|dangerous|high|bad)\b|"
+    r"\b(?:que|cual) (?:temperatura|fiebre) (?:es|se considera) (?:una )?(?:emergencia|peligrosa|alta|mucha)\b")
 
 # round 28 (model near-misses): what the statistical model alone may not flag (triage.py,
 # `_statistical_flag`). The retrained model reads words the lexicon does not; two families of
