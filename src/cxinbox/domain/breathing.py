@@ -310,12 +310,28 @@ def _sentence(folded: str, start: int, end: int) -> tuple[int, int]:
     return redflag.sentence_start(folded, start), redflag.sentence_end(folded, end)
 
 
+_SOMEONE_ELSE: Final = compiled(
+    r"\b(?:his|her|their|he|she|hes|shes|he'?s|she'?s|they|wife|husband|son|daughter|mom|mum|mother|dad|"
+    r"father|grandma|grandpa|baby|esposa|esposo|hijo|hija|mama|papa|abuela|abuelo|ella)\b")
+OWNER_REACH: Final = 25
+"""Characters before a sign read for whose breath it is."""
+
+
+def _ordinary_sentence(folded: str, begin: int, end: int, start: int, stop: int) -> bool:
+    """The sentence [begin, end) is about traffic, being late or laughing (ORDINARY_SENTENCE)
+    and the breath at [start, stop) is the writer's own: someone else's breath ("running
+    late, my wife can't catch her breath") is not explained by the writer's errand."""
+    if _compiled().ordinary_sentence.search(folded, begin, end) is None:
+        return False
+    return _SOMEONE_ELSE.search(folded, max(begin, start - OWNER_REACH), min(end, stop)) is None
+
+
 def _current(read: str, folded: str, sign: Sign) -> bool:
     """The sign reads current by the ConText checks. A negation that is the symptom itself
     ("no le entra el aire") stays current; a sign the checks date to the past counts when
     the message says it is happening now and nobody is well again."""
     begin, end = _sentence(folded, sign.start, sign.end)
-    if sign.concept not in STRONG and _compiled().ordinary_sentence.search(folded, begin, end):
+    if sign.concept not in STRONG and _ordinary_sentence(folded, begin, end, sign.start, sign.end):
         return False
     status, modifier = redflag.context_modifier(read, CATEGORY, sign.start, sign.end)
     if status == "current":
@@ -401,7 +417,7 @@ def _ordinary_hit(read: str, folded: str, where: list[int] | None,
             start = f.start if where is None else next(
                 (i for i, o in enumerate(where) if o >= f.start), len(folded))
             begin, end = _sentence(folded, start, start)
-            if c.ordinary_sentence.search(folded, begin, end) is None:
+            if not _ordinary_sentence(folded, begin, end, start, start + len(f.matched)):
                 return False
     concepts = {s.concept for s in current_signs(read)}
     return len(concepts - WEAK) < 2 and not concepts & STRONG

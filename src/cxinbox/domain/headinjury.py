@@ -81,7 +81,8 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
         (r"\b(?:closed|shut|slammed) (?:the |a )?(?:car |cabinet |trunk |garage )?(?:door|lid|trunk|hatch) "
          r"(?:right )?on (?:his|her|my|their) (?:head|forehead)\b"),
         r"\b(?:no|without (?:a|his|her|my)?|wasn'?t wearing (?:a|his|her)?|didn'?t have (?:a|his|her)?) ?helmet\b",
-        # Spanish: se dio / se pegó / se golpeó en la cabeza; un trancazo, un cabezazo
+        # Spanish: se dio / se pegó / se golpeó en la cabeza; un trancazo, un cabezazo (a
+        # cocotazo or a coscorrón in the Caribbean)
         (rf"\b(?:se|me|te|nos|le) (?:dio|di|dieron|ha dado|he dado|pego|pegue|ha pegado|he pegado|golpeo|golpee|"
          rf"ha golpeado|he golpeado|lastimo|lastime|abrio|abri|partio|parti|rompio|rompi|raspo|descalabro|"
          rf"descalabre|pegaron|golpearon) (?:\w+ ){{0,5}}?(?:en |con |contra )?(?:la|el|su|mi|tu) {_CABEZA}\b"
@@ -90,7 +91,7 @@ CONCEPTS: Final[dict[str, tuple[str, ...]]] = {
          rf"catorrazo|totazo|coscorron|chichon|chipote|cototo|pelotazo|balonazo|"
          rf"codazo|rodillazo|punetazo|patada|botellazo|ladrillazo) (?:\w+ ){{0,3}}?(?:en|a|de) (?:la|el|su|mi) {_CABEZA}\b"),
         (r"\b(?:un|el|tremendo|buen|fuerte|feo) (?:trancazo|madrazo|chingadazo|putazo|porrazo|fregadazo|guamazo|"
-         r"catorrazo|totazo|cabezazo|golpazo|costalazo|chipote|chichon|cototo)\b"
+         r"catorrazo|totazo|cabezazo|golpazo|costalazo|chipote|chichon|cototo|cocotazo|coscorron)\b"
          r"(?! (?:en|con|de) (?:la|el|su|mi) (?:rodilla|pierna|brazo|mano|pie|espalda|codo|dedo|cadera|hombro|tobillo|muneca|costilla\w*|nalga\w*|pompi\w*|cola|coxis))"),
         rf"\b(?:le|me|te) (?:cayo|cayeron|pego|pegaron|dio|dieron) (?:\w+ ){{0,4}}?(?:en|a) (?:la|el|su|mi) {_CABEZA}\b",
         rf"\b(?:cayo|cai|se fue|se cayo) de (?:cabeza|frente|nuca)\b|\bcabezazo\b|\b(?:la|su|mi) {_CABEZA} (?:pego|golpeo|dio|reboto)\b",
@@ -366,7 +367,7 @@ def _who_now(read: str, folded: str) -> bool:
 
 PAST: Final = compiled(
     r"\b(?:in (?:january|february|march|april|may|june|july|august|september|october|november|december|(?:19|20)\d\d)|"
-    r"last year|years ago|(?:at|when (?:he|she|i) was) \d{1,2}\b|el ano pasado|hace (?:\d+|unos|varios|dos|tres) anos|"
+    r"last year|years ago|(?:at|when (?:he|she|i) was) \d{1,2}\b(?![:.]\d| ?(?:am|pm|a\.m|p\.m|o'?clock|hrs?|h)\b)|el ano pasado|hace (?:\d+|unos|varios|dos|tres) anos|"
     r"a los \d{1,2}\b|en (?:enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre))")
 """A blow dated in the past (months or years)."""
 NOW: Final = compiled(r"\b(?:today|tonight|this morning|this afternoon|just now|right now|an hour ago|yesterday|"

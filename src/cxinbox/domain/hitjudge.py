@@ -64,7 +64,7 @@ TIME_CUES: Final = tuple((name, compiled(pattern)) for name, pattern in (
                   r"\b(?:winters?|summers?|christmases|birthdays|pregnancies) ago\b|"
                   r"\bwhen (?:\w+ )?(?:was|were) (?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|a baby|a toddler|little|small|younger|in (?:college|school|high school))\b|"
                   r"\bcuando (?:\w+ )?(?:era|tenia|estaba) (?:\w+ )?(?:chiquit[oa]|pequen[oa]|bebe|nin[oa]|\d{1,2})\b|\bde (?:chiquit[oa]|pequen[oa]|bebe)\b|"
-                  r"\ba los (?:\d{1,2}|dos|tres|cuatro|cinco) (?:anos|meses)\b|\bat (?:age )?(?:\d{1,2}|two|three|four|five)(?: years old)?\b(?! (?:am|pm|o'?clock|weeks|wks))")),
+                  r"\ba los (?:\d{1,2}|dos|tres|cuatro|cinco) (?:anos|meses)\b|\bat (?:age )?(?:\d{1,2}|two|three|four|five)(?: years old)?\b(?! (?:am|pm|o'?clock|weeks|wks))(?![:.]\d|am\b|pm\b)")),
     ("days_ago", (rf"\b(?:days?|weeks?|wks?) ago\b|\bhace (?:\w+ ){{0,2}}(?:dias|semanas?)\b|\blast {_DAY}\b|"
                  rf"\b(?:el|este) {_DAY} pasado\b|\bon {_DAY}\b|\bel {_DAY}\b")),
     ("last_period", (r"\blast (?:year|month|week|summer|spring|fall|winter|time|season)\b|"
@@ -206,11 +206,25 @@ def by_the_clock(folded: str, start: int, end: int) -> bool:
         is not None
 
 
+_ONSET_NOW: Final = compiled(
+    r"\b(?:(?:about|approximately|approx|around|roughly|some|nearly|almost|maybe) )?(?:\d{1,2}|ten|fifteen|twenty|thirty|"
+    r"forty|forty-five|fifty) (?:minutes|mins) ago\b|\b(?:over|in|within) the (?:last|past) (?:hour|half hour|"
+    r"\d{1,2} (?:minutes|mins))\b|\bhace (?:unos |como |aproximadamente )?(?:\d{1,2}|diez|quince|veinte|treinta|"
+    r"cuarenta|cincuenta) minutos\b|\ben la ultima (?:hora|media hora)\b")
+
+
+def onset_now(folded: str) -> bool:
+    """Whether the message dates what it tells by minutes or the last hour ("Onset:
+    approximately 40 minutes ago", "over the last hour his pulse has fallen"): a report
+    written while it happens, however calmly it is worded."""
+    return _ONSET_NOW.search(folded, 0, REACH) is not None
+
+
 def guarded(folded: str, hit: redflag.Finding) -> bool:
     """Whether a current hit is one the judge may never veto (see `HitJudge.vetoes`)."""
     return hit.category in NEVER_VETOED or redflag.grave_sign_after(folded, hit.end) \
         or back_now_after(folded, hit.start, hit.end) or redflag.comes_back(folded, hit.start) \
-        or by_the_clock(folded, hit.start, hit.end)
+        or by_the_clock(folded, hit.start, hit.end) or onset_now(folded)
 
 
 Reader = Callable[[bytes], "HitJudge"]

@@ -424,7 +424,9 @@ _STRONG_NOW: Final = compiled(
     r"(?:thoughts|urges|ideas|voices|feelings|cravings) (?:are|have come|came) back|(?:los|las) (?:pensamientos|ideas|ganas|voces) (?:volvieron|regresaron))\b")
 """Currency that outweighs "they saw me in the ER" (unlike "last night", which dates it); thoughts
 that are back after a stay ("discharged last week ... tonight the thoughts are back")."""
-_NOW: Final = compiled(r"\b(?:now|ahora|ahorita)\b")
+_NOW: Final = compiled(r"\b(?:now|ahora|ahorita|tonight|esta noche)\b")
+"""A word that dates what follows it now, over a date before it ("the thoughts we talked about
+last spring are very loud tonight")."""
 _DANGER_NOW: Final = compiled(
     r"\b(?:floppy|limp|lethargic|listless|unresponsive|(?:not|isn'?t|won'?t|can'?t|cannot|hard to)"
     r" (?:be )?(?:wak(?:e|ing)|feed(?:ing)?|nurs(?:e|ing)|eat(?:ing)?|drink(?:ing)?)|turning blue|"

@@ -1406,6 +1406,51 @@ TARGETS: Final[tuple[tuple[str, str], ...]] = (
     # last 36 hours", "perdí la cuenta de los paracetamoles")
     ("overdose_poisoning", (r"\b(?:1[2-9]|[2-9]\d|a dozen|dozens of|fifteen|sixteen|seventeen|eighteen|twenty) (?:or (?:so|more|\d{2}) )?(?:tablets?|pills?|caplets?|extra strengths?|pastillas|tabletas)(?: of)? (?:tylenol|acetaminophen|paracetamol|panadol|excedrin|acetaminofen)\b|"
                             r"\b(?:tylenol|acetaminophen|paracetamol|panadol|acetaminofen)\b[^.!?\n]{0,80}?\b(?:lost count|perdi la cuenta)\b|\b(?:lost count|perdi la cuenta) (?:of )?(?:de )?(?:\w+ ){0,2}(?:tylenol|acetaminophen|paracetamol|panadol|acetaminofen)\b")),
+    # round 38: a child who found a medicine or an edible and ate some ("found a bag of
+    # cannabis gummies in the kitchen and ate several", "encontró las gomitas y se comió varias")
+    ("overdose_poisoning", (r"\bfound (?:\w+ ){0,4}(?:gummies|edibles?|pills?|tablets?|meds|medicines?|vitamins|capsules|brownies|candies)\b[^.!?\n]{0,50}?\b(?:and|then) (?:ate|swallowed|chewed) (?:several|some|a few|a bunch|a handful|many|most|all|half|them|two|three|four|five|\d+|maybe|like|about)\b|"
+                            r"\b(?:encontro|hallo|agarro) (?:\w+ ){0,4}(?:gomitas|pastillas|tabletas|medicinas?|vitaminas|capsulas|brownies)\b[^.!?\n]{0,50}?\by se (?:comio|trago) (?:varias|algunas|unas|muchas|todas|la mitad|un punado|dos|tres|cuatro|\d+|como)\b")),
+    # round 38: a sleeping pill or a sedative taken again on top of the dose ("took his
+    # zolpidem at the start, then took two more", "se tomó otras dos pastillas para dormir")
+    ("overdose_poisoning", (r"\b(?:zolpidem|ambien|sleeping (?:pills?|tablets?)|sleepers|xanax|valium|ativan|klonopin|benzos?|alprazolam|lorazepam|diazepam|clonazepam|temazepam|zopiclone|oxy\w*|percocet|vicodin|norco|tramadol)\b"
+                            r"[^.!?\n]{0,80}?\b(?:took|taken|had|popped|swallowed) (?:another (?:two|three|couple|few|\d)|(?:two|three|four|five|a few|several|a couple|\d) more)\b|"
+                            r"\b(?:se tomo|me tome|se trago) (?:otras (?:dos|tres|cuatro|\d)|(?:dos|tres|cuatro|\d) mas)\b[^.!?\n]{0,40}?\b(?:pastillas para dormir|zolpidem|clonazepam|alprazolam|rivotril|tramadol|calmantes)\b")),
+    # round 38: a dose taken from someone else's medicines ("took his evening dose from my
+    # dosette box instead of his own", "se tomó las pastillas de su esposa en vez de las suyas")
+    ("overdose_poisoning", (r"\b(?:took|taken|had|swallowed|gave (?:him|her))\b[^.!?\n]{0,30}?\b(?:dose|doses|pills?|tablets?|meds|medications?|medicines?)\b[^.!?\n]{0,40}?\binstead of (?:his|her|their|my) own\b|"
+                            r"\b(?:se tomo|tomo|me tome|le di)\b[^.!?\n]{0,30}?\b(?:pastillas|medicinas?|dosis|tabletas)\b[^.!?\n]{0,40}?\b(?:en vez|en lugar) de (?:las|los|la|el) (?:suy[oa]s?|mi[oa]s?)\b")),
+    # round 38: breath told in Caribbean Spanish ("estoy q no respiro": "I can barely breathe");
+    # swamped by work or errands it is an idiom ("estoy que no respiro del trabajo")
+    ("breathing", (r"\b(?:estoy|esta|estaba) (?:que|q|k) no (?:respiro|respira|puedo respirar|puede respirar)\b"
+                   r"(?![^.,;!?\n]{0,30}\b(?:trabajo|chamba|tareas|examenes|pendientes|deudas|estres|cuentas|mandados)\b)")),
+    # round 38: "die" autocorrected to "dye" and put right ("i want to dye / die*")
+    ("suicide_self_harm", r"\b(?:want|wanna|going|gonna|ready|about|wish i could|just want) (?:to )?dye\b(?=\W{0,4}(?:\*\s?die\b|die\s?\*|i mean(?:t)? die\b|meant die\b))"),
+    # round 38: a period at a pad an hour, said without a verb ("my period is like a pad an
+    # hour since yesterday", "la regla me está como una toalla por hora")
+    ("severe_bleeding", (r"\b(?:period|bleeding|regla|menstruacion|sangrado)\b[^.!?\n]{0,25}?\b(?:like |about |around |almost |como |casi )?(?:a|one|una) (?:pad|tampon|toalla|compresa) "
+                         r"(?:an|a|per|every|each|por|cada|la) (?:hour|hr|hora)\b(?! ago)")),
+    # round 38: a large amount of blood passed, told in plain words ("passed a large amount of
+    # dark red blood with my stool", "eché una gran cantidad de sangre")
+    ("severe_bleeding", (r"\b(?:passed|passing|lost|losing|vomited|threw up|coughed up) (?:a )?(?:large|big|huge|massive|significant) (?:amount|amounts|volume|quantity) of (?:\w+ ){0,2}blood\b|"
+                         r"\b(?:eche|echo|bote|boto|perdi|perdio|vomite|vomito|expulse|expulso) (?:una )?(?:gran|enorme) cantidad de sangre\b")),
+    # round 38: a nosebleed counted by the clock ("a nosebleed for forty-five minutes now", "le
+    # sangra la nariz desde hace 40 minutos")
+    ("severe_bleeding", (r"\b(?:nosebleed|nose ?bleed|bloody nose|epistaxis)\b (?:for|of) (?:(?:over|more than|about|nearly|almost|around) )?"
+                         r"(?:(?:twenty|thirty|forty|fifty|sixty)(?:[- ]\w+)?|[2-9]\d|1\d\d) (?:minutes|mins)\b|"
+                         r"\b(?:sangrado (?:de|por) la nariz|(?:le|me) sangra la nariz)\b (?:desde hace|hace) (?:(?:mas de|casi|como) )?(?:veinte|treinta|cuarenta|\d\d) minutos\b")),
+    # round 38: chest pain in clinical words ("retrosternal heaviness", "a substernal pressure
+    # sensation", "opresión retroesternal")
+    ("chest_pain", (r"\b(?:retrosternal|retro-sternal|substernal|sub-sternal|precordial)\b (?:\w+ ){0,2}(?:heaviness|pressure|tightness|pain|discomfort|ache|squeezing|sensation|burning)\b|"
+                    r"\b(?:dolor|opresion|presion|peso|molestia|ardor) (?:\w+ ){0,1}(?:retroesternal|precordial|subesternal)\b")),
+    # round 38: words come out mixed or make no sense ("started saying sentences that make no
+    # sense, words mixed up", "empezó a decir frases sin sentido, palabras mezcladas")
+    ("stroke", (r"\b(?:palabras|frases) (?:mezcladas|revueltas|cruzadas|enredadas|trabadas)\b|"
+                r"\b(?:decir|dice|diciendo|habla|hablando|hablaba|dijo|dice) (?:cosas|frases|palabras) sin sentido\b|"
+                r"\b(?:mixed[- ]up|jumbled|scrambled|garbled) words\b|\bwords (?:all )?(?:mixed|jumbled|scrambled) up\b")),
+    # round 38: half the face gone dead ("half my face feels dead", "la mitad de la cara la
+    # siento muerta")
+    ("stroke", (r"\b(?:half|one side|the (?:left|right) side|left side|right side) (?:of )?(?:my|his|her|their|the) face\b (?:\w+ ){0,1}(?:feels?|felt|is|went|has gone|gone) (?:\w+ )?(?:dead|heavy|asleep|frozen)\b|"
+                r"\b(?:la mitad|un lado|el lado (?:izquierdo|derecho)) de (?:la|mi|su) cara\b (?:\w+ ){0,3}(?:muerta|dormida|entumida|adormecida|paralizada)\b")),
 )
 
 _AGE: Final = (r"(?:\d{1,2}|one|two|three|four|five|six|seven|eight|nine|ten|eleven|un|una|"
@@ -2249,7 +2294,7 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\bover ?dos\w* on (?:\w+ ){0,2}(?:cookies|candy|sugar|chocolate|sweets|cake|pie|pizza|turkey|"
      r"food|carbs|caffeine|coffee|netflix|tv|shows?|christmas|holidays?|halloween|sun|love|work|"
      r"studying|homework|cheese|tacos|tamales|leftovers|pumpkin \w+|gingerbread|junk food|memes)\b|"
-     r"\bsobredosis de (?:azucar|dulces?|chocolate|cafe|trabajo|series|netflix|tele|comida|pan|tamales|galletas)\b"),
+     r"\bsobredosis de (?:azucar|dulces?|chocolate|cafe|trabajo|series|netflix|tele|comida|pan|tamales|galletas|novelas|telenovelas|doramas|k-?dramas|peliculas|videojuegos|juegos|tiktok|memes|compras|redes)\b"),
     (r"\b(?:drown\w*|ahog\w+) (?:en|in) (?:\w+ ){0,1}(?:papeles|papeleo|tramites|trabajo|deudas|cuentas|facturas|"
      r"pendientes|formularios|correos|problemas|paperwork|bills|debt|work|emails|forms|homework|laundry)\b"),
     (r"\b(?:programa|prevencion|kit|curso|taller|capacitacion|entrenamiento|clase) (?:\w+ ){0,2}(?:sobredosis|naloxona)\b|"
@@ -2497,6 +2542,36 @@ PSEUDO: Final[tuple[str, ...]] = (
     # a chest said not to hurt ("my chest doesn't hurt, it's my breathing", "el pecho no me
     # duele")
     r"\b(?:my |his |her |the )?chest (?:doesn'?t|does not|didn'?t|isn'?t|is not) (?:hurt|hurting|sore|painful|tight)\b|\b(?:el )?pecho no (?:me |le )?duele\b|\bno (?:me |le )?duele el pecho\b",
+    # round 38: a rescue inhaler's puffs counted ("taken about 10 puffs through the spacer"):
+    # the breath the message is about, not a poisoning
+    (r"\b(?:took|taken|had|used|done|gave|given|di|le di|me di|me eche|me puse)\b (?:(?:about|around|like|maybe|almost|over|nearly|at least|probably|como|unos|unas|casi|mas de) )?"
+     r"(?:\d+|ten|twelve|fifteen|twenty|diez|doce|quince|veinte) (?:puffs|inhalations|pumps|sprays|disparos|inhalaciones|puffs del inhalador)\b"),
+    # round 38: a test for a condition (a pre-eclampsia blood or urine test, its results)
+    (r"\b(?:pre-?eclampsia|preeclampsia) (?:bloods|labs?|panel|screen\w*|tests?|results?|workup|work-up)\b|"
+     r"\b(?:bloods|labs?|tests?|results?|resultados?|orina|pruebas?|examen(?:es)?|analisis|estudios?)\b (?:(?:de|for|para|de la|del) )?(?:\w+ ){0,3}?(?:pre-?eclampsia|preeclampsia)\b|"
+     r"\b(?:pre-?eclampsia|preeclampsia) (?:que|q) me (?:mando|mandaron|pidio|pidieron|ordeno|ordenaron) (?:a )?(?:hacer|sacar)\b"),
+    # round 38: a vaccine's or a rule's fever ("la vacuna de la fiebre amarilla", the daycare's
+    # "Infant Fever and Illness Policy", a "dosing chart by fever and weight", a "temperature
+    # threshold")
+    (r"\b(?:yellow fever|fiebre amarilla)\b|\b(?:fever|fiebre)\b (?:\w+ ){0,2}(?:policy|policies|rules?|chart|threshold|politica|reglamento|tabla)\b|"
+     r"\b(?:dosing|dose|dosage) (?:chart|table|guide) (?:by|for) (?:fever|temperature)\b|\btemperature threshold\b"),
+    # round 38: a test's reason or a referral's aim ("motivo de estudio: dolor torácico atípico,
+    # descartar angina", "reason for study: chest pain, rule out ischaemia")
+    (r"\b(?:motivo (?:de|del) (?:estudio|examen|consulta|referencia|la prueba)|reason for (?:the )?(?:study|test|exam|referral)|indication)\W{1,3}"
+     r"(?:dolor (?:toracico|de pecho|en el pecho)|chest pain)\b|\b(?:descartar|rule out|r/o|to exclude) (?:\w+ ){0,1}(?:angina|infarto|isquemia|ischaemia|ischemia)\b"),
+    # round 38: a trainer's title in a signature ("CPR & Heart Attack Response Trainer")
+    r"\b(?:heart attack|stroke|cardiac arrest|infarto) (?:response|awareness|prevention) (?:trainer|instructor|training|course|class|team)\b",
+    # round 38: a questionnaire's item quoted and answered no ("question 9 (thoughts that you
+    # would be better off dead ...) I answered 'not at all'", the PHQ-9)
+    (r"\b(?:phq-?9|question|item|pregunta) (?:#|no\.? ?|number |numero )?9\b[^.!?\n]{0,20}?(?:thoughts that you would be better off dead|pensamientos de que (?:estaria|estarias) mejor muert[oa])"
+     r"[^.!?\n]{0,120}?\b(?:not at all|para nada|nunca|ningun dia)\b"),
+    # round 38: pills too big to swallow ("trouble swallowing big pills", "le cuesta tragar las
+    # pastillas")
+    (r"\b(?:trouble|difficulty|a hard time|problems?|dificultad|problemas?|le cuesta|me cuesta) (?:\w+ ){0,1}(?:swallowing|to swallow|tragar|para tragar) (?:\w+ ){0,2}(?:pills?|tablets?|capsules?|pastillas|tabletas|capsulas)\b"),
+    # round 38: a throat that "closes up" over a phone tree, every time ("my throat closes up
+    # every time I have to call", "se me cierra la garganta cada vez que tengo que llamar")
+    (r"\b(?:throat|garganta)\b (?:\w+ ){0,2}(?:closes|closing|tightens)(?: up)? (?:every time|whenever) (?:i )?(?:have to |need to )?(?:call|phone|talk to|deal with|think about|wait)\b|"
+     r"\b(?:se me cierra|se cierra) la garganta (?:cada vez|siempre) que (?:tengo que )?(?:llamar|llamo|hablar|hablo|pienso)\b"),
 )
 
 # -- ConText modifiers ---------------------------------------------------------------------
@@ -2801,6 +2876,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
       r"\b(?:in|during|back in) the (?:summer|winter|spring|fall|autumn) of (?:19|20)\d\d\b|\ben el (?:verano|invierno|otono) (?:de|del) (?:19|20)\d\d\b|"
       r"\bwhen (?:my|his|her|our) (?:mom|mother|dad|father|parents|grandma|grandpa|aunt|uncle) (?:was|were) (?:a kid|a child|little|young|a teen\w*|a baby|\d+)\b|"
       r"\bcuando (?:mi|su) (?:mama|madre|papa|padre|abuela|abuelo|tia|tio) (?:era|estaba) (?:nin[oa]|chic[oa]|joven|pequen[oa])\b|"
+      r"\bwhen (?:we|they) were (?:kids|children|little|small|young|teens|teenagers|in (?:grade|elementary|primary) school)\b|\bcuando (?:eramos|eran) (?:ninos|nin[oa]s|chic[oa]s|chiquit[oa]s|pequen[oa]s)\b|"
       r"\b(?:murio|fallecio|se murio|died|passed away) (?:de|of|from)\b|"
       r"\b(?:tuvo|tuve|had|was|fue|estuvo)\b[^.!?\n]{0,30}\b(?:en|in|back in) (?:january|february|march|april|june|july|august|september|october|november|"
       r"enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre)\b")),
@@ -2830,7 +2906,7 @@ MODIFIERS: Final[tuple[tuple[str, str, str], ...]] = (
      (r"\b(?:last|previous|prior|other|first|earlier) (?:pregnancy|pregnancies|baby|birth)\b|"
      r"\b(?:embarazo (?:anterior|pasado)|ultimo embarazo|otro embarazo|primer embarazo)\b")),
     ("historical", "forward",
-     (r"\b(?:history of|hx of|h/o|past(?! (?:\w+ ){0,2}(?:hours?|hrs?|minutes?|mins?|days?|nights?|while|weeks?)\b)|previous|prior|after (?:my|his|her)|since (?:my|his|"
+     (r"\b(?:history of|hx of|h/o|past(?! (?:\w+ ){0,2}(?:hours?|hrs?|minutes?|mins?|days?|nights?|while|weeks?)\b)|previous|prior|(?<!look )(?<!looks )(?<!looking )(?<!looked )(?<!care )after (?:my|his|her)|since (?:my|his|"
      r"her)|following (?:my|his|her)|post(?!-? ?(?:shift|work|call|nights?|run|workout|game|practice|lunch|dinner|meal)\b)|recovered from|recovering from|survived|survivor of|"
      r"antecedentes? de|historial de|despues de (?:mi|su)|desde (?:mi|su)|"
      r"se recupero del?|me recupere del?|recuperandos?e? del?)\b")),
@@ -3376,7 +3452,10 @@ SIGN_QUESTION: Final = (
     r"\b(?:what|which) (?:should|would|could|things?)\b(?! (?:i|we|you) do\b)|"
     r"\bwhen (?:should|would|do) (?:i|we)\b|\bhow (?:do|would|will) (?:i|we) know\b|"
     r"\b(?:que|cuales?) (?:senales|sintomas|signos|cosas|seria|serian)\b|\bque (?:me )?(?:debe|deberia)\b(?! hacer\b)|"
-    r"\bcuando (?:debo|deberia|hay que|debemos|tengo que)\b")
+    r"\bcuando (?:debo|deberia|hay que|debemos|tengo que)\b|"
+    # round 38: the number asked for ("what temp is an emergency for a newborn? 100.4?")
+    r"\bwhat (?:temp|temperature|fever|number|reading) (?:is|counts as|would be) (?:an? )?(?:emergency|too high|dangerous|high|bad)\b|"
+    r"\b(?:que|cual) (?:temperatura|fiebre) (?:es|se considera) (?:una )?(?:emergencia|peligrosa|alta|mucha)\b")
 
 # round 28 (model near-misses): what the statistical model alone may not flag (triage.py,
 # `_statistical_flag`). The retrained model reads words the lexicon does not; two families of
@@ -3683,10 +3762,10 @@ TERMINATORS: Final = (r"\b(?:but|however|although|though|except|yet|whereas|pero
                       r"sin embargo|excepto|salvo|mas bien)\b|"
                       # round 27 (blind23): the other child well after "and" ("has fever 39.5 and
                       # the other one is fine", "y el otro está bien")
-                      r"\b(?:and|y) (?=(?:the other (?:one|twin|baby|kid)|(?:his|her) twin|el otro|la otra|(?:su|el|la) gemel[oa]) (?:is|esta) (?:fine|ok|okay|good|bien)\b)|"
+                      r"\b(?:and|y) (?=(?:(?:the )?other (?:one|twin|baby|kid)|(?:his|her) twin|el otro|la otra|(?:su|el|la) gemel[oa]) (?:is|esta) (?:fine|ok|okay|good|bien)\b)|"
                       # nineteenth pass: another child well after a comma ("Rosie 101.2 since 5,
                       # Jade is fine", "el otro está bien"): the ending is not the first child's
-                      r"(?<=[,;] )(?:the other (?:one|twin|baby|kid)|(?:his|her) (?:twin|brother|sister)|el otro|la otra|(?:su|el|la) (?:gemel[oa]|herman[oa]|hermanit[oa])|"
+                      r"(?<=[,;] )(?:(?:the )?other (?:one|twin|baby|kid)|(?:his|her) (?:twin|brother|sister)|el otro|la otra|(?:su|el|la) (?:gemel[oa]|herman[oa]|hermanit[oa])|"
                       r"(?!(?:he|she|it|baby|bebe|i|we|they|everything|all|otherwise|but|and|now|today|temp|temperature|fever|breathing|bleeding|pain|that|this|mine|mom|dad)\b)[a-z]{3,})(?= (?:is|esta) (?:fine|ok|okay|good|bien)\b)")
 
 # Newsletters, marketing and public-health mailings: a message that reads like one is not a
@@ -3701,9 +3780,9 @@ STRONG_BULK_CUES: Final = (
     r"\bthis (?:email|message) was sent to\b", r"\ball rights reserved\b",
     r"\bpara no recibir mas\b", r"\bto stop receiving\b",
     r"\b(?:de(?:se|nse)|date|darte|darse|dar(?:se)?) de baja\b", r"\bno desea recibir\b",
-    r"\b(?:resp|responda|responde|responder|envie|envia|txt|text|reply) (?:baja|alto)\b|\bbaja (?:p/|para) (?:salir|cancelar)\b",
+    r"\b(?:resp|responda|responde|responder|envie|envia|txt|text|reply) (?:baja|alto)\b|\bbaja (?:p/|pa|para) ?(?:salir|cancelar)\b",
     # eighth pass: an opt-out keyword in a text ("Resp STOP para no recibir", "txt STOP to end")
-    r"\b(?:resp|responda|responde|responder|envie|envia|txt|text|reply|msg) stop (?:para|to|p/)\b|\bstop (?:para|p/) (?:no recibir|salir|cancelar)\b",
+    r"\b(?:resp|responda|responde|responder|envie|envia|txt|text|reply|msg) stop (?:para|pa|to|p/)\b|\bstop (?:para|pa|p/) ?(?:no recibir|salir|cancelar)\b",
     # round 35: "Responda NO para no recibir mensajes", "STOP to end", "reply NO to opt out"
     (r"\b(?:resp|responda|responde|responder|envie|envia|conteste|txt|text|reply) no (?:para|p/) (?:no recibir|dejar de recibir|salir|cancelar)\b|"
      r"\b(?:reply |text |txt )?(?:stop|no) to (?:end|opt ?out|unsubscribe|cancel|quit)\b(?= *(?:$|[.!\n]))"),
