@@ -74,7 +74,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if sys.argv[1:2] not in (["--child"], ["--index-child"]):  # children run PYTHONPATH's (--src)
+# The children run the tree PYTHONPATH names (--src).
+if sys.argv[1:2] not in (["--child"], ["--index-child"], ["--vector-child"]):
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -629,8 +630,9 @@ def child(config_path: Path) -> None:
     finally:
         engine.close()
         store.close()
-    print(f"overlap: search vectors left after the sync {left} of {stored} (the pass"
-          f" beside it made {stored - left}; the engine's close took {closed:.2f}s)",
+    print(f"overlap: search vectors left after the sync {left} of {stored} (the others"
+          f" made by the pass beside it, or with their rows; the engine's close took"
+          f" {closed:.2f}s)",
           file=sys.stderr)
     print(f"overlap: of the sync's {wall:.1f}s the writer stored batches"
           f" {spent['writing']:.1f}s, the fetching thread waited to hand one over"
@@ -671,13 +673,11 @@ def vector_child(url: str) -> None:
     """How many stored messages' vectors the parse workers of the tree on the path make,
     and the CPU it takes them a message (each message's three columns as stored, the
     map asked of the server as a sync asks it)."""
-    try:
-        from cxinbox.domain.searchvector import WordMap  # noqa: F401
-    except ImportError:
-        print("vectors: this tree leaves every vector to the server", file=sys.stderr)
-        return
     from cxinbox.store.pg.store import PgStore
 
+    if not hasattr(PgStore, "search_vectors"):  # `--src` of a tree before them
+        print("vectors: this tree leaves every vector to the server", file=sys.stderr)
+        return
     store = PgStore(url)
     try:
         words = store.search_vectors()
