@@ -12,8 +12,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import pickle
 import string
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,7 +27,7 @@ from tests.support.pgcluster import PgCluster
 
 from cxinbox.domain.models import Address, ParsedMessage
 from cxinbox.domain.searchvector import WordMap, candidates
-from cxinbox.service.parsepool import search_vectors
+from cxinbox.service.parsepool import parse_and_assess, search_vectors
 from cxinbox.store import ingest
 from cxinbox.store.pg.conn import PgConnection
 from cxinbox.store.pg.store import PgStore
@@ -125,6 +127,24 @@ def test_the_edges_agree(server: tuple[psycopg.Connection[Any], WordMap], subjec
     theirs, same = _theirs(conn, subject, sender, body, mine)
     assert mine == theirs
     assert same
+
+
+def test_a_pool_worker_makes_the_vector_from_the_map_it_is_sent(
+        server: tuple[psycopg.Connection[Any], WordMap]) -> None:
+    """The map goes to the parse pool's worker as its spec (pickled with each task)."""
+    conn, words = server
+    raw = ("From: José Pérez <p1@p.example>\r\nTo: desk@clinic.example\r\n"
+           "Subject: Cita ½\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n"
+           "Dolor de pecho desde ayer, Dra. Núñez.\r\n").encode()
+    with ProcessPoolExecutor(max_workers=1) as pool:
+        parsed, _ready, vectors = pool.submit(parse_and_assess, [raw], frozenset(), 0, True,
+                                              None, words).result(timeout=120)
+    ((sha, p),) = parsed
+    assert pickle.loads(pickle.dumps(words)) == words
+    made = vectors[sha]
+    assert p.from_addr is not None
+    assert made == _theirs(conn, p.subject, f"{p.from_addr.name} {p.from_addr.email}",
+                           p.body_text, made)[0]
 
 
 def test_the_servers_own_check_passes(
