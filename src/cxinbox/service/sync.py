@@ -1063,9 +1063,9 @@ class _Indexer:
     SQLite: during bulk fetches. It tokenises without holding the GIL, so this overlaps
     with parsing IMAP replies on the main thread; `finish()` drains and stops it, so the
     sync ends indexed. PostgreSQL (`Store.indexes_text_after_sync`): a bulk sync stores
-    its messages without their vectors (the server's work on the sync's own backend,
-    half of it) and a pass on a connection of its own makes them (store/fts.py
-    `index_pending`). The pass starts with the sync: woken after each committed batch,
+    with its messages the vectors its parse workers made (`Store.search_vectors`), the
+    others without theirs (the server's work on the sync's own backend), and a pass on a
+    connection of its own makes those (store/fts.py `index_pending`). The pass starts with the sync: woken after each committed batch,
     it makes what is marked in small transactions on another backend, which runs on the
     core the sync and its backend leave idle while they take turns; `finish()` has it
     look again once the sync's writes are done and returns, and it ends when nothing is

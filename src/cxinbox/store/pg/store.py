@@ -699,7 +699,8 @@ class PgStore:
 
     def indexes_text_after_sync(self) -> bool:
         """Yes: a message's search vector and its GIN entries were half the server's
-        work of a first sync; its batches store the rows without them (store/fts.py)."""
+        work of a first sync; its batches store the rows without the vectors the parse
+        workers could not make (`search_vectors`), for the pass (store/fts.py)."""
         return True
 
     def search_vectors(self) -> WordMap | None:
