@@ -76,6 +76,23 @@ def server(pg_cluster: PgCluster) -> Iterator[tuple[psycopg.Connection[Any], Wor
     pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+@pytest.fixture(scope="module")
+def turkish(pg_cluster: PgCluster) -> Iterator[tuple[psycopg.Connection[Any], WordMap]]:
+    """A database whose lower() is ICU's Turkish: "I" is "ı", not ASCII."""
+    if not pg_cluster.psql("SELECT count(*) FROM pg_collation WHERE collprovider = 'i'"
+                           ).strip().strip("0"):
+        pytest.skip("this PostgreSQL was built without ICU")
+    name = f"searchvector_tr_{os.getpid()}"
+    pg_cluster.psql(f'CREATE DATABASE "{name}" TEMPLATE template0 ENCODING \'UTF8\''
+                    " LOCALE_PROVIDER icu ICU_LOCALE 'tr-TR' LOCALE 'C.UTF-8'")
+    PgStore(pg_cluster.url(name), max_size=1).close()  # migrated
+    with psycopg.connect(pg_cluster.dsn(name), autocommit=True) as conn:
+        words = word_map(PgConnection(conn))
+        assert words is not None
+        yield conn, words
+    pg_cluster.psql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
 def _theirs(conn: psycopg.Connection[Any], subject: str, sender: str, body: str,
             mine: str | None) -> tuple[str, bool | None]:
     row = conn.execute("SELECT cxinbox_message_search(%s, %s, %s)::text,"
@@ -145,6 +162,33 @@ def test_a_pool_worker_makes_the_vector_from_the_map_it_is_sent(
     assert p.from_addr is not None
     assert made == _theirs(conn, p.subject, f"{p.from_addr.name} {p.from_addr.email}",
                            p.body_text, made)[0]
+
+
+def test_a_turkish_lower_leaves_the_dotless_i_to_the_server(
+        turkish: tuple[psycopg.Connection[Any], WordMap]) -> None:
+    conn, words = turkish
+    assert words.vector("Istanbul", "", "") is None  # "ıstanbul"
+    assert words.vector("", "", "İzmir") is None  # unaccent's "I", then "ı"
+    mine = words.vector("izmir", "Kayseri", "ankara 1e5x")
+    assert mine is not None
+    assert mine == _theirs(conn, "izmir", "Kayseri", "ankara 1e5x", mine)[0]
+
+
+@settings(max_examples=150, deadline=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.large_base_example])
+@given(subject=_any_text, sender=st.one_of(_text, _plain), body=_any_text)
+def test_a_vector_made_here_is_a_turkish_servers(
+        turkish: tuple[psycopg.Connection[Any], WordMap], subject: str, sender: str,
+        body: str) -> None:
+    conn, words = turkish
+    mine = words.vector(subject, sender, body)
+    if any(c in "Iİ" for c in subject + sender + body[:500_000]):
+        assert mine is None
+    if mine is not None:
+        theirs, same = _theirs(conn, subject, sender, body, mine)
+        assert mine == theirs
+        assert same
 
 
 def test_the_servers_own_check_passes(
