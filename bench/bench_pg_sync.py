@@ -74,7 +74,8 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-if sys.argv[1:2] not in (["--child"], ["--index-child"]):  # children run PYTHONPATH's (--src)
+# The children run the tree PYTHONPATH names (--src).
+if sys.argv[1:2] not in (["--child"], ["--index-child"], ["--vector-child"]):
     sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT / "bench"))
@@ -404,7 +405,7 @@ def run_child(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"cxinbox sync failed: {err.strip()}")
     for line in err.splitlines():
-        if line.startswith("overlap:"):
+        if line.startswith(("overlap:", "vectors:")):
             print(f"  {line}", flush=True)
     return elapsed, usage.ru_utime + usage.ru_stime
 
@@ -536,6 +537,11 @@ def bench(n: int, workdir: Path, batch: int, with_sqlite: bool, src: Path,
             print(f"  then --after: {out['after_wall']:.2f}s wall, its backend"
                   f" {out['after_server_cpu']:.2f}s CPU (autovacuum meanwhile"
                   f" {others.get('autovacuum', 0.0):.2f}s)", flush=True)
+        # Which of the stored messages' vectors this tree's parse workers make themselves
+        # (domain/searchvector.py), and what that costs a message: the same function on
+        # the same columns, in a process of its own after the timed steps.
+        run_child([sys.executable, str(Path(__file__).resolve()), "--vector-child",
+                   cluster.url("bench")], env)
         if tables:
             table_stats(cluster, "bench")
         if statements:
@@ -624,8 +630,9 @@ def child(config_path: Path) -> None:
     finally:
         engine.close()
         store.close()
-    print(f"overlap: search vectors left after the sync {left} of {stored} (the pass"
-          f" beside it made {stored - left}; the engine's close took {closed:.2f}s)",
+    print(f"overlap: search vectors left after the sync {left} of {stored} (the others"
+          f" made by the pass beside it, or with their rows; the engine's close took"
+          f" {closed:.2f}s)",
           file=sys.stderr)
     print(f"overlap: of the sync's {wall:.1f}s the writer stored batches"
           f" {spent['writing']:.1f}s, the fetching thread waited to hand one over"
@@ -662,12 +669,49 @@ def index_child(url: str) -> None:
         store.close()
 
 
+def vector_child(url: str) -> None:
+    """How many stored messages' vectors the parse workers of the tree on the path make,
+    and the CPU it takes them a message (each message's three columns as stored, the
+    map asked of the server as a sync asks it)."""
+    from cxinbox.store.pg.store import PgStore
+
+    if not hasattr(PgStore, "search_vectors"):  # `--src` of a tree before them
+        print("vectors: this tree leaves every vector to the server", file=sys.stderr)
+        return
+    store = PgStore(url)
+    try:
+        words = store.search_vectors()
+        with store.reading() as tx:
+            rows = tx.conn.execute("SELECT subject, sender, body_text FROM messages"
+                                   ).fetchall()  # type: ignore[attr-defined]
+    finally:
+        store.close()
+    if words is None:
+        print("vectors: the server's vectors could not be matched here", file=sys.stderr)
+        return
+    made, spent = 0, []
+    for subject, sender, body in rows:
+        start = time.process_time()
+        vector = words.vector(subject, sender, body)
+        spent.append(time.process_time() - start)
+        made += vector is not None
+    spent.sort()
+    total = sum(spent)
+    print(f"vectors: made by the cxinbox server for {made} of {len(rows)} messages;"
+          f" {total:.2f}s CPU, {total / max(1, len(rows)) * 1e6:.0f} us a message"
+          f" (median {spent[len(spent) // 2] * 1e6:.0f}, 99th percentile"
+          f" {spent[len(spent) * 99 // 100] * 1e6:.0f})", file=sys.stderr)
+
+
 def main() -> None:
     if sys.argv[1:2] == ["--child"]:
         child(Path(sys.argv[2]))
         return
     if sys.argv[1:2] == ["--index-child"]:
         index_child(sys.argv[2])
+        return
+    if sys.argv[1:2] == ["--vector-child"]:
+        vector_child(sys.argv[2])
         return
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[10_000])

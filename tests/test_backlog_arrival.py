@@ -170,7 +170,7 @@ def test_the_pool_and_the_ingest_assess_the_same_messages(any_store: Any) -> Non
         state = tx.folder_state("appointments", "INBOX")
         tx.ingest_batch(state, fetched, own_addresses=OWN, watermark=len(cases), now=now)
     received = {f.sha256: f.internal_date for f in fetched if f.internal_date}
-    _parsed, ready = parse_and_assess(raws, OWN, now - 72 * 3600, False, arrivals)
+    _parsed, ready, _vectors = parse_and_assess(raws, OWN, now - 72 * 3600, False, arrivals)
 
     def findings(with_pool: bool) -> dict[str, tuple[Any, ...]]:
         class Undo(Exception):

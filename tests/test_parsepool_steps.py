@@ -104,7 +104,7 @@ def test_a_workers_assessments_load_in_the_sync_process_without_the_detectors(
     sent = _child(worker, tmp_path, raw).stdout
     sync = (
         "import pickle, sys\n"
-        "parsed, ready = pickle.loads(sys.stdin.buffer.read())\n"
+        "parsed, ready, _vectors = pickle.loads(sys.stdin.buffer.read())\n"
         "(found,) = ready.values()\n"
         "print(found.red_flag, found.intent, type(found).__module__)\n"
         "print(sorted(m for m in sys.modules if m in ('cxinbox.domain.triage',"

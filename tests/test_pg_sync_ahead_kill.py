@@ -35,8 +35,8 @@ from cxinbox.store.pg.store import INTAKE_LOCK, PgStore
 
 made = fetchahead.Ahead.__init__
 
-def init(self, fetched, feeder, own, oldest):
-    made(self, fetched, feeder, own, oldest)
+def init(self, fetched, feeder, own, oldest, *rest):
+    made(self, fetched, feeder, own, oldest, *rest)
     uids = [f.uid for f in fetched]
     print("ahead", min(uids), max(uids), len(uids), flush=True)
 

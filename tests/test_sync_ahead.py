@@ -107,7 +107,7 @@ def test_the_feeder_waits_for_the_first_batch_and_for_fewer_batches_in_flight() 
         started[k].set()
         assert holds[k].wait(30)
         ran.append(f"batch{k}")
-        return [], {}
+        return [], {}, {}
 
     with ThreadPoolExecutor(max_workers=3) as pool:
         feeder = IdleFeeder(lambda: pool)
@@ -164,7 +164,7 @@ def test_force_hands_everything_over_and_failures_reach_the_caller() -> None:
 
     def batch() -> Parsed:
         assert hold.wait(30)
-        return [], {}
+        return [], {}, {}
 
     def broken() -> None:
         raise BrokenProcessPool("worker died")
@@ -209,14 +209,17 @@ def test_joined_reads_back_in_uid_order_and_raises_a_broken_pool() -> None:
         return FetchedRaw(uid, "", None, None, f"m{uid}".encode())
 
     own: Future[Parsed] = Future()
-    own.set_result(([(b"s3", "p3"), (b"s5", "p5")], {b"s3": None}))  # type: ignore[list-item]
+    own.set_result(([(b"s3", "p3"), (b"s5", "p5")], {b"s3": None},  # type: ignore[list-item]
+                    {b"s5": "v5"}))
     ahead: Future[Parsed] = Future()
-    ahead.set_result(([(b"s9", "p9"), (b"s4", "p4")], {b"s4": "a4", b"s9": "a9"}))  # type: ignore[list-item,dict-item]
+    ahead.set_result(([(b"s9", "p9"), (b"s4", "p4")], {b"s4": "a4", b"s9": "a9"},  # type: ignore[list-item,dict-item]
+                      {b"s4": "v4", b"s9": "v9"}))
     both = [raw(3), raw(4), raw(5)]
     joined = Joined([raw(3), raw(5)], own, both, {4: (ahead, 1)})
-    parsed, ready = joined.result()
+    parsed, ready, vectors = joined.result()
     assert parsed == [(b"s3", "p3"), (b"s4", "p4"), (b"s5", "p5")]
     assert ready == {b"s3": None, b"s4": "a4"}  # only this batch's messages
+    assert vectors == {b"s4": "v4", b"s5": "v5"}
 
     broken: Future[Parsed] = Future()
     broken.set_exception(BrokenProcessPool("worker died"))

@@ -26,6 +26,7 @@ from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Final, Protocol
 
 from cxinbox.channels.imap import FetchedRaw
+from cxinbox.domain.searchvector import WordMap
 from cxinbox.service.parsepool import Parsed, parse_and_assess
 
 _TASK: Final = 20
@@ -201,7 +202,7 @@ class Ahead:
     """Messages fetched ahead of their batch, and their pool tasks (parse and assess)."""
 
     def __init__(self, fetched: Sequence[FetchedRaw], feeder: IdleFeeder,
-                 own: frozenset[str], oldest: int) -> None:
+                 own: frozenset[str], oldest: int, words: WordMap | None = None) -> None:
         self._held = {f.uid: f for f in fetched}
         self._where: dict[int, tuple[Future[Parsed], int]] = {}
         self._feeder = feeder
@@ -209,7 +210,7 @@ class Ahead:
             part = fetched[start:start + _TASK]
             task: Future[Parsed] = feeder.later(parse_and_assess, [f.raw for f in part], own,
                                                 oldest, False,
-                                                [f.internal_date for f in part])
+                                                [f.internal_date for f in part], words)
             for i, f in enumerate(part):
                 self._where[f.uid] = (task, i)
 
@@ -242,13 +243,17 @@ class Joined:
         self._where = where
 
     def result(self) -> Parsed:
-        own, ready = self._parsing.result() if self._parsing is not None else ([], {})
+        own, ready, vectors = (self._parsing.result() if self._parsing is not None
+                               else ([], {}, {}))
         ready = dict(ready)
+        vectors = dict(vectors)
         by_uid = {f.uid: item for f, item in zip(self._fetched, own, strict=True)}
         for uid, (task, i) in self._where.items():
-            parsed, found = task.result()
+            parsed, found, made = task.result()
             sha = parsed[i][0]
             by_uid[uid] = parsed[i]
             if sha in found:
                 ready[sha] = found[sha]
-        return [by_uid[f.uid] for f in self._both], ready
+            if sha in made:
+                vectors[sha] = made[sha]
+        return [by_uid[f.uid] for f in self._both], ready, vectors

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.domain.mime import parse_message
 from cxinbox.domain.models import ParsedMessage
+from cxinbox.domain.searchvector import WordMap, sender_text
 
 if TYPE_CHECKING:
     from cxinbox.domain.triage import Assessment
@@ -41,13 +42,15 @@ def parse_batch(raws: Sequence[bytes]) -> list[tuple[bytes, ParsedMessage]]:
     return [(hashlib.sha256(r).digest(), parse_message(r)) for r in raws]
 
 
-Parsed = tuple[list[tuple[bytes, ParsedMessage]], dict[bytes, "Assessment | None"]]
-"""A pool batch: (sha, parsed) per message, and the red-flag/intent assessments made beside
-the parsing (see `parse_and_assess`)."""
+Parsed = tuple[list[tuple[bytes, ParsedMessage]], dict[bytes, "Assessment | None"],
+               dict[bytes, str]]
+"""A pool batch: (sha, parsed) per message, the red-flag/intent assessments made beside
+the parsing, and the search vectors made (see `parse_and_assess`)."""
 
 
 def parse_and_assess(raws: Sequence[bytes], own: frozenset[str], oldest: int,
-                     sent: bool, arrivals: Sequence[int | None] | None = None) -> Parsed:
+                     sent: bool, arrivals: Sequence[int | None] | None = None,
+                     words: WordMap | None = None) -> Parsed:
     """Worker entry point for bulk fetches: `parse_batch`, plus the detectors on each
     patient message. Detection costs ~20 times the parsing, so a bulk sync runs it on the
     pool's core instead of the ingest thread; `triage_arrivals` (service/redflags.py)
@@ -57,8 +60,13 @@ def parse_and_assess(raws: Sequence[bytes], own: frozenset[str], oldest: int,
     `arrivals`: when the server received each of `raws` (IMAP INTERNALDATE, None if it did
     not say). One received before `oldest` is left out of the assessments, unread: the
     ingest passes it over with the same test (`arrived_too_early`), and a message it does
-    assess after all (its clock moved) is assessed there."""
+    assess after all (its clock moved) is assessed there.
+
+    `words` (the store's `search_vectors`): each message's search vector is made here
+    from the text just parsed, where it can be made exactly, by sha; the store then
+    only stores it (domain/searchvector.py)."""
     parsed = parse_batch(raws)
+    vectors = search_vectors(parsed, words) if words is not None else {}
     ready: dict[bytes, Assessment | None] = {}
     if not sent:
         when = list(arrivals) if arrivals is not None else [None] * len(raws)
@@ -71,7 +79,20 @@ def parse_and_assess(raws: Sequence[bytes], own: frozenset[str], oldest: int,
                 ready[sha] = assess_parsed(raw, message, own=own)
             except Exception:  # noqa: BLE001,S112 - the ingest thread retries and logs it
                 continue
-    return parsed, ready
+    return parsed, ready, vectors
+
+
+def search_vectors(parsed: Sequence[tuple[bytes, ParsedMessage]],
+                   words: WordMap) -> dict[bytes, str]:
+    """The messages' search vectors that `words` can make, by sha: of the columns the
+    store writes (store/ingest.py: the subject, the sender's name and address, the body)."""
+    out: dict[bytes, str] = {}
+    for sha, p in parsed:
+        sender = sender_text(p.from_addr.name, p.from_addr.email) if p.from_addr else ""
+        vector = words.vector(p.subject, sender, p.body_text)
+        if vector is not None:
+            out[sha] = vector
+    return out
 
 
 def arrived_too_early(arrived: int | None, oldest: int) -> bool:

@@ -41,6 +41,7 @@ from cxinbox.channels.oauth import Credential, OAuthError
 from cxinbox.config import AccountConfig, Config
 from cxinbox.contract.errors import LeaseLost
 from cxinbox.domain.models import ParsedMessage
+from cxinbox.domain.searchvector import WordMap
 from cxinbox.service import redflags, signals
 from cxinbox.service.fetchahead import Ahead, IdleFeeder, Parsing
 from cxinbox.service.liveness import join_all
@@ -488,6 +489,7 @@ class MailSync:
 
         put = inline if store is None else store
         ahead: Ahead | None = None
+        words = self.db.search_vectors()  # the workers make the search vectors they can
         for start in range(0, len(uids), batch):
             chunk = uids[start:start + batch]
             oldest = int(time.time()) - self.config.triage.backlog_hours * 3600
@@ -495,7 +497,7 @@ class MailSync:
             fetched = session.fetch_bodies(wanted) if wanted else []
             watermark = chunk[-1]
             future = feeder.now(parse_and_assess, [f.raw for f in fetched], own, oldest,
-                                sent, [f.internal_date for f in fetched]
+                                sent, [f.internal_date for f in fetched], words
                                 ) if feeder is not None and fetched else None
             parsing: Parsing | None = future
             if ahead is not None:
@@ -503,7 +505,7 @@ class MailSync:
             pending.append((watermark, fetched, parsing))
             if start == 0 and feeder is not None and not sent:
                 ahead = self._fetch_ahead(session, state, uids[batch:], own, oldest, feeder,
-                                          batch)
+                                          batch, words)
             while len(pending) > (depth if feeder is not None else 0):
                 put(pending.popleft())
         while pending:
@@ -511,7 +513,7 @@ class MailSync:
 
     def _fetch_ahead(self, session: ImapSession, state: FolderState, later: list[int],
                      own: frozenset[str], oldest: int, feeder: IdleFeeder,
-                     most: int) -> Ahead | None:
+                     most: int, words: WordMap | None = None) -> Ahead | None:
         """The recent mail among `later` (at most `most` messages, the newest), fetched
         now and given to the pool to assess while it would wait (service/fetchahead.py).
         A day's margin below `oldest`: SEARCH SINCE counts whole days in the server's zone,
@@ -524,7 +526,7 @@ class MailSync:
                   if u in wanted][-most:]
         if not recent:
             return None
-        return Ahead(session.fetch_bodies(recent), feeder, own, oldest)
+        return Ahead(session.fetch_bodies(recent), feeder, own, oldest, words)
 
     def _store_batch(self, account: AccountConfig, folder: str, state: FolderState,
                      own: frozenset[str], watermark: int, fetched: list[FetchedRaw],
@@ -532,23 +534,26 @@ class MailSync:
                      *, result: FolderResult, sent: bool = False) -> None:
         parsed: list[tuple[bytes, ParsedMessage]]
         ready: dict[bytes, Assessment | None]
+        vectors: dict[bytes, str]
         # The detectors run here, before the write transaction, when there is no pool
         # batch: a steady-state batch must not keep staff writes waiting on them.
         oldest = int(time.time()) - self.config.triage.backlog_hours * 3600
         arrivals = [f.internal_date for f in fetched]
         if future is None:
-            parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent,
-                                             arrivals)
+            parsed, ready, vectors = parse_and_assess([f.raw for f in fetched], own, oldest,
+                                                      sent, arrivals, self.db.search_vectors())
         else:
             try:
-                parsed, ready = future.result()
+                parsed, ready, vectors = future.result()
             except (BrokenProcessPool, CancelledError):  # a worker died (or a task's pool
                 self._drop_broken_pool()  # was shut down): parsed here, a new pool after
-                parsed, ready = parse_and_assess([f.raw for f in fetched], own, oldest, sent,
-                                                 arrivals)
+                parsed, ready, vectors = parse_and_assess(
+                    [f.raw for f in fetched], own, oldest, sent, arrivals,
+                    self.db.search_vectors())
         messages = [
             FetchedMessage(uid=f.uid, flags=f.flags, modseq=f.modseq,
-                                  internal_date=f.internal_date, raw=f.raw, sha256=sha, parsed=p)
+                           internal_date=f.internal_date, raw=f.raw, sha256=sha, parsed=p,
+                           search=vectors.get(sha))
             for f, (sha, p) in zip(fetched, parsed, strict=True)
         ]
         received = {m.sha256: m.internal_date for m in messages if m.internal_date}
@@ -1058,9 +1063,9 @@ class _Indexer:
     SQLite: during bulk fetches. It tokenises without holding the GIL, so this overlaps
     with parsing IMAP replies on the main thread; `finish()` drains and stops it, so the
     sync ends indexed. PostgreSQL (`Store.indexes_text_after_sync`): a bulk sync stores
-    its messages without their vectors (the server's work on the sync's own backend,
-    half of it) and a pass on a connection of its own makes them (store/fts.py
-    `index_pending`). The pass starts with the sync: woken after each committed batch,
+    with its messages the vectors its parse workers made (`Store.search_vectors`), the
+    others without theirs (the server's work on the sync's own backend), and a pass on a
+    connection of its own makes those (store/fts.py `index_pending`). The pass starts with the sync: woken after each committed batch,
     it makes what is marked in small transactions on another backend, which runs on the
     core the sync and its backend leave idle while they take turns; `finish()` has it
     look again once the sync's writes are done and returns, and it ends when nothing is

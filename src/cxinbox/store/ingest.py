@@ -18,6 +18,7 @@ from typing import Any
 
 from cxinbox.domain.addresses import canonical_address
 from cxinbox.domain.models import ParsedMessage
+from cxinbox.domain.searchvector import sender_text
 from cxinbox.domain.threading import (
     SUBJECT_WINDOW_S,
     SubjectCandidate,
@@ -482,7 +483,7 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
                 (from_email, from_name) if patient else None,
                 (direction, unread, addresses, own))
     values = (raw_id, conv, direction, p.message_id, p.in_reply_to, " ".join(p.references),
-              p.subject, from_name, from_email, f"{from_name} {from_email}".strip(),
+              p.subject, from_name, from_email, sender_text(from_name, from_email),
               _addr_json(p.to), _addr_json(p.cc), sent, p.body_text, _attachments_json(p),
               int(bool(p.attachments)), "; ".join(p.problems), int(seen),
               now if direction == "in" and is_backlog(m.internal_date, backlog_before)
@@ -492,7 +493,7 @@ def _insert_message(conn: sqlite3.Connection, raw_id: int, m: FetchedMessage, ma
     if batch is None:
         message_pk = _rowid(conn.execute(_MESSAGE_INSERT, values))
     else:
-        message_pk = batch.add_message(conn, values)
+        message_pk = batch.add_message(conn, values, m.search)
     ids = chain + ([p.message_id] if p.message_id else [])
     if batch is None:
         conn.executemany(_THREAD_INSERT, [(mid, conv) for mid in ids])
@@ -657,7 +658,8 @@ class _PgBatch:
 
     __slots__ = ("_asked", "_contacts", "_convs", "_ids", "_looked", "_made", "_new", "_next",
                  "_optimistic", "_pending", "_real", "_real_contact", "_released", "_seen",
-                 "_subjects", "_thread_rows", "_threads", "_unlocked", "_wanted", "_windows")
+                 "_subjects", "_thread_rows", "_threads", "_unlocked", "_vectors", "_wanted",
+                 "_windows")
 
     def __init__(self, conn: sqlite3.Connection, messages: Sequence[FetchedMessage],
                  expected: int, now: int, *, optimistic: bool = True) -> None:
@@ -731,6 +733,7 @@ class _PgBatch:
         self._real_contact: dict[int, int] = {}
         self._ids: list[int] = []
         self._pending: list[tuple[Any, ...]] = []
+        self._vectors: dict[int, str] = {}  # message id -> its search vector, if made
         if drawn is not None:
             self._take(drawn)
 
@@ -1104,18 +1107,29 @@ class _PgBatch:
         self._pending = [(*row[:2], conv_map.get(row[2], row[2]), *row[3:])
                          for row in self._pending]
 
-    def add_message(self, conn: sqlite3.Connection, values: tuple[Any, ...]) -> int:
+    def add_message(self, conn: sqlite3.Connection, values: tuple[Any, ...],
+                    search: str | None = None) -> int:
         if not self._ids:
             self._draw(conn, 1)
         message_pk = self._ids.pop()
         self._pending.append((message_pk, values[0], self.real(values[1]), "email",
                               *values[2:]))
+        if search is not None:
+            self._vectors[message_pk] = search
         return message_pk
 
     def flush(self, conn: sqlite3.Connection) -> None:
         """Write the message rows kept (and first the conversations they point at)."""
         self._store_new(conn)
         if self._pending:
+            # The vectors the parse workers made go in first: the messages' trigger marks
+            # for the pass (or, outside a bulk sync, makes) only the vectors not there.
+            vectors = self._vectors
+            given = [(row[0], row[2], vectors.pop(row[0])) for row in self._pending
+                     if row[0] in vectors]
+            if given:
+                conn.executemany("INSERT INTO message_search (message_id, conversation_id,"
+                                 " search) VALUES (?, ?, ?)", given)
             conn.executemany(f"INSERT INTO messages (id, {_MESSAGE_COLUMNS}) VALUES"
                              f" ({', '.join('?' * 23)})",
                              self._pending)

@@ -26,6 +26,7 @@ from typing import TYPE_CHECKING, Any, Protocol, Self
 
 from cxinbox.domain.models import ParsedMessage
 from cxinbox.domain.query import Node, QueryContext
+from cxinbox.domain.searchvector import WordMap
 from cxinbox.store.records import EventSpec
 
 SlaRow = tuple[str | None, str | None, int | None, int | None, int]
@@ -1119,6 +1120,13 @@ class Store(Protocol):
         work competing with the sync's writes (PostgreSQL), False where it runs beside the
         fetch in this process and is done when the sync is (SQLite). Either way a search
         finds a message not indexed yet (see `StoreTx.index_pending`)."""
+        ...
+
+    def search_vectors(self) -> WordMap | None:
+        """What makes a message's search vector in this process (the sync's parse
+        workers), for `FetchedMessage.search`: the store then only stores it. None where
+        the store indexes text itself (SQLite) or this process cannot make it exactly
+        as the database would (PostgreSQL: asked of the server once, and checked)."""
         ...
 
     def checkpoint_if_over(self, nbytes: int) -> None:

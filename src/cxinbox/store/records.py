@@ -289,6 +289,10 @@ class FetchedMessage:
     raw: bytes
     sha256: bytes
     parsed: ParsedMessage
+    search: str | None = None
+    """Its search vector as PostgreSQL's tsvector text, where the parse worker could make
+    it exactly (`Store.search_vectors`); None: the store makes it (or indexes the text
+    itself)."""
 
 
 @_record(frozen=True, slots=True)

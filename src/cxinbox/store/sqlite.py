@@ -207,6 +207,9 @@ class SqliteStoreOps:
     def indexes_text_after_sync(self) -> bool:
         return False
 
+    def search_vectors(self) -> None:
+        """None: FTS5 tokenises the text itself, in this process."""
+
     def checkpoint_if_over(self, nbytes: int) -> None:
         if self.wal_bytes() > nbytes:
             self.checkpoint_passive()

@@ -1180,6 +1180,33 @@ DO $$ BEGIN
     END IF;
 END $$;
 """,
+    # -- pgvec38: search vectors made by the cxinbox server (issue #16) -----------------
+    # Making a message's vector (`cxinbox_message_search`: regexp_replace, the parser,
+    # unaccent) was about 0.33 ms of the database's CPU a message, more than half of a
+    # first sync's; the database is what every site's server shares. A sync's parse
+    # workers now make the vector where they can be sure it is this function's
+    # (domain/searchvector.py, checked against the server by store/pg/vectors.py), and
+    # the batch inserts it into `message_search` just before its message rows. Those rows
+    # are then neither marked nor made again here: a statement's new messages get a mark
+    # (a bulk sync) or a vector made here only when they have none yet. Every message
+    # still has exactly one of the two rows, written in the transaction that stores it.
+    """
+CREATE OR REPLACE FUNCTION cxinbox_messages_added() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    IF current_setting('cxinbox.defer_search', true) = 'on' THEN
+        INSERT INTO message_unindexed (message_id)
+            SELECT a.id FROM added a
+            WHERE NOT EXISTS (SELECT 1 FROM message_search s WHERE s.message_id = a.id);
+    ELSE
+        INSERT INTO message_search (message_id, conversation_id, search)
+            SELECT a.id, a.conversation_id,
+                   public.cxinbox_message_search(a.subject, a.sender, a.body_text)
+            FROM added a
+            WHERE NOT EXISTS (SELECT 1 FROM message_search s WHERE s.message_id = a.id);
+    END IF;
+    RETURN NULL;
+END $$;
+""",
 )
 """PostgreSQL-only changes with no SQLite counterpart (storage, planner aids), outside the
 numbered schema so the versions of the two backends stay in step: store/pg/migrate.py

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from cxinbox.contract.errors import DatabaseDown, NotOnThisStoreYet, StoreError, StoreRefused
 from cxinbox.domain.query import Node, QueryContext
+from cxinbox.domain.searchvector import WordMap
 from cxinbox.store.fence import current_fence
 from cxinbox.store.interface import ListView, Selection, StoreTx
 from cxinbox.store.pg.conn import PgConnection, one_line
@@ -275,6 +276,9 @@ class PgStore:
         self._loose_lock = threading.Lock()
         self._leases = PgLeases(url)
         self._store_id: str | None = None
+        self._words: WordMap | None = None
+        self._words_asked = False
+        self._words_lock = threading.Lock()
         self._rounds_made = False
         self._timeout_s = timeout_s
         self._down_lock = threading.Lock()
@@ -695,8 +699,21 @@ class PgStore:
 
     def indexes_text_after_sync(self) -> bool:
         """Yes: a message's search vector and its GIN entries were half the server's
-        work of a first sync; its batches store the rows without them (store/fts.py)."""
+        work of a first sync; its batches store the rows without the vectors the parse
+        workers could not make (`search_vectors`), for the pass (store/fts.py)."""
         return True
+
+    def search_vectors(self) -> WordMap | None:
+        """Asked of the server once for this store (store/pg/vectors.py), then kept: a
+        server's locale and unaccent rules do not change under a running pool."""
+        with self._words_lock:
+            if not self._words_asked:
+                from cxinbox.store.pg.vectors import word_map
+
+                with self.read() as conn:
+                    self._words = word_map(conn)
+                self._words_asked = True
+            return self._words
 
     def checkpoint_if_over(self, nbytes: int) -> None:
         """Nothing: the server checkpoints on its own."""
