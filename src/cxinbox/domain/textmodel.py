@@ -93,6 +93,12 @@ def _own_features(word: str, prefix: str) -> frozenset[int]:
     return frozenset(hashed(names, _MASK))
 
 
+def _intent_features(folded: str, folded_subject: str) -> AbstractSet[int]:
+    """What the intent model reads: the body's features and the subject's, kept apart."""
+    found = _recent_features(folded)
+    return found | features(folded_subject, "s") if folded_subject else found
+
+
 @lru_cache(maxsize=4)
 def _recent_features(folded: str) -> frozenset[int]:
     """`features(folded)` of the last few texts: triage reads a message's new text with
@@ -141,6 +147,17 @@ class LinearModel:
         exps = [math.exp(v - top) for v in logits]
         total = sum(exps)
         return {c: e / total for c, e in zip(self.classes, exps, strict=True)}
+
+    def lift(self, probs: Mapping[str, float], label: str, against: str) -> float:
+        """How much the text's features favour `label` over `against` (log-odds), `probs`
+        being this model's probabilities of the text: their logit difference with the
+        bias's part taken out, that is against what the model says of an empty text."""
+        k, n = self.classes.index(label), self.classes.index(against)
+        if probs[against] <= 0.0:
+            return math.inf
+        if probs[label] <= 0.0:
+            return -math.inf
+        return math.log(probs[label] / probs[against]) - (self.bias[k] - self.bias[n])
 
     def as_dict(self) -> dict[str, object]:
         """Weights as whole multiples of SCALE (a fifth of a percent moves no decision we
@@ -196,10 +213,14 @@ class TriageModel:
         return self.redflag.probabilities(_recent_features(folded))
 
     def intent_probabilities(self, folded: str, folded_subject: str = "") -> dict[str, float]:
-        found = _recent_features(folded)
-        if folded_subject:
-            found = found | features(folded_subject, "s")
-        return self.intent.probabilities(found)
+        return self.intent.probabilities(_intent_features(folded, folded_subject))
+
+    def intent_known(self, folded: str, folded_subject: str = "") -> int:
+        """How many of the text's features the intent model holds weights for: how much of
+        the text it reads (a feature training never saw, or pruned as carrying nothing,
+        has no row and moves nothing)."""
+        rows = self.intent.rows
+        return sum(1 for feature in _intent_features(folded, folded_subject) if feature in rows)
 
     def as_dict(self) -> dict[str, object]:
         return {"format": 1, "bits": BITS, "threshold": self.threshold,
