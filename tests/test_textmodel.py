@@ -256,9 +256,11 @@ def test_our_own_training_sentences_copy_no_labelled_message() -> None:
     # battery swallowed from the remote (blind39 writes "el niño" for "el nene"); and the
     # insurance card photo again (blind40: "de la tarjeta nueva del seguro de mi mamá"); and
     # the double copay once more (blind51: "..., me devuelven uno?") and our everyday "got it,
-    # I'll pick it up tomorrow" (blind51 adds "thanks")
+    # I'll pick it up tomorrow" (blind51 adds "thanks"); and our husband struck by a beam
+    # who fainted and is confused (blind53 tells it over three lines, "se dio un golpe")
     echoes = {"b15-0357", "b16-0173", "b17-0221", "b18-0055", "b23-0381", "b23-0115",
-              "b28-0068", "b32-0210", "b39-0055", "b40-0195", "b51-0033", "b51-0011"}
+              "b28-0068", "b32-0210", "b39-0055", "b40-0195", "b51-0033", "b51-0011",
+              "b53-0170"}
     labelled = [words(row["body"])
                 for path in sorted((ROOT / "bench" / "data").glob("triage_*.jsonl"))
                 for line in path.read_text().splitlines() if line.strip()
