@@ -2026,6 +2026,25 @@ PSEUDO: Final[tuple[str, ...]] = (
     (r"\b(?:programa|fundacion|asociacion|red|coalicion|campana|alianza|liga|comite) (?:de|contra|para|nacional|estatal|regional)\b(?: [\w&]+){0,6} (?:sobredosis|envenenamientos?|intoxicaciones|anafilaxia|derrames?|hemorragias?|suicidios?|infartos?)\b|"
      r"\b(?:anaphylaxis|anaphylactic|overdose|poisoning|stroke|suicide|bleeding|hemorrhage|heart attack)\b(?: (?:&|and|[\w']+)){0,3}? (?:network|foundation|association|society|coalition|alliance|council|institute|collaborative|task ?force|support group|families (?:network|group|alliance|association))\b|"
      r"\b(?:blood (?:bank|drive|center|centre|services|donation)|banco de sangre|donacion de sangre|campana de donacion)\b[^\n]{0,8}?:[^\n]{0,80}?\b(?:heavy|severe|serious|massive|life-threatening|grave|abundante|severa|fuerte) (?:bleeding|blood loss|hemorrhag\w*|hemorragia|sangrado)\b"),
+    # round 38 (short everyday texts): "can't talk" / "no puedo hablar" said by the writer
+    # who is busy, with the busy reason or the call later beside it ("sorry, I can't talk
+    # right now", "cant talk at work, text me", "no puedo hablar ahorita, te marco luego").
+    # The writer's own (at the text's or a sentence's start, after "I"/"yo" or an apology),
+    # never a third person's ("dad can't talk now"), and the busy words end the sentence or
+    # go on with another busy word ("right now im at work"), not with a sign ("right now my
+    # mouth feels droopy"); any other sign keeps its own finding
+    (r"(?:^|(?<=[.!?,;:\n])|(?<=[.!?,;:\n] )|(?<=\bi )|(?<=\bsorry )|(?<=\bsorry, ))"
+     r"(?:can'?t|cannot|can not) (?:talk|speak)(?:[ ,.;:!-]+[\w']+){0,4}?[ ,.;:!-]+"
+     r"(?:right now|now|rn|atm|at the moment|at work|in (?:a |the )?(?:meeting|class|church)|"
+     r"driving|busy|(?:i'?ll|ill|i will|will) call (?:you|u|ya)|call (?:you|u|ya) (?:back|later)|"
+     r"text (?:me|you|u)|later)\b"
+     r"(?=\s*(?:[.!?,;:\n]|$)|\s+(?:i'?m|im|i am|i'?ll|ill|will|call|text|sorry|pls|please|thanks|thx)\b)|"
+     r"(?:^|(?<=[.!?,;:\n])|(?<=[.!?,;:\n] )|(?<=\byo )|(?<=\bperdon )|(?<=\bdisculpe )|(?<=\bdisculpa ))"
+     r"no (?:puedo|podemos) (?:hablar|contestar)(?:[ ,.;:!-]+[\w']+){0,4}?[ ,.;:!-]+"
+     r"(?:ahorita|ahora|en este momento|estoy (?:en (?:el |la |una |un )?\w+|manejando|trabajando|ocupad[oa])|"
+     r"ando (?:manejando|trabajando|ocupad[oa])|(?:te|le|les) (?:marco|llamo|hablo|escribo)|"
+     r"luego|despues|mas tarde|al rato)\b"
+     r"(?=\s*(?:[.!?,;:\n]|$)|\s+(?:estoy|ando|te|le|les|luego|despues|gracias|perdon)\b)"),
     # round 29 (blind24-26): breathing told as a reassurance beside another sign ("cant talk.
     # hes breathing"), fever told as gone ("fever-free for five days")
     (r"\b(?:he'?s|she'?s|hes|shes|he is|she is) (?:still )?breathing(?=\s*(?:[.,;!\n]|$)|\s+(?:ok|okay|fine|normally|normal|on (?:his|her) own|and (?:awake|talking|conscious)))|"
@@ -3581,7 +3600,14 @@ ORDINARY_REASON: Final = (
     r"\b(?:we'?re|we are|i'?m|i am) moving (?:house|in|to|out|next|this)\b|"
     r"\b(?:nos mudamos|me mudo|nos vamos a mudar|me voy a mudar|nos cambiamos de casa|me cambio de casa)\b|"
     r"\b(?:switch\w*|going|go|chang\w*) (?:to|back to|over to) (?:the )?(?:generic|brand|name brand|brand name)\b|"
-    r"\b(?:cambi\w*|pas\w*) (?:al|a la|a los) (?:generic[oa]s?|de marca)\b")
+    r"\b(?:cambi\w*|pas\w*) (?:al|a la|a los) (?:generic[oa]s?|de marca)\b"
+    # round 38 (short everyday texts): a visit not kept, the going itself ending the sentence
+    # or told with its day ("cant make it today sorry", "I won't make it", "no voy a poder ir
+    # hoy"); not the going on of a life ("won't make it through the night", "to the weekend")
+    r"|\b(?:can'?t|cannot|can not|won'?t|will not|not gonna|not going to|(?:ya )?no (?:voy a poder|vamos a poder|puedo|podemos|voy a|vamos a))"
+    r" (?:make it|go|come(?: in)?|ir|venir|asistir)(?: (?:today|tomorrow|tonight|this (?:morning|afternoon|week)|"
+    r"on (?:mon|tues|wednes|thurs|fri|satur|sun)day|hoy|manana|esta (?:manana|tarde|semana)|el (?:lunes|martes|miercoles|jueves|viernes|sabado)))?"
+    r"(?=\s*(?:[.!?,;\n]|$|sorry|lo siento|perdon|disculp))")
 ORDINARY_NOT: Final = (
     r"\b(?:goodbye|good bye|farewell|letter|carta|won'?t be (?:here|around)|no (?:voy|vamos) a estar|despedir\w*|adios|"
     r"end (?:it|my life|things|everything)|kill|die|dying|morir\w*|matar\w*|quitarme la vida|suicid\w*|"

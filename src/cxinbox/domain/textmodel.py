@@ -130,8 +130,12 @@ class LinearModel:
     bias: tuple[float, ...]
     rows: Mapping[int, tuple[float, ...]]
 
-    def probabilities(self, found: AbstractSet[int]) -> dict[str, float]:
-        scale = 1.0 / math.sqrt(len(found)) if found else 0.0
+    def probabilities(self, found: AbstractSet[int], floor: int = 0) -> dict[str, float]:
+        """Each class's probability for the text's features, their weights summed and scaled
+        by 1/sqrt(how many there are, or `floor` when more): with a floor, a short text's
+        few features are weighed as they would be among the words of a longer one."""
+        count = max(len(found), floor)
+        scale = 1.0 / math.sqrt(count) if count else 0.0
         sums = [0.0] * len(self.classes)
         get = self.rows.get
         # rows already made, read without a call (the same rows `get` returns)
@@ -211,6 +215,12 @@ class TriageModel:
 
     def redflag_probabilities(self, folded: str) -> dict[str, float]:
         return self.redflag.probabilities(_recent_features(folded))
+
+    def redflag_probabilities_read_as(self, folded: str, features_at_least: int) -> dict[str, float]:
+        """`redflag_probabilities` with a text of fewer features read at the scale of
+        `features_at_least` (`LinearModel.probabilities`' floor): what the words give
+        by themselves, without the weight the 1/sqrt scaling lends a few words."""
+        return self.redflag.probabilities(_recent_features(folded), floor=features_at_least)
 
     def intent_probabilities(self, folded: str, folded_subject: str = "") -> dict[str, float]:
         return self.intent.probabilities(_intent_features(folded, folded_subject))

@@ -205,6 +205,8 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     category = max(open_, key=lambda c: (probs[c], -CATEGORIES.index(c)))
     if 1.0 - probs["none"] < model.threshold or probs[category] < model.threshold / 2:
         return None
+    if too_short_to_flag(model, folded, category):
+        return None
     if category == "infant_fever" and not redflag.has_infant(folded):
         return None
     spans = textmodel.strongest_words(model.redflag, folded, category)
@@ -219,6 +221,27 @@ def _statistical_flag(model: textmodel.TriageModel, read: str,
     if category == selfharm.CATEGORY and (selfharm.moving_on(read) or selfharm.quiet_hit(read)):
         return None
     return category, checked[0][1]
+
+
+FLAG_READ_AS: Final = 10
+"""Features (hashed words, pairs and pieces) at whose scale the red-flag model's own hit on a
+shorter text is read again (`too_short_to_flag`): one or two short words. The model scales a
+text's summed weights by 1/sqrt(its features), learned on messages of a hundred and more,
+so on two features ("ya") one word weighs seven times what it weighs in a message, and
+"ya", "done", "all done", "ya está" reached the threshold as a thought of self-harm. Not
+more: at 11 "i give up" is lost, at 20 "ya no puedo seguir", and at 30 "ya me cansé de
+vivir" (short texts whose whole emergency only the model reads), while "ya me voy" and "ya
+estoy aquí" weigh as much as they do (TRIAGE_EVAL.md, "Short everyday texts (round 38)")."""
+
+
+def too_short_to_flag(model: textmodel.TriageModel, folded: str, category: str) -> bool:
+    """The model's hit on a text of fewer than FLAG_READ_AS features does not carry itself:
+    read at the scale of FLAG_READ_AS features (the rest as if neutral), its probability of
+    an emergency falls under the model's threshold or `category`'s under half of it. A short
+    emergency only the model reads ("ya no puedo seguir", "ya me corté otra vez") keeps its
+    weight; a word the model leans on only when it stands nearly alone does not."""
+    probs = model.redflag_probabilities_read_as(folded, FLAG_READ_AS)
+    return 1.0 - probs["none"] < model.threshold or probs[category] < model.threshold / 2
 
 
 def _checked(read: str, folded: str, category: str, start: int, end: int) -> tuple[str, str]:
