@@ -2032,14 +2032,17 @@ PSEUDO: Final[tuple[str, ...]] = (
     # The writer's own (at the text's or a sentence's start, after "I"/"yo" or an apology),
     # never a third person's ("dad can't talk now"), and the busy words end the sentence or
     # go on with another busy word ("right now im at work"), not with a sign ("right now my
-    # mouth feels droopy"); any other sign keeps its own finding
-    (r"(?:^|(?<=[.!?,;:\n])|(?<=[.!?,;:\n] )|(?<=\bi )|(?<=\bsorry )|(?<=\bsorry, ))"
+    # mouth feels droopy"); any other sign keeps its own finding. Each alternative opens with
+    # `\b` (always true before "can't" or "no" where the lookbehinds hold), so the pseudo
+    # alternation stays anchored and split (wordscan.py); without it every text was scanned
+    # by the whole alternation at every position
+    (r"\b(?:(?<=^)|(?<=[.!?,;:\n])|(?<=[.!?,;:\n] )|(?<=\bi )|(?<=\bsorry )|(?<=\bsorry, ))"
      r"(?:can'?t|cannot|can not) (?:talk|speak)(?:[ ,.;:!-]+[\w']+){0,4}?[ ,.;:!-]+"
      r"(?:right now|now|rn|atm|at the moment|at work|in (?:a |the )?(?:meeting|class|church)|"
      r"driving|busy|(?:i'?ll|ill|i will|will) call (?:you|u|ya)|call (?:you|u|ya) (?:back|later)|"
      r"text (?:me|you|u)|later)\b"
      r"(?=\s*(?:[.!?,;:\n]|$)|\s+(?:i'?m|im|i am|i'?ll|ill|will|call|text|sorry|pls|please|thanks|thx)\b)|"
-     r"(?:^|(?<=[.!?,;:\n])|(?<=[.!?,;:\n] )|(?<=\byo )|(?<=\bperdon )|(?<=\bdisculpe )|(?<=\bdisculpa ))"
+     r"\b(?:(?<=^)|(?<=[.!?,;:\n])|(?<=[.!?,;:\n] )|(?<=\byo )|(?<=\bperdon )|(?<=\bdisculpe )|(?<=\bdisculpa ))"
      r"no (?:puedo|podemos) (?:hablar|contestar)(?:[ ,.;:!-]+[\w']+){0,4}?[ ,.;:!-]+"
      r"(?:ahorita|ahora|en este momento|estoy (?:en (?:el |la |una |un )?\w+|manejando|trabajando|ocupad[oa])|"
      r"ando (?:manejando|trabajando|ocupad[oa])|(?:te|le|les) (?:marco|llamo|hablo|escribo)|"
